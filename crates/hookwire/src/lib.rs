@@ -1,0 +1,57 @@
+//! # hookwire
+//!
+//! The outbound webhook engine: an application publishes events, hookwire fans each
+//! one out to every subscribed webhook, signs it, delivers it over HTTP, retries with
+//! backoff, and keeps the history. This crate is the engine without a web framework;
+//! `hookwire-server` puts an HTTP API and a CLI in front of it.
+//!
+//! # Layout
+//!
+//! - [`service`]: [`Hookwire`], the front door. Every operation (tenants, the
+//!   event-type catalog, webhooks) is a method on it; the HTTP layer only calls these.
+//! - [`model`]: the domain objects ([`Webhook`](model::Webhook),
+//!   [`Tenant`](model::Tenant), [`EventType`](model::EventType), …) and the rules
+//!   that turn client input into them.
+//! - [`store`]: the [`Store`](store::Store) trait and its two backends, embedded
+//!   SQLite (default) and PostgreSQL (many nodes, one database).
+//! - [`webhook_url`] and [`net`]: which URLs and addresses a webhook may reach (the
+//!   SSRF rules).
+//! - [`secret`]: webhook signing secrets and hashed API keys.
+//! - [`page`] and [`id`]: cursor pagination over time-ordered, prefixed ids.
+//! - [`error`]: the engine's [`Error`] and [`ValidationError`].
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use hookwire::{model::WebhookDraft, store, Hookwire, Options};
+//!
+//! let store = store::open("sqlite://hookwire.db").await?;
+//! let hookwire = Hookwire::new(store, Options::default());
+//! let (tenant, _api_key) = hookwire.create_tenant("acme").await?;
+//! let webhook = hookwire
+//!     .create_webhook(
+//!         &tenant.id,
+//!         WebhookDraft {
+//!             url: "https://example.com/hooks".into(),
+//!             events: vec!["*".into()],
+//!             ..Default::default()
+//!         },
+//!     )
+//!     .await?;
+//! println!("signing secret: {}", webhook.secret.expose());
+//! # Ok(()) }
+//! ```
+
+pub mod error;
+pub mod id;
+pub mod model;
+pub mod net;
+pub mod page;
+pub mod secret;
+pub mod service;
+pub mod store;
+pub mod webhook_url;
+
+pub use error::{Error, ValidationError};
+pub use service::{Hookwire, Options};

@@ -1,0 +1,28 @@
+//! The domain objects hookwire stores and the rules their fields obey.
+//!
+//! Records (what is stored) are plain structs; client input arrives as a
+//! `…Draft`/`…Patch` and becomes a record only through a `parse`/`validate`
+//! function here, so the HTTP layer never decides what is valid.
+
+mod event_type;
+mod retry;
+mod tenant;
+mod webhook;
+mod webhook_input;
+
+pub use event_type::{EventFilter, EventType, EventTypeName};
+pub use retry::{RetryPolicy, RetryPolicyDraft};
+pub use tenant::{ApiKey, Tenant};
+pub use webhook::Webhook;
+pub use webhook_input::{WebhookDraft, WebhookPatch, WebhookSpec};
+
+/// Deserialize a field that distinguishes "absent" (`None`) from "null"
+/// (`Some(None)`), for PATCH bodies where `null` clears a value.
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize as _;
+    Option::<T>::deserialize(d).map(Some)
+}

@@ -1,0 +1,106 @@
+//! The stored webhook subscription.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{EventFilter, RetryPolicy, WebhookSpec};
+use crate::id;
+use crate::secret::WebhookSecret;
+
+/// A subscription: where to deliver which events, how, and with which secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    /// `wh_…`
+    pub id: String,
+    /// Owning tenant; `None` for a global webhook from the config file, which
+    /// receives matching events of every tenant.
+    pub tenant_id: Option<String>,
+    /// Where deliveries are POSTed.
+    pub url: String,
+    /// Optional display name.
+    pub name: Option<String>,
+    /// Optional free text.
+    pub description: Option<String>,
+    /// Event filters (`*`, `prefix.*`, exact names); never empty.
+    pub events: Vec<String>,
+    /// If non-empty, an event published on a channel reaches this webhook only when
+    /// the channel is listed here. Empty means every channel.
+    pub channels: Vec<String>,
+    /// Whether deliveries are made. Cleared by the user, or by hookwire on `410
+    /// Gone` and persistent failure (then `disabled_reason` says why).
+    pub is_active: bool,
+    /// Per-request timeout, 1–60 s.
+    pub timeout_seconds: u32,
+    /// Retry schedule for this webhook's deliveries.
+    pub retry: RetryPolicy,
+    /// Extra static headers sent with every request (e.g. a receiver's own auth).
+    pub headers: BTreeMap<String, String>,
+    /// Current signing secret.
+    pub secret: WebhookSecret,
+    /// The secret before the last rotation; still signs alongside until
+    /// `previous_secret_expires_at`, so receivers can switch without dropping
+    /// deliveries.
+    pub previous_secret: Option<WebhookSecret>,
+    /// End of the rotation grace period.
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// Why hookwire disabled the webhook, if it did.
+    pub disabled_reason: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change by the user or by hookwire.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Webhook {
+    /// A new webhook for `tenant_id` from a validated spec; generates a secret when
+    /// none was given.
+    pub fn create(tenant_id: Option<&str>, spec: WebhookSpec) -> Self {
+        let now = Utc::now();
+        let mut w = Self {
+            id: id::new_id(id::WEBHOOK),
+            tenant_id: tenant_id.map(str::to_owned),
+            url: String::new(),
+            name: None,
+            description: None,
+            events: Vec::new(),
+            channels: Vec::new(),
+            is_active: true,
+            timeout_seconds: 0,
+            retry: RetryPolicy::default(),
+            headers: BTreeMap::new(),
+            secret: WebhookSecret::generate(),
+            previous_secret: None,
+            previous_secret_expires_at: None,
+            disabled_reason: None,
+            created_at: now,
+            updated_at: now,
+        };
+        w.apply(spec);
+        w
+    }
+
+    /// Replace every writable field with `spec` (PUT semantics; PATCH builds a full
+    /// spec from the current values first). A given secret replaces the current one
+    /// immediately; use rotation for a grace period.
+    pub fn apply(&mut self, spec: WebhookSpec) {
+        if spec.is_active && !self.is_active {
+            self.disabled_reason = None;
+        }
+        self.url = spec.url.as_str().to_owned();
+        self.name = spec.name;
+        self.description = spec.description;
+        self.events = spec.events.iter().map(EventFilter::to_pattern).collect();
+        self.channels = spec.channels;
+        self.is_active = spec.is_active;
+        self.timeout_seconds = spec.timeout_seconds;
+        self.retry = spec.retry;
+        self.headers = spec.headers;
+        if let Some(secret) = spec.secret {
+            self.secret = secret;
+            self.previous_secret = None;
+            self.previous_secret_expires_at = None;
+        }
+        self.updated_at = Utc::now();
+    }
+}

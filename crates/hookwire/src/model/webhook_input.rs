@@ -1,0 +1,349 @@
+//! Webhook input as clients send it, and its validation into a [`WebhookSpec`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+use super::{EventFilter, RetryPolicy, RetryPolicyDraft, Webhook};
+use crate::net::UrlPolicy;
+use crate::secret::WebhookSecret;
+use crate::webhook_url::WebhookUrl;
+use crate::ValidationError;
+
+const MAX_EVENTS: usize = 100;
+const MAX_CHANNELS: usize = 50;
+const MAX_HEADERS: usize = 20;
+const DEFAULT_TIMEOUT_SECONDS: u32 = 10;
+
+/// Headers hookwire sets itself; a webhook's static headers may not override them,
+/// or a receiver could be handed a forged signature or a wrong body length.
+const RESERVED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "transfer-encoding",
+    "host",
+    "connection",
+    "user-agent",
+];
+const RESERVED_HEADER_PREFIXES: &[&str] = &["webhook-", "x-webhook-"];
+
+/// Every writable webhook field, as sent to `POST` and `PUT /webhooks`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookDraft {
+    /// Where to deliver; https unless the server allows http.
+    pub url: String,
+    /// Event filters: exact names from the catalog, `prefix.*`, or `*`.
+    pub events: Vec<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Default true.
+    pub is_active: Option<bool>,
+    /// Restrict to events published on these channels; empty or absent = all.
+    pub channels: Option<Vec<String>>,
+    /// Request timeout, 1–60 (default 10).
+    pub timeout_seconds: Option<u32>,
+    /// Retry schedule; missing fields take their defaults.
+    pub retry: Option<RetryPolicyDraft>,
+    /// Extra static request headers.
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Signing secret; generated (`whsec_…`) when absent on create, kept when
+    /// absent on PUT.
+    pub secret: Option<String>,
+}
+
+/// A partial update for `PATCH /webhooks/{id}`: absent fields stay as they are;
+/// `null` clears `name` and `description`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookPatch {
+    /// New URL.
+    pub url: Option<String>,
+    /// New event filters.
+    pub events: Option<Vec<String>>,
+    /// New name (`null` clears).
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub name: Option<Option<String>>,
+    /// New description (`null` clears).
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub description: Option<Option<String>>,
+    /// Enable or disable; enabling clears `disabled_reason`.
+    pub is_active: Option<bool>,
+    /// New channel list.
+    pub channels: Option<Vec<String>>,
+    /// New timeout.
+    pub timeout_seconds: Option<u32>,
+    /// Retry fields to change; the others keep their current values.
+    pub retry: Option<RetryPolicyDraft>,
+    /// New static headers (replaces the whole map).
+    pub headers: Option<BTreeMap<String, String>>,
+    /// New secret, effective immediately (use rotate-secret for a grace period).
+    pub secret: Option<String>,
+}
+
+impl WebhookPatch {
+    /// The full draft that results from applying this patch to `current`.
+    pub fn onto(self, current: &Webhook) -> (WebhookDraft, RetryPolicy) {
+        let draft = WebhookDraft {
+            url: self.url.unwrap_or_else(|| current.url.clone()),
+            events: self.events.unwrap_or_else(|| current.events.clone()),
+            name: self.name.unwrap_or_else(|| current.name.clone()),
+            description: self
+                .description
+                .unwrap_or_else(|| current.description.clone()),
+            is_active: Some(self.is_active.unwrap_or(current.is_active)),
+            channels: Some(self.channels.unwrap_or_else(|| current.channels.clone())),
+            timeout_seconds: Some(self.timeout_seconds.unwrap_or(current.timeout_seconds)),
+            retry: self.retry,
+            headers: Some(self.headers.unwrap_or_else(|| current.headers.clone())),
+            secret: self.secret,
+        };
+        (draft, current.retry)
+    }
+}
+
+/// A validated set of writable webhook fields.
+#[derive(Debug, Clone)]
+pub struct WebhookSpec {
+    /// Checked URL.
+    pub url: WebhookUrl,
+    /// Parsed, de-duplicated filters.
+    pub events: Vec<EventFilter>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Whether deliveries are made.
+    pub is_active: bool,
+    /// Channel restriction.
+    pub channels: Vec<String>,
+    /// Request timeout.
+    pub timeout_seconds: u32,
+    /// Retry schedule.
+    pub retry: RetryPolicy,
+    /// Static headers.
+    pub headers: BTreeMap<String, String>,
+    /// A new secret, if one was given.
+    pub secret: Option<WebhookSecret>,
+}
+
+impl WebhookSpec {
+    /// Validate `draft`. `retry_base` fills missing retry fields; `in_catalog` says
+    /// whether an exact event name exists. Resolves the URL's host (see
+    /// [`WebhookUrl::parse_and_resolve`]).
+    pub async fn validate(
+        draft: WebhookDraft,
+        retry_base: RetryPolicy,
+        policy: &UrlPolicy,
+        in_catalog: impl Fn(&str) -> bool,
+    ) -> Result<Self, ValidationError> {
+        let events = parse_events(&draft.events, &in_catalog)?;
+        let channels = parse_channels(draft.channels.unwrap_or_default())?;
+        let name = optional_text("name", draft.name, 200)?;
+        let description = optional_text("description", draft.description, 2000)?;
+        let timeout_seconds = draft.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
+        if !(1..=60).contains(&timeout_seconds) {
+            return Err(ValidationError::field(
+                "timeout_seconds",
+                "must be between 1 and 60",
+            ));
+        }
+        let retry = draft.retry.unwrap_or_default().resolve(retry_base)?;
+        let headers = check_headers(draft.headers.unwrap_or_default())?;
+        let secret = draft.secret.as_deref().map(WebhookSecret::parse).transpose()?;
+        let url = WebhookUrl::parse_and_resolve(&draft.url, policy).await?;
+        Ok(Self {
+            url,
+            events,
+            name,
+            description,
+            is_active: draft.is_active.unwrap_or(true),
+            channels,
+            timeout_seconds,
+            retry,
+            headers,
+            secret,
+        })
+    }
+}
+
+fn parse_events(
+    raw: &[String],
+    in_catalog: &impl Fn(&str) -> bool,
+) -> Result<Vec<EventFilter>, ValidationError> {
+    if raw.is_empty() {
+        return Err(ValidationError::field("events", "must not be empty"));
+    }
+    if raw.len() > MAX_EVENTS {
+        return Err(ValidationError::field(
+            "events",
+            format!("at most {MAX_EVENTS} entries"),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for r in raw {
+        let filter = EventFilter::parse(r, "events")?;
+        if let EventFilter::Exact(name) = &filter {
+            if !in_catalog(name.as_str()) {
+                return Err(ValidationError::with_code(
+                    "unknown_event_type",
+                    "events",
+                    format!("event type {r:?} is not in the catalog (GET /api/v1/event-types)"),
+                ));
+            }
+        }
+        if seen.insert(filter.to_pattern()) {
+            out.push(filter);
+        }
+    }
+    Ok(out)
+}
+
+/// Validate a channel name: 1–128 characters of letters, digits and `_-.:`.
+pub fn parse_channel(raw: &str, field: &str) -> Result<String, ValidationError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 128
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b));
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(ValidationError::field(
+            field,
+            format!("{raw:?} is not a valid channel (1-128 letters, digits, _ - . :)"),
+        ))
+    }
+}
+
+fn parse_channels(raw: Vec<String>) -> Result<Vec<String>, ValidationError> {
+    if raw.len() > MAX_CHANNELS {
+        return Err(ValidationError::field(
+            "channels",
+            format!("at most {MAX_CHANNELS} entries"),
+        ));
+    }
+    let mut set = BTreeSet::new();
+    for c in &raw {
+        set.insert(parse_channel(c, "channels")?);
+    }
+    Ok(set.into_iter().collect())
+}
+
+fn optional_text(
+    field: &str,
+    value: Option<String>,
+    max: usize,
+) -> Result<Option<String>, ValidationError> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(ValidationError::field(
+            field,
+            format!("must be at most {max} characters"),
+        )),
+        Some(v) if v.trim().is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}
+
+fn check_headers(
+    headers: BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, ValidationError> {
+    if headers.len() > MAX_HEADERS {
+        return Err(ValidationError::field(
+            "headers",
+            format!("at most {MAX_HEADERS} headers"),
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for (name, value) in headers {
+        let field = format!("headers.{name}");
+        let parsed = http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| ValidationError::field(&field, "is not a valid HTTP header name"))?;
+        let lower = parsed.as_str();
+        if RESERVED_HEADERS.contains(&lower)
+            || RESERVED_HEADER_PREFIXES.iter().any(|p| lower.starts_with(p))
+        {
+            return Err(ValidationError::field(
+                &field,
+                "is set by hookwire and cannot be overridden",
+            ));
+        }
+        if value.len() > 4096 || http::HeaderValue::from_str(&value).is_err() {
+            return Err(ValidationError::field(
+                &field,
+                "value must be visible ASCII, at most 4096 bytes",
+            ));
+        }
+        out.insert(lower.to_owned(), value);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPEN: UrlPolicy = UrlPolicy {
+        allow_http: true,
+        allow_private_networks: true,
+    };
+
+    fn draft() -> WebhookDraft {
+        WebhookDraft {
+            url: "https://93.184.216.34/hook".into(),
+            events: vec!["a.b".into()],
+            ..Default::default()
+        }
+    }
+
+    async fn field_of(d: WebhookDraft) -> String {
+        WebhookSpec::validate(d, RetryPolicy::default(), &OPEN, |n| n == "a.b")
+            .await
+            .unwrap_err()
+            .field
+    }
+
+    #[tokio::test]
+    async fn defaults_are_filled_in() {
+        let spec = WebhookSpec::validate(draft(), RetryPolicy::default(), &OPEN, |_| true)
+            .await
+            .unwrap();
+        assert_eq!(spec.timeout_seconds, 10);
+        assert_eq!(spec.retry, RetryPolicy::default());
+        assert!(spec.is_active);
+        assert!(spec.secret.is_none());
+    }
+
+    #[tokio::test]
+    async fn each_bad_field_is_named() {
+        let mut d = draft();
+        d.events = vec![];
+        assert_eq!(field_of(d).await, "events");
+        let mut d = draft();
+        d.events = vec!["not.in.catalog".into()];
+        assert_eq!(field_of(d).await, "events");
+        let mut d = draft();
+        d.timeout_seconds = Some(61);
+        assert_eq!(field_of(d).await, "timeout_seconds");
+        let mut d = draft();
+        d.channels = Some(vec!["bad channel".into()]);
+        assert_eq!(field_of(d).await, "channels");
+        let mut d = draft();
+        d.headers = Some(BTreeMap::from([("Webhook-Signature".into(), "x".into())]));
+        assert_eq!(field_of(d).await, "headers.Webhook-Signature");
+        let mut d = draft();
+        d.secret = Some("short".into());
+        assert_eq!(field_of(d).await, "secret");
+        let mut d = draft();
+        d.url = "ftp://x".into();
+        assert_eq!(field_of(d).await, "url");
+    }
+}
