@@ -18,6 +18,7 @@
 //!   SSRF rules).
 //! - [`secret`]: webhook signing secrets and hashed API keys.
 //! - [`page`] and [`id`]: cursor pagination over time-ordered, prefixed ids.
+//! - [`clock`]: millisecond "now" shared by both backends.
 //! - [`error`]: the engine's [`Error`] and [`ValidationError`].
 //!
 //! # Quick start
@@ -43,6 +44,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod clock;
 pub mod error;
 pub mod id;
 pub mod model;
@@ -51,6 +53,8 @@ pub mod page;
 pub mod secret;
 pub mod service;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod webhook_url;
 
 pub use error::{Error, ValidationError};

@@ -33,7 +33,10 @@ impl std::fmt::Debug for WebhookSecret {
 impl WebhookSecret {
     /// A fresh `whsec_` secret of 32 random bytes.
     pub fn generate() -> Self {
-        Self(format!("{WEBHOOK_SECRET_PREFIX}{}", STANDARD.encode(random_bytes::<32>())))
+        Self(format!(
+            "{WEBHOOK_SECRET_PREFIX}{}",
+            STANDARD.encode(random_bytes::<32>())
+        ))
     }
 
     /// Accept a user-supplied secret: 8–256 printable characters; a `whsec_` one
@@ -80,7 +83,10 @@ impl WebhookSecret {
 /// A freshly generated bearer token (API key or admin token), shown to its owner
 /// once; only [`TokenHash`] is kept.
 pub fn generate_token() -> String {
-    format!("{API_KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(random_bytes::<30>()))
+    format!(
+        "{API_KEY_PREFIX}{}",
+        URL_SAFE_NO_PAD.encode(random_bytes::<30>())
+    )
 }
 
 /// The leading part of a token stored in clear to find its row without a scan.

@@ -21,8 +21,15 @@ pub struct WebhookUrl(Url);
 
 impl WebhookUrl {
     /// Check the URL's syntax and, for IP literals, its address. Host names are
-    /// checked by [`WebhookUrl::resolve_check`], which needs DNS.
+    /// only checked by name here (`localhost`, `*.localhost`);
+    /// [`WebhookUrl::parse_and_resolve`] also checks where they resolve to.
     pub fn parse(raw: &str, policy: &UrlPolicy) -> Result<Self, ValidationError> {
+        let url = Self::parse_without_name_rule(raw, policy)?;
+        url.check_name_rule(policy)?;
+        Ok(url)
+    }
+
+    fn parse_without_name_rule(raw: &str, policy: &UrlPolicy) -> Result<Self, ValidationError> {
         let bad = |msg: String| ValidationError::with_code(CODE, "url", msg);
         let raw = raw.trim();
         if raw.len() > MAX_LEN {
@@ -45,25 +52,39 @@ impl WebhookUrl {
             None => return Err(bad("must have a host".into())),
             Some(Host::Ipv4(ip)) => is_internal(IpAddr::V4(ip)),
             Some(Host::Ipv6(ip)) => is_internal(IpAddr::V6(ip)),
-            Some(Host::Domain(name)) => {
-                let name = name.trim_end_matches('.').to_ascii_lowercase();
-                name == "localhost" || name.ends_with(".localhost")
-            }
+            Some(Host::Domain(_)) => false,
         };
         if internal && !policy.allow_private_networks {
             return Err(bad(
-                "points at a loopback, private or link-local address, which is not allowed"
-                    .into(),
+                "points at a loopback, private or link-local address, which is not allowed".into(),
             ));
         }
         Ok(Self(url))
+    }
+
+    /// Refuse `localhost` and `*.localhost` (RFC 6761: always loopback) even when
+    /// DNS cannot tell us so.
+    fn check_name_rule(&self, policy: &UrlPolicy) -> Result<(), ValidationError> {
+        if let Some(Host::Domain(name)) = self.0.host() {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            if !policy.allow_private_networks
+                && (name == "localhost" || name.ends_with(".localhost"))
+            {
+                return Err(ValidationError::with_code(
+                    CODE,
+                    "url",
+                    "points at localhost, which is not allowed",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Parse, then resolve a host name and refuse it if any address it resolves to
     /// is internal. A name that does not resolve is accepted: DNS may be down or
     /// split-horizon, and every delivery checks the address it connects to anyway.
     pub async fn parse_and_resolve(raw: &str, policy: &UrlPolicy) -> Result<Self, ValidationError> {
-        let url = Self::parse(raw, policy)?;
+        let url = Self::parse_without_name_rule(raw, policy)?;
         if policy.allow_private_networks {
             return Ok(url);
         }
@@ -82,6 +103,7 @@ impl WebhookUrl {
                 }
             }
         }
+        url.check_name_rule(policy)?;
         Ok(url)
     }
 
@@ -151,10 +173,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_host_name_that_resolves_to_loopback_is_rejected() {
-        // `localhost` is refused by name; `localhost.` with a trailing dot too.
-        assert!(WebhookUrl::parse_and_resolve("https://localhost./", &STRICT)
+    async fn a_host_name_that_resolves_to_loopback_is_rejected_after_dns() {
+        let err = WebhookUrl::parse_and_resolve("https://localhost/", &STRICT)
             .await
-            .is_err());
+            .unwrap_err();
+        assert!(err.message.contains("resolves to"), "{}", err.message);
+        assert!(
+            WebhookUrl::parse_and_resolve("https://app.localhost./", &STRICT)
+                .await
+                .is_err()
+        );
     }
 }

@@ -108,9 +108,11 @@ impl EventFilter {
     pub fn matches(&self, name: &str) -> bool {
         match self {
             Self::All => true,
-            Self::Prefix(p) => name.len() > p.len() + 1
-                && name.starts_with(p.as_str())
-                && name.as_bytes()[p.len()] == b'.',
+            Self::Prefix(p) => {
+                name.len() > p.len() + 1
+                    && name.starts_with(p.as_str())
+                    && name.as_bytes()[p.len()] == b'.'
+            }
             Self::Exact(n) => n.as_str() == name,
         }
     }

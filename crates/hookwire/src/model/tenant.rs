@@ -32,7 +32,7 @@ impl Tenant {
         Ok(Self {
             id: id::new_id(id::TENANT),
             name: name.to_owned(),
-            created_at: Utc::now(),
+            created_at: crate::clock::now(),
         })
     }
 }
@@ -62,7 +62,7 @@ impl ApiKey {
             tenant_id: tenant_id.to_owned(),
             lookup_prefix: secret::lookup_prefix(&token).to_owned(),
             hash: TokenHash::of(&token),
-            created_at: Utc::now(),
+            created_at: crate::clock::now(),
         };
         (key, token)
     }

@@ -56,7 +56,7 @@ impl Webhook {
     /// A new webhook for `tenant_id` from a validated spec; generates a secret when
     /// none was given.
     pub fn create(tenant_id: Option<&str>, spec: WebhookSpec) -> Self {
-        let now = Utc::now();
+        let now = crate::clock::now();
         let mut w = Self {
             id: id::new_id(id::WEBHOOK),
             tenant_id: tenant_id.map(str::to_owned),
@@ -101,6 +101,6 @@ impl Webhook {
             self.previous_secret = None;
             self.previous_secret_expires_at = None;
         }
-        self.updated_at = Utc::now();
+        self.updated_at = crate::clock::now();
     }
 }

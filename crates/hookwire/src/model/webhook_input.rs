@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{EventFilter, RetryPolicy, RetryPolicyDraft, Webhook};
 use crate::net::UrlPolicy;
@@ -29,7 +29,7 @@ const RESERVED_HEADERS: &[&str] = &[
 const RESERVED_HEADER_PREFIXES: &[&str] = &["webhook-", "x-webhook-"];
 
 /// Every writable webhook field, as sent to `POST` and `PUT /webhooks`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookDraft {
@@ -157,7 +157,11 @@ impl WebhookSpec {
         }
         let retry = draft.retry.unwrap_or_default().resolve(retry_base)?;
         let headers = check_headers(draft.headers.unwrap_or_default())?;
-        let secret = draft.secret.as_deref().map(WebhookSecret::parse).transpose()?;
+        let secret = draft
+            .secret
+            .as_deref()
+            .map(WebhookSecret::parse)
+            .transpose()?;
         let url = WebhookUrl::parse_and_resolve(&draft.url, policy).await?;
         Ok(Self {
             url,
@@ -269,7 +273,9 @@ fn check_headers(
             .map_err(|_| ValidationError::field(&field, "is not a valid HTTP header name"))?;
         let lower = parsed.as_str();
         if RESERVED_HEADERS.contains(&lower)
-            || RESERVED_HEADER_PREFIXES.iter().any(|p| lower.starts_with(p))
+            || RESERVED_HEADER_PREFIXES
+                .iter()
+                .any(|p| lower.starts_with(p))
         {
             return Err(ValidationError::field(
                 &field,

@@ -131,20 +131,21 @@ impl Store for PgStore {
     }
 
     async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn insert_setting_if_absent(&self, key: &str, value: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.pool)
-        .await?;
+        let done =
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(key)
+                .bind(value)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -297,7 +298,9 @@ impl Store for PgStore {
             previous_secret = $15, previous_secret_expires_at = $16, disabled_reason = $17, \
             created_at = $18, updated_at = $19 \
             WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2";
-        let done = bind_webhook(sqlx::query(sql), w).execute(&self.pool).await?;
+        let done = bind_webhook(sqlx::query(sql), w)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

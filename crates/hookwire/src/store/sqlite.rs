@@ -162,18 +162,21 @@ impl Store for SqliteStore {
     }
 
     async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
-            .bind(key)
-            .fetch_optional(&self.reader)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
+                .bind(key)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
     }
 
     async fn insert_setting_if_absent(&self, key: &str, value: &str) -> Result<bool> {
-        let done = sqlx::query("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
-            .bind(key)
-            .bind(value)
-            .execute(&self.writer)
-            .await?;
+        let done =
+            sqlx::query("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+                .bind(key)
+                .bind(value)
+                .execute(&self.writer)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -253,7 +256,7 @@ impl Store for SqliteStore {
         sqlx::query("INSERT INTO event_types (name, description, created_at) VALUES (?1, ?2, ?3)")
             .bind(&et.name)
             .bind(&et.description)
-            .bind(ms(Utc::now()))
+            .bind(ms(crate::clock::now()))
             .execute(&self.writer)
             .await
             .map_err(|e| Error::from_sqlx(e, &format!("event type {:?}", et.name)))?;
@@ -267,7 +270,7 @@ impl Store for SqliteStore {
         )
         .bind(&et.name)
         .bind(&et.description)
-        .bind(ms(Utc::now()))
+        .bind(ms(crate::clock::now()))
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -333,7 +336,9 @@ impl Store for SqliteStore {
             retry_initial_delay_ms = ?11, retry_max_delay_ms = ?12, headers = ?13, secret = ?14, \
             previous_secret = ?15, previous_secret_expires_at = ?16, disabled_reason = ?17, \
             created_at = ?18, updated_at = ?19 WHERE id = ?1 AND tenant_id IS ?2";
-        let done = bind_webhook(sqlx::query(sql), w)?.execute(&self.writer).await?;
+        let done = bind_webhook(sqlx::query(sql), w)?
+            .execute(&self.writer)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -1,0 +1,68 @@
+//! Start-up: from a [`Config`] to a ready [`App`].
+
+use std::sync::Arc;
+
+use axum::Router;
+use hookwire::secret::TokenHash;
+use hookwire::Hookwire;
+
+use crate::config::Config;
+use crate::http::rate_limit::Limiter;
+use crate::{admin_token, http};
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The engine.
+    pub hookwire: Hookwire,
+    /// Hash of the admin token.
+    pub admin_token: Arc<TokenHash>,
+    /// Per-key request buckets; `None` when rate limiting is off.
+    pub limiter: Option<Arc<Limiter>>,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+}
+
+/// A started application, ready to serve.
+pub struct App {
+    /// The HTTP routes with state and middleware.
+    pub router: Router,
+    /// The engine, for callers that also run workers or tests.
+    pub hookwire: Hookwire,
+    /// The admin token, if this start generated it (print it once).
+    pub generated_admin_token: Option<String>,
+}
+
+/// Start-up failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error("cannot open database: {0}")]
+    Store(#[from] hookwire::store::Error),
+    /// Config-file content (event types) was rejected.
+    #[error("invalid configuration: {0}")]
+    Engine(#[from] hookwire::Error),
+}
+
+impl App {
+    /// Open the database, apply migrations and config-file catalog entries, and
+    /// settle the admin token.
+    pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let store = hookwire::store::open(&config.database_url).await?;
+        let hookwire = Hookwire::new(store, config.engine_options());
+        hookwire.ensure_event_types(&config.event_types).await?;
+        let (admin_hash, generated_admin_token) =
+            admin_token::ensure(hookwire.store(), config.admin_token.as_deref()).await?;
+        let state = AppState {
+            hookwire: hookwire.clone(),
+            admin_token: Arc::new(admin_hash),
+            limiter: Limiter::new(config.rate_limit_per_second, config.rate_limit_burst),
+            max_body_bytes: config.max_body_bytes,
+        };
+        Ok(Self {
+            router: http::router(state),
+            hookwire,
+            generated_admin_token,
+        })
+    }
+}

@@ -1,0 +1,218 @@
+//! The configuration file and its environment overrides.
+//!
+//! Sources, later ones winning: built-in defaults, `hookwire.toml` / `.yaml` (path
+//! from `--config` or `HOOKWIRE_CONFIG`, else `./hookwire.{toml,yaml,yml}` if present),
+//! then `HOOKWIRE_<KEY>` environment variables. String values in the file may use
+//! `${VAR}` (see [`subst`]), which is how secrets stay out of the file.
+
+mod subst;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Serialized, Toml, Yaml};
+use figment::Figment;
+use hookwire::model::{EventType, WebhookDraft};
+use serde::{Deserialize, Serialize};
+
+/// Everything `hookwire serve` can be told. Field names are the config keys.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the API listens on.
+    pub listen: String,
+    /// `sqlite://PATH` (default, embedded) or `postgres://…` (many nodes).
+    pub database_url: String,
+    /// Bearer token for tenant management. When unset, one is generated on first
+    /// start, printed once, and only its hash is kept in the database.
+    pub admin_token: Option<String>,
+    /// Allow `http://` webhook URLs.
+    pub allow_http: bool,
+    /// Allow webhooks to reach loopback/private/link-local addresses.
+    pub allow_private_networks: bool,
+    /// Delete events and deliveries older than this many days.
+    pub retention_days: u32,
+    /// Sustained API requests per second per API key; 0 turns limiting off.
+    pub rate_limit_per_second: u32,
+    /// Requests an API key may make in a burst above the sustained rate.
+    pub rate_limit_burst: u32,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Disable a webhook whose every attempt has failed for this long (`5d`, `12h`).
+    pub auto_disable_after: String,
+    /// `text` (default) or `json` log lines.
+    pub log_format: LogFormat,
+    /// Event types added to the catalog at start-up.
+    pub event_types: Vec<EventType>,
+    /// Global webhooks that receive matching events of every tenant.
+    pub webhooks: Vec<WebhookDraft>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://hookwire.db".into(),
+            admin_token: None,
+            allow_http: false,
+            allow_private_networks: false,
+            retention_days: 30,
+            rate_limit_per_second: 1000,
+            rate_limit_burst: 2000,
+            max_body_bytes: 1024 * 1024,
+            auto_disable_after: "5d".into(),
+            log_format: LogFormat::Text,
+            event_types: Vec::new(),
+            webhooks: Vec::new(),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// A configuration problem, always naming the key or file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file's extension is not one we parse.
+    #[error("config file {0} must end in .toml, .yaml or .yml")]
+    Format(PathBuf),
+    /// Parsing, `${VAR}` substitution or a value's type failed.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Top-level keys, for picking `HOOKWIRE_<KEY>` variables out of the environment
+/// (others, like `HOOKWIRE_CONFIG` or `HOOKWIRE_URL`, belong to the CLI).
+const ENV_KEYS: &[&str] = &[
+    "listen",
+    "database_url",
+    "admin_token",
+    "allow_http",
+    "allow_private_networks",
+    "retention_days",
+    "rate_limit_per_second",
+    "rate_limit_burst",
+    "max_body_bytes",
+    "auto_disable_after",
+    "log_format",
+];
+
+impl Config {
+    /// Load from `path` (or the default file names, if present) and the environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let path = path.map(Path::to_path_buf).or_else(default_file);
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = &path {
+            figment = figment.merge(Serialized::globals(read_file(path)?));
+        }
+        let figment = figment.merge(
+            Env::prefixed("HOOKWIRE_")
+                .filter(|k| ENV_KEYS.contains(&k.as_str().to_ascii_lowercase().as_str())),
+        );
+        let config: Config = figment.extract().map_err(|e| {
+            let mut msg = e.to_string();
+            if let Some(p) = &path {
+                msg = format!("{msg} (config file {})", p.display());
+            }
+            ConfigError::Invalid(msg)
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Rules serde cannot express.
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, msg: &str| Err(ConfigError::Invalid(format!("{key}: {msg}")));
+        if self.listen.parse::<SocketAddr>().is_err() {
+            return bad("listen", "must be an address like 127.0.0.1:8080");
+        }
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return bad("database_url", "must start with sqlite: or postgres://");
+        }
+        if self.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
+            return bad("admin_token", "must be at least 16 characters");
+        }
+        if self.rate_limit_per_second > 0 && self.rate_limit_burst == 0 {
+            return bad(
+                "rate_limit_burst",
+                "must be at least 1 when rate limiting is on",
+            );
+        }
+        if self.max_body_bytes < 1024 {
+            return bad("max_body_bytes", "must be at least 1024");
+        }
+        if self.retention_days == 0 {
+            return bad("retention_days", "must be at least 1");
+        }
+        if let Err(e) = self.auto_disable_after() {
+            return bad("auto_disable_after", &e);
+        }
+        Ok(())
+    }
+
+    /// `auto_disable_after` as a duration.
+    pub fn auto_disable_after(&self) -> Result<Duration, String> {
+        humantime::parse_duration(&self.auto_disable_after)
+            .map_err(|e| format!("{e} (use a span like 5d or 12h)"))
+    }
+
+    /// The engine options this config implies.
+    pub fn engine_options(&self) -> hookwire::Options {
+        hookwire::Options {
+            url_policy: hookwire::net::UrlPolicy {
+                allow_http: self.allow_http,
+                allow_private_networks: self.allow_private_networks,
+            },
+        }
+    }
+}
+
+fn default_file() -> Option<PathBuf> {
+    ["hookwire.toml", "hookwire.yaml", "hookwire.yml"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+/// Parse the file into a value tree and substitute `${VAR}` in its strings.
+fn read_file(path: &Path) -> Result<figment::value::Dict, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let parsed = match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => Figment::from(Toml::string(&text)).extract::<figment::value::Dict>(),
+        Some("yaml" | "yml") => Figment::from(Yaml::string(&text)).extract(),
+        _ => return Err(ConfigError::Format(path.to_owned())),
+    };
+    let mut dict = parsed
+        .map_err(|e| ConfigError::Invalid(format!("cannot parse {}: {e}", path.display())))?;
+    for (key, value) in dict.iter_mut() {
+        subst::substitute(value, key, &|name| std::env::var(name).ok())
+            .map_err(|e| ConfigError::Invalid(format!("{e} (config file {})", path.display())))?;
+    }
+    Ok(dict)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,106 @@
+use figment::Jail;
+
+use super::subst::expand;
+use super::*;
+
+fn env(name: &str) -> Option<String> {
+    (name == "SET").then(|| "value".to_owned())
+}
+
+#[test]
+fn variables_expand_with_defaults_and_escapes() {
+    assert_eq!(expand("a-${SET}-b", &env).unwrap(), "a-value-b");
+    assert_eq!(expand("${UNSET:-fallback}", &env).unwrap(), "fallback");
+    assert_eq!(expand("cost: $$5 and $x", &env).unwrap(), "cost: $5 and $x");
+    let err = expand("${UNSET}", &env).unwrap_err();
+    assert!(err.contains("UNSET"), "{err}");
+    assert!(expand("${unterminated", &env).is_err());
+    assert!(expand("${1BAD}", &env).is_err());
+}
+
+#[test]
+fn a_toml_file_is_loaded_with_env_overrides_and_substitution() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "hookwire.toml",
+            r#"
+            listen = "127.0.0.1:9999"
+            rate_limit_per_second = 5
+            [[event_types]]
+            name = "artifact.completed"
+            description = "An artifact finished"
+            [[webhooks]]
+            url = "https://93.184.216.34/hook"
+            events = ["artifact.*"]
+            secret = "${HOOK_SECRET}"
+            "#,
+        )?;
+        jail.set_env("HOOK_SECRET", "s3cr3t-value");
+        jail.set_env("HOOKWIRE_RATE_LIMIT_PER_SECOND", "7");
+        jail.set_env("HOOKWIRE_URL", "ignored: belongs to the CLI");
+        let c = Config::load(Some(Path::new("hookwire.toml"))).expect("loads");
+        assert_eq!(c.listen, "127.0.0.1:9999");
+        assert_eq!(c.rate_limit_per_second, 7);
+        assert_eq!(c.rate_limit_burst, 2000);
+        assert_eq!(c.event_types[0].name, "artifact.completed");
+        assert_eq!(c.webhooks[0].secret.as_deref(), Some("s3cr3t-value"));
+        Ok(())
+    });
+}
+
+#[test]
+fn a_yaml_file_is_loaded_too() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "hookwire.yaml",
+            "allow_http: true\ndatabase_url: postgres://localhost/hw\n",
+        )?;
+        let c = Config::load(None).expect("finds ./hookwire.yaml");
+        assert!(c.allow_http);
+        assert_eq!(c.database_url, "postgres://localhost/hw");
+        Ok(())
+    });
+}
+
+#[test]
+fn errors_name_the_key_or_variable_at_fault() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "a.toml",
+            "[[webhooks]]\nurl = \"${MISSING_VAR}\"\nevents=[\"*\"]\n",
+        )?;
+        let e = Config::load(Some(Path::new("a.toml")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("MISSING_VAR") && e.contains("webhooks[0].url"),
+            "{e}"
+        );
+
+        jail.create_file("b.toml", "rate_limit_burst = \"lots\"\n")?;
+        let e = Config::load(Some(Path::new("b.toml")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rate_limit_burst"), "{e}");
+
+        jail.create_file("c.toml", "listen = \"nowhere\"\n")?;
+        let e = Config::load(Some(Path::new("c.toml")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("listen"), "{e}");
+
+        jail.create_file("d.toml", "no_such_key = 1\n")?;
+        let e = Config::load(Some(Path::new("d.toml")))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no_such_key"), "{e}");
+
+        jail.set_env("HOOKWIRE_MAX_BODY_BYTES", "-3");
+        let e = Config::load(None).unwrap_err().to_string();
+        assert!(
+            e.contains("max_body_bytes") || e.contains("MAX_BODY_BYTES"),
+            "{e}"
+        );
+        Ok(())
+    });
+}

@@ -1,0 +1,116 @@
+//! The HTTP API: routing, middleware and the OpenAPI document.
+//!
+//! Each resource module exposes `router()`; they are merged here under `/api/v1`.
+//! Handlers parse (extractors), authorize (the [`auth`] extractors) and call the
+//! engine; they hold no business rules.
+
+pub mod auth;
+mod docs;
+pub mod error;
+mod event_types;
+mod extract;
+mod health;
+mod list;
+pub mod rate_limit;
+mod tenants;
+mod webhooks;
+
+use std::net::SocketAddr;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{middleware, Router};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+use error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hookwire",
+        description = "Outbound webhook delivery: tenants, event types, webhooks, events, \
+                       deliveries. Authenticate with `Authorization: Bearer <token>`: the \
+                       admin token for tenant management, a tenant API key for the rest.",
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "tenants", description = "Accounts and their API keys (admin token)."),
+        (name = "event-types", description = "The global event-type catalog."),
+        (name = "webhooks", description = "A tenant's webhook subscriptions."),
+        (name = "health", description = "Probes for orchestrators."),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI description, before state and middleware.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let v1 = OpenApiRouter::new()
+        .merge(tenants::router())
+        .merge(event_types::router())
+        .merge(webhooks::router());
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", v1)
+        .merge(health::router())
+        .split_for_parts()
+}
+
+/// The complete application: API, OpenAPI JSON, docs page, and middleware.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api();
+    let openapi_json = openapi.to_pretty_json().unwrap_or_default();
+    let docs_html = docs::render(&openapi);
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || async move { ([(CONTENT_TYPE, "application/json")], openapi_json) }),
+    )
+    .route("/docs", get(move || async move { Html(docs_html) }))
+    .fallback(|| async { ApiError::NotFound("route") })
+    .method_not_allowed_fallback(|| async {
+        ApiError::BadRequest(
+            "method_not_allowed",
+            "method not allowed on this path".into(),
+        )
+        .into_response()
+    })
+    .layer(middleware::from_fn_with_state(
+        state.limiter.clone(),
+        rate_limit::limit,
+    ))
+    .layer(DefaultBodyLimit::max(state.max_body_bytes))
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
+}
+
+/// Serve `router` on `listener` until `shutdown` resolves, finishing in-flight
+/// requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

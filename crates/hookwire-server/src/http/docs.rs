@@ -1,0 +1,158 @@
+//! `/docs`: a readable API reference rendered on the server from the generated
+//! OpenAPI document.
+//!
+//! Rendered as plain HTML rather than with a JavaScript viewer because those load
+//! their code from a CDN, and hookwire must work on machines without internet.
+
+use std::fmt::Write as _;
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::{OpenApi, RefOr};
+
+/// The whole page.
+pub fn render(api: &OpenApi) -> String {
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>{} API <small>v{}</small></h1>",
+        esc(&api.info.title),
+        esc(&api.info.version)
+    );
+    if let Some(d) = &api.info.description {
+        let _ = write!(body, "<p>{}</p>", esc(d));
+    }
+    body.push_str("<p>Machine-readable: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (OpenAPI 3.1).</p>");
+    body.push_str("<nav><h2>Endpoints</h2><ul>");
+    let ops = operations(api);
+    for (i, (method, path, op)) in ops.iter().enumerate() {
+        let _ = write!(
+            body,
+            "<li><a href=\"#op{i}\"><code>{method} {}</code></a> — {}</li>",
+            esc(path),
+            esc(op.summary.as_deref().unwrap_or(""))
+        );
+    }
+    body.push_str("</ul></nav>");
+    for (i, (method, path, op)) in ops.iter().enumerate() {
+        render_operation(&mut body, i, method, path, op);
+    }
+    if let Some(components) = &api.components {
+        body.push_str("<h2>Schemas</h2>");
+        for (name, schema) in &components.schemas {
+            let json = serde_json::to_string_pretty(schema).unwrap_or_default();
+            let _ = write!(
+                body,
+                "<section id=\"schema-{0}\"><h3>{0}</h3><pre>{1}</pre></section>",
+                esc(name),
+                esc(&json)
+            );
+        }
+    }
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>hookwire API reference</title><style>{STYLE}</style></head>\
+         <body><main>{body}</main></body></html>"
+    )
+}
+
+fn operations(api: &OpenApi) -> Vec<(&'static str, &str, &Operation)> {
+    let mut out = Vec::new();
+    for (path, item) in &api.paths.paths {
+        let methods = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ];
+        for (method, op) in methods {
+            if let Some(op) = op {
+                out.push((method, path.as_str(), op));
+            }
+        }
+    }
+    out
+}
+
+fn render_operation(out: &mut String, i: usize, method: &str, path: &str, op: &Operation) {
+    let _ = write!(
+        out,
+        "<section id=\"op{i}\"><h2><code>{method} {}</code></h2>",
+        esc(path)
+    );
+    for text in [&op.summary, &op.description].into_iter().flatten() {
+        let _ = write!(out, "<p>{}</p>", esc(text));
+    }
+    if let Some(params) = op.parameters.as_ref().filter(|p| !p.is_empty()) {
+        out.push_str("<h3>Parameters</h3><table><tr><th>name</th><th>in</th><th>required</th><th>description</th></tr>");
+        for p in params {
+            let location = serde_json::to_value(&p.parameter_in).unwrap_or_default();
+            let _ = write!(
+                out,
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.name),
+                esc(location.as_str().unwrap_or("")),
+                matches!(p.required, utoipa::openapi::Required::True),
+                esc(p.description.as_deref().unwrap_or(""))
+            );
+        }
+        out.push_str("</table>");
+    }
+    if let Some(body) = &op.request_body {
+        out.push_str("<h3>Request body</h3><ul>");
+        for (media, content) in &body.content {
+            let _ = write!(
+                out,
+                "<li>{} {}</li>",
+                esc(media),
+                schema_link(&content.schema)
+            );
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("<h3>Responses</h3><ul>");
+    for (status, resp) in &op.responses.responses {
+        let (desc, schema) = match resp {
+            RefOr::T(r) => (
+                r.description.clone(),
+                r.content.values().next().map(|c| schema_link(&c.schema)),
+            ),
+            RefOr::Ref(r) => (r.ref_location.clone(), None),
+        };
+        let _ = write!(
+            out,
+            "<li><strong>{}</strong> {} {}</li>",
+            esc(status),
+            esc(&desc),
+            schema.unwrap_or_default()
+        );
+    }
+    out.push_str("</ul></section>");
+}
+
+fn schema_link(schema: &Option<RefOr<utoipa::openapi::schema::Schema>>) -> String {
+    match schema {
+        Some(RefOr::Ref(r)) => {
+            let name = r.ref_location.rsplit('/').next().unwrap_or_default();
+            format!("<a href=\"#schema-{0}\"><code>{0}</code></a>", esc(name))
+        }
+        Some(RefOr::T(s)) => format!(
+            "<code>{}</code>",
+            esc(&serde_json::to_string(s).unwrap_or_default())
+        ),
+        None => String::new(),
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a}\
+main{max-width:60rem;margin:auto;padding:1rem}code,pre{font-family:ui-monospace,monospace}\
+pre{background:#f4f4f4;padding:.75rem;overflow-x:auto}section{border-top:1px solid #ddd;margin-top:1.5rem}\
+table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}";

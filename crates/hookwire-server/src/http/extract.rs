@@ -1,0 +1,84 @@
+//! Request extractors whose rejections are [`ApiError`]s, so a malformed body or
+//! query string gets the same `{error, message}` shape as everything else.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::app::AppState;
+
+/// A JSON body: syntax errors are 400 `malformed_json`, wrong types or unknown
+/// fields 422 `invalid_field`, oversized bodies 413.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let limit = state.max_body_bytes;
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(JsonRejection::JsonDataError(e)) => {
+                let (field, message) = split_serde_message(&e.body_text());
+                Err(ApiError::Invalid(hookwire::ValidationError::field(
+                    field, message,
+                )))
+            }
+            Err(JsonRejection::JsonSyntaxError(e)) => {
+                Err(ApiError::BadRequest("malformed_json", e.body_text()))
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
+            Err(JsonRejection::BytesRejection(e))
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Err(ApiError::PayloadTooLarge(limit))
+            }
+            Err(other) => Err(ApiError::BadRequest("malformed_body", other.body_text())),
+        }
+    }
+}
+
+/// axum reports data errors as "Failed to deserialize …: <path>: <reason>"; split
+/// out the path so the error body can name the field.
+fn split_serde_message(text: &str) -> (String, String) {
+    let detail = text
+        .split_once("body into the target type: ")
+        .map_or(text, |(_, d)| d);
+    match detail.split_once(": ") {
+        Some((path, reason)) if !path.contains(' ') => (path.to_owned(), reason.to_owned()),
+        _ => ("body".to_owned(), detail.to_owned()),
+    }
+}
+
+/// A query string: any parse failure is 400 `invalid_query`.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e: QueryRejection| ApiError::BadRequest("invalid_query", e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_field_path_is_taken_from_serde_messages() {
+        let msg = "Failed to deserialize the JSON body into the target type: retry.max_attempts: invalid type";
+        assert_eq!(
+            super::split_serde_message(msg),
+            ("retry.max_attempts".into(), "invalid type".into())
+        );
+        assert_eq!(
+            super::split_serde_message("missing field `url` at line 1").0,
+            "body"
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! `/tenants`: admin-only tenant and API key management.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use hookwire::model::Tenant;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::Admin;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiQuery};
+use super::list::{List, PageQuery};
+use crate::app::AppState;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_tenant, list_tenants))
+        .routes(routes!(get_tenant, delete_tenant))
+        .routes(routes!(create_key))
+}
+
+/// Body of `POST /tenants`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    /// Display name, 1–200 characters.
+    pub name: String,
+}
+
+/// A tenant just created, with its first API key (shown only here).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedTenant {
+    /// `tn_…`
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Bearer token for this tenant. Store it now: it cannot be shown again.
+    pub api_key: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new API key (shown only here).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedKey {
+    /// `key_…`, the key's id (not the secret).
+    pub id: String,
+    /// Bearer token. Store it now: it cannot be shown again.
+    pub api_key: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Create a tenant and its first API key.
+#[utoipa::path(post, path = "/tenants", tag = "tenants", request_body = NewTenant,
+    responses((status = 201, body = CreatedTenant), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_tenant(
+    _: Admin,
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<NewTenant>,
+) -> Result<(StatusCode, Json<CreatedTenant>), ApiError> {
+    let (tenant, api_key) = s.hookwire.create_tenant(&body.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedTenant {
+            id: tenant.id,
+            name: tenant.name,
+            api_key,
+            created_at: tenant.created_at,
+        }),
+    ))
+}
+
+/// List tenants, newest first.
+#[utoipa::path(get, path = "/tenants", tag = "tenants", params(PageQuery),
+    responses((status = 200, body = List<Tenant>), (status = 401, body = ErrorBody)))]
+async fn list_tenants(
+    _: Admin,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<List<Tenant>>, ApiError> {
+    let page = s.hookwire.list_tenants(&q.page()?).await?;
+    Ok(Json(List::of(page, |t| t)))
+}
+
+/// One tenant.
+#[utoipa::path(get, path = "/tenants/{id}", tag = "tenants",
+    responses((status = 200, body = Tenant), (status = 404, body = ErrorBody)))]
+async fn get_tenant(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Tenant>, ApiError> {
+    Ok(Json(s.hookwire.tenant(&id).await?))
+}
+
+/// Delete a tenant and everything it owns (keys, webhooks, events, deliveries).
+#[utoipa::path(delete, path = "/tenants/{id}", tag = "tenants",
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_tenant(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.hookwire.delete_tenant(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Issue another API key for a tenant (existing keys stay valid).
+#[utoipa::path(post, path = "/tenants/{id}/keys", tag = "tenants",
+    responses((status = 201, body = CreatedKey), (status = 404, body = ErrorBody)))]
+async fn create_key(
+    _: Admin,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
+    let (key, api_key) = s.hookwire.create_api_key(&id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedKey {
+            id: key.id,
+            api_key,
+            created_at: key.created_at,
+        }),
+    ))
+}

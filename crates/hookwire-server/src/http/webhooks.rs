@@ -1,0 +1,201 @@
+//! `/webhooks`: a tenant's subscriptions.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use hookwire::model::{EventTypeName, RetryPolicy, Webhook, WebhookDraft, WebhookPatch};
+use hookwire::store::WebhookFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::TenantCtx;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiQuery};
+use super::list::{List, PageQuery};
+use crate::app::AppState;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_webhook, list_webhooks))
+        .routes(routes!(
+            get_webhook,
+            patch_webhook,
+            put_webhook,
+            delete_webhook
+        ))
+}
+
+/// A webhook as the API shows it: never the secret, except `secret` in the 201
+/// response to its creation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookView {
+    /// `wh_…`
+    pub id: String,
+    /// Delivery URL.
+    pub url: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Event filters.
+    pub events: Vec<String>,
+    /// Channel restriction (empty = all).
+    pub channels: Vec<String>,
+    /// Whether deliveries are made.
+    pub is_active: bool,
+    /// Request timeout in seconds.
+    pub timeout_seconds: u32,
+    /// Retry schedule.
+    pub retry: RetryPolicy,
+    /// Extra static request headers.
+    pub headers: BTreeMap<String, String>,
+    /// Always true: every webhook signs.
+    pub has_secret: bool,
+    /// The signing secret; present only in the response that created the webhook.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Why hookwire disabled it, if it did.
+    pub disabled_reason: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl WebhookView {
+    fn of(w: Webhook) -> Self {
+        Self {
+            id: w.id,
+            url: w.url,
+            name: w.name,
+            description: w.description,
+            events: w.events,
+            channels: w.channels,
+            is_active: w.is_active,
+            timeout_seconds: w.timeout_seconds,
+            retry: w.retry,
+            headers: w.headers,
+            has_secret: true,
+            secret: None,
+            disabled_reason: w.disabled_reason,
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+        }
+    }
+}
+
+/// Filters of `GET /webhooks`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WebhookListQuery {
+    /// Only webhooks that would receive this event type.
+    pub event: Option<String>,
+    /// Only active (`true`) or inactive (`false`) webhooks.
+    pub is_active: Option<bool>,
+    /// Items per page, 1–250 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Register a webhook. The response is the only time the secret is shown.
+#[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = WebhookDraft,
+    responses((status = 201, body = WebhookView), (status = 400, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_webhook(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    ApiJson(draft): ApiJson<WebhookDraft>,
+) -> Result<(StatusCode, Json<WebhookView>), ApiError> {
+    let webhook = s.hookwire.create_webhook(&tenant, draft).await?;
+    let secret = webhook.secret.expose().to_owned();
+    let mut view = WebhookView::of(webhook);
+    view.secret = Some(secret);
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// The tenant's webhooks, newest first.
+#[utoipa::path(get, path = "/webhooks", tag = "webhooks", params(WebhookListQuery),
+    responses((status = 200, body = List<WebhookView>), (status = 400, body = ErrorBody)))]
+async fn list_webhooks(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<WebhookListQuery>,
+) -> Result<Json<List<WebhookView>>, ApiError> {
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .page()?;
+    let filter = WebhookFilter {
+        event: q
+            .event
+            .as_deref()
+            .map(|e| EventTypeName::parse(e, "event"))
+            .transpose()
+            .map_err(ApiError::Invalid)?,
+        is_active: q.is_active,
+    };
+    let list = s.hookwire.list_webhooks(&tenant, &filter, &page).await?;
+    Ok(Json(List::of(list, WebhookView::of)))
+}
+
+/// One webhook (without its secret).
+#[utoipa::path(get, path = "/webhooks/{id}", tag = "webhooks",
+    responses((status = 200, body = WebhookView), (status = 404, body = ErrorBody)))]
+async fn get_webhook(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<WebhookView>, ApiError> {
+    Ok(Json(WebhookView::of(
+        s.hookwire.webhook(&tenant, &id).await?,
+    )))
+}
+
+/// Change some fields; absent fields keep their values, `null` clears name and
+/// description.
+#[utoipa::path(patch, path = "/webhooks/{id}", tag = "webhooks", request_body = WebhookPatch,
+    responses((status = 200, body = WebhookView), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn patch_webhook(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<WebhookPatch>,
+) -> Result<Json<WebhookView>, ApiError> {
+    let webhook = s.hookwire.patch_webhook(&tenant, &id, patch).await?;
+    Ok(Json(WebhookView::of(webhook)))
+}
+
+/// Replace every writable field; absent optional fields reset to their defaults
+/// (an absent secret keeps the current one).
+#[utoipa::path(put, path = "/webhooks/{id}", tag = "webhooks", request_body = WebhookDraft,
+    responses((status = 200, body = WebhookView), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn put_webhook(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(draft): ApiJson<WebhookDraft>,
+) -> Result<Json<WebhookView>, ApiError> {
+    let webhook = s.hookwire.replace_webhook(&tenant, &id, draft).await?;
+    Ok(Json(WebhookView::of(webhook)))
+}
+
+/// Delete a webhook; its pending deliveries are cancelled.
+#[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks",
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_webhook(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    s.hookwire.delete_webhook(&tenant, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,14 @@
+//! The store contract, run against SQLite and PostgreSQL alike.
+
+mod tenants;
+mod webhooks;
+
+use hookwire::store::{self, DynStore};
+use hookwire::testing::{Backend, TestDatabase};
+
+/// A migrated store on a fresh database; `None` = skip (see `TestDatabase`).
+pub async fn fresh_store(backend: Backend) -> Option<(DynStore, TestDatabase)> {
+    let db = TestDatabase::create(backend).await?;
+    let store = store::open(&db.url).await.expect("open store");
+    Some((store, db))
+}

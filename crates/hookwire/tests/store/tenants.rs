@@ -1,0 +1,99 @@
+use hookwire::model::{ApiKey, EventType, Tenant};
+use hookwire::page::PageRequest;
+use hookwire::store::Error;
+use hookwire::testing::Backend;
+
+use crate::fresh_store;
+
+hookwire::backend_tests!(
+    a_tenant_is_stored_with_its_key_and_deleted_with_everything_it_owns,
+    tenants_page_newest_first,
+    a_setting_is_written_once_by_the_first_caller,
+    event_type_names_are_unique_but_upserts_update,
+);
+
+async fn a_tenant_is_stored_with_its_key_and_deleted_with_everything_it_owns(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let tenant = Tenant::new("acme").unwrap();
+    let (key, token) = ApiKey::generate(&tenant.id);
+    store.create_tenant(&tenant, &key).await.unwrap();
+
+    assert_eq!(
+        store.tenant(&tenant.id).await.unwrap(),
+        Some(tenant.clone())
+    );
+    let found = store
+        .api_keys_by_prefix(&token[..hookwire::secret::API_KEY_LOOKUP_LEN])
+        .await
+        .unwrap();
+    assert_eq!(found, vec![key.clone()]);
+
+    assert!(store.delete_tenant(&tenant.id).await.unwrap());
+    assert_eq!(store.tenant(&tenant.id).await.unwrap(), None);
+    assert!(store
+        .api_keys_by_prefix(&key.lookup_prefix)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(!store.delete_tenant(&tenant.id).await.unwrap());
+}
+
+async fn tenants_page_newest_first(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let t = Tenant::new(&format!("t{i}")).unwrap();
+        let (k, _) = ApiKey::generate(&t.id);
+        store.create_tenant(&t, &k).await.unwrap();
+        ids.push(t.id);
+    }
+    ids.reverse();
+    let mut seen = Vec::new();
+    let mut req = PageRequest::parse(Some(2), None).unwrap();
+    loop {
+        let page = store.list_tenants(&req).await.unwrap();
+        seen.extend(page.items.into_iter().map(|t| t.id));
+        match page.next_cursor {
+            Some(c) => req = PageRequest::parse(Some(2), Some(&c)).unwrap(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids);
+}
+
+async fn a_setting_is_written_once_by_the_first_caller(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    assert_eq!(store.setting("k").await.unwrap(), None);
+    assert!(store.insert_setting_if_absent("k", "first").await.unwrap());
+    assert!(!store.insert_setting_if_absent("k", "second").await.unwrap());
+    assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("first"));
+}
+
+async fn event_type_names_are_unique_but_upserts_update(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let names = |v: Vec<EventType>| v.into_iter().map(|e| e.name).collect::<Vec<_>>();
+    assert_eq!(
+        names(store.event_types().await.unwrap()),
+        vec!["webhook.test"]
+    );
+
+    let et = EventType::new("artifact.completed", "done").unwrap();
+    store.insert_event_type(&et).await.unwrap();
+    assert!(matches!(
+        store.insert_event_type(&et).await,
+        Err(Error::Conflict(_))
+    ));
+    let changed = EventType::new("artifact.completed", "finished").unwrap();
+    store.upsert_event_type(&changed).await.unwrap();
+    let all = store.event_types().await.unwrap();
+    assert_eq!(all[0], changed);
+    assert_eq!(all.len(), 2);
+}
