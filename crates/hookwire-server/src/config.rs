@@ -120,7 +120,7 @@ impl Config {
         let path = path.map(Path::to_path_buf).or_else(default_file);
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = &path {
-            figment = figment.merge(Serialized::globals(read_file(path)?));
+            figment = figment.merge(Serialized::defaults(read_file(path)?));
         }
         let figment = figment.merge(
             Env::prefixed("HOOKWIRE_")
@@ -215,4 +215,5 @@ fn read_file(path: &Path) -> Result<figment::value::Dict, ConfigError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment's large Error
 mod tests;

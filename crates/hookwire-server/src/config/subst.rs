@@ -15,10 +15,8 @@ pub(super) fn substitute(
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), String> {
     match value {
-        Value::String(_, s) => {
-            if s.contains('$') {
-                *s = expand(s, lookup).map_err(|e| format!("config key `{path}`: {e}"))?;
-            }
+        Value::String(_, s) if s.contains('$') => {
+            *s = expand(s, lookup).map_err(|e| format!("config key `{path}`: {e}"))?;
         }
         Value::Dict(_, dict) => {
             for (k, v) in dict.iter_mut() {

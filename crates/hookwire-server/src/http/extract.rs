@@ -47,10 +47,22 @@ fn split_serde_message(text: &str) -> (String, String) {
     let detail = text
         .split_once("body into the target type: ")
         .map_or(text, |(_, d)| d);
-    match detail.split_once(": ") {
-        Some((path, reason)) if !path.contains(' ') => (path.to_owned(), reason.to_owned()),
-        _ => ("body".to_owned(), detail.to_owned()),
-    }
+    let (path, reason) = match detail.split_once(": ") {
+        Some((path, reason)) if !path.contains(' ') => (path, reason),
+        _ => (".", detail),
+    };
+    // "missing field `url`" is reported at the parent's path; name the field itself.
+    let missing = reason
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split_once('`'))
+        .map(|(name, _)| name);
+    let field = match (path, missing) {
+        (".", Some(name)) => name.to_owned(),
+        (parent, Some(name)) => format!("{parent}.{name}"),
+        (".", None) => "body".to_owned(),
+        (path, None) => path.to_owned(),
+    };
+    (field, reason.to_owned())
 }
 
 /// A query string: any parse failure is 400 `invalid_query`.
@@ -78,7 +90,8 @@ mod tests {
         );
         assert_eq!(
             super::split_serde_message("missing field `url` at line 1").0,
-            "body"
+            "url"
         );
+        assert_eq!(super::split_serde_message("expected value").0, "body");
     }
 }

@@ -1,0 +1,12 @@
+//! The HTTP API, end to end: a real server on 127.0.0.1, a real database per test
+//! (each test runs once on SQLite and once on PostgreSQL).
+
+mod helpers;
+
+mod auth;
+mod event_types;
+mod health;
+mod rate_limit;
+mod tenants;
+mod webhook_urls;
+mod webhooks;
