@@ -76,11 +76,16 @@ pub struct WebhookFilter {
     pub is_active: Option<bool>,
 }
 
-/// Everything hookwire keeps. Implementations must be safe to share between tasks
-/// and, for PostgreSQL, between processes: no method may rely on state held in one
-/// process.
+/// Everything hookwire keeps: the union of the per-concern traits below.
+/// Implementations must be safe to share between tasks and, for PostgreSQL,
+/// between processes: no method may rely on state held in one process.
+pub trait Store: TenantStore + CatalogStore + WebhookStore {}
+
+impl<T: TenantStore + CatalogStore + WebhookStore> Store for T {}
+
+/// Settings, tenants and API keys.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait TenantStore: Send + Sync + 'static {
     /// Check that the database answers.
     async fn ping(&self) -> Result<()>;
 
@@ -103,14 +108,22 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_api_key(&self, key: &ApiKey) -> Result<()>;
     /// Keys whose token starts with `prefix` (normally one).
     async fn api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<ApiKey>>;
+}
 
+/// The global event-type catalog.
+#[async_trait]
+pub trait CatalogStore: Send + Sync + 'static {
     /// The whole catalog, by name.
     async fn event_types(&self) -> Result<Vec<EventType>>;
     /// Add a catalog entry; [`Error::Conflict`] if the name exists.
     async fn insert_event_type(&self, event_type: &EventType) -> Result<()>;
     /// Add or update a catalog entry (for types defined in the config file).
     async fn upsert_event_type(&self, event_type: &EventType) -> Result<()>;
+}
 
+/// Webhook subscriptions.
+#[async_trait]
+pub trait WebhookStore: Send + Sync + 'static {
     /// Store a new webhook.
     async fn insert_webhook(&self, webhook: &Webhook) -> Result<()>;
     /// One of a tenant's webhooks.

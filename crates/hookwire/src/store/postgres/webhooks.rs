@@ -1,0 +1,144 @@
+//! Webhook subscriptions (postgres).
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+use sqlx::Row;
+
+use super::{Error, PgStore, Result};
+use crate::model::{RetryPolicy, Webhook};
+use crate::page::{Page, PageRequest};
+use crate::secret::WebhookSecret;
+use crate::store::{WebhookFilter, WebhookStore};
+
+fn webhook_from_row(row: &PgRow) -> Result<Webhook> {
+    let Json(headers) = row.try_get("headers")?;
+    Ok(Webhook {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        url: row.try_get("url")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        events: row.try_get("events")?,
+        channels: row.try_get("channels")?,
+        is_active: row.try_get("is_active")?,
+        timeout_seconds: row.try_get::<i32, _>("timeout_seconds")? as u32,
+        retry: RetryPolicy {
+            max_attempts: row.try_get::<i32, _>("retry_max_attempts")? as u32,
+            initial_delay_ms: row.try_get::<i64, _>("retry_initial_delay_ms")? as u64,
+            max_delay_ms: row.try_get::<i64, _>("retry_max_delay_ms")? as u64,
+        },
+        headers,
+        secret: WebhookSecret::from_stored(row.try_get("secret")?),
+        previous_secret: row
+            .try_get::<Option<String>, _>("previous_secret")?
+            .map(WebhookSecret::from_stored),
+        previous_secret_expires_at: row.try_get("previous_secret_expires_at")?,
+        disabled_reason: row.try_get("disabled_reason")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Bind every webhook column as `$1…$19` in the order of [`WEBHOOK_COLUMNS`].
+fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook) -> PgQuery<'q> {
+    q.bind(&w.id)
+        .bind(&w.tenant_id)
+        .bind(&w.url)
+        .bind(&w.name)
+        .bind(&w.description)
+        .bind(&w.events)
+        .bind(&w.channels)
+        .bind(w.is_active)
+        .bind(w.timeout_seconds as i32)
+        .bind(w.retry.max_attempts as i32)
+        .bind(w.retry.initial_delay_ms as i64)
+        .bind(w.retry.max_delay_ms as i64)
+        .bind(Json(&w.headers))
+        .bind(w.secret.expose())
+        .bind(w.previous_secret.as_ref().map(WebhookSecret::expose))
+        .bind(w.previous_secret_expires_at)
+        .bind(&w.disabled_reason)
+        .bind(w.created_at)
+        .bind(w.updated_at)
+}
+
+const WEBHOOK_COLUMNS: &str = "id, tenant_id, url, name, description, events, channels, \
+    is_active, timeout_seconds, retry_max_attempts, retry_initial_delay_ms, \
+    retry_max_delay_ms, headers, secret, previous_secret, previous_secret_expires_at, \
+    disabled_reason, created_at, updated_at";
+
+#[async_trait]
+impl WebhookStore for PgStore {
+    async fn insert_webhook(&self, w: &Webhook) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+        );
+        bind_webhook(sqlx::query(&sql), w)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| Error::from_sqlx(e, "webhook"))?;
+        Ok(())
+    }
+
+    async fn webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>> {
+        sqlx::query("SELECT * FROM webhooks WHERE id = $1 AND tenant_id = $2")
+            .bind(id)
+            .bind(tenant_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(webhook_from_row)
+            .transpose()
+    }
+
+    async fn list_webhooks(
+        &self,
+        tenant_id: &str,
+        filter: &WebhookFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Webhook>> {
+        let patterns = filter.event.as_ref().map(|e| e.matching_filters());
+        let rows = sqlx::query(
+            "SELECT * FROM webhooks WHERE tenant_id = $1 \
+               AND ($2::text IS NULL OR id < $2) \
+               AND ($3::bool IS NULL OR is_active = $3) \
+               AND ($4::text[] IS NULL OR events && $4) \
+             ORDER BY id DESC LIMIT $5",
+        )
+        .bind(tenant_id)
+        .bind(&page.before_id)
+        .bind(filter.is_active)
+        .bind(patterns)
+        .bind(page.fetch_limit())
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows.iter().map(webhook_from_row).collect::<Result<_>>()?;
+        Ok(Page::from_rows(items, page, |w: &Webhook| &w.id))
+    }
+
+    async fn update_webhook(&self, w: &Webhook) -> Result<bool> {
+        let sql = "UPDATE webhooks SET url = $3, name = $4, description = $5, events = $6, \
+            channels = $7, is_active = $8, timeout_seconds = $9, retry_max_attempts = $10, \
+            retry_initial_delay_ms = $11, retry_max_delay_ms = $12, headers = $13, secret = $14, \
+            previous_secret = $15, previous_secret_expires_at = $16, disabled_reason = $17, \
+            created_at = $18, updated_at = $19 \
+            WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2";
+        let done = bind_webhook(sqlx::query(sql), w)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM webhooks WHERE id = $1 AND tenant_id = $2")
+            .bind(id)
+            .bind(tenant_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,49 @@
+//! The event-type catalog (sqlite).
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::{ms, Error, Result, SqliteStore};
+use crate::model::EventType;
+use crate::store::CatalogStore;
+
+#[async_trait]
+impl CatalogStore for SqliteStore {
+    async fn event_types(&self) -> Result<Vec<EventType>> {
+        let rows = sqlx::query("SELECT name, description FROM event_types ORDER BY name")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EventType {
+                    name: r.try_get("name")?,
+                    description: r.try_get("description")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_event_type(&self, et: &EventType) -> Result<()> {
+        sqlx::query("INSERT INTO event_types (name, description, created_at) VALUES (?1, ?2, ?3)")
+            .bind(&et.name)
+            .bind(&et.description)
+            .bind(ms(crate::clock::now()))
+            .execute(&self.writer)
+            .await
+            .map_err(|e| Error::from_sqlx(e, &format!("event type {:?}", et.name)))?;
+        Ok(())
+    }
+
+    async fn upsert_event_type(&self, et: &EventType) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO event_types (name, description, created_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (name) DO UPDATE SET description = excluded.description",
+        )
+        .bind(&et.name)
+        .bind(&et.description)
+        .bind(ms(crate::clock::now()))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+}

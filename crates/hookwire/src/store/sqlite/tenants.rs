@@ -1,0 +1,133 @@
+//! Settings, tenants and API keys (sqlite).
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::{ms, time, Error, Result, SqliteStore};
+use crate::model::{ApiKey, Tenant};
+use crate::page::{Page, PageRequest};
+use crate::secret::TokenHash;
+use crate::store::TenantStore;
+
+fn tenant_from_row(row: &SqliteRow) -> Result<Tenant> {
+    Ok(Tenant {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        created_at: time(row.try_get("created_at")?)?,
+    })
+}
+
+fn api_key_from_row(row: &SqliteRow) -> Result<ApiKey> {
+    Ok(ApiKey {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        lookup_prefix: row.try_get("lookup_prefix")?,
+        hash: TokenHash(row.try_get("key_hash")?),
+        created_at: time(row.try_get("created_at")?)?,
+    })
+}
+
+#[async_trait]
+impl TenantStore for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
+                .bind(key)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    async fn insert_setting_if_absent(&self, key: &str, value: &str) -> Result<bool> {
+        let done =
+            sqlx::query("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+                .bind(key)
+                .bind(value)
+                .execute(&self.writer)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn create_tenant(&self, tenant: &Tenant, key: &ApiKey) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)")
+            .bind(&tenant.id)
+            .bind(&tenant.name)
+            .bind(ms(tenant.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| Error::from_sqlx(e, "tenant"))?;
+        insert_key(&mut *tx, key).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn tenant(&self, id: &str) -> Result<Option<Tenant>> {
+        sqlx::query("SELECT * FROM tenants WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(tenant_from_row)
+            .transpose()
+    }
+
+    async fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>> {
+        let rows = sqlx::query(
+            "SELECT * FROM tenants WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(&page.before_id)
+        .bind(page.fetch_limit())
+        .fetch_all(&self.reader)
+        .await?;
+        let items = rows.iter().map(tenant_from_row).collect::<Result<_>>()?;
+        Ok(Page::from_rows(items, page, |t: &Tenant| &t.id))
+    }
+
+    async fn delete_tenant(&self, id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM tenants WHERE id = ?1")
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_api_key(&self, key: &ApiKey) -> Result<()> {
+        insert_key(&self.writer, key).await
+    }
+
+    async fn api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<ApiKey>> {
+        sqlx::query("SELECT * FROM api_keys WHERE lookup_prefix = ?1")
+            .bind(prefix)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(api_key_from_row)
+            .collect()
+    }
+}
+
+async fn insert_key<'e>(
+    exec: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    key: &ApiKey,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO api_keys (id, tenant_id, lookup_prefix, key_hash, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .bind(&key.id)
+    .bind(&key.tenant_id)
+    .bind(&key.lookup_prefix)
+    .bind(&key.hash.0)
+    .bind(ms(key.created_at))
+    .execute(exec)
+    .await
+    .map_err(|e| Error::from_sqlx(e, "api key"))?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Webhook subscriptions (sqlite).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::{json, ms, time, Error, Result, SqliteStore};
+use crate::model::{RetryPolicy, Webhook};
+use crate::page::{Page, PageRequest};
+use crate::secret::WebhookSecret;
+use crate::store::{WebhookFilter, WebhookStore};
+
+fn webhook_from_row(row: &SqliteRow) -> Result<Webhook> {
+    let opt_time = |col: &str| -> Result<Option<DateTime<Utc>>> {
+        row.try_get::<Option<i64>, _>(col)?.map(time).transpose()
+    };
+    Ok(Webhook {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        url: row.try_get("url")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        events: json(row.try_get("events")?, "webhooks.events")?,
+        channels: json(row.try_get("channels")?, "webhooks.channels")?,
+        is_active: row.try_get("is_active")?,
+        timeout_seconds: row.try_get("timeout_seconds")?,
+        retry: RetryPolicy {
+            max_attempts: row.try_get("retry_max_attempts")?,
+            initial_delay_ms: row.try_get::<i64, _>("retry_initial_delay_ms")? as u64,
+            max_delay_ms: row.try_get::<i64, _>("retry_max_delay_ms")? as u64,
+        },
+        headers: json(row.try_get("headers")?, "webhooks.headers")?,
+        secret: WebhookSecret::from_stored(row.try_get("secret")?),
+        previous_secret: row
+            .try_get::<Option<String>, _>("previous_secret")?
+            .map(WebhookSecret::from_stored),
+        previous_secret_expires_at: opt_time("previous_secret_expires_at")?,
+        disabled_reason: row.try_get("disabled_reason")?,
+        created_at: time(row.try_get("created_at")?)?,
+        updated_at: time(row.try_get("updated_at")?)?,
+    })
+}
+
+/// Bind every webhook column as `?1…?19` in the order of [`WEBHOOK_COLUMNS`].
+fn bind_webhook<'q>(
+    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    w: &'q Webhook,
+) -> Result<sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>> {
+    Ok(q.bind(&w.id)
+        .bind(&w.tenant_id)
+        .bind(&w.url)
+        .bind(&w.name)
+        .bind(&w.description)
+        .bind(to_json(&w.events)?)
+        .bind(to_json(&w.channels)?)
+        .bind(w.is_active)
+        .bind(w.timeout_seconds)
+        .bind(w.retry.max_attempts)
+        .bind(w.retry.initial_delay_ms as i64)
+        .bind(w.retry.max_delay_ms as i64)
+        .bind(to_json(&w.headers)?)
+        .bind(w.secret.expose())
+        .bind(w.previous_secret.as_ref().map(WebhookSecret::expose))
+        .bind(w.previous_secret_expires_at.map(ms))
+        .bind(&w.disabled_reason)
+        .bind(ms(w.created_at))
+        .bind(ms(w.updated_at)))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Corrupt(e.to_string()))
+}
+
+const WEBHOOK_COLUMNS: &str = "id, tenant_id, url, name, description, events, channels, \
+    is_active, timeout_seconds, retry_max_attempts, retry_initial_delay_ms, \
+    retry_max_delay_ms, headers, secret, previous_secret, previous_secret_expires_at, \
+    disabled_reason, created_at, updated_at";
+
+#[async_trait]
+impl WebhookStore for SqliteStore {
+    async fn insert_webhook(&self, w: &Webhook) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES \
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+        );
+        bind_webhook(sqlx::query(&sql), w)?
+            .execute(&self.writer)
+            .await
+            .map_err(|e| Error::from_sqlx(e, "webhook"))?;
+        Ok(())
+    }
+
+    async fn webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>> {
+        sqlx::query("SELECT * FROM webhooks WHERE id = ?1 AND tenant_id = ?2")
+            .bind(id)
+            .bind(tenant_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(webhook_from_row)
+            .transpose()
+    }
+
+    async fn list_webhooks(
+        &self,
+        tenant_id: &str,
+        filter: &WebhookFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Webhook>> {
+        let patterns = filter
+            .event
+            .as_ref()
+            .map(|e| serde_json::to_string(&e.matching_filters()))
+            .transpose()
+            .map_err(|e| Error::Corrupt(e.to_string()))?;
+        let rows = sqlx::query(
+            "SELECT * FROM webhooks WHERE tenant_id = ?1 \
+               AND (?2 IS NULL OR id < ?2) \
+               AND (?3 IS NULL OR is_active = ?3) \
+               AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(webhooks.events) e \
+                    WHERE e.value IN (SELECT value FROM json_each(?4)))) \
+             ORDER BY id DESC LIMIT ?5",
+        )
+        .bind(tenant_id)
+        .bind(&page.before_id)
+        .bind(filter.is_active)
+        .bind(patterns)
+        .bind(page.fetch_limit())
+        .fetch_all(&self.reader)
+        .await?;
+        let items = rows.iter().map(webhook_from_row).collect::<Result<_>>()?;
+        Ok(Page::from_rows(items, page, |w: &Webhook| &w.id))
+    }
+
+    async fn update_webhook(&self, w: &Webhook) -> Result<bool> {
+        let sql = "UPDATE webhooks SET url = ?3, name = ?4, description = ?5, events = ?6, \
+            channels = ?7, is_active = ?8, timeout_seconds = ?9, retry_max_attempts = ?10, \
+            retry_initial_delay_ms = ?11, retry_max_delay_ms = ?12, headers = ?13, secret = ?14, \
+            previous_secret = ?15, previous_secret_expires_at = ?16, disabled_reason = ?17, \
+            created_at = ?18, updated_at = ?19 WHERE id = ?1 AND tenant_id IS ?2";
+        let done = bind_webhook(sqlx::query(sql), w)?
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM webhooks WHERE id = ?1 AND tenant_id = ?2")
+            .bind(id)
+            .bind(tenant_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
