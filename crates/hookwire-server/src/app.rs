@@ -39,7 +39,7 @@ pub enum StartupError {
     /// The database could not be opened or migrated.
     #[error("cannot open database: {0}")]
     Store(#[from] hookwire::store::Error),
-    /// Config-file content (event types) was rejected.
+    /// Config-file content (event types, global webhooks) was rejected.
     #[error("invalid configuration: {0}")]
     Engine(#[from] hookwire::Error),
 }
@@ -51,6 +51,7 @@ impl App {
         let store = hookwire::store::open(&config.database_url).await?;
         let hookwire = Hookwire::new(store, config.engine_options());
         hookwire.ensure_event_types(&config.event_types).await?;
+        hookwire.sync_global_webhooks(&config.webhooks).await?;
         let (admin_hash, generated_admin_token) =
             admin_token::ensure(hookwire.store(), config.admin_token.as_deref()).await?;
         let state = AppState {

@@ -43,6 +43,13 @@ pub struct Config {
     pub auto_disable_after: String,
     /// `text` (default) or `json` log lines.
     pub log_format: LogFormat,
+    /// Delivery attempts in flight at once in this process.
+    pub max_in_flight: usize,
+    /// Delivery attempts in flight at once to one webhook, per process.
+    pub max_in_flight_per_webhook: usize,
+    /// Seconds a worker holds a claimed delivery before another may take it over
+    /// (a crashed node's deliveries are retried after this).
+    pub lease_seconds: u64,
     /// Event types added to the catalog at start-up.
     pub event_types: Vec<EventType>,
     /// Global webhooks that receive matching events of every tenant.
@@ -63,6 +70,9 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             auto_disable_after: "5d".into(),
             log_format: LogFormat::Text,
+            max_in_flight: 256,
+            max_in_flight_per_webhook: 10,
+            lease_seconds: 90,
             event_types: Vec::new(),
             webhooks: Vec::new(),
         }
@@ -112,6 +122,9 @@ const ENV_KEYS: &[&str] = &[
     "max_body_bytes",
     "auto_disable_after",
     "log_format",
+    "max_in_flight",
+    "max_in_flight_per_webhook",
+    "lease_seconds",
 ];
 
 impl Config {
@@ -167,6 +180,23 @@ impl Config {
         if let Err(e) = self.auto_disable_after() {
             return bad("auto_disable_after", &e);
         }
+        if self.max_in_flight == 0 {
+            return bad("max_in_flight", "must be at least 1");
+        }
+        if self.max_in_flight_per_webhook == 0 {
+            return bad("max_in_flight_per_webhook", "must be at least 1");
+        }
+        if self.lease_seconds < 2 {
+            return bad("lease_seconds", "must be at least 2");
+        }
+        for (i, w) in self.webhooks.iter().enumerate() {
+            if w.secret.is_none() {
+                return bad(
+                    &format!("webhooks[{i}].secret"),
+                    "global webhooks need a secret (e.g. \"${HOOK_SECRET}\"), or it would change on every start",
+                );
+            }
+        }
         Ok(())
     }
 
@@ -183,6 +213,19 @@ impl Config {
                 allow_http: self.allow_http,
                 allow_private_networks: self.allow_private_networks,
             },
+            auto_disable_after: self
+                .auto_disable_after()
+                .unwrap_or(Duration::from_secs(5 * 86_400)),
+        }
+    }
+
+    /// The worker options this config implies.
+    pub fn worker_options(&self) -> hookwire::WorkerOptions {
+        hookwire::WorkerOptions {
+            max_in_flight: self.max_in_flight,
+            per_webhook_in_flight: self.max_in_flight_per_webhook,
+            lease: Duration::from_secs(self.lease_seconds),
+            ..Default::default()
         }
     }
 }

@@ -5,14 +5,18 @@
 //! engine; they hold no business rules.
 
 pub mod auth;
+mod deliveries;
 mod docs;
 pub mod error;
 mod event_types;
+mod events;
 mod extract;
 mod health;
 mod list;
 pub mod rate_limit;
 mod tenants;
+mod views;
+mod webhook_actions;
 mod webhooks;
 
 use std::net::SocketAddr;
@@ -44,6 +48,8 @@ use error::ApiError;
         (name = "tenants", description = "Accounts and their API keys (admin token)."),
         (name = "event-types", description = "The global event-type catalog."),
         (name = "webhooks", description = "A tenant's webhook subscriptions."),
+        (name = "events", description = "Publishing events; each is fanned out to matching webhooks."),
+        (name = "deliveries", description = "Delivery history, attempts and retries."),
         (name = "health", description = "Probes for orchestrators."),
     )
 )]
@@ -66,7 +72,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
         .merge(tenants::router())
         .merge(event_types::router())
-        .merge(webhooks::router());
+        .merge(webhooks::router())
+        .merge(webhook_actions::router())
+        .merge(events::router())
+        .merge(deliveries::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .merge(health::router())

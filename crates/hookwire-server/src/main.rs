@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use hookwire::Worker;
 use hookwire_server::app::App;
 use hookwire_server::config::{Config, LogFormat};
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 /// Outbound webhook delivery: publish events, hookwire signs and delivers them.
@@ -21,8 +23,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the API server.
-    Serve,
+    /// Run the API server and the delivery worker.
+    Serve {
+        /// What this process does: `api` (HTTP only), `worker` (deliveries only), or
+        /// `all`. Split roles scale separately on PostgreSQL.
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Role {
+    Api,
+    Worker,
+    All,
 }
 
 #[tokio::main]
@@ -39,22 +53,55 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve => serve(cli.config).await,
+        Command::Serve { role } => serve(cli.config, role).await,
     }
 }
 
-async fn serve(config_path: Option<PathBuf>) -> anyhow::Result<()> {
+async fn serve(config_path: Option<PathBuf>, role: Role) -> anyhow::Result<()> {
     let config = Config::load(config_path.as_deref())?;
     init_logging(config.log_format);
     let app = App::build(&config).await?;
     if let Some(token) = &app.generated_admin_token {
         println!("hookwire: generated an admin token (shown once; store it now):\n\n    {token}\n");
     }
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    tracing::info!(listen = %config.listen, database = %redact(&config.database_url), "hookwire serving");
-    hookwire_server::http::serve(listener, app.router, shutdown_signal()).await?;
+    let stop = CancellationToken::new();
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            shutdown_signal().await;
+            stop.cancel();
+        }
+    });
+    let worker = if role == Role::Api {
+        None
+    } else {
+        if config.database_url.starts_with("sqlite:") {
+            // One process owns a SQLite file: any lease left is from a dead run.
+            let freed = app
+                .hookwire
+                .store()
+                .release_leases(None, hookwire::clock::now())
+                .await?;
+            if freed > 0 {
+                tracing::info!(freed, "released leases left by a previous run");
+            }
+        }
+        let worker = Worker::new(&app.hookwire, config.worker_options());
+        tracing::info!(owner = worker.owner(), "delivery worker started");
+        Some(tokio::spawn(worker.run(stop.clone().cancelled_owned())))
+    };
+    if role == Role::Worker {
+        stop.cancelled().await;
+    } else {
+        let listener = tokio::net::TcpListener::bind(&config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        tracing::info!(listen = %config.listen, database = %redact(&config.database_url), "hookwire serving");
+        hookwire_server::http::serve(listener, app.router, stop.clone().cancelled_owned()).await?;
+    }
+    if let Some(worker) = worker {
+        worker.await?;
+    }
     tracing::info!("hookwire stopped");
     Ok(())
 }

@@ -9,6 +9,9 @@
 //!
 //! - [`service`]: [`Hookwire`], the front door. Every operation (tenants, the
 //!   event-type catalog, webhooks) is a method on it; the HTTP layer only calls these.
+//! - [`delivery`]: the HTTP sender, one attempt (sign, send, record, decide), and
+//!   the [`Worker`](delivery::Worker) that claims due deliveries and runs them.
+//! - [`signer`]: Standard Webhooks and `sha256=` signatures.
 //! - [`model`]: the domain objects ([`Webhook`](model::Webhook),
 //!   [`Tenant`](model::Tenant), [`EventType`](model::EventType), …) and the rules
 //!   that turn client input into them.
@@ -45,6 +48,7 @@
 //! ```
 
 pub mod clock;
+pub mod delivery;
 pub mod error;
 pub mod id;
 pub mod model;
@@ -52,10 +56,12 @@ pub mod net;
 pub mod page;
 pub mod secret;
 pub mod service;
+pub mod signer;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod webhook_url;
 
+pub use delivery::{Worker, WorkerOptions};
 pub use error::{Error, ValidationError};
 pub use service::{Hookwire, Options};

@@ -4,12 +4,16 @@
 //! `…Draft`/`…Patch` and becomes a record only through a `parse`/`validate`
 //! function here, so the HTTP layer never decides what is valid.
 
+mod delivery;
+mod event;
 mod event_type;
 mod retry;
 mod tenant;
 mod webhook;
 mod webhook_input;
 
+pub use delivery::{Attempt, Delivery, DeliveryStatus};
+pub use event::{Event, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
 pub use event_type::{EventFilter, EventType, EventTypeName};
 pub use retry::{RetryPolicy, RetryPolicyDraft};
 pub use tenant::{ApiKey, Tenant};

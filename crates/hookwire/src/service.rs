@@ -5,17 +5,39 @@
 //! behaviour without HTTP. Methods are grouped by resource in the files below.
 
 mod catalog;
+mod deliveries;
+mod events;
 mod tenants;
 mod webhooks;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::delivery::HttpSender;
 use crate::net::UrlPolicy;
 use crate::store::DynStore;
 
+pub use deliveries::DeliveryDetail;
+pub use events::EventDetail;
+
 /// Operator choices the engine enforces.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
-    /// Which URLs webhooks may point at.
+    /// Which URLs webhooks may point at (checked at registration and delivery).
     pub url_policy: UrlPolicy,
+    /// Disable a webhook whose every attempt has failed for this long.
+    pub auto_disable_after: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            url_policy: UrlPolicy::default(),
+            auto_disable_after: Duration::from_secs(5 * 86_400),
+        }
+    }
 }
 
 /// The engine: a store plus the rules for using it. Cheap to clone.
@@ -23,12 +45,30 @@ pub struct Options {
 pub struct Hookwire {
     store: DynStore,
     options: Options,
+    sender: HttpSender,
+    /// Wakes this process's worker the moment a publish makes work due.
+    wake: Arc<Notify>,
 }
 
 impl Hookwire {
     /// An engine over an opened store.
     pub fn new(store: DynStore, options: Options) -> Self {
-        Self { store, options }
+        Self {
+            sender: HttpSender::new(options.url_policy),
+            store,
+            options,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// The HTTP client deliveries use.
+    pub fn sender(&self) -> &HttpSender {
+        &self.sender
+    }
+
+    /// The notifier a worker in this process waits on.
+    pub fn wake_handle(&self) -> Arc<Notify> {
+        self.wake.clone()
     }
 
     /// The store, for health checks and lower-level access.

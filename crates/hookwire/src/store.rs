@@ -9,7 +9,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::model::{ApiKey, EventType, EventTypeName, Tenant, Webhook};
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use crate::model::{
+    ApiKey, Attempt, Delivery, DeliveryStatus, Event, EventType, EventTypeName, Tenant, Webhook,
+};
 use crate::page::{Page, PageRequest};
 
 pub mod postgres;
@@ -79,9 +84,9 @@ pub struct WebhookFilter {
 /// Everything hookwire keeps: the union of the per-concern traits below.
 /// Implementations must be safe to share between tasks and, for PostgreSQL,
 /// between processes: no method may rely on state held in one process.
-pub trait Store: TenantStore + CatalogStore + WebhookStore {}
+pub trait Store: TenantStore + CatalogStore + WebhookStore + EventStore + QueueStore {}
 
-impl<T: TenantStore + CatalogStore + WebhookStore> Store for T {}
+impl<T> Store for T where T: TenantStore + CatalogStore + WebhookStore + EventStore + QueueStore {}
 
 /// Settings, tenants and API keys.
 #[async_trait]
@@ -139,6 +144,165 @@ pub trait WebhookStore: Send + Sync + 'static {
     async fn update_webhook(&self, webhook: &Webhook) -> Result<bool>;
     /// Delete a webhook; its deliveries (pending ones included) go with it.
     async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool>;
+    /// Make the global webhooks (no tenant) exactly `webhooks`: insert new ones,
+    /// update the configured fields of existing ones (keeping their runtime state:
+    /// active flag, disabled reason, failure run), delete the rest.
+    async fn replace_global_webhooks(&self, webhooks: &[Webhook]) -> Result<()>;
+}
+
+/// What publishing created, or found for a repeated idempotency key.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The stored event (the earlier one for a duplicate).
+    pub event: Event,
+    /// Its deliveries, one per matching webhook.
+    pub deliveries: Vec<Delivery>,
+    /// True when the idempotency key had been used: nothing new was stored.
+    pub duplicate: bool,
+}
+
+/// A claimed delivery with everything needed to attempt it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The delivery, as claimed (its `attempt_count` is the attempts made so far).
+    pub delivery: Delivery,
+    /// What to send.
+    pub event: Event,
+    /// Where and how to send it.
+    pub webhook: Webhook,
+}
+
+/// The new state of a delivery after an attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptResult {
+    /// New status.
+    pub status: DeliveryStatus,
+    /// When to try again (`None` when final).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// Narrows a delivery list.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    /// Only deliveries in this status.
+    pub status: Option<DeliveryStatus>,
+}
+
+/// Events, deliveries and attempts as history.
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// In one transaction: store `event` and one pending delivery for each active
+    /// webhook — the tenant's own and the global ones — whose filters include one of
+    /// `patterns` and whose channels admit the event's channel. If the event's
+    /// idempotency key was used by an event created after `dedupe_since`, store
+    /// nothing and return that event instead (`duplicate: true`).
+    async fn publish(
+        &self,
+        event: &Event,
+        patterns: &[String],
+        dedupe_since: DateTime<Utc>,
+    ) -> Result<Published>;
+    /// Store an event with exactly one delivery, already leased to `owner`, so no
+    /// worker claims it (a synchronous test send).
+    async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()>;
+    /// One of a tenant's events.
+    async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>>;
+    /// A tenant's events, newest first.
+    async fn list_events(&self, tenant_id: &str, page: &PageRequest) -> Result<Page<Event>>;
+    /// An event's deliveries, oldest first.
+    async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<Delivery>>;
+    /// One of a tenant's deliveries.
+    async fn delivery(&self, tenant_id: &str, id: &str) -> Result<Option<Delivery>>;
+    /// A webhook's deliveries, newest first.
+    async fn list_deliveries(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        filter: &DeliveryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Delivery>>;
+    /// A delivery's attempts, first first.
+    async fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>>;
+}
+
+/// The delivery queue. The deliveries table is the queue: due rows are claimed
+/// with a lease (`next_attempt_at` pushed to the lease's end), so a crashed
+/// worker's deliveries become due again by themselves.
+#[async_trait]
+pub trait QueueStore: Send + Sync + 'static {
+    /// Lease up to `limit` due deliveries (oldest due first) to `owner` until
+    /// `lease_until`, skipping the webhooks in `skip_webhooks` (those this worker
+    /// already has at their concurrency cap). Safe to call from many processes.
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+        skip_webhooks: &[String],
+    ) -> Result<Vec<Job>>;
+    /// Store an attempt and the delivery's new state, releasing the lease. The
+    /// delivery is only updated while `owner` holds its lease (returns whether it
+    /// was); the attempt is kept either way, as long as the delivery exists.
+    async fn record_attempt(
+        &self,
+        owner: &str,
+        attempt: &Attempt,
+        result: &AttemptResult,
+    ) -> Result<bool>;
+    /// Hand claimed deliveries back, due at `now` (a worker claimed more for one
+    /// webhook than its concurrency cap allows).
+    async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()>;
+    /// When the earliest unfinished delivery is due, to sleep exactly until then.
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
+    /// Make `owner`'s leased deliveries due at `now` (graceful shutdown, or a
+    /// single-node restart).
+    async fn release_leases(&self, owner: Option<&str>, now: DateTime<Utc>) -> Result<u64>;
+    /// Schedule one more attempt of a delivery now. `false` if it does not exist
+    /// or is being attempted at this moment.
+    async fn requeue_delivery(&self, tenant_id: &str, id: &str, now: DateTime<Utc>)
+        -> Result<bool>;
+    /// Schedule one more attempt for each failed delivery of a webhook created
+    /// since `since`; returns how many.
+    async fn requeue_failed(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+    /// Note a failed attempt: start the webhook's failure run if none is running
+    /// and return when it started.
+    async fn webhook_failed(
+        &self,
+        webhook_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>>;
+    /// Note a successful attempt: end the webhook's failure run.
+    async fn webhook_recovered(&self, webhook_id: &str) -> Result<()>;
+    /// Deactivate a webhook with a reason (410 Gone, persistent failure).
+    async fn disable_webhook(
+        &self,
+        webhook_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Wake `wake` whenever another process makes deliveries due (PostgreSQL
+    /// `LISTEN/NOTIFY`); in-process publishes wake it directly. Default: nothing.
+    fn watch(&self, _wake: Arc<Notify>) {}
+}
+
+/// The `last_error` a delivery shows for an attempt: the transport error, or the
+/// status line of a non-2xx response.
+pub(crate) fn last_error(a: &Attempt) -> Option<String> {
+    match (&a.error_message, a.http_status) {
+        (Some(msg), _) => Some(match &a.error_kind {
+            Some(kind) => format!("{kind}: {msg}"),
+            None => msg.clone(),
+        }),
+        (None, Some(status)) if !(200..300).contains(&status) => Some(format!("HTTP {status}")),
+        _ => None,
+    }
 }
 
 /// Open the database named by `url` (`sqlite://path`, `sqlite::memory:`,

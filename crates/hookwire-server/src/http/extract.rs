@@ -2,7 +2,8 @@
 //! query string gets the same `{error, message}` shape as everything else.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
@@ -19,7 +20,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let limit = state.max_body_bytes;
-        match axum::Json::<T>::from_request(req, state).await {
+        match <axum::Json<T> as FromRequest<AppState>>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Self(v)),
             Err(JsonRejection::JsonDataError(e)) => {
                 let (field, message) = split_serde_message(&e.body_text());
@@ -63,6 +64,26 @@ fn split_serde_message(text: &str) -> (String, String) {
         (path, None) => path.to_owned(),
     };
     (field, reason.to_owned())
+}
+
+/// An optional JSON body: absent when the request has neither a body nor a
+/// content type.
+impl<T: DeserializeOwned> OptionalFromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Option<Self>, ApiError> {
+        let empty = req.headers().get(CONTENT_TYPE).is_none()
+            && req
+                .headers()
+                .get(CONTENT_LENGTH)
+                .is_none_or(|l| l.as_bytes() == b"0");
+        if empty {
+            return Ok(None);
+        }
+        <Self as FromRequest<AppState>>::from_request(req, state)
+            .await
+            .map(Some)
+    }
 }
 
 /// A query string: any parse failure is 400 `invalid_query`.

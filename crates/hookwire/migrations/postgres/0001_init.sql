@@ -63,7 +63,8 @@ CREATE TABLE events (
     tenant_id       TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     event_type      TEXT NOT NULL,
     channel         TEXT,
-    data            JSONB NOT NULL,
+    -- json, not jsonb: keeps the payload byte-for-byte as published.
+    data            JSON NOT NULL,
     idempotency_key TEXT,
     created_at      TIMESTAMPTZ NOT NULL
 );

@@ -1,5 +1,7 @@
 //! Per-webhook retry policy.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
@@ -26,6 +28,26 @@ impl Default for RetryPolicy {
             initial_delay_ms: 1_000,
             max_delay_ms: 3_600_000,
         }
+    }
+}
+
+impl RetryPolicy {
+    /// The un-jittered wait after `failures` failed attempts (1-based):
+    /// `min(initial_delay_ms · 2^(failures−1), max_delay_ms)`.
+    pub fn base_delay(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(40);
+        let ms = self
+            .initial_delay_ms
+            .saturating_mul(1u64 << doublings)
+            .min(self.max_delay_ms);
+        Duration::from_millis(ms)
+    }
+
+    /// The wait after `failures` failed attempts with ±20 % jitter, so a burst of
+    /// failures does not retry in lock-step. `unit` is a random number in [0, 1).
+    pub fn delay(&self, failures: u32, unit: f64) -> Duration {
+        let factor = 0.8 + 0.4 * unit.clamp(0.0, 1.0);
+        self.base_delay(failures).mul_f64(factor)
     }
 }
 
@@ -89,6 +111,16 @@ impl From<RetryPolicy> for RetryPolicyDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_schedule_waits_about_1_2_4_seconds() {
+        let p = RetryPolicy::default();
+        let secs: Vec<u64> = (1..=3).map(|n| p.base_delay(n).as_secs()).collect();
+        assert_eq!(secs, vec![1, 2, 4]);
+        assert_eq!(p.base_delay(30), Duration::from_millis(p.max_delay_ms));
+        assert_eq!(p.delay(1, 0.0), Duration::from_millis(800));
+        assert_eq!(p.delay(1, 1.0), Duration::from_millis(1200));
+    }
 
     #[test]
     fn missing_fields_come_from_the_base_and_ranges_are_enforced() {

@@ -46,6 +46,9 @@ pub struct Webhook {
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
     /// Why hookwire disabled the webhook, if it did.
     pub disabled_reason: Option<String>,
+    /// Start of the current unbroken run of failed attempts; `None` while healthy.
+    /// A webhook failing for longer than `auto_disable_after` is disabled.
+    pub failing_since: Option<DateTime<Utc>>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change by the user or by hookwire.
@@ -73,6 +76,7 @@ impl Webhook {
             previous_secret: None,
             previous_secret_expires_at: None,
             disabled_reason: None,
+            failing_since: None,
             created_at: now,
             updated_at: now,
         };
@@ -86,6 +90,7 @@ impl Webhook {
     pub fn apply(&mut self, spec: WebhookSpec) {
         if spec.is_active && !self.is_active {
             self.disabled_reason = None;
+            self.failing_since = None;
         }
         self.url = spec.url.as_str().to_owned();
         self.name = spec.name;

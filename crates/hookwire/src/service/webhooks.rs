@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use sha2::Digest as _;
+
 use super::Hookwire;
 use crate::model::{RetryPolicy, Webhook, WebhookDraft, WebhookPatch, WebhookSpec};
 use crate::page::{Page, PageRequest};
@@ -68,6 +70,33 @@ impl Hookwire {
         self.save(webhook).await
     }
 
+    /// Make the global webhooks (which receive matching events of every tenant)
+    /// exactly `drafts`, e.g. the config file's `[[webhooks]]`. Each gets a stable id
+    /// derived from its name (or URL), so every node and every restart agree.
+    pub async fn sync_global_webhooks(
+        &self,
+        drafts: &[WebhookDraft],
+    ) -> Result<Vec<Webhook>, Error> {
+        let mut webhooks = Vec::with_capacity(drafts.len());
+        for (i, draft) in drafts.iter().enumerate() {
+            if draft.secret.is_none() {
+                return Err(crate::ValidationError::field(
+                    format!("webhooks[{i}].secret"),
+                    "a global webhook needs a fixed secret",
+                )
+                .into());
+            }
+            let spec = self.validate(draft.clone(), RetryPolicy::default()).await?;
+            let mut webhook = Webhook::create(None, spec);
+            let identity = draft.name.as_deref().unwrap_or(&draft.url);
+            let digest = sha2::Sha256::digest(format!("global:{identity}").as_bytes());
+            webhook.id = format!("{}_{}", crate::id::WEBHOOK, &hex::encode(digest)[..32]);
+            webhooks.push(webhook);
+        }
+        self.store.replace_global_webhooks(&webhooks).await?;
+        Ok(webhooks)
+    }
+
     /// Delete a webhook; its pending deliveries are cancelled with it.
     pub async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<(), Error> {
         if self.store.delete_webhook(tenant_id, id).await? {
@@ -77,7 +106,7 @@ impl Hookwire {
         }
     }
 
-    async fn save(&self, webhook: Webhook) -> Result<Webhook, Error> {
+    pub(super) async fn save(&self, webhook: Webhook) -> Result<Webhook, Error> {
         if self.store.update_webhook(&webhook).await? {
             Ok(webhook)
         } else {
@@ -86,18 +115,23 @@ impl Hookwire {
         }
     }
 
-    async fn validate(
-        &self,
-        draft: WebhookDraft,
-        retry_base: RetryPolicy,
-    ) -> Result<WebhookSpec, Error> {
-        let catalog: HashSet<String> = self
+    /// The catalog's names, for validating filters and published types.
+    pub(super) async fn catalog_names(&self) -> Result<HashSet<String>, Error> {
+        Ok(self
             .store
             .event_types()
             .await?
             .into_iter()
             .map(|et| et.name)
-            .collect();
+            .collect())
+    }
+
+    async fn validate(
+        &self,
+        draft: WebhookDraft,
+        retry_base: RetryPolicy,
+    ) -> Result<WebhookSpec, Error> {
+        let catalog = self.catalog_names().await?;
         let spec = WebhookSpec::validate(draft, retry_base, &self.options.url_policy, |name| {
             catalog.contains(name)
         })

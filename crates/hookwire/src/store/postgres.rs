@@ -4,8 +4,13 @@
 //! `hookwire serve` processes behave as one service.
 
 mod catalog;
+mod events;
+mod queue;
 mod tenants;
 mod webhooks;
+
+/// The channel on which publishes and requeues wake every node's worker.
+const WAKEUP_CHANNEL: &str = "hookwire_wakeup";
 
 use std::str::FromStr;
 use std::time::Duration;

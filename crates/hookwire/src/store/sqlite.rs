@@ -8,6 +8,8 @@
 //! only a process crash).
 
 mod catalog;
+mod events;
+mod queue;
 mod tenants;
 mod webhooks;
 
@@ -62,6 +64,14 @@ fn ms(t: DateTime<Utc>) -> i64 {
 
 fn time(ms: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::Corrupt(format!("time {ms}")))
+}
+
+fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>> {
+    ms.map(time).transpose()
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Corrupt(e.to_string()))
 }
 
 fn json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T> {

@@ -11,7 +11,7 @@ use crate::page::{Page, PageRequest};
 use crate::secret::WebhookSecret;
 use crate::store::{WebhookFilter, WebhookStore};
 
-fn webhook_from_row(row: &PgRow) -> Result<Webhook> {
+pub(super) fn webhook_from_row(row: &PgRow) -> Result<Webhook> {
     let Json(headers) = row.try_get("headers")?;
     Ok(Webhook {
         id: row.try_get("id")?,
@@ -35,6 +35,7 @@ fn webhook_from_row(row: &PgRow) -> Result<Webhook> {
             .map(WebhookSecret::from_stored),
         previous_secret_expires_at: row.try_get("previous_secret_expires_at")?,
         disabled_reason: row.try_get("disabled_reason")?,
+        failing_since: row.try_get("failing_since")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -42,7 +43,7 @@ fn webhook_from_row(row: &PgRow) -> Result<Webhook> {
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Bind every webhook column as `$1…$19` in the order of [`WEBHOOK_COLUMNS`].
+/// Bind every webhook column as `$1…$20` in the order of [`WEBHOOK_COLUMNS`].
 fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook) -> PgQuery<'q> {
     q.bind(&w.id)
         .bind(&w.tenant_id)
@@ -63,19 +64,20 @@ fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook) -> PgQuery<'q> {
         .bind(&w.disabled_reason)
         .bind(w.created_at)
         .bind(w.updated_at)
+        .bind(w.failing_since)
 }
 
 const WEBHOOK_COLUMNS: &str = "id, tenant_id, url, name, description, events, channels, \
     is_active, timeout_seconds, retry_max_attempts, retry_initial_delay_ms, \
     retry_max_delay_ms, headers, secret, previous_secret, previous_secret_expires_at, \
-    disabled_reason, created_at, updated_at";
+    disabled_reason, created_at, updated_at, failing_since";
 
 #[async_trait]
 impl WebhookStore for PgStore {
     async fn insert_webhook(&self, w: &Webhook) -> Result<()> {
         let sql = format!(
             "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
         );
         bind_webhook(sqlx::query(&sql), w)
             .execute(&self.pool)
@@ -125,7 +127,7 @@ impl WebhookStore for PgStore {
             channels = $7, is_active = $8, timeout_seconds = $9, retry_max_attempts = $10, \
             retry_initial_delay_ms = $11, retry_max_delay_ms = $12, headers = $13, secret = $14, \
             previous_secret = $15, previous_secret_expires_at = $16, disabled_reason = $17, \
-            created_at = $18, updated_at = $19 \
+            created_at = $18, updated_at = $19, failing_since = $20 \
             WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2";
         let done = bind_webhook(sqlx::query(sql), w)
             .execute(&self.pool)
@@ -140,5 +142,31 @@ impl WebhookStore for PgStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn replace_global_webhooks(&self, webhooks: &[Webhook]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let ids: Vec<&str> = webhooks.iter().map(|w| w.id.as_str()).collect();
+        sqlx::query("DELETE FROM webhooks WHERE tenant_id IS NULL AND NOT (id = ANY($1))")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
+        let sql =
+            format!(
+            "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET \
+             url = excluded.url, name = excluded.name, description = excluded.description, \
+             events = excluded.events, channels = excluded.channels, \
+             timeout_seconds = excluded.timeout_seconds, \
+             retry_max_attempts = excluded.retry_max_attempts, \
+             retry_initial_delay_ms = excluded.retry_initial_delay_ms, \
+             retry_max_delay_ms = excluded.retry_max_delay_ms, headers = excluded.headers, \
+             secret = excluded.secret, updated_at = excluded.updated_at",
+            (1..=20).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        );
+        for w in webhooks {
+            bind_webhook(sqlx::query(&sql), w).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

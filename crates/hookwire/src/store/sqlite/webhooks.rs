@@ -5,13 +5,13 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::{json, ms, time, Error, Result, SqliteStore};
+use super::{json, ms, time, to_json, Error, Result, SqliteStore};
 use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
 use crate::secret::WebhookSecret;
 use crate::store::{WebhookFilter, WebhookStore};
 
-fn webhook_from_row(row: &SqliteRow) -> Result<Webhook> {
+pub(super) fn webhook_from_row(row: &SqliteRow) -> Result<Webhook> {
     let opt_time = |col: &str| -> Result<Option<DateTime<Utc>>> {
         row.try_get::<Option<i64>, _>(col)?.map(time).transpose()
     };
@@ -37,12 +37,13 @@ fn webhook_from_row(row: &SqliteRow) -> Result<Webhook> {
             .map(WebhookSecret::from_stored),
         previous_secret_expires_at: opt_time("previous_secret_expires_at")?,
         disabled_reason: row.try_get("disabled_reason")?,
+        failing_since: opt_time("failing_since")?,
         created_at: time(row.try_get("created_at")?)?,
         updated_at: time(row.try_get("updated_at")?)?,
     })
 }
 
-/// Bind every webhook column as `?1…?19` in the order of [`WEBHOOK_COLUMNS`].
+/// Bind every webhook column as `?1…?20` in the order of [`WEBHOOK_COLUMNS`].
 fn bind_webhook<'q>(
     q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     w: &'q Webhook,
@@ -65,24 +66,21 @@ fn bind_webhook<'q>(
         .bind(w.previous_secret_expires_at.map(ms))
         .bind(&w.disabled_reason)
         .bind(ms(w.created_at))
-        .bind(ms(w.updated_at)))
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| Error::Corrupt(e.to_string()))
+        .bind(ms(w.updated_at))
+        .bind(w.failing_since.map(ms)))
 }
 
 const WEBHOOK_COLUMNS: &str = "id, tenant_id, url, name, description, events, channels, \
     is_active, timeout_seconds, retry_max_attempts, retry_initial_delay_ms, \
     retry_max_delay_ms, headers, secret, previous_secret, previous_secret_expires_at, \
-    disabled_reason, created_at, updated_at";
+    disabled_reason, created_at, updated_at, failing_since";
 
 #[async_trait]
 impl WebhookStore for SqliteStore {
     async fn insert_webhook(&self, w: &Webhook) -> Result<()> {
         let sql = format!(
             "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES \
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
         );
         bind_webhook(sqlx::query(&sql), w)?
             .execute(&self.writer)
@@ -138,7 +136,7 @@ impl WebhookStore for SqliteStore {
             channels = ?7, is_active = ?8, timeout_seconds = ?9, retry_max_attempts = ?10, \
             retry_initial_delay_ms = ?11, retry_max_delay_ms = ?12, headers = ?13, secret = ?14, \
             previous_secret = ?15, previous_secret_expires_at = ?16, disabled_reason = ?17, \
-            created_at = ?18, updated_at = ?19 WHERE id = ?1 AND tenant_id IS ?2";
+            created_at = ?18, updated_at = ?19, failing_since = ?20 WHERE id = ?1 AND tenant_id IS ?2";
         let done = bind_webhook(sqlx::query(sql), w)?
             .execute(&self.writer)
             .await?;
@@ -152,5 +150,33 @@ impl WebhookStore for SqliteStore {
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn replace_global_webhooks(&self, webhooks: &[Webhook]) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let ids: Vec<&str> = webhooks.iter().map(|w| w.id.as_str()).collect();
+        sqlx::query("DELETE FROM webhooks WHERE tenant_id IS NULL AND id NOT IN (SELECT value FROM json_each(?1))")
+            .bind(to_json(&ids)?)
+            .execute(&mut *tx)
+            .await?;
+        let sql =
+            format!(
+            "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET \
+             url = excluded.url, name = excluded.name, description = excluded.description, \
+             events = excluded.events, channels = excluded.channels, \
+             timeout_seconds = excluded.timeout_seconds, \
+             retry_max_attempts = excluded.retry_max_attempts, \
+             retry_initial_delay_ms = excluded.retry_initial_delay_ms, \
+             retry_max_delay_ms = excluded.retry_max_delay_ms, headers = excluded.headers, \
+             secret = excluded.secret, updated_at = excluded.updated_at",
+            (1..=20).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+        );
+        for w in webhooks {
+            bind_webhook(sqlx::query(&sql), w)?
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -1,0 +1,98 @@
+//! `/deliveries` and `/webhooks/{id}/deliveries`: delivery history and retry.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use hookwire::model::DeliveryStatus;
+use hookwire::store::DeliveryFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::TenantCtx;
+use super::error::{ApiError, ErrorBody};
+use super::extract::ApiQuery;
+use super::list::{List, PageQuery};
+use super::views::{AttemptView, DeliveryView};
+use crate::app::AppState;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_delivery))
+        .routes(routes!(retry_delivery))
+        .routes(routes!(list_webhook_deliveries))
+}
+
+/// A delivery with every attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryDetailView {
+    /// The delivery.
+    #[serde(flatten)]
+    pub delivery: DeliveryView,
+    /// Its attempts, first first.
+    pub attempts: Vec<AttemptView>,
+}
+
+/// Filters of a webhook's delivery history.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DeliveryListQuery {
+    /// Only deliveries in this status.
+    pub status: Option<DeliveryStatus>,
+    /// Items per page, 1–250 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One delivery with its attempts.
+#[utoipa::path(get, path = "/deliveries/{id}", tag = "deliveries",
+    responses((status = 200, body = DeliveryDetailView), (status = 404, body = ErrorBody)))]
+async fn get_delivery(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<DeliveryDetailView>, ApiError> {
+    let detail = s.hookwire.delivery(&tenant, &id).await?;
+    Ok(Json(DeliveryDetailView {
+        delivery: DeliveryView::of(detail.delivery),
+        attempts: detail.attempts.into_iter().map(AttemptView::of).collect(),
+    }))
+}
+
+/// Attempt a delivery again now (a delivered one is redelivered).
+#[utoipa::path(post, path = "/deliveries/{id}/retry", tag = "deliveries",
+    responses((status = 202, body = DeliveryView), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+async fn retry_delivery(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<DeliveryView>), ApiError> {
+    let delivery = s.hookwire.retry_delivery(&tenant, &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(DeliveryView::of(delivery))))
+}
+
+/// A webhook's delivery history, newest first.
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "deliveries",
+    params(DeliveryListQuery),
+    responses((status = 200, body = List<DeliveryView>), (status = 404, body = ErrorBody)))]
+async fn list_webhook_deliveries(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<DeliveryListQuery>,
+) -> Result<Json<List<DeliveryView>>, ApiError> {
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .page()?;
+    let filter = DeliveryFilter { status: q.status };
+    let list = s
+        .hookwire
+        .list_deliveries(&tenant, &id, &filter, &page)
+        .await?;
+    Ok(Json(List::of(list, DeliveryView::of)))
+}

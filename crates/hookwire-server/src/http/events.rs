@@ -1,0 +1,124 @@
+//! `/events`: publishing and reading events.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use hookwire::model::NewEvent;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::TenantCtx;
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiQuery};
+use super::list::{List, PageQuery};
+use super::views::{DeliveryView, EventView};
+use crate::app::AppState;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(publish, list_events))
+        .routes(routes!(get_event))
+}
+
+/// The 202 answer to a publish.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Published {
+    /// `evt_…`
+    pub id: String,
+    /// Event type.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Publication time.
+    pub created_at: DateTime<Utc>,
+    /// One delivery per matching webhook, all pending.
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// An event with its deliveries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDetailView {
+    /// The event.
+    #[serde(flatten)]
+    pub event: EventView,
+    /// Its deliveries.
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// Publish an event. Stored with one delivery per matching webhook before the
+/// 202; delivery happens in the background. `Idempotency-Key` (or the body's `id`)
+/// dedupes for 24 h: a repeat returns the first event and creates nothing
+/// (`Idempotent-Replayed: true`).
+#[utoipa::path(post, path = "/events", tag = "events", request_body = NewEvent,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Dedupes publishes for 24 h")),
+    responses((status = 202, body = Published), (status = 400, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn publish(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewEvent>,
+) -> Result<Response, ApiError> {
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(v.to_str().map_err(|_| {
+            ApiError::BadRequest(
+                "invalid_header",
+                "Idempotency-Key must be visible ASCII".into(),
+            )
+        })?),
+        None => None,
+    };
+    let published = s.hookwire.publish(&tenant, body, key).await?;
+    let view = Published {
+        id: published.event.id,
+        event_type: published.event.event_type,
+        created_at: published.event.created_at,
+        deliveries: published
+            .deliveries
+            .into_iter()
+            .map(DeliveryView::of)
+            .collect(),
+    };
+    let mut response = (StatusCode::ACCEPTED, Json(view)).into_response();
+    if published.duplicate {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// The tenant's events, newest first.
+#[utoipa::path(get, path = "/events", tag = "events", params(PageQuery),
+    responses((status = 200, body = List<EventView>), (status = 400, body = ErrorBody)))]
+async fn list_events(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<List<EventView>>, ApiError> {
+    let page = s.hookwire.list_events(&tenant, &q.page()?).await?;
+    Ok(Json(List::of(page, EventView::of)))
+}
+
+/// One event with its deliveries.
+#[utoipa::path(get, path = "/events/{id}", tag = "events",
+    responses((status = 200, body = EventDetailView), (status = 404, body = ErrorBody)))]
+async fn get_event(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<EventDetailView>, ApiError> {
+    let detail = s.hookwire.event(&tenant, &id).await?;
+    Ok(Json(EventDetailView {
+        event: EventView::of(detail.event),
+        deliveries: detail
+            .deliveries
+            .into_iter()
+            .map(DeliveryView::of)
+            .collect(),
+    }))
+}

@@ -1,0 +1,263 @@
+//! One delivery attempt: build and sign the request, send it, record it, and
+//! decide what comes next.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+
+use super::http::{HttpSender, Response};
+use crate::model::{Attempt, Delivery, DeliveryStatus, Event, Webhook};
+use crate::signer::Signer;
+use crate::store::{AttemptResult, DynStore, Job};
+use crate::{clock, id, store};
+
+/// What an attempt decided beyond the delivery's own state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The delivery's new state.
+    pub result: AttemptResult,
+    /// Disable the webhook, with this reason.
+    pub disable: Option<String>,
+}
+
+/// The result of `POST /webhooks/{id}/test`.
+#[derive(Debug, Clone)]
+pub struct TestSend {
+    /// The delivery created for the test event.
+    pub delivery: Delivery,
+    /// Its one attempt.
+    pub attempt: Attempt,
+}
+
+/// The JSON body a receiver gets. Built by hand around the stored `data` text so
+/// every attempt sends the same bytes the event was published with.
+pub fn payload(event: &Event, webhook_id: &str) -> String {
+    let s = |v: &str| serde_json::Value::from(v).to_string();
+    format!(
+        r#"{{"id":{},"type":{},"timestamp":{},"webhook_id":{},"data":{}}}"#,
+        s(&event.id),
+        s(&event.event_type),
+        s(&event
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        s(webhook_id),
+        event.data
+    )
+}
+
+/// Every header of attempt `number` of `delivery`, signed at `now`.
+pub fn headers(job: &Job, number: u32, now: DateTime<Utc>, body: &[u8]) -> Vec<(String, String)> {
+    let w = &job.webhook;
+    let previous = w
+        .previous_secret
+        .as_ref()
+        .filter(|_| w.previous_secret_expires_at.is_some_and(|t| t > now));
+    let signer = Signer::new(&w.secret, previous);
+    let ts = now.timestamp();
+    let mut out: Vec<(String, String)> = w
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    out.extend([
+        ("content-type".into(), "application/json".into()),
+        ("webhook-id".into(), job.event.id.clone()),
+        ("webhook-timestamp".into(), ts.to_string()),
+        (
+            "webhook-signature".into(),
+            signer.standard(&job.event.id, ts, body),
+        ),
+        ("x-webhook-signature".into(), signer.sha256_body(body)),
+        ("x-webhook-event".into(), job.event.event_type.clone()),
+        ("x-webhook-delivery".into(), job.delivery.id.clone()),
+        ("x-webhook-attempt".into(), number.to_string()),
+    ]);
+    out
+}
+
+/// What happens after attempt `number` came back as `resp`.
+pub fn decide(
+    webhook: &Webhook,
+    number: u32,
+    resp: &Response,
+    now: DateTime<Utc>,
+    jitter_unit: f64,
+) -> Decision {
+    let final_state = |status| AttemptResult {
+        status,
+        next_attempt_at: None,
+    };
+    match resp.status {
+        Some(s) if (200..300).contains(&s) => Decision {
+            result: final_state(DeliveryStatus::Delivered),
+            disable: None,
+        },
+        Some(410) => Decision {
+            result: final_state(DeliveryStatus::Failed),
+            disable: Some("the endpoint answered 410 Gone".into()),
+        },
+        _ if number >= webhook.retry.max_attempts => Decision {
+            result: final_state(DeliveryStatus::Failed),
+            disable: None,
+        },
+        _ => {
+            let wait = resp
+                .retry_after
+                .unwrap_or_else(|| webhook.retry.delay(number, jitter_unit));
+            let wait = TimeDelta::from_std(wait).unwrap_or(TimeDelta::MAX);
+            Decision {
+                result: AttemptResult {
+                    status: DeliveryStatus::Retrying,
+                    next_attempt_at: Some(now.checked_add_signed(wait).unwrap_or(now)),
+                },
+                disable: None,
+            }
+        }
+    }
+}
+
+/// Send attempt `number` of `job` and build its record.
+pub async fn send(sender: &HttpSender, job: &Job, number: u32) -> (Attempt, Response) {
+    let started_at = clock::now();
+    let body = payload(&job.event, &job.webhook.id);
+    let headers = headers(job, number, started_at, body.as_bytes());
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (k, v) in &headers {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            map.insert(k, v);
+        }
+    }
+    map.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let timeout = Duration::from_secs(u64::from(job.webhook.timeout_seconds));
+    let resp = sender
+        .post(&job.webhook.url, map, body.into_bytes(), timeout)
+        .await;
+    let attempt = Attempt {
+        id: id::new_id(id::ATTEMPT),
+        delivery_id: job.delivery.id.clone(),
+        attempt_number: number,
+        started_at,
+        duration_ms: resp.duration.as_millis() as u64,
+        http_status: resp.status,
+        error_kind: resp.error.as_ref().map(|(k, _)| k.as_str().to_owned()),
+        error_message: resp.error.as_ref().map(|(_, m)| m.clone()),
+        request_headers: headers.into_iter().collect(),
+        response_headers: resp.headers.clone(),
+        response_body: resp.body.clone(),
+    };
+    (attempt, resp)
+}
+
+/// Run one attempt of a claimed job end to end: send, record, update the
+/// webhook's health. `max_attempts` overrides the webhook's (test sends use 1).
+pub async fn run(
+    store: &DynStore,
+    sender: &HttpSender,
+    owner: &str,
+    job: &Job,
+    auto_disable_after: Duration,
+    max_attempts: Option<u32>,
+) -> Result<(Attempt, Decision), store::Error> {
+    let number = job.delivery.attempt_count + 1;
+    let (attempt, resp) = if job.webhook.is_active {
+        send(sender, job, number).await
+    } else {
+        (
+            not_sent(job, number, "the webhook is disabled"),
+            Response::default(),
+        )
+    };
+    let mut webhook = job.webhook.clone();
+    if let Some(max) = max_attempts {
+        webhook.retry.max_attempts = max;
+    }
+    let now = clock::now();
+    let mut decision = decide(&webhook, number, &resp, now, rand::random());
+    if !job.webhook.is_active {
+        decision.result = AttemptResult {
+            status: DeliveryStatus::Failed,
+            next_attempt_at: None,
+        };
+    }
+    store
+        .record_attempt(owner, &attempt, &decision.result)
+        .await?;
+    if job.webhook.is_active {
+        update_health(
+            store,
+            &job.webhook,
+            &attempt,
+            &decision,
+            now,
+            auto_disable_after,
+        )
+        .await?;
+    }
+    Ok((attempt, decision))
+}
+
+/// An attempt that was not sent (the webhook was disabled after the event was
+/// published), recorded so the history says why the delivery failed.
+fn not_sent(job: &Job, number: u32, why: &str) -> Attempt {
+    Attempt {
+        id: id::new_id(id::ATTEMPT),
+        delivery_id: job.delivery.id.clone(),
+        attempt_number: number,
+        started_at: clock::now(),
+        duration_ms: 0,
+        http_status: None,
+        error_kind: Some("webhook_disabled".into()),
+        error_message: Some(why.into()),
+        request_headers: Default::default(),
+        response_headers: Default::default(),
+        response_body: None,
+    }
+}
+
+async fn update_health(
+    store: &DynStore,
+    webhook: &Webhook,
+    attempt: &Attempt,
+    decision: &Decision,
+    now: DateTime<Utc>,
+    auto_disable_after: Duration,
+) -> Result<(), store::Error> {
+    if attempt.succeeded() {
+        if webhook.failing_since.is_some() {
+            store.webhook_recovered(&webhook.id).await?;
+        }
+        return Ok(());
+    }
+    if let Some(reason) = &decision.disable {
+        tracing::warn!(webhook_id = %webhook.id, %reason, "disabling webhook");
+        return store.disable_webhook(&webhook.id, reason, now).await;
+    }
+    let since = store.webhook_failed(&webhook.id, now).await?;
+    let limit = TimeDelta::from_std(auto_disable_after).unwrap_or(TimeDelta::MAX);
+    if let Some(since) = since.filter(|s| now.signed_duration_since(*s) >= limit) {
+        let reason = format!(
+            "every attempt has failed since {} (auto_disable_after {})",
+            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            humanize(auto_disable_after)
+        );
+        tracing::warn!(webhook_id = %webhook.id, %reason, "disabling webhook");
+        store.disable_webhook(&webhook.id, &reason, now).await?;
+    }
+    Ok(())
+}
+
+fn humanize(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        s if s % 86_400 == 0 && s > 0 => format!("{}d", s / 86_400),
+        s if s % 3_600 == 0 && s > 0 => format!("{}h", s / 3_600),
+        s => format!("{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

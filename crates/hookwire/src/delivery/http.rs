@@ -1,0 +1,249 @@
+//! The HTTP side of a delivery attempt.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::net::UrlPolicy;
+use crate::webhook_url::WebhookUrl;
+
+/// How much of a response body is kept (and read at all).
+pub const RESPONSE_EXCERPT_BYTES: usize = 4096;
+/// Longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Why a request got no HTTP response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// No complete response within the webhook's timeout.
+    Timeout,
+    /// Connection refused, reset, or TLS failure.
+    Connect,
+    /// The host resolved only to addresses the URL policy forbids.
+    ForbiddenAddress,
+    /// The URL is no longer acceptable under the policy.
+    InvalidUrl,
+    /// Anything else (malformed response, I/O error mid-response).
+    Request,
+}
+
+impl ErrorKind {
+    /// The name stored on the attempt.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::Connect => "connect",
+            Self::ForbiddenAddress => "forbidden_address",
+            Self::InvalidUrl => "invalid_url",
+            Self::Request => "request",
+        }
+    }
+}
+
+/// What came back from one POST.
+#[derive(Debug, Clone, Default)]
+pub struct Response {
+    /// Status code, if a response arrived.
+    pub status: Option<u16>,
+    /// Transport failure, if no response arrived.
+    pub error: Option<(ErrorKind, String)>,
+    /// Response headers (lower-case names).
+    pub headers: BTreeMap<String, String>,
+    /// The first [`RESPONSE_EXCERPT_BYTES`] of the body.
+    pub body: Option<String>,
+    /// Request start to response end.
+    pub duration: Duration,
+    /// A `Retry-After` the receiver sent with 429 or 503.
+    pub retry_after: Option<Duration>,
+}
+
+/// One shared, keep-alive HTTP client for every delivery. Cheap to clone.
+#[derive(Clone)]
+pub struct HttpSender {
+    client: reqwest::Client,
+    policy: UrlPolicy,
+}
+
+impl std::fmt::Debug for HttpSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSender")
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
+impl HttpSender {
+    /// A client that never follows redirects (a 3xx is a failed attempt: following
+    /// it could lead anywhere) and resolves names through the SSRF guard.
+    pub fn new(policy: UrlPolicy) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(GuardedResolver { policy }))
+            .user_agent(concat!("hookwire/", env!("CARGO_PKG_VERSION")))
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_else(|e| panic!("the HTTP client cannot be built: {e}"));
+        Self { client, policy }
+    }
+
+    /// POST `body` to `url` with `headers`, giving up after `timeout`.
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Response {
+        let started = Instant::now();
+        // IP literals bypass the resolver: check them (and the scheme) here.
+        if let Err(e) = WebhookUrl::parse(url, &self.policy) {
+            let kind = if e.message.contains("address") || e.message.contains("localhost") {
+                ErrorKind::ForbiddenAddress
+            } else {
+                ErrorKind::InvalidUrl
+            };
+            return Response {
+                error: Some((kind, e.message)),
+                duration: started.elapsed(),
+                ..Default::default()
+            };
+        }
+        let exchange = async {
+            let resp = self
+                .client
+                .post(url)
+                .headers(headers)
+                .body(body)
+                .timeout(timeout)
+                .send()
+                .await?;
+            let status = resp.status().as_u16();
+            let header_map = resp.headers().clone();
+            let excerpt = read_excerpt(resp).await;
+            Ok::<_, reqwest::Error>((status, header_map, excerpt))
+        };
+        let mut out = match tokio::time::timeout(timeout, exchange).await {
+            Err(_) => Response {
+                error: Some((
+                    ErrorKind::Timeout,
+                    format!("no response within {timeout:?}"),
+                )),
+                ..Default::default()
+            },
+            Ok(Err(e)) => Response {
+                error: Some(classify(&e)),
+                ..Default::default()
+            },
+            Ok(Ok((status, headers, body))) => Response {
+                status: Some(status),
+                retry_after: matches!(status, 429 | 503)
+                    .then(|| retry_after(&headers))
+                    .flatten(),
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_owned(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect(),
+                body: Some(body),
+                ..Default::default()
+            },
+        };
+        out.duration = started.elapsed();
+        out
+    }
+}
+
+/// Read at most [`RESPONSE_EXCERPT_BYTES`], then drop the rest (closing the
+/// connection if the body was longer: we never download a huge body).
+async fn read_excerpt(mut resp: reqwest::Response) -> String {
+    let mut buf = Vec::new();
+    while buf.len() < RESPONSE_EXCERPT_BYTES {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = RESPONSE_EXCERPT_BYTES - buf.len();
+                buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(f) = err.downcast_ref::<Forbidden>() {
+            return (ErrorKind::ForbiddenAddress, f.to_string());
+        }
+        source = err.source();
+    }
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_connect() {
+        ErrorKind::Connect
+    } else {
+        ErrorKind::Request
+    };
+    (kind, error_chain(e))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// Resolves host names and drops addresses the policy forbids, so the connection
+/// can only go to an allowed address whatever DNS answers at delivery time.
+struct GuardedResolver {
+    policy: UrlPolicy,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("host {0} resolves only to internal addresses, which are not allowed")]
+struct Forbidden(String);
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let policy = self.policy;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| policy.permits(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(Box::new(Forbidden(host)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}

@@ -1,0 +1,247 @@
+//! The delivery worker: claims due deliveries and attempts them concurrently.
+//!
+//! Each round claims a batch with a lease, spawns one task per delivery, and
+//! sleeps until work can be due: woken at once by an in-process publish or a
+//! PostgreSQL `NOTIFY`, or at the earliest scheduled retry, or after a poll
+//! interval as a fallback. Capacity is bounded twice: `max_in_flight` overall and
+//! `per_webhook_in_flight` per webhook, so a slow or dead endpoint holds at most a
+//! few tasks and never starves the others.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinSet;
+
+use super::attempt;
+use super::http::HttpSender;
+use crate::store::{self, DynStore, Job};
+use crate::{clock, Hookwire};
+
+/// How a worker paces itself.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Deliveries claimed per round.
+    pub batch_size: u32,
+    /// How long a claim is held before another worker may take the delivery over
+    /// (must exceed the longest webhook timeout, 60 s).
+    pub lease: Duration,
+    /// Longest sleep between rounds when nothing wakes the worker.
+    pub poll_interval: Duration,
+    /// Attempts in flight at once, over all webhooks.
+    pub max_in_flight: usize,
+    /// Attempts in flight at once to one webhook.
+    pub per_webhook_in_flight: usize,
+    /// How long in-flight attempts may finish after shutdown is requested.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 64,
+            lease: Duration::from_secs(90),
+            poll_interval: Duration::from_secs(1),
+            max_in_flight: 256,
+            per_webhook_in_flight: 10,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A delivery worker. Any number may run, in one process or many.
+#[derive(Clone)]
+pub struct Worker {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    store: DynStore,
+    sender: HttpSender,
+    owner: String,
+    options: WorkerOptions,
+    auto_disable_after: Duration,
+    wake: Arc<Notify>,
+    permits: Arc<Semaphore>,
+    per_webhook: Mutex<HashMap<String, usize>>,
+}
+
+impl Worker {
+    /// A worker for `hookwire`'s store, woken by its publishes.
+    pub fn new(hookwire: &Hookwire, options: WorkerOptions) -> Self {
+        let owner = format!(
+            "{}-{}-{}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into()),
+            std::process::id(),
+            &crate::id::new_id("w")[2..14]
+        );
+        Self {
+            shared: Arc::new(Shared {
+                store: hookwire.store().clone(),
+                sender: hookwire.sender().clone(),
+                owner,
+                permits: Arc::new(Semaphore::new(options.max_in_flight.max(1))),
+                options,
+                auto_disable_after: hookwire.options().auto_disable_after,
+                wake: hookwire.wake_handle(),
+                per_webhook: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The name this worker's leases carry.
+    pub fn owner(&self) -> &str {
+        &self.shared.owner
+    }
+
+    /// Claim one batch of due deliveries and attempt them all, waiting until every
+    /// attempt is recorded. Returns how many were attempted. The run loop does the
+    /// same without waiting; tests call this to step the worker deterministically.
+    pub async fn deliver_due(&self) -> Result<usize, store::Error> {
+        let jobs = self.claim(self.shared.options.batch_size as usize).await?;
+        let n = jobs.len();
+        let mut tasks = JoinSet::new();
+        for job in jobs {
+            tasks.spawn(self.clone().attempt(job));
+        }
+        while tasks.join_next().await.is_some() {}
+        Ok(n)
+    }
+
+    /// Run until `shutdown` resolves; then stop claiming, give in-flight attempts
+    /// `shutdown_grace` to finish, and release the leases of the rest.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let s = &self.shared;
+        s.store.watch(s.wake.clone());
+        tokio::pin!(shutdown);
+        let mut tasks = JoinSet::new();
+        loop {
+            while tasks.try_join_next().is_some() {}
+            let free = s
+                .permits
+                .available_permits()
+                .min(s.options.batch_size as usize);
+            let claimed = match self.claim(free).await {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming deliveries failed; retrying");
+                    Vec::new()
+                }
+            };
+            let full_batch = claimed.len() == s.options.batch_size as usize;
+            for job in claimed {
+                tasks.spawn(self.clone().attempt(job));
+            }
+            if full_batch {
+                continue;
+            }
+            let nap = self.nap().await;
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = s.wake.notified() => {}
+                () = tokio::time::sleep(nap) => {}
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            }
+        }
+        tracing::info!(in_flight = tasks.len(), "worker stopping");
+        let drain = async { while tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(s.options.shutdown_grace, drain)
+            .await
+            .is_err()
+        {
+            tasks.abort_all();
+        }
+        match s.store.release_leases(Some(&s.owner), clock::now()).await {
+            Ok(n) if n > 0 => tracing::info!(released = n, "released unfinished leases"),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not release leases; they expire by themselves")
+            }
+        }
+    }
+
+    /// How long to sleep when idle: until the next scheduled attempt, at most
+    /// `poll_interval`.
+    async fn nap(&self) -> Duration {
+        let poll = self.shared.options.poll_interval;
+        match self.shared.store.next_due_at().await {
+            Ok(Some(due)) => (due - clock::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .clamp(Duration::from_millis(1), poll),
+            _ => poll,
+        }
+    }
+
+    /// Claim up to `max` due jobs, skipping webhooks at their cap; jobs beyond a
+    /// webhook's cap within the batch are handed back at once.
+    async fn claim(&self, max: usize) -> Result<Vec<Job>, store::Error> {
+        let s = &self.shared;
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let cap = s.options.per_webhook_in_flight.max(1);
+        let skip: Vec<String> = lock(&s.per_webhook)
+            .iter()
+            .filter(|(_, n)| **n >= cap)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let now = clock::now();
+        let lease = TimeDelta::from_std(s.options.lease).unwrap_or(TimeDelta::seconds(90));
+        let jobs = s
+            .store
+            .claim_due(&s.owner, now, now + lease, max as u32, &skip)
+            .await?;
+        let mut taken = Vec::with_capacity(jobs.len());
+        let mut handed_back = Vec::new();
+        {
+            let mut counts = lock(&s.per_webhook);
+            for job in jobs {
+                let n = counts.entry(job.webhook.id.clone()).or_insert(0);
+                if *n < cap {
+                    *n += 1;
+                    taken.push(job);
+                } else {
+                    handed_back.push(job.delivery.id);
+                }
+            }
+        }
+        if !handed_back.is_empty() {
+            s.store.unclaim(&s.owner, &handed_back, now).await?;
+        }
+        Ok(taken)
+    }
+
+    /// Attempt one claimed job, holding a global permit and the webhook's slot.
+    async fn attempt(self, job: Job) {
+        let s = &self.shared;
+        let _permit = s.permits.clone().acquire_owned().await;
+        let result = attempt::run(
+            &s.store,
+            &s.sender,
+            &s.owner,
+            &job,
+            s.auto_disable_after,
+            None,
+        )
+        .await;
+        if let Err(e) = result {
+            // The lease expires and another attempt follows; nothing is lost.
+            tracing::warn!(delivery_id = %job.delivery.id, error = %e, "recording an attempt failed");
+        }
+        let mut counts = lock(&s.per_webhook);
+        if let Some(n) = counts.get_mut(&job.webhook.id) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&job.webhook.id);
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,132 @@
+//! Deliveries (one event to one webhook) and their attempts.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DeliveryStatus {
+    /// Not attempted yet.
+    Pending,
+    /// Attempted and failed; another attempt is scheduled.
+    Retrying,
+    /// A 2xx was received.
+    Delivered,
+    /// Every attempt failed (or the webhook is gone); no more attempts.
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Retrying => "retrying",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parse a stored or query-string name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => Self::Pending,
+            "retrying" => Self::Retrying,
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
+
+    /// Whether the worker is done with it.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Delivered | Self::Failed)
+    }
+}
+
+/// One event on its way to one webhook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// `dlv_…`; sent as `x-webhook-delivery`.
+    pub id: String,
+    /// The publishing tenant.
+    pub tenant_id: String,
+    /// What is delivered.
+    pub event_id: String,
+    /// Where to.
+    pub webhook_id: String,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// Attempts made so far.
+    pub attempt_count: u32,
+    /// When the next attempt is due (`None` once final).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Status code of the last attempt, if it got a response.
+    pub last_http_status: Option<u16>,
+    /// Error of the last attempt, if it failed.
+    pub last_error: Option<String>,
+    /// When the last attempt started.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// When the delivery was created (= the event's publication).
+    pub created_at: DateTime<Utc>,
+    /// When it became final.
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl Delivery {
+    /// A fresh delivery of `event` to `webhook_id`, due at once.
+    pub fn pending(event: &super::Event, webhook_id: String) -> Self {
+        Self {
+            id: crate::id::new_id(crate::id::DELIVERY),
+            tenant_id: event.tenant_id.clone(),
+            event_id: event.id.clone(),
+            webhook_id,
+            status: DeliveryStatus::Pending,
+            attempt_count: 0,
+            next_attempt_at: Some(event.created_at),
+            last_http_status: None,
+            last_error: None,
+            last_attempt_at: None,
+            created_at: event.created_at,
+            completed_at: None,
+        }
+    }
+}
+
+/// One HTTP request of a delivery and what came back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    /// `att_…`
+    pub id: String,
+    /// The delivery.
+    pub delivery_id: String,
+    /// 1-based; sent as `x-webhook-attempt`.
+    pub attempt_number: u32,
+    /// When the request started.
+    pub started_at: DateTime<Utc>,
+    /// Request to response (or error), in milliseconds.
+    pub duration_ms: u64,
+    /// Response status, if a response arrived.
+    pub http_status: Option<u16>,
+    /// Transport failure class (`timeout`, `connect`, `forbidden_address`, …).
+    pub error_kind: Option<String>,
+    /// Transport failure detail.
+    pub error_message: Option<String>,
+    /// Headers sent (signatures included; they are not secrets).
+    pub request_headers: BTreeMap<String, String>,
+    /// Headers received.
+    pub response_headers: BTreeMap<String, String>,
+    /// The first 4 KiB of the response body, lossily decoded as UTF-8.
+    pub response_body: Option<String>,
+}
+
+impl Attempt {
+    /// Whether this attempt succeeded (a 2xx).
+    pub fn succeeded(&self) -> bool {
+        self.http_status.is_some_and(|s| (200..300).contains(&s))
+    }
+}

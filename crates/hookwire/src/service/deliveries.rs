@@ -1,0 +1,152 @@
+//! Delivery history and the operations on it: retry, recover, test send, and
+//! secret rotation.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::Hookwire;
+use crate::delivery::{attempt, TestSend};
+use crate::model::{Attempt, Delivery, Event, EventType, Webhook};
+use crate::page::{Page, PageRequest};
+use crate::secret::WebhookSecret;
+use crate::store::{DeliveryFilter, Job};
+use crate::{clock, id, Error};
+
+/// How long a rotated-out secret keeps signing.
+const ROTATION_GRACE_HOURS: i64 = 24;
+
+/// A delivery with its attempts.
+#[derive(Debug, Clone)]
+pub struct DeliveryDetail {
+    /// The delivery.
+    pub delivery: Delivery,
+    /// Every attempt, first first.
+    pub attempts: Vec<Attempt>,
+}
+
+impl Hookwire {
+    /// One of the tenant's deliveries with its attempts.
+    pub async fn delivery(&self, tenant_id: &str, id: &str) -> Result<DeliveryDetail, Error> {
+        let delivery = self
+            .store
+            .delivery(tenant_id, id)
+            .await?
+            .ok_or(Error::NotFound("delivery"))?;
+        let attempts = self.store.attempts(&delivery.id).await?;
+        Ok(DeliveryDetail { delivery, attempts })
+    }
+
+    /// A webhook's deliveries, newest first.
+    pub async fn list_deliveries(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        filter: &DeliveryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Delivery>, Error> {
+        self.webhook(tenant_id, webhook_id).await?;
+        Ok(self
+            .store
+            .list_deliveries(tenant_id, webhook_id, filter, page)
+            .await?)
+    }
+
+    /// Attempt a delivery once more, now (whatever its status: a delivered one is
+    /// redelivered). A conflict while an attempt is in progress.
+    pub async fn retry_delivery(&self, tenant_id: &str, id: &str) -> Result<Delivery, Error> {
+        if self
+            .store
+            .requeue_delivery(tenant_id, id, clock::now())
+            .await?
+        {
+            self.wake.notify_one();
+            return Ok(self.delivery(tenant_id, id).await?.delivery);
+        }
+        match self.store.delivery(tenant_id, id).await? {
+            Some(_) => Err(Error::Conflict(
+                "an attempt of this delivery is in progress".into(),
+            )),
+            None => Err(Error::NotFound("delivery")),
+        }
+    }
+
+    /// Give every failed delivery of a webhook created since `since` one more
+    /// attempt; returns how many were requeued.
+    pub async fn recover(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<u64, Error> {
+        self.webhook(tenant_id, webhook_id).await?;
+        let n = self
+            .store
+            .requeue_failed(tenant_id, webhook_id, since, clock::now())
+            .await?;
+        if n > 0 {
+            self.wake.notify_one();
+        }
+        Ok(n)
+    }
+
+    /// Deliver a `webhook.test` event to one webhook now, in one attempt, and
+    /// return the result (also kept in the history). Works on a disabled webhook,
+    /// so an endpoint can be checked before it is re-enabled.
+    pub async fn test_webhook(&self, tenant_id: &str, webhook_id: &str) -> Result<TestSend, Error> {
+        let mut webhook = self.webhook(tenant_id, webhook_id).await?;
+        let event = Event {
+            id: id::new_id(id::EVENT),
+            tenant_id: tenant_id.to_owned(),
+            event_type: EventType::TEST.to_owned(),
+            channel: None,
+            data: serde_json::json!({
+                "message": "This is a test delivery from hookwire.",
+                "webhook_id": webhook.id,
+            })
+            .to_string(),
+            idempotency_key: None,
+            created_at: clock::now(),
+        };
+        let mut delivery = Delivery::pending(&event, webhook.id.clone());
+        delivery.next_attempt_at = None; // never claimable by a worker
+        let owner = format!("test-{}", delivery.id);
+        self.store.insert_direct(&event, &delivery, &owner).await?;
+        webhook.is_active = true;
+        let job = Job {
+            delivery,
+            event,
+            webhook,
+        };
+        let (attempt, _) = attempt::run(
+            &self.store,
+            &self.sender,
+            &owner,
+            &job,
+            self.options.auto_disable_after,
+            Some(1),
+        )
+        .await?;
+        let delivery = self.delivery(tenant_id, &job.delivery.id).await?.delivery;
+        Ok(TestSend { delivery, attempt })
+    }
+
+    /// Replace a webhook's secret (with `secret`, or a generated one). The old
+    /// secret keeps signing alongside the new one for 24 h.
+    pub async fn rotate_secret(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        secret: Option<&str>,
+    ) -> Result<WebhookSecret, Error> {
+        let mut webhook: Webhook = self.webhook(tenant_id, webhook_id).await?;
+        let new = match secret {
+            Some(s) => WebhookSecret::parse(s)?,
+            None => WebhookSecret::generate(),
+        };
+        let now = clock::now();
+        webhook.previous_secret = Some(std::mem::replace(&mut webhook.secret, new.clone()));
+        webhook.previous_secret_expires_at = Some(now + TimeDelta::hours(ROTATION_GRACE_HOURS));
+        webhook.updated_at = now;
+        self.save(webhook).await?;
+        Ok(new)
+    }
+}

@@ -1,0 +1,61 @@
+//! Publishing events and reading them back.
+
+use chrono::TimeDelta;
+
+use super::Hookwire;
+use crate::model::{Delivery, Event, EventTypeName, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
+use crate::page::{Page, PageRequest};
+use crate::store::Published;
+use crate::{clock, Error};
+
+/// An event with its deliveries.
+#[derive(Debug, Clone)]
+pub struct EventDetail {
+    /// The event.
+    pub event: Event,
+    /// One per webhook it was fanned out to.
+    pub deliveries: Vec<Delivery>,
+}
+
+impl Hookwire {
+    /// Publish an event for `tenant_id`: validate it, store it with one delivery
+    /// per matching webhook in one transaction, and wake the workers. Returns
+    /// without waiting for any delivery. A repeated idempotency key (the header's,
+    /// or the body's `id`) within 24 h returns the first event and stores nothing.
+    pub async fn publish(
+        &self,
+        tenant_id: &str,
+        new: NewEvent,
+        idempotency_key: Option<&str>,
+    ) -> Result<Published, Error> {
+        let catalog = self.catalog_names().await?;
+        let event = Event::from_new(tenant_id, new, idempotency_key, |n| catalog.contains(n))?;
+        let patterns = EventTypeName::parse(&event.event_type, "type")?.matching_filters();
+        let dedupe_since = clock::now() - TimeDelta::hours(IDEMPOTENCY_WINDOW_HOURS);
+        let published = self.store.publish(&event, &patterns, dedupe_since).await?;
+        if !published.duplicate && !published.deliveries.is_empty() {
+            self.wake.notify_one();
+        }
+        Ok(published)
+    }
+
+    /// One of the tenant's events with its deliveries.
+    pub async fn event(&self, tenant_id: &str, id: &str) -> Result<EventDetail, Error> {
+        let event = self
+            .store
+            .event(tenant_id, id)
+            .await?
+            .ok_or(Error::NotFound("event"))?;
+        let deliveries = self.store.deliveries_of_event(&event.id).await?;
+        Ok(EventDetail { event, deliveries })
+    }
+
+    /// The tenant's events, newest first.
+    pub async fn list_events(
+        &self,
+        tenant_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Event>, Error> {
+        Ok(self.store.list_events(tenant_id, page).await?)
+    }
+}

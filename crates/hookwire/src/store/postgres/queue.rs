@@ -1,0 +1,296 @@
+//! The delivery queue (PostgreSQL): claims use `FOR UPDATE SKIP LOCKED`, so any
+//! number of nodes claim disjoint batches without waiting on each other, and
+//! `NOTIFY` wakes every node's worker when work arrives.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgListener;
+use sqlx::types::Json;
+use tokio::sync::Notify;
+
+use super::events::{delivery_from_row, event_from_row, EVENT_COLUMNS};
+use super::webhooks::webhook_from_row;
+use super::{PgStore, Result, WAKEUP_CHANNEL};
+use crate::model::{Attempt, Event, Webhook};
+use crate::store::{AttemptResult, Job, QueueStore};
+
+#[async_trait]
+impl QueueStore for PgStore {
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+        skip_webhooks: &[String],
+    ) -> Result<Vec<Job>> {
+        let mut tx = self.pool.begin().await?;
+        let deliveries = sqlx::query(
+            "WITH due AS ( \
+               SELECT id FROM deliveries \
+               WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $3 \
+                 AND NOT (webhook_id = ANY($4)) \
+               ORDER BY next_attempt_at LIMIT $5 \
+               FOR UPDATE SKIP LOCKED) \
+             UPDATE deliveries d \
+             SET lease_owner = $1, lease_expires_at = $2, next_attempt_at = $2 \
+             FROM due WHERE d.id = due.id \
+             RETURNING d.*",
+        )
+        .bind(owner)
+        .bind(lease_until)
+        .bind(now)
+        .bind(skip_webhooks)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(delivery_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        if deliveries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let event_ids: Vec<&str> = deliveries.iter().map(|d| d.event_id.as_str()).collect();
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ANY($1)");
+        let events: HashMap<String, Event> = sqlx::query(&sql)
+            .bind(event_ids)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| event_from_row(r).map(|e| (e.id.clone(), e)))
+            .collect::<Result<_>>()?;
+        let webhook_ids: Vec<&str> = deliveries.iter().map(|d| d.webhook_id.as_str()).collect();
+        let webhooks: HashMap<String, Webhook> =
+            sqlx::query("SELECT * FROM webhooks WHERE id = ANY($1)")
+                .bind(webhook_ids)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| webhook_from_row(r).map(|w| (w.id.clone(), w)))
+                .collect::<Result<_>>()?;
+        tx.commit().await?;
+        Ok(deliveries
+            .into_iter()
+            .filter_map(|delivery| {
+                let event = events.get(&delivery.event_id)?.clone();
+                let webhook = webhooks.get(&delivery.webhook_id)?.clone();
+                Some(Job {
+                    delivery,
+                    event,
+                    webhook,
+                })
+            })
+            .collect())
+    }
+
+    async fn record_attempt(&self, owner: &str, a: &Attempt, r: &AttemptResult) -> Result<bool> {
+        let finished = a.started_at + chrono::TimeDelta::milliseconds(a.duration_ms as i64);
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE deliveries SET status = $3, attempt_count = GREATEST(attempt_count, $4), \
+               next_attempt_at = $5, last_http_status = $6, last_error = $7, last_attempt_at = $8, \
+               completed_at = $9, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE id = $1 AND lease_owner = $2",
+        )
+        .bind(&a.delivery_id)
+        .bind(owner)
+        .bind(r.status.as_str())
+        .bind(a.attempt_number as i32)
+        .bind(r.next_attempt_at)
+        .bind(a.http_status.map(i32::from))
+        .bind(crate::store::last_error(a))
+        .bind(a.started_at)
+        .bind(r.status.is_final().then_some(finished))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        sqlx::query(
+            "INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, \
+               http_status, error_kind, error_message, request_headers, response_headers, response_body) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+             WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = $2) \
+             ON CONFLICT (delivery_id, attempt_number) DO NOTHING",
+        )
+        .bind(&a.id)
+        .bind(&a.delivery_id)
+        .bind(a.attempt_number as i32)
+        .bind(a.started_at)
+        .bind(a.duration_ms.min(i32::MAX as u64) as i32)
+        .bind(a.http_status.map(i32::from))
+        .bind(&a.error_kind)
+        .bind(&a.error_message)
+        .bind(Json(&a.request_headers))
+        .bind(Json(&a.response_headers))
+        .bind(&a.response_body)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $3, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE lease_owner = $1 AND id = ANY($2)",
+        )
+        .bind(owner)
+        .bind(ids)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn release_leases(&self, owner: Option<&str>, now: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE lease_owner IS NOT NULL AND status IN ('pending', 'retrying') \
+               AND next_attempt_at IS NOT NULL AND ($1::text IS NULL OR lease_owner = $1)",
+        )
+        .bind(owner)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        notify(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn requeue_delivery(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET \
+               status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, \
+               next_attempt_at = $3, completed_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE id = $1 AND tenant_id = $2 AND (lease_owner IS NULL OR lease_expires_at < $3)",
+        )
+        .bind(id)
+        .bind(tenant_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        notify(&self.pool).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn requeue_failed(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET status = 'retrying', next_attempt_at = $4, completed_at = NULL \
+             WHERE webhook_id = $1 AND tenant_id = $2 AND status = 'failed' AND created_at >= $3",
+        )
+        .bind(webhook_id)
+        .bind(tenant_id)
+        .bind(since)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        notify(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn webhook_failed(
+        &self,
+        webhook_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let since: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
+            "UPDATE webhooks SET failing_since = COALESCE(failing_since, $2) WHERE id = $1 \
+             RETURNING failing_since",
+        )
+        .bind(webhook_id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(since.flatten())
+    }
+
+    async fn webhook_recovered(&self, webhook_id: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
+        )
+        .bind(webhook_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn disable_webhook(
+        &self,
+        webhook_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE webhooks SET is_active = false, disabled_reason = $2, updated_at = $3 \
+             WHERE id = $1 AND is_active",
+        )
+        .bind(webhook_id)
+        .bind(reason)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    fn watch(&self, wake: Arc<Notify>) {
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            loop {
+                match listen(&pool, &wake).await {
+                    Ok(()) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "LISTEN connection lost; polling until it is back");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Wake this node on every notification until the pool closes.
+async fn listen(pool: &sqlx::PgPool, wake: &Notify) -> Result<()> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(WAKEUP_CHANNEL).await?;
+    // Anything published while we were not listening is found by this wake-up.
+    wake.notify_one();
+    loop {
+        // `None` means the connection was re-established and notifications may
+        // have been missed: wake either way.
+        listener.try_recv().await?;
+        wake.notify_one();
+        if pool.is_closed() {
+            return Ok(());
+        }
+    }
+}
+
+async fn notify(pool: &sqlx::PgPool) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(WAKEUP_CHANNEL)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! Publishing and history (SQLite).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::{json, ms, opt_time, time, to_json, Error, Result, SqliteStore};
+use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
+use crate::page::{Page, PageRequest};
+use crate::store::{DeliveryFilter, EventStore, Published};
+
+pub(super) fn event_from_row(row: &SqliteRow) -> Result<Event> {
+    Ok(Event {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        event_type: row.try_get("event_type")?,
+        channel: row.try_get("channel")?,
+        data: row.try_get("data")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        created_at: time(row.try_get("created_at")?)?,
+    })
+}
+
+pub(super) fn delivery_from_row(row: &SqliteRow) -> Result<Delivery> {
+    let status: String = row.try_get("status")?;
+    Ok(Delivery {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        event_id: row.try_get("event_id")?,
+        webhook_id: row.try_get("webhook_id")?,
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| Error::Corrupt(format!("delivery status {status:?}")))?,
+        attempt_count: row.try_get("attempt_count")?,
+        next_attempt_at: opt_time(row.try_get("next_attempt_at")?)?,
+        last_http_status: row.try_get("last_http_status")?,
+        last_error: row.try_get("last_error")?,
+        last_attempt_at: opt_time(row.try_get("last_attempt_at")?)?,
+        created_at: time(row.try_get("created_at")?)?,
+        completed_at: opt_time(row.try_get("completed_at")?)?,
+    })
+}
+
+fn attempt_from_row(row: &SqliteRow) -> Result<Attempt> {
+    let headers = |col: &str| -> Result<_> {
+        let raw: Option<String> = row.try_get(col)?;
+        raw.map(|r| json(&r, col))
+            .transpose()
+            .map(Option::unwrap_or_default)
+    };
+    Ok(Attempt {
+        id: row.try_get("id")?,
+        delivery_id: row.try_get("delivery_id")?,
+        attempt_number: row.try_get("attempt_number")?,
+        started_at: time(row.try_get("started_at")?)?,
+        duration_ms: row.try_get::<i64, _>("duration_ms")? as u64,
+        http_status: row.try_get("http_status")?,
+        error_kind: row.try_get("error_kind")?,
+        error_message: row.try_get("error_message")?,
+        request_headers: headers("request_headers")?,
+        response_headers: headers("response_headers")?,
+        response_body: row.try_get("response_body")?,
+    })
+}
+
+async fn insert_event(conn: &mut sqlx::SqliteConnection, e: &Event) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(&e.id)
+    .bind(&e.tenant_id)
+    .bind(&e.event_type)
+    .bind(&e.channel)
+    .bind(&e.data)
+    .bind(&e.idempotency_key)
+    .bind(ms(e.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_delivery(
+    conn: &mut sqlx::SqliteConnection,
+    d: &Delivery,
+    lease_owner: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
+         next_attempt_at, lease_owner, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8)",
+    )
+    .bind(&d.id)
+    .bind(&d.tenant_id)
+    .bind(&d.event_id)
+    .bind(&d.webhook_id)
+    .bind(d.status.as_str())
+    .bind(d.next_attempt_at.map(ms))
+    .bind(lease_owner)
+    .bind(ms(d.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    async fn publish(
+        &self,
+        event: &Event,
+        patterns: &[String],
+        dedupe_since: DateTime<Utc>,
+    ) -> Result<Published> {
+        // The single writer connection serialises publishes, so check-then-insert
+        // of the idempotency key cannot race.
+        let mut tx = self.writer.begin().await?;
+        if let Some(key) = &event.idempotency_key {
+            let earlier =
+                sqlx::query("SELECT * FROM events WHERE tenant_id = ?1 AND idempotency_key = ?2")
+                    .bind(&event.tenant_id)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(row) = earlier {
+                let earlier = event_from_row(&row)?;
+                if earlier.created_at > dedupe_since {
+                    let deliveries =
+                        sqlx::query("SELECT * FROM deliveries WHERE event_id = ?1 ORDER BY id")
+                            .bind(&earlier.id)
+                            .fetch_all(&mut *tx)
+                            .await?
+                            .iter()
+                            .map(delivery_from_row)
+                            .collect::<Result<_>>()?;
+                    return Ok(Published {
+                        event: earlier,
+                        deliveries,
+                        duplicate: true,
+                    });
+                }
+                sqlx::query("UPDATE events SET idempotency_key = NULL WHERE id = ?1")
+                    .bind(&earlier.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        insert_event(&mut tx, event).await?;
+        let webhook_ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM webhooks WHERE (tenant_id = ?1 OR tenant_id IS NULL) AND is_active = 1 \
+               AND EXISTS (SELECT 1 FROM json_each(webhooks.events) e \
+                           WHERE e.value IN (SELECT value FROM json_each(?2))) \
+               AND (channels = '[]' OR (?3 IS NOT NULL AND EXISTS \
+                    (SELECT 1 FROM json_each(webhooks.channels) c WHERE c.value = ?3))) \
+             ORDER BY id",
+        )
+        .bind(&event.tenant_id)
+        .bind(to_json(&patterns)?)
+        .bind(&event.channel)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut deliveries = Vec::with_capacity(webhook_ids.len());
+        for webhook_id in webhook_ids {
+            let d = Delivery::pending(event, webhook_id);
+            insert_delivery(&mut tx, &d, None).await?;
+            deliveries.push(d);
+        }
+        tx.commit().await?;
+        Ok(Published {
+            event: event.clone(),
+            deliveries,
+            duplicate: false,
+        })
+    }
+
+    async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        insert_event(&mut tx, event).await?;
+        insert_delivery(&mut tx, delivery, Some(owner)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>> {
+        sqlx::query("SELECT * FROM events WHERE id = ?1 AND tenant_id = ?2")
+            .bind(id)
+            .bind(tenant_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(event_from_row)
+            .transpose()
+    }
+
+    async fn list_events(&self, tenant_id: &str, page: &PageRequest) -> Result<Page<Event>> {
+        let rows = sqlx::query(
+            "SELECT * FROM events WHERE tenant_id = ?1 AND (?2 IS NULL OR id < ?2) \
+             ORDER BY id DESC LIMIT ?3",
+        )
+        .bind(tenant_id)
+        .bind(&page.before_id)
+        .bind(page.fetch_limit())
+        .fetch_all(&self.reader)
+        .await?;
+        let items = rows.iter().map(event_from_row).collect::<Result<_>>()?;
+        Ok(Page::from_rows(items, page, |e: &Event| &e.id))
+    }
+
+    async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<Delivery>> {
+        sqlx::query("SELECT * FROM deliveries WHERE event_id = ?1 ORDER BY id")
+            .bind(event_id)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(delivery_from_row)
+            .collect()
+    }
+
+    async fn delivery(&self, tenant_id: &str, id: &str) -> Result<Option<Delivery>> {
+        sqlx::query("SELECT * FROM deliveries WHERE id = ?1 AND tenant_id = ?2")
+            .bind(id)
+            .bind(tenant_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(delivery_from_row)
+            .transpose()
+    }
+
+    async fn list_deliveries(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        filter: &DeliveryFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Delivery>> {
+        let rows = sqlx::query(
+            "SELECT * FROM deliveries WHERE webhook_id = ?1 AND tenant_id = ?2 \
+               AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR id < ?4) \
+             ORDER BY id DESC LIMIT ?5",
+        )
+        .bind(webhook_id)
+        .bind(tenant_id)
+        .bind(filter.status.map(DeliveryStatus::as_str))
+        .bind(&page.before_id)
+        .bind(page.fetch_limit())
+        .fetch_all(&self.reader)
+        .await?;
+        let items = rows.iter().map(delivery_from_row).collect::<Result<_>>()?;
+        Ok(Page::from_rows(items, page, |d: &Delivery| &d.id))
+    }
+
+    async fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>> {
+        sqlx::query("SELECT * FROM attempts WHERE delivery_id = ?1 ORDER BY attempt_number")
+            .bind(delivery_id)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(attempt_from_row)
+            .collect()
+    }
+}

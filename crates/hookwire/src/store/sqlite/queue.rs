@@ -1,0 +1,244 @@
+//! The delivery queue (SQLite): claims are one `UPDATE … RETURNING` on the single
+//! writer connection, so two claims can never take the same row.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::events::{delivery_from_row, event_from_row};
+use super::webhooks::webhook_from_row;
+use super::{ms, opt_time, to_json, Result, SqliteStore};
+use crate::model::{Attempt, Event, Webhook};
+use crate::store::{AttemptResult, Job, QueueStore};
+
+#[async_trait]
+impl QueueStore for SqliteStore {
+    async fn claim_due(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+        skip_webhooks: &[String],
+    ) -> Result<Vec<Job>> {
+        let mut tx = self.writer.begin().await?;
+        let deliveries = sqlx::query(
+            "UPDATE deliveries SET lease_owner = ?1, lease_expires_at = ?2, next_attempt_at = ?2 \
+             WHERE id IN (SELECT id FROM deliveries \
+                          WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?3 \
+                            AND webhook_id NOT IN (SELECT value FROM json_each(?4)) \
+                          ORDER BY next_attempt_at LIMIT ?5) \
+             RETURNING *",
+        )
+        .bind(owner)
+        .bind(ms(lease_until))
+        .bind(ms(now))
+        .bind(to_json(&skip_webhooks)?)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(delivery_from_row)
+        .collect::<Result<Vec<_>>>()?;
+        if deliveries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let event_ids = to_json(&deliveries.iter().map(|d| &d.event_id).collect::<Vec<_>>())?;
+        let events: HashMap<String, Event> =
+            sqlx::query("SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?1))")
+                .bind(event_ids)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| event_from_row(r).map(|e| (e.id.clone(), e)))
+                .collect::<Result<_>>()?;
+        let webhook_ids = to_json(&deliveries.iter().map(|d| &d.webhook_id).collect::<Vec<_>>())?;
+        let webhooks: HashMap<String, Webhook> =
+            sqlx::query("SELECT * FROM webhooks WHERE id IN (SELECT value FROM json_each(?1))")
+                .bind(webhook_ids)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| webhook_from_row(r).map(|w| (w.id.clone(), w)))
+                .collect::<Result<_>>()?;
+        tx.commit().await?;
+        Ok(deliveries
+            .into_iter()
+            .filter_map(|delivery| {
+                let event = events.get(&delivery.event_id)?.clone();
+                let webhook = webhooks.get(&delivery.webhook_id)?.clone();
+                Some(Job {
+                    delivery,
+                    event,
+                    webhook,
+                })
+            })
+            .collect())
+    }
+
+    async fn record_attempt(&self, owner: &str, a: &Attempt, r: &AttemptResult) -> Result<bool> {
+        let finished = a.started_at + chrono::TimeDelta::milliseconds(a.duration_ms as i64);
+        let mut tx = self.writer.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE deliveries SET status = ?3, attempt_count = MAX(attempt_count, ?4), \
+               next_attempt_at = ?5, last_http_status = ?6, last_error = ?7, last_attempt_at = ?8, \
+               completed_at = ?9, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE id = ?1 AND lease_owner = ?2",
+        )
+        .bind(&a.delivery_id)
+        .bind(owner)
+        .bind(r.status.as_str())
+        .bind(a.attempt_number)
+        .bind(r.next_attempt_at.map(ms))
+        .bind(a.http_status)
+        .bind(crate::store::last_error(a))
+        .bind(ms(a.started_at))
+        .bind(r.status.is_final().then(|| ms(finished)))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        sqlx::query(
+            "INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, \
+               http_status, error_kind, error_message, request_headers, response_headers, response_body) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 \
+             WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?2) \
+             ON CONFLICT (delivery_id, attempt_number) DO NOTHING",
+        )
+        .bind(&a.id)
+        .bind(&a.delivery_id)
+        .bind(a.attempt_number)
+        .bind(ms(a.started_at))
+        .bind(a.duration_ms as i64)
+        .bind(a.http_status)
+        .bind(&a.error_kind)
+        .bind(&a.error_message)
+        .bind(to_json(&a.request_headers)?)
+        .bind(to_json(&a.response_headers)?)
+        .bind(&a.response_body)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = ?3, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE lease_owner = ?1 AND id IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(owner)
+        .bind(to_json(&ids)?)
+        .bind(ms(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let min: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        opt_time(min)
+    }
+
+    async fn release_leases(&self, owner: Option<&str>, now: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = ?2, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE lease_owner IS NOT NULL AND status IN ('pending', 'retrying') \
+               AND next_attempt_at IS NOT NULL AND (?1 IS NULL OR lease_owner = ?1)",
+        )
+        .bind(owner)
+        .bind(ms(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn requeue_delivery(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET \
+               status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, \
+               next_attempt_at = ?3, completed_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE id = ?1 AND tenant_id = ?2 AND (lease_owner IS NULL OR lease_expires_at < ?3)",
+        )
+        .bind(id)
+        .bind(tenant_id)
+        .bind(ms(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn requeue_failed(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?4, completed_at = NULL \
+             WHERE webhook_id = ?1 AND tenant_id = ?2 AND status = 'failed' AND created_at >= ?3",
+        )
+        .bind(webhook_id)
+        .bind(tenant_id)
+        .bind(ms(since))
+        .bind(ms(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn webhook_failed(
+        &self,
+        webhook_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let since: Option<Option<i64>> = sqlx::query_scalar(
+            "UPDATE webhooks SET failing_since = COALESCE(failing_since, ?2) WHERE id = ?1 \
+             RETURNING failing_since",
+        )
+        .bind(webhook_id)
+        .bind(ms(now))
+        .fetch_optional(&self.writer)
+        .await?;
+        opt_time(since.flatten())
+    }
+
+    async fn webhook_recovered(&self, webhook_id: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE webhooks SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
+        )
+        .bind(webhook_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn disable_webhook(
+        &self,
+        webhook_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE webhooks SET is_active = 0, disabled_reason = ?2, updated_at = ?3 \
+             WHERE id = ?1 AND is_active = 1",
+        )
+        .bind(webhook_id)
+        .bind(reason)
+        .bind(ms(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+}
