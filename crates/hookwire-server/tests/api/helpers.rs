@@ -1,6 +1,9 @@
 //! `spawn_app()` and request helpers.
 
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use hookwire::{Worker, WorkerOptions};
 
 use hookwire::testing::{Backend, TestDatabase};
 use hookwire_server::app::App;
@@ -11,11 +14,13 @@ use serde_json::{json, Value};
 /// The admin token every test app is configured with.
 pub const ADMIN: &str = "test-admin-token-0123456789";
 
-/// A running server and what a test needs to talk to it.
+/// A running server (API and worker) and what a test needs to talk to it.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub base: String,
     pub client: reqwest::Client,
+    /// The engine behind the server, for looking at the store directly.
+    pub hookwire: hookwire::Hookwire,
     pub _db: TestDatabase,
 }
 
@@ -37,6 +42,14 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     };
     tweak(&mut config);
     let app = App::build(&config).await.expect("app starts");
+    let worker = Worker::new(
+        &app.hookwire,
+        WorkerOptions {
+            poll_interval: Duration::from_millis(50),
+            ..config.worker_options()
+        },
+    );
+    tokio::spawn(worker.run(std::future::pending()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     tokio::spawn(hookwire_server::http::serve(
@@ -47,6 +60,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     Some(TestApp {
         base: format!("http://{addr}"),
         client: reqwest::Client::new(),
+        hookwire: app.hookwire,
         _db: db,
     })
 }
@@ -101,6 +115,34 @@ impl TestApp {
             .json_ok(201)
             .await;
         (str_of(&body["id"]), str_of(&body["api_key"]))
+    }
+
+    /// Add event types to the catalog.
+    pub async fn event_types(&self, names: &[&str]) {
+        for name in names {
+            self.post("/api/v1/event-types", ADMIN, json!({ "name": name }))
+                .await
+                .json_ok(201)
+                .await;
+        }
+    }
+
+    /// Publish an event; returns the 202 body.
+    pub async fn publish(&self, key: &str, body: Value) -> Value {
+        self.post("/api/v1/events", key, body).await.json_ok(202).await
+    }
+
+    /// Poll a delivery until `done` accepts it (or give up after 15 s).
+    pub async fn wait_delivery(&self, key: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let d = self.get(&format!("/api/v1/deliveries/{id}"), key).await.json_ok(200).await;
+            if done(&d) {
+                return d;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "delivery never got there: {d}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     /// Register a webhook for `key` to a public-looking address; returns its JSON.

@@ -6,6 +6,8 @@ mod helpers;
 mod auth;
 mod event_types;
 mod health;
+mod publishing;
+mod receiver;
 mod rate_limit;
 mod tenants;
 mod webhook_urls;
