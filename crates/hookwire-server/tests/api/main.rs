@@ -9,6 +9,7 @@ mod health;
 mod publishing;
 mod receiver;
 mod rate_limit;
+mod retries;
 mod tenants;
 mod webhook_urls;
 mod webhooks;
