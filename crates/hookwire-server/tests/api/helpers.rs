@@ -129,18 +129,28 @@ impl TestApp {
 
     /// Publish an event; returns the 202 body.
     pub async fn publish(&self, key: &str, body: Value) -> Value {
-        self.post("/api/v1/events", key, body).await.json_ok(202).await
+        self.post("/api/v1/events", key, body)
+            .await
+            .json_ok(202)
+            .await
     }
 
     /// Poll a delivery until `done` accepts it (or give up after 15 s).
     pub async fn wait_delivery(&self, key: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
-            let d = self.get(&format!("/api/v1/deliveries/{id}"), key).await.json_ok(200).await;
+            let d = self
+                .get(&format!("/api/v1/deliveries/{id}"), key)
+                .await
+                .json_ok(200)
+                .await;
             if done(&d) {
                 return d;
             }
-            assert!(tokio::time::Instant::now() < deadline, "delivery never got there: {d}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "delivery never got there: {d}"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }

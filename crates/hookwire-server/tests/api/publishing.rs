@@ -16,14 +16,19 @@ hookwire::backend_tests!(
 );
 
 async fn an_event_reaches_exactly_the_webhooks_whose_filters_and_channels_match(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let rx = Receiver::start().await;
-    app.event_types(&["artifact.completed", "artifact.audio.ready", "source.ready"]).await;
+    app.event_types(&["artifact.completed", "artifact.audio.ready", "source.ready"])
+        .await;
     let (_, key) = app.tenant("acme").await;
     let (_, other) = app.tenant("other").await;
     let hook = |path: &str, extra: Value| {
         let mut body = json!({ "url": rx.url(path) });
-        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         body
     };
     for (path, extra) in [
@@ -37,21 +42,40 @@ async fn an_event_reaches_exactly_the_webhooks_whose_filters_and_channels_match(
     ] {
         app.webhook(&key, hook(path, extra)).await;
     }
-    app.webhook(&other, hook("/other-tenant", json!({ "events": ["*"] }))).await;
+    app.webhook(&other, hook("/other-tenant", json!({ "events": ["*"] })))
+        .await;
 
-    let plain = app.publish(&key, json!({ "type": "artifact.completed", "data": { "n": 1 } })).await;
+    let plain = app
+        .publish(
+            &key,
+            json!({ "type": "artifact.completed", "data": { "n": 1 } }),
+        )
+        .await;
     assert_eq!(plain["deliveries"].as_array().unwrap().len(), 3, "{plain}");
     let on_wf1 = app
-        .publish(&key, json!({ "type": "artifact.audio.ready", "data": {}, "channel": "wf-1" }))
+        .publish(
+            &key,
+            json!({ "type": "artifact.audio.ready", "data": {}, "channel": "wf-1" }),
+        )
         .await;
-    assert_eq!(on_wf1["deliveries"].as_array().unwrap().len(), 3, "{on_wf1}");
+    assert_eq!(
+        on_wf1["deliveries"].as_array().unwrap().len(),
+        3,
+        "{on_wf1}"
+    );
 
     assert_eq!(rx.wait_for("/exact", 1).await.len(), 1);
     assert_eq!(rx.wait_for("/prefix", 2).await.len(), 2);
     assert_eq!(rx.wait_for("/all", 2).await.len(), 2);
     assert_eq!(rx.wait_for("/wf-1", 1).await.len(), 1);
-    for d in plain["deliveries"].as_array().unwrap().iter().chain(on_wf1["deliveries"].as_array().unwrap()) {
-        app.wait_delivery(&key, &str_of(&d["id"]), |d| d["status"] == "delivered").await;
+    for d in plain["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(on_wf1["deliveries"].as_array().unwrap())
+    {
+        app.wait_delivery(&key, &str_of(&d["id"]), |d| d["status"] == "delivered")
+            .await;
     }
     for quiet in ["/other-type", "/inactive", "/wf-2", "/other-tenant"] {
         assert!(rx.at(quiet).is_empty(), "{quiet} should get nothing");
@@ -65,12 +89,29 @@ async fn an_event_reaches_exactly_the_webhooks_whose_filters_and_channels_match(
 }
 
 async fn every_delivery_is_signed_verifiably(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let rx = Receiver::start().await;
     let (_, key) = app.tenant("acme").await;
-    let std_hook = app.webhook(&key, json!({ "url": rx.url("/std"), "headers": { "x-api-key": "k1" } })).await;
-    let raw_hook = app.webhook(&key, json!({ "url": rx.url("/raw"), "secret": "plain-text-secret" })).await;
-    let event = app.publish(&key, json!({ "type": "webhook.test", "data": { "b": 2, "a": 1 } })).await;
+    let std_hook = app
+        .webhook(
+            &key,
+            json!({ "url": rx.url("/std"), "headers": { "x-api-key": "k1" } }),
+        )
+        .await;
+    let raw_hook = app
+        .webhook(
+            &key,
+            json!({ "url": rx.url("/raw"), "secret": "plain-text-secret" }),
+        )
+        .await;
+    let event = app
+        .publish(
+            &key,
+            json!({ "type": "webhook.test", "data": { "b": 2, "a": 1 } }),
+        )
+        .await;
 
     for (path, hook) in [("/std", &std_hook), ("/raw", &raw_hook)] {
         let got = rx.wait_for(path, 1).await.remove(0);
@@ -80,7 +121,9 @@ async fn every_delivery_is_signed_verifiably(b: Backend) {
             Some(_) => standardwebhooks::Webhook::new(&secret).unwrap(),
             None => standardwebhooks::Webhook::from_bytes(secret.as_bytes().to_vec()).unwrap(),
         };
-        verifier.verify(&got.body, &got.headers).expect("standard webhooks signature verifies");
+        verifier
+            .verify(&got.body, &got.headers)
+            .expect("standard webhooks signature verifies");
         // The seeds' header: sha256=<hex HMAC of the raw body>, computed here.
         let key_bytes = match secret.strip_prefix("whsec_") {
             Some(b64) => base64_decode(b64),
@@ -93,11 +136,19 @@ async fn every_delivery_is_signed_verifiably(b: Backend) {
         assert_eq!(got.headers["webhook-id"], str_of(&event["id"]).as_str());
         assert_eq!(got.headers["x-webhook-event"], "webhook.test");
         assert_eq!(got.headers["x-webhook-attempt"], "1");
-        assert!(got.headers["x-webhook-delivery"].to_str().unwrap().starts_with("dlv_"));
+        assert!(got.headers["x-webhook-delivery"]
+            .to_str()
+            .unwrap()
+            .starts_with("dlv_"));
         assert_eq!(got.headers["content-type"], "application/json");
-        assert!(got.headers["user-agent"].to_str().unwrap().starts_with("hookwire/"));
+        assert!(got.headers["user-agent"]
+            .to_str()
+            .unwrap()
+            .starts_with("hookwire/"));
         // Payload key order is preserved as published.
-        assert!(std::str::from_utf8(&got.body).unwrap().ends_with(r#""data":{"b":2,"a":1}}"#));
+        assert!(std::str::from_utf8(&got.body)
+            .unwrap()
+            .ends_with(r#""data":{"b":2,"a":1}}"#));
     }
     assert_eq!(rx.at("/std")[0].headers["x-api-key"], "k1");
 }
@@ -108,7 +159,9 @@ fn base64_decode(s: &str) -> Vec<u8> {
 }
 
 async fn an_idempotency_key_dedupes_publishes(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let rx = Receiver::start().await;
     let (_, key) = app.tenant("acme").await;
     let (_, other) = app.tenant("other").await;
@@ -130,9 +183,19 @@ async fn an_idempotency_key_dedupes_publishes(b: Backend) {
     assert_eq!(again["id"], first["id"]);
     assert_eq!(again["deliveries"][0]["id"], first["deliveries"][0]["id"]);
     // The body's `id` works as a key too; keys are per tenant.
-    let by_field = app.publish(&key, json!({ "type": "webhook.test", "data": {}, "id": "order-42" })).await;
+    let by_field = app
+        .publish(
+            &key,
+            json!({ "type": "webhook.test", "data": {}, "id": "order-42" }),
+        )
+        .await;
     assert_eq!(by_field["id"], first["id"]);
-    let other_tenant = app.publish(&other, json!({ "type": "webhook.test", "data": {}, "id": "order-42" })).await;
+    let other_tenant = app
+        .publish(
+            &other,
+            json!({ "type": "webhook.test", "data": {}, "id": "order-42" }),
+        )
+        .await;
     assert_ne!(other_tenant["id"], first["id"]);
     let fresh = send("order-43").await.unwrap().json_ok(202).await;
     assert_ne!(fresh["id"], first["id"]);
@@ -145,19 +208,40 @@ async fn an_idempotency_key_dedupes_publishes(b: Backend) {
 }
 
 async fn publishing_rejects_bad_events_and_stores_nothing(b: Backend) {
-    let Some(app) = spawn_app(b).await else { return };
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
     let (_, key) = app.tenant("acme").await;
     app.webhook(&key, json!({})).await;
     let cases = [
-        (json!({ "type": "not.in.catalog", "data": {} }), 422, "unknown_event_type"),
-        (json!({ "type": "bad type", "data": {} }), 422, "invalid_field"),
+        (
+            json!({ "type": "not.in.catalog", "data": {} }),
+            422,
+            "unknown_event_type",
+        ),
+        (
+            json!({ "type": "bad type", "data": {} }),
+            422,
+            "invalid_field",
+        ),
         (json!({ "data": {} }), 422, "invalid_field"),
         (json!({ "type": "webhook.test" }), 422, "invalid_field"),
-        (json!({ "type": "webhook.test", "data": {}, "channel": "a b" }), 422, "invalid_field"),
-        (json!({ "type": "webhook.test", "data": {}, "extra": 1 }), 422, "invalid_field"),
+        (
+            json!({ "type": "webhook.test", "data": {}, "channel": "a b" }),
+            422,
+            "invalid_field",
+        ),
+        (
+            json!({ "type": "webhook.test", "data": {}, "extra": 1 }),
+            422,
+            "invalid_field",
+        ),
     ];
     for (body, status, code) in cases {
-        app.post("/api/v1/events", &key, body).await.error(status, code).await;
+        app.post("/api/v1/events", &key, body)
+            .await
+            .error(status, code)
+            .await;
     }
     let events = app.get("/api/v1/events", &key).await.json_ok(200).await;
     assert_eq!(events["data"], json!([]));

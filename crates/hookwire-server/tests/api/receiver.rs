@@ -72,7 +72,11 @@ impl Receiver {
     /// Everything received at `path` so far.
     pub fn at(&self, path: &str) -> Vec<Received> {
         let s = self.state.lock().unwrap();
-        s.received.iter().filter(|r| r.path == path).cloned().collect()
+        s.received
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
     }
 
     /// Wait until `path` has received `n` requests (give up after 15 s).
@@ -83,7 +87,11 @@ impl Receiver {
             if got.len() >= n {
                 return got;
             }
-            assert!(Instant::now() < deadline, "{path} got {} of {n} requests", got.len());
+            assert!(
+                Instant::now() < deadline,
+                "{path} got {} of {n} requests",
+                got.len()
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
@@ -93,15 +101,22 @@ async fn answer(state: &Mutex<State>, uri: Uri, headers: HeaderMap, body: Bytes)
     let path = uri.path().to_owned();
     let next = {
         let mut s = state.lock().unwrap();
-        s.received.push(Received { path: path.clone(), headers, body, at: Instant::now() });
+        s.received.push(Received {
+            path: path.clone(),
+            headers,
+            body,
+            at: Instant::now(),
+        });
         s.script.get_mut(&path).and_then(VecDeque::pop_front)
     };
     match next.unwrap_or(Answer::Status(200)) {
         Answer::Status(code) => (StatusCode::from_u16(code).unwrap(), "ok").into_response(),
-        Answer::RetryAfter(code, secs) => {
-            (StatusCode::from_u16(code).unwrap(), [("retry-after", secs.to_string())], "slow down")
-                .into_response()
-        }
+        Answer::RetryAfter(code, secs) => (
+            StatusCode::from_u16(code).unwrap(),
+            [("retry-after", secs.to_string())],
+            "slow down",
+        )
+            .into_response(),
         Answer::Hang(d) => {
             tokio::time::sleep(d).await;
             (StatusCode::OK, "late").into_response()
