@@ -29,7 +29,10 @@ impl WebhookUrl {
         Ok(url)
     }
 
-    fn parse_without_name_rule(raw: &str, policy: &UrlPolicy) -> Result<Self, ValidationError> {
+    pub(crate) fn parse_without_name_rule(
+        raw: &str,
+        policy: &UrlPolicy,
+    ) -> Result<Self, ValidationError> {
         let bad = |msg: String| ValidationError::with_code(CODE, "url", msg);
         let raw = raw.trim();
         if raw.len() > MAX_LEN {

@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod event_types;
 mod health;
+mod isolation;
 mod operations;
 mod publishing;
 mod rate_limit;

@@ -34,6 +34,8 @@ pub struct Received {
 struct State {
     received: Vec<Received>,
     script: HashMap<String, VecDeque<Answer>>,
+    /// Requests being answered now, and the most ever at once, per path.
+    in_flight: HashMap<String, (usize, usize)>,
 }
 
 /// The receiver; requests to a path without a script get 200.
@@ -79,6 +81,16 @@ impl Receiver {
             .collect()
     }
 
+    /// The most requests to `path` that were ever being answered at once.
+    pub fn max_concurrent(&self, path: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .in_flight
+            .get(path)
+            .map_or(0, |c| c.1)
+    }
+
     /// Wait until `path` has received `n` requests (give up after 15 s).
     pub async fn wait_for(&self, path: &str, n: usize) -> Vec<Received> {
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -107,8 +119,19 @@ async fn answer(state: &Mutex<State>, uri: Uri, headers: HeaderMap, body: Bytes)
             body,
             at: Instant::now(),
         });
+        let c = s.in_flight.entry(path.clone()).or_default();
+        c.0 += 1;
+        c.1 = c.1.max(c.0);
         s.script.get_mut(&path).and_then(VecDeque::pop_front)
     };
+    let response = respond(next).await;
+    if let Some(c) = state.lock().unwrap().in_flight.get_mut(&path) {
+        c.0 -= 1;
+    }
+    response
+}
+
+async fn respond(next: Option<Answer>) -> Response {
     match next.unwrap_or(Answer::Status(200)) {
         Answer::Status(code) => (StatusCode::from_u16(code).unwrap(), "ok").into_response(),
         Answer::RetryAfter(code, secs) => (

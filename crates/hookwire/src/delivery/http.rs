@@ -102,9 +102,10 @@ impl HttpSender {
         timeout: Duration,
     ) -> Response {
         let started = Instant::now();
-        // IP literals bypass the resolver: check them (and the scheme) here.
-        if let Err(e) = WebhookUrl::parse(url, &self.policy) {
-            let kind = if e.message.contains("address") || e.message.contains("localhost") {
+        // IP literals bypass the resolver: check them (and the scheme) here. Host
+        // names are judged by the resolver, on the addresses actually connected to.
+        if let Err(e) = WebhookUrl::parse_without_name_rule(url, &self.policy) {
+            let kind = if e.message.contains("address") {
                 ErrorKind::ForbiddenAddress
             } else {
                 ErrorKind::InvalidUrl

@@ -1,0 +1,102 @@
+//! The HTTP sender's SSRF guard, against a real listener on 127.0.0.1 that counts
+//! the connections it accepts.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hookwire::delivery::http::ErrorKind;
+use hookwire::delivery::HttpSender;
+use hookwire::net::UrlPolicy;
+use reqwest::header::HeaderMap;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A listener answering every connection with `200 OK`; returns (port, count).
+async fn counting_listener() -> (u16, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            // Read the request (headers and the 2-byte body) before answering.
+            let mut req = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !req.ends_with(b"\r\n\r\n{}") {
+                match sock.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = sock
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+                .await;
+        }
+    });
+    (port, count)
+}
+
+const HTTP_ONLY: UrlPolicy = UrlPolicy {
+    allow_http: true,
+    allow_private_networks: false,
+};
+
+async fn post(sender: &HttpSender, url: &str) -> hookwire::delivery::http::Response {
+    sender
+        .post(
+            url,
+            HeaderMap::new(),
+            b"{}".to_vec(),
+            Duration::from_secs(2),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn internal_addresses_are_refused_at_connect_time_whatever_the_spelling() {
+    let (port, count) = counting_listener().await;
+    let strict = HttpSender::new(HTTP_ONLY);
+    for url in [
+        format!("http://127.0.0.1:{port}/"),
+        format!("http://[::ffff:127.0.0.1]:{port}/"),
+        format!("http://2130706433:{port}/"),
+        format!("http://0x7f.0.0.1:{port}/"),
+    ] {
+        let resp = post(&strict, &url).await;
+        let (kind, msg) = resp.error.clone().expect("refused");
+        assert_eq!(kind, ErrorKind::ForbiddenAddress, "{url}: {msg}");
+        assert_eq!(resp.status, None);
+    }
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        0,
+        "a forbidden address was connected to"
+    );
+}
+
+#[tokio::test]
+async fn a_name_resolving_to_loopback_is_refused_by_the_resolver() {
+    // Host names are judged on what they resolve to at delivery time, so a name
+    // that was public at registration and points inside now is refused.
+    let (port, count) = counting_listener().await;
+    let strict = HttpSender::new(HTTP_ONLY);
+    let resp = post(&strict, &format!("http://localhost:{port}/")).await;
+    let (kind, msg) = resp.error.expect("refused");
+    assert_eq!(kind, ErrorKind::ForbiddenAddress);
+    assert!(msg.contains("resolves only to internal addresses"), "{msg}");
+    assert_eq!(count.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn private_networks_can_be_allowed() {
+    let (port, count) = counting_listener().await;
+    let open = HttpSender::new(UrlPolicy {
+        allow_http: true,
+        allow_private_networks: true,
+    });
+    let resp = post(&open, &format!("http://localhost:{port}/")).await;
+    assert_eq!(resp.status, Some(200), "{:?}", resp.error);
+    assert_eq!(resp.body.as_deref(), Some("ok"));
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
