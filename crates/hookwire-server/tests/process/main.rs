@@ -1,0 +1,10 @@
+//! The real `hookwire` binary as a process: killed and restarted under load, and
+//! several nodes on one database.
+
+#[path = "../api/receiver.rs"]
+#[allow(dead_code)]
+mod receiver;
+mod server;
+
+mod crash;
+mod nodes;

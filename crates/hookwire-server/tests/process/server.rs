@@ -1,0 +1,118 @@
+//! Start and kill `hookwire serve` processes.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+pub const ADMIN: &str = "process-test-admin-token";
+
+/// A running `hookwire serve`.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Start a node on `database_url` and wait until it is ready.
+    pub async fn start(database_url: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_hookwire"))
+            .arg("serve")
+            .current_dir(dir.path())
+            .env("HOOKWIRE_DATABASE_URL", database_url)
+            .env("HOOKWIRE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("HOOKWIRE_ADMIN_TOKEN", ADMIN)
+            .env("HOOKWIRE_ALLOW_HTTP", "true")
+            .env("HOOKWIRE_ALLOW_PRIVATE_NETWORKS", "true")
+            .env("HOOKWIRE_LEASE_SECONDS", "3")
+            .env("HOOKWIRE_RATE_LIMIT_PER_SECOND", "0")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start hookwire");
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        };
+        let client = reqwest::Client::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = client.get(format!("{}/readyz", server.base)).send().await {
+                if r.status() == 200 {
+                    return server;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "hookwire did not become ready"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGKILL: no shutdown handler runs, leases stay behind.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill");
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Admin-side set-up through a node's API: a tenant and a webhook to `url`.
+/// Returns the tenant's API key.
+pub async fn tenant_with_webhook(base: &str, url: &str) -> String {
+    let client = reqwest::Client::new();
+    let t: Value = client
+        .post(format!("{base}/api/v1/tenants"))
+        .bearer_auth(ADMIN)
+        .json(&json!({ "name": "acme" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = t["api_key"].as_str().unwrap().to_owned();
+    let w = client
+        .post(format!("{base}/api/v1/webhooks"))
+        .bearer_auth(&key)
+        .json(&json!({ "url": url, "events": ["*"], "timeout_seconds": 10,
+                       "retry": { "max_attempts": 20, "initial_delay_ms": 100, "max_delay_ms": 1000 } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(w.status(), 201);
+    key
+}
+
+/// Publish one event; `Some(id)` when it was accepted (202).
+pub async fn publish(client: &reqwest::Client, base: &str, key: &str, n: usize) -> Option<String> {
+    let resp = client
+        .post(format!("{base}/api/v1/events"))
+        .bearer_auth(key)
+        .json(&json!({ "type": "webhook.test", "data": { "n": n } }))
+        .send()
+        .await
+        .ok()?;
+    if resp.status() != 202 {
+        return None;
+    }
+    let body: Value = resp.json().await.ok()?;
+    body["id"].as_str().map(str::to_owned)
+}
