@@ -50,6 +50,9 @@ pub struct Config {
     /// Seconds a worker holds a claimed delivery before another may take it over
     /// (a crashed node's deliveries are retried after this).
     pub lease_seconds: u64,
+    /// Seconds in-flight attempts may finish after SIGTERM; the leases of those
+    /// still running are then released so another node retries them at once.
+    pub shutdown_grace_seconds: u64,
     /// Event types added to the catalog at start-up.
     pub event_types: Vec<EventType>,
     /// Global webhooks that receive matching events of every tenant.
@@ -73,6 +76,7 @@ impl Default for Config {
             max_in_flight: 256,
             max_in_flight_per_webhook: 10,
             lease_seconds: 90,
+            shutdown_grace_seconds: 10,
             event_types: Vec::new(),
             webhooks: Vec::new(),
         }
@@ -125,6 +129,7 @@ const ENV_KEYS: &[&str] = &[
     "max_in_flight",
     "max_in_flight_per_webhook",
     "lease_seconds",
+    "shutdown_grace_seconds",
 ];
 
 impl Config {
@@ -225,6 +230,7 @@ impl Config {
             max_in_flight: self.max_in_flight,
             per_webhook_in_flight: self.max_in_flight_per_webhook,
             lease: Duration::from_secs(self.lease_seconds),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_seconds),
             ..Default::default()
         }
     }

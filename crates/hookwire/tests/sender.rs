@@ -100,3 +100,44 @@ async fn private_networks_can_be_allowed() {
     assert_eq!(resp.body.as_deref(), Some("ok"));
     assert_eq!(count.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_reset_connection_and_a_redirect_are_failed_attempts() {
+    // Accept, then close without a word.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            drop(sock);
+        }
+    });
+    let open = HttpSender::new(UrlPolicy {
+        allow_http: true,
+        allow_private_networks: true,
+    });
+    let resp = post(&open, &format!("http://127.0.0.1:{port}/")).await;
+    assert_eq!(resp.status, None);
+    assert!(resp.error.is_some());
+
+    // A redirect is reported, never followed.
+    let redirect = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let rport = redirect.local_addr().unwrap().port();
+    let (target_port, followed) = counting_listener().await;
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = redirect.accept().await {
+            let mut buf = [0u8; 2048];
+            let _ = sock.read(&mut buf).await;
+            let answer = format!(
+                "HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:{target_port}/\r\ncontent-length: 0\r\n\r\n"
+            );
+            let _ = sock.write_all(answer.as_bytes()).await;
+        }
+    });
+    let resp = post(&open, &format!("http://127.0.0.1:{rport}/")).await;
+    assert_eq!(resp.status, Some(302));
+    assert_eq!(
+        followed.load(Ordering::SeqCst),
+        0,
+        "the redirect was followed"
+    );
+}

@@ -8,3 +8,4 @@ mod server;
 
 mod crash;
 mod nodes;
+mod shutdown;

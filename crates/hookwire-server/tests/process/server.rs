@@ -18,6 +18,11 @@ pub struct Server {
 impl Server {
     /// Start a node on `database_url` and wait until it is ready.
     pub async fn start(database_url: &str) -> Self {
+        Self::start_with(database_url, &[]).await
+    }
+
+    /// Like [`Server::start`], with extra `HOOKWIRE_*` settings.
+    pub async fn start_with(database_url: &str, env: &[(&str, &str)]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -35,6 +40,7 @@ impl Server {
             .env("HOOKWIRE_LEASE_SECONDS", "3")
             .env("HOOKWIRE_RATE_LIMIT_PER_SECOND", "0")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -58,6 +64,17 @@ impl Server {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// SIGTERM, and wait for the process to exit by itself.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill -TERM");
+        assert!(sent.success());
+        self.child.wait().expect("wait")
     }
 
     /// SIGKILL: no shutdown handler runs, leases stay behind.
