@@ -292,6 +292,32 @@ pub trait QueueStore: Send + Sync + 'static {
     fn watch(&self, _wake: Arc<Notify>) {}
 }
 
+/// Pair claimed deliveries with their events and webhooks (fetched in bulk). A
+/// delivery whose event or webhook vanished meanwhile is dropped: it was deleted
+/// with them.
+pub(crate) fn assemble_jobs(
+    deliveries: Vec<Delivery>,
+    events: Vec<Event>,
+    webhooks: Vec<Webhook>,
+) -> Vec<Job> {
+    let events: std::collections::HashMap<_, _> =
+        events.into_iter().map(|e| (e.id.clone(), e)).collect();
+    let webhooks: std::collections::HashMap<_, _> =
+        webhooks.into_iter().map(|w| (w.id.clone(), w)).collect();
+    deliveries
+        .into_iter()
+        .filter_map(|delivery| {
+            let event = events.get(&delivery.event_id)?.clone();
+            let webhook = webhooks.get(&delivery.webhook_id)?.clone();
+            Some(Job {
+                delivery,
+                event,
+                webhook,
+            })
+        })
+        .collect()
+}
+
 /// The `last_error` a delivery shows for an attempt: the transport error, or the
 /// status line of a non-2xx response.
 pub(crate) fn last_error(a: &Attempt) -> Option<String> {

@@ -2,7 +2,6 @@
 //! number of nodes claim disjoint batches without waiting on each other, and
 //! `NOTIFY` wakes every node's worker when work arrives.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ use super::events::{delivery_from_row, event_from_row, EVENT_COLUMNS};
 use super::webhooks::webhook_from_row;
 use super::{PgStore, Result, WAKEUP_CHANNEL};
 use crate::model::{Attempt, Event, Webhook};
-use crate::store::{AttemptResult, Job, QueueStore};
+use crate::store::{assemble_jobs, AttemptResult, Job, QueueStore};
 
 #[async_trait]
 impl QueueStore for PgStore {
@@ -56,35 +55,23 @@ impl QueueStore for PgStore {
         }
         let event_ids: Vec<&str> = deliveries.iter().map(|d| d.event_id.as_str()).collect();
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ANY($1)");
-        let events: HashMap<String, Event> = sqlx::query(&sql)
+        let events: Vec<Event> = sqlx::query(&sql)
             .bind(event_ids)
             .fetch_all(&mut *tx)
             .await?
             .iter()
-            .map(|r| event_from_row(r).map(|e| (e.id.clone(), e)))
+            .map(event_from_row)
             .collect::<Result<_>>()?;
         let webhook_ids: Vec<&str> = deliveries.iter().map(|d| d.webhook_id.as_str()).collect();
-        let webhooks: HashMap<String, Webhook> =
-            sqlx::query("SELECT * FROM webhooks WHERE id = ANY($1)")
-                .bind(webhook_ids)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| webhook_from_row(r).map(|w| (w.id.clone(), w)))
-                .collect::<Result<_>>()?;
+        let webhooks: Vec<Webhook> = sqlx::query("SELECT * FROM webhooks WHERE id = ANY($1)")
+            .bind(webhook_ids)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(webhook_from_row)
+            .collect::<Result<_>>()?;
         tx.commit().await?;
-        Ok(deliveries
-            .into_iter()
-            .filter_map(|delivery| {
-                let event = events.get(&delivery.event_id)?.clone();
-                let webhook = webhooks.get(&delivery.webhook_id)?.clone();
-                Some(Job {
-                    delivery,
-                    event,
-                    webhook,
-                })
-            })
-            .collect())
+        Ok(assemble_jobs(deliveries, events, webhooks))
     }
 
     async fn record_attempt(&self, owner: &str, a: &Attempt, r: &AttemptResult) -> Result<bool> {

@@ -1,8 +1,6 @@
 //! The delivery queue (SQLite): claims are one `UPDATE … RETURNING` on the single
 //! writer connection, so two claims can never take the same row.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -10,7 +8,7 @@ use super::events::{delivery_from_row, event_from_row};
 use super::webhooks::webhook_from_row;
 use super::{ms, opt_time, to_json, Result, SqliteStore};
 use crate::model::{Attempt, Event, Webhook};
-use crate::store::{AttemptResult, Job, QueueStore};
+use crate::store::{assemble_jobs, AttemptResult, Job, QueueStore};
 
 #[async_trait]
 impl QueueStore for SqliteStore {
@@ -45,36 +43,25 @@ impl QueueStore for SqliteStore {
             return Ok(Vec::new());
         }
         let event_ids = to_json(&deliveries.iter().map(|d| &d.event_id).collect::<Vec<_>>())?;
-        let events: HashMap<String, Event> =
+        let events: Vec<Event> =
             sqlx::query("SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?1))")
                 .bind(event_ids)
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
-                .map(|r| event_from_row(r).map(|e| (e.id.clone(), e)))
+                .map(event_from_row)
                 .collect::<Result<_>>()?;
         let webhook_ids = to_json(&deliveries.iter().map(|d| &d.webhook_id).collect::<Vec<_>>())?;
-        let webhooks: HashMap<String, Webhook> =
+        let webhooks: Vec<Webhook> =
             sqlx::query("SELECT * FROM webhooks WHERE id IN (SELECT value FROM json_each(?1))")
                 .bind(webhook_ids)
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
-                .map(|r| webhook_from_row(r).map(|w| (w.id.clone(), w)))
+                .map(webhook_from_row)
                 .collect::<Result<_>>()?;
         tx.commit().await?;
-        Ok(deliveries
-            .into_iter()
-            .filter_map(|delivery| {
-                let event = events.get(&delivery.event_id)?.clone();
-                let webhook = webhooks.get(&delivery.webhook_id)?.clone();
-                Some(Job {
-                    delivery,
-                    event,
-                    webhook,
-                })
-            })
-            .collect())
+        Ok(assemble_jobs(deliveries, events, webhooks))
     }
 
     async fn record_attempt(&self, owner: &str, a: &Attempt, r: &AttemptResult) -> Result<bool> {
