@@ -1,10 +1,11 @@
 //! Start-up: from a [`Config`] to a ready [`App`].
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
+use hookwire::delivery::Heartbeat;
 use hookwire::secret::TokenHash;
-use hookwire::Hookwire;
+use hookwire::{Hookwire, Worker};
 
 use crate::config::Config;
 use crate::http::rate_limit::Limiter;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub limiter: Option<Arc<Limiter>>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// The heartbeat of this process's worker, once one runs (for `/readyz`).
+    pub worker: Arc<OnceLock<Heartbeat>>,
 }
 
 /// A started application, ready to serve.
@@ -31,6 +34,7 @@ pub struct App {
     pub hookwire: Hookwire,
     /// The admin token, if this start generated it (print it once).
     pub generated_admin_token: Option<String>,
+    worker: Arc<OnceLock<Heartbeat>>,
 }
 
 /// Start-up failures.
@@ -54,16 +58,25 @@ impl App {
         hookwire.sync_global_webhooks(&config.webhooks).await?;
         let (admin_hash, generated_admin_token) =
             admin_token::ensure(hookwire.store(), config.admin_token.as_deref()).await?;
+        crate::http::metrics::handle();
+        let worker = Arc::new(OnceLock::new());
         let state = AppState {
             hookwire: hookwire.clone(),
             admin_token: Arc::new(admin_hash),
             limiter: Limiter::new(config.rate_limit_per_second, config.rate_limit_burst),
             max_body_bytes: config.max_body_bytes,
+            worker: worker.clone(),
         };
         Ok(Self {
             router: http::router(state),
             hookwire,
             generated_admin_token,
+            worker,
         })
+    }
+
+    /// Report this worker's health in `/readyz`.
+    pub fn attach_worker(&self, worker: &Worker) {
+        let _ = self.worker.set(worker.heartbeat());
     }
 }

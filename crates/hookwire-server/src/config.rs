@@ -33,6 +33,8 @@ pub struct Config {
     pub allow_private_networks: bool,
     /// Delete events and deliveries older than this many days.
     pub retention_days: u32,
+    /// Keep at most this many finished deliveries per webhook (unset = no cap).
+    pub max_deliveries_per_webhook: Option<u32>,
     /// Sustained API requests per second per API key; 0 turns limiting off.
     pub rate_limit_per_second: u32,
     /// Requests an API key may make in a burst above the sustained rate.
@@ -68,6 +70,7 @@ impl Default for Config {
             allow_http: false,
             allow_private_networks: false,
             retention_days: 30,
+            max_deliveries_per_webhook: None,
             rate_limit_per_second: 1000,
             rate_limit_burst: 2000,
             max_body_bytes: 1024 * 1024,
@@ -121,6 +124,7 @@ const ENV_KEYS: &[&str] = &[
     "allow_http",
     "allow_private_networks",
     "retention_days",
+    "max_deliveries_per_webhook",
     "rate_limit_per_second",
     "rate_limit_burst",
     "max_body_bytes",
@@ -179,6 +183,12 @@ impl Config {
         if self.max_body_bytes < 1024 {
             return bad("max_body_bytes", "must be at least 1024");
         }
+        if self.max_deliveries_per_webhook == Some(0) {
+            return bad(
+                "max_deliveries_per_webhook",
+                "must be at least 1 (or unset)",
+            );
+        }
         if self.retention_days == 0 {
             return bad("retention_days", "must be at least 1");
         }
@@ -221,6 +231,15 @@ impl Config {
             auto_disable_after: self
                 .auto_disable_after()
                 .unwrap_or(Duration::from_secs(5 * 86_400)),
+        }
+    }
+
+    /// The retention job's options this config implies.
+    pub fn retention_options(&self) -> hookwire::retention::RetentionOptions {
+        hookwire::retention::RetentionOptions {
+            retention_days: self.retention_days,
+            max_deliveries_per_webhook: self.max_deliveries_per_webhook,
+            ..Default::default()
         }
     }
 

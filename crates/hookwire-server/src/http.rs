@@ -13,7 +13,9 @@ mod events;
 mod extract;
 mod health;
 mod list;
+pub mod metrics;
 pub mod rate_limit;
+mod stats;
 mod tenants;
 mod views;
 mod webhook_actions;
@@ -75,10 +77,12 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(webhooks::router())
         .merge(webhook_actions::router())
         .merge(events::router())
-        .merge(deliveries::router());
+        .merge(deliveries::router())
+        .merge(stats::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .merge(health::router())
+        .routes(utoipa_axum::routes!(metrics::render))
         .split_for_parts()
 }
 
@@ -105,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         rate_limit::limit,
     ))
     .layer(DefaultBodyLimit::max(state.max_body_bytes))
+    .layer(middleware::from_fn(metrics::track))
     .layer(TraceLayer::new_for_http())
     .with_state(state)
 }

@@ -87,7 +87,13 @@ async fn serve(config_path: Option<PathBuf>, role: Role) -> anyhow::Result<()> {
             }
         }
         let worker = Worker::new(&app.hookwire, config.worker_options());
+        app.attach_worker(&worker);
         tracing::info!(owner = worker.owner(), "delivery worker started");
+        tokio::spawn(hookwire::retention::run(
+            app.hookwire.store().clone(),
+            config.retention_options(),
+            stop.clone().cancelled_owned(),
+        ));
         Some(tokio::spawn(worker.run(stop.clone().cancelled_owned())))
     };
     if role == Role::Worker {

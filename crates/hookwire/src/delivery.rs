@@ -13,4 +13,4 @@ pub mod worker;
 
 pub use attempt::TestSend;
 pub use http::HttpSender;
-pub use worker::{Worker, WorkerOptions};
+pub use worker::{Heartbeat, Worker, WorkerOptions};

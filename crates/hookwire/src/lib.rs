@@ -20,6 +20,7 @@
 //! - [`webhook_url`] and [`net`]: which URLs and addresses a webhook may reach (the
 //!   SSRF rules).
 //! - [`secret`]: webhook signing secrets and hashed API keys.
+//! - [`retention`]: the background job that deletes old history in batches.
 //! - [`page`] and [`id`]: cursor pagination over time-ordered, prefixed ids.
 //! - [`clock`]: millisecond "now" shared by both backends.
 //! - [`error`]: the engine's [`Error`] and [`ValidationError`].
@@ -54,6 +55,7 @@ pub mod id;
 pub mod model;
 pub mod net;
 pub mod page;
+pub mod retention;
 pub mod secret;
 pub mod service;
 pub mod signer;

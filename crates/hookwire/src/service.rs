@@ -7,6 +7,7 @@
 mod catalog;
 mod deliveries;
 mod events;
+mod stats;
 mod tenants;
 mod webhooks;
 
@@ -21,6 +22,7 @@ use crate::store::DynStore;
 
 pub use deliveries::DeliveryDetail;
 pub use events::EventDetail;
+pub use stats::success_rate;
 
 /// Operator choices the engine enforces.
 #[derive(Debug, Clone)]

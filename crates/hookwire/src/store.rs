@@ -84,9 +84,21 @@ pub struct WebhookFilter {
 /// Everything hookwire keeps: the union of the per-concern traits below.
 /// Implementations must be safe to share between tasks and, for PostgreSQL,
 /// between processes: no method may rely on state held in one process.
-pub trait Store: TenantStore + CatalogStore + WebhookStore + EventStore + QueueStore {}
+pub trait Store:
+    TenantStore + CatalogStore + WebhookStore + EventStore + QueueStore + StatsStore + RetentionStore
+{
+}
 
-impl<T> Store for T where T: TenantStore + CatalogStore + WebhookStore + EventStore + QueueStore {}
+impl<T> Store for T where
+    T: TenantStore
+        + CatalogStore
+        + WebhookStore
+        + EventStore
+        + QueueStore
+        + StatsStore
+        + RetentionStore
+{
+}
 
 /// Settings, tenants and API keys.
 #[async_trait]
@@ -186,6 +198,57 @@ pub struct AttemptResult {
 pub struct DeliveryFilter {
     /// Only deliveries in this status.
     pub status: Option<DeliveryStatus>,
+    /// Only deliveries of events of this type.
+    pub event_type: Option<String>,
+    /// Only deliveries created at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only deliveries created before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Narrows an event list.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only events of this type.
+    pub event_type: Option<String>,
+    /// Only events published on this channel.
+    pub channel: Option<String>,
+    /// Only events created at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only events created before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Delivery counts of one webhook over a window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebhookStats {
+    /// Deliveries created in the window.
+    pub total: u64,
+    /// Of those, delivered.
+    pub delivered: u64,
+    /// Of those, failed for good.
+    pub failed: u64,
+    /// Of those, not final yet (pending or retrying).
+    pub pending: u64,
+    /// Mean duration of their attempts, in ms.
+    pub avg_duration_ms: Option<f64>,
+    /// Start of the latest attempt.
+    pub last_delivery_at: Option<DateTime<Utc>>,
+}
+
+/// Delivery counts of a tenant over a window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TenantStats {
+    /// Deliveries created in the window.
+    pub total: u64,
+    /// Of those, delivered.
+    pub delivered: u64,
+    /// Of those, failed for good.
+    pub failed: u64,
+    /// Retries due now and not yet attempted (the backlog), over all time.
+    pub retry_queue_size: u64,
+    /// Webhooks with the most failed deliveries in the window: (id, url, failures).
+    pub top_failing: Vec<(String, String, u64)>,
 }
 
 /// Events, deliveries and attempts as history.
@@ -208,7 +271,12 @@ pub trait EventStore: Send + Sync + 'static {
     /// One of a tenant's events.
     async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>>;
     /// A tenant's events, newest first.
-    async fn list_events(&self, tenant_id: &str, page: &PageRequest) -> Result<Page<Event>>;
+    async fn list_events(
+        &self,
+        tenant_id: &str,
+        filter: &EventFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Event>>;
     /// An event's deliveries, oldest first.
     async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<Delivery>>;
     /// One of a tenant's deliveries.
@@ -329,6 +397,40 @@ pub(crate) fn last_error(a: &Attempt) -> Option<String> {
         (None, Some(status)) if !(200..300).contains(&status) => Some(format!("HTTP {status}")),
         _ => None,
     }
+}
+
+/// Window statistics, computed in SQL over covering indexes.
+#[async_trait]
+pub trait StatsStore: Send + Sync + 'static {
+    /// One webhook's deliveries created since `since`.
+    async fn webhook_stats(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<WebhookStats>;
+    /// A tenant's deliveries created since `since`; the retry queue as of `now`.
+    async fn tenant_stats(
+        &self,
+        tenant_id: &str,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<TenantStats>;
+    /// Unfinished deliveries due by `now` and scheduled after it (all tenants).
+    async fn queue_depth(&self, now: DateTime<Utc>) -> Result<(u64, u64)>;
+}
+
+/// Bounded clean-up of old history. Each call does at most `batch` rows of work
+/// and returns how many it did, so callers loop without holding long locks.
+#[async_trait]
+pub trait RetentionStore: Send + Sync + 'static {
+    /// Delete up to `batch` events created before `cutoff`, with their
+    /// deliveries and attempts.
+    async fn purge_events(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64>;
+    /// Forget the idempotency keys of up to `batch` events created before `cutoff`.
+    async fn expire_idempotency_keys(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64>;
+    /// Delete up to `batch` final deliveries beyond the newest `keep` of each webhook.
+    async fn trim_deliveries(&self, keep: u32, batch: u32) -> Result<u64>;
 }
 
 /// Open the database named by `url` (`sqlite://path`, `sqlite::memory:`,

@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use chrono::{DateTime, Utc};
 use hookwire::model::DeliveryStatus;
 use hookwire::store::DeliveryFilter;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,12 @@ pub struct DeliveryDetailView {
 pub struct DeliveryListQuery {
     /// Only deliveries in this status.
     pub status: Option<DeliveryStatus>,
+    /// Only deliveries of events of this type.
+    pub event_type: Option<String>,
+    /// Only deliveries created at or after this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// Only deliveries created before this time (RFC 3339).
+    pub until: Option<DateTime<Utc>>,
     /// Items per page, 1–250 (default 50).
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page.
@@ -89,7 +96,12 @@ async fn list_webhook_deliveries(
         cursor: q.cursor,
     }
     .page()?;
-    let filter = DeliveryFilter { status: q.status };
+    let filter = DeliveryFilter {
+        status: q.status,
+        event_type: q.event_type,
+        since: q.since,
+        until: q.until,
+    };
     let list = s
         .hookwire
         .list_deliveries(&tenant, &id, &filter, &page)

@@ -6,8 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::model::NewEvent;
-use serde::Serialize;
-use utoipa::ToSchema;
+use hookwire::store::EventFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -92,16 +93,46 @@ async fn publish(
     Ok(response)
 }
 
+/// Filters of `GET /events`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EventListQuery {
+    /// Only events of this type.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub event_type: Option<String>,
+    /// Only events published on this channel.
+    pub channel: Option<String>,
+    /// Only events created at or after this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// Only events created before this time (RFC 3339).
+    pub until: Option<DateTime<Utc>>,
+    /// Items per page, 1–250 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+}
+
 /// The tenant's events, newest first.
-#[utoipa::path(get, path = "/events", tag = "events", params(PageQuery),
+#[utoipa::path(get, path = "/events", tag = "events", params(EventListQuery),
     responses((status = 200, body = List<EventView>), (status = 400, body = ErrorBody)))]
 async fn list_events(
     TenantCtx(tenant): TenantCtx,
     State(s): State<AppState>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<EventListQuery>,
 ) -> Result<Json<List<EventView>>, ApiError> {
-    let page = s.hookwire.list_events(&tenant, &q.page()?).await?;
-    Ok(Json(List::of(page, EventView::of)))
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .page()?;
+    let filter = EventFilter {
+        event_type: q.event_type,
+        channel: q.channel,
+        since: q.since,
+        until: q.until,
+    };
+    let list = s.hookwire.list_events(&tenant, &filter, &page).await?;
+    Ok(Json(List::of(list, EventView::of)))
 }
 
 /// One event with its deliveries.

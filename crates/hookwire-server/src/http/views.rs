@@ -52,6 +52,8 @@ pub struct DeliveryView {
     pub id: String,
     /// The event delivered.
     pub event_id: String,
+    /// The event's type.
+    pub event_type: String,
     /// The webhook delivered to.
     pub webhook_id: String,
     /// `pending`, `retrying`, `delivered` or `failed`.
@@ -78,6 +80,7 @@ impl DeliveryView {
         Self {
             id: d.id,
             event_id: d.event_id,
+            event_type: d.event_type,
             webhook_id: d.webhook_id,
             status: d.status,
             attempt_count: d.attempt_count,

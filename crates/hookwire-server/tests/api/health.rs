@@ -52,8 +52,19 @@ async fn the_openapi_document_describes_every_endpoint(b: Backend) {
         ("/api/v1/event-types", &["get", "post"]),
         ("/api/v1/webhooks", &["get", "post"]),
         ("/api/v1/webhooks/{id}", &["get", "patch", "put", "delete"]),
+        ("/api/v1/webhooks/{id}/test", &["post"]),
+        ("/api/v1/webhooks/{id}/rotate-secret", &["post"]),
+        ("/api/v1/webhooks/{id}/recover", &["post"]),
+        ("/api/v1/webhooks/{id}/deliveries", &["get"]),
+        ("/api/v1/webhooks/{id}/stats", &["get"]),
+        ("/api/v1/events", &["get", "post"]),
+        ("/api/v1/events/{id}", &["get"]),
+        ("/api/v1/deliveries/{id}", &["get"]),
+        ("/api/v1/deliveries/{id}/retry", &["post"]),
+        ("/api/v1/stats", &["get"]),
         ("/healthz", &["get"]),
         ("/readyz", &["get"]),
+        ("/metrics", &["get"]),
     ] {
         for m in methods {
             assert!(doc["paths"][path][m].is_object(), "missing {m} {path}");

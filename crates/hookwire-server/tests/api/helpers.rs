@@ -49,6 +49,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
             ..config.worker_options()
         },
     );
+    app.attach_worker(&worker);
     tokio::spawn(worker.run(std::future::pending()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();

@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod event_types;
 mod health;
+mod history;
 mod isolation;
 mod operations;
 mod publishing;

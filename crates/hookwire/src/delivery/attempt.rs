@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
+use tracing::Instrument as _;
 
 use super::http::{HttpSender, Response};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event, Webhook};
@@ -163,6 +164,35 @@ pub async fn run(
     max_attempts: Option<u32>,
 ) -> Result<(Attempt, Decision), store::Error> {
     let number = job.delivery.attempt_count + 1;
+    let span = tracing::info_span!(
+        "attempt",
+        event_id = %job.event.id,
+        delivery_id = %job.delivery.id,
+        webhook_id = %job.webhook.id,
+        attempt = number,
+    );
+    run_in_span(
+        store,
+        sender,
+        owner,
+        job,
+        auto_disable_after,
+        max_attempts,
+        number,
+    )
+    .instrument(span)
+    .await
+}
+
+async fn run_in_span(
+    store: &DynStore,
+    sender: &HttpSender,
+    owner: &str,
+    job: &Job,
+    auto_disable_after: Duration,
+    max_attempts: Option<u32>,
+    number: u32,
+) -> Result<(Attempt, Decision), store::Error> {
     let (attempt, resp) = if job.webhook.is_active {
         send(sender, job, number).await
     } else {
@@ -186,6 +216,14 @@ pub async fn run(
     store
         .record_attempt(owner, &attempt, &decision.result)
         .await?;
+    record_metrics(&attempt, &decision);
+    tracing::debug!(
+        status = decision.result.status.as_str(),
+        http_status = attempt.http_status,
+        error = attempt.error_kind.as_deref(),
+        duration_ms = attempt.duration_ms,
+        "attempt recorded"
+    );
     if job.webhook.is_active {
         update_health(
             store,
@@ -198,6 +236,16 @@ pub async fn run(
         .await?;
     }
     Ok((attempt, decision))
+}
+
+fn record_metrics(attempt: &Attempt, decision: &Decision) {
+    let outcome = decision.result.status.as_str();
+    metrics::counter!("hookwire_attempts_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("hookwire_attempt_duration_seconds")
+        .record(attempt.duration_ms as f64 / 1000.0);
+    if decision.result.status.is_final() {
+        metrics::counter!("hookwire_deliveries_completed_total", "outcome" => outcome).increment(1);
+    }
 }
 
 /// An attempt that was not sent (the webhook was disabled after the event was

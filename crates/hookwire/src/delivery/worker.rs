@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -52,6 +53,28 @@ impl Default for WorkerOptions {
     }
 }
 
+/// When a worker last went round its loop, for readiness checks: a worker
+/// stuck (on a dead database, say) stops beating.
+#[derive(Debug, Clone, Default)]
+pub struct Heartbeat(Arc<AtomicI64>);
+
+impl Heartbeat {
+    fn beat(&self) {
+        self.0
+            .store(clock::now().timestamp_millis(), Ordering::Relaxed);
+    }
+
+    /// Time since the last round; `None` before the first.
+    pub fn age(&self) -> Option<Duration> {
+        match self.0.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(Duration::from_millis(
+                (clock::now().timestamp_millis() - ms).max(0) as u64,
+            )),
+        }
+    }
+}
+
 /// A delivery worker. Any number may run, in one process or many.
 #[derive(Clone)]
 pub struct Worker {
@@ -65,6 +88,7 @@ struct Shared {
     options: WorkerOptions,
     auto_disable_after: Duration,
     wake: Arc<Notify>,
+    heartbeat: Heartbeat,
     permits: Arc<Semaphore>,
     per_webhook: Mutex<HashMap<String, usize>>,
 }
@@ -87,9 +111,15 @@ impl Worker {
                 options,
                 auto_disable_after: hookwire.options().auto_disable_after,
                 wake: hookwire.wake_handle(),
+                heartbeat: Heartbeat::default(),
                 per_webhook: Mutex::new(HashMap::new()),
             }),
         }
+    }
+
+    /// This worker's heartbeat, for health checks.
+    pub fn heartbeat(&self) -> Heartbeat {
+        self.shared.heartbeat.clone()
     }
 
     /// The name this worker's leases carry.
@@ -119,6 +149,7 @@ impl Worker {
         tokio::pin!(shutdown);
         let mut tasks = JoinSet::new();
         loop {
+            s.heartbeat.beat();
             while tasks.try_join_next().is_some() {}
             let free = s
                 .permits
@@ -219,6 +250,8 @@ impl Worker {
     async fn attempt(self, job: Job) {
         let s = &self.shared;
         let _permit = s.permits.clone().acquire_owned().await;
+        let in_flight = metrics::gauge!("hookwire_deliveries_in_flight");
+        in_flight.increment(1.0);
         let result = attempt::run(
             &s.store,
             &s.sender,
@@ -232,6 +265,7 @@ impl Worker {
             // The lease expires and another attempt follows; nothing is lost.
             tracing::warn!(delivery_id = %job.delivery.id, error = %e, "recording an attempt failed");
         }
+        in_flight.decrement(1.0);
         let mut counts = lock(&s.per_webhook);
         if let Some(n) = counts.get_mut(&job.webhook.id) {
             *n -= 1;

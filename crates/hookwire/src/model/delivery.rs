@@ -57,6 +57,8 @@ pub struct Delivery {
     pub tenant_id: String,
     /// What is delivered.
     pub event_id: String,
+    /// The event's type (copied, so history can filter by it cheaply).
+    pub event_type: String,
     /// Where to.
     pub webhook_id: String,
     /// Where it stands.
@@ -84,6 +86,7 @@ impl Delivery {
             id: crate::id::new_id(crate::id::DELIVERY),
             tenant_id: event.tenant_id.clone(),
             event_id: event.id.clone(),
+            event_type: event.event_type.clone(),
             webhook_id,
             status: DeliveryStatus::Pending,
             attempt_count: 0,

@@ -5,7 +5,7 @@ use chrono::TimeDelta;
 use super::Hookwire;
 use crate::model::{Delivery, Event, EventTypeName, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
 use crate::page::{Page, PageRequest};
-use crate::store::Published;
+use crate::store::{EventFilter, Published};
 use crate::{clock, Error};
 
 /// An event with its deliveries.
@@ -33,8 +33,13 @@ impl Hookwire {
         let patterns = EventTypeName::parse(&event.event_type, "type")?.matching_filters();
         let dedupe_since = clock::now() - TimeDelta::hours(IDEMPOTENCY_WINDOW_HOURS);
         let published = self.store.publish(&event, &patterns, dedupe_since).await?;
-        if !published.duplicate && !published.deliveries.is_empty() {
-            self.wake.notify_one();
+        if !published.duplicate {
+            metrics::counter!("hookwire_events_published_total").increment(1);
+            metrics::counter!("hookwire_deliveries_created_total")
+                .increment(published.deliveries.len() as u64);
+            if !published.deliveries.is_empty() {
+                self.wake.notify_one();
+            }
         }
         Ok(published)
     }
@@ -54,8 +59,9 @@ impl Hookwire {
     pub async fn list_events(
         &self,
         tenant_id: &str,
+        filter: &EventFilter,
         page: &PageRequest,
     ) -> Result<Page<Event>, Error> {
-        Ok(self.store.list_events(tenant_id, page).await?)
+        Ok(self.store.list_events(tenant_id, filter, page).await?)
     }
 }

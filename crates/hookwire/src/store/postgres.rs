@@ -6,6 +6,8 @@
 mod catalog;
 mod events;
 mod queue;
+mod retention;
+mod stats;
 mod tenants;
 mod webhooks;
 

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, Row};
 use super::{Error, PgStore, Result, WAKEUP_CHANNEL};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
-use crate::store::{DeliveryFilter, EventStore, Published};
+use crate::store::{DeliveryFilter, EventFilter, EventStore, Published};
 
 /// `data` is `json` (kept byte-for-byte); read it back as text.
 pub(super) const EVENT_COLUMNS: &str =
@@ -33,6 +33,7 @@ pub(super) fn delivery_from_row(row: &PgRow) -> Result<Delivery> {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
         event_id: row.try_get("event_id")?,
+        event_type: row.try_get("event_type")?,
         webhook_id: row.try_get("webhook_id")?,
         status: DeliveryStatus::parse(&status)
             .ok_or_else(|| Error::Corrupt(format!("delivery status {status:?}")))?,
@@ -98,8 +99,8 @@ async fn insert_deliveries(
     let webhooks: Vec<&str> = deliveries.iter().map(|d| d.webhook_id.as_str()).collect();
     sqlx::query(
         "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
-           next_attempt_at, lease_owner, created_at) \
-         SELECT d.id, $3, $4, d.webhook_id, $5, 0, $6, $7, $8 \
+           next_attempt_at, lease_owner, created_at, event_type) \
+         SELECT d.id, $3, $4, d.webhook_id, $5, 0, $6, $7, $8, $9 \
          FROM UNNEST($1::text[], $2::text[]) AS d(id, webhook_id)",
     )
     .bind(ids)
@@ -110,6 +111,7 @@ async fn insert_deliveries(
     .bind(first.next_attempt_at)
     .bind(lease_owner)
     .bind(first.created_at)
+    .bind(&first.event_type)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -212,14 +214,27 @@ impl EventStore for PgStore {
             .transpose()
     }
 
-    async fn list_events(&self, tenant_id: &str, page: &PageRequest) -> Result<Page<Event>> {
+    async fn list_events(
+        &self,
+        tenant_id: &str,
+        filter: &EventFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Event>> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 \
-               AND ($2::text IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+               AND ($2::text IS NULL OR id < $2) AND ($3::text IS NULL OR event_type = $3) \
+               AND ($4::text IS NULL OR channel = $4) \
+               AND ($5::timestamptz IS NULL OR created_at >= $5) \
+               AND ($6::timestamptz IS NULL OR created_at < $6) \
+             ORDER BY id DESC LIMIT $7"
         );
         let rows = sqlx::query(&sql)
             .bind(tenant_id)
             .bind(&page.before_id)
+            .bind(&filter.event_type)
+            .bind(&filter.channel)
+            .bind(filter.since)
+            .bind(filter.until)
             .bind(page.fetch_limit())
             .fetch_all(&self.pool)
             .await?;
@@ -253,12 +268,18 @@ impl EventStore for PgStore {
         let rows = sqlx::query(
             "SELECT * FROM deliveries WHERE webhook_id = $1 AND tenant_id = $2 \
                AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR id < $4) \
-             ORDER BY id DESC LIMIT $5",
+               AND ($5::text IS NULL OR event_type = $5) \
+               AND ($6::timestamptz IS NULL OR created_at >= $6) \
+               AND ($7::timestamptz IS NULL OR created_at < $7) \
+             ORDER BY id DESC LIMIT $8",
         )
         .bind(webhook_id)
         .bind(tenant_id)
         .bind(filter.status.map(DeliveryStatus::as_str))
         .bind(&page.before_id)
+        .bind(&filter.event_type)
+        .bind(filter.since)
+        .bind(filter.until)
         .bind(page.fetch_limit())
         .fetch_all(&self.pool)
         .await?;

@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::{json, ms, opt_time, time, to_json, Error, Result, SqliteStore};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
-use crate::store::{DeliveryFilter, EventStore, Published};
+use crate::store::{DeliveryFilter, EventFilter, EventStore, Published};
 
 pub(super) fn event_from_row(row: &SqliteRow) -> Result<Event> {
     Ok(Event {
@@ -28,6 +28,7 @@ pub(super) fn delivery_from_row(row: &SqliteRow) -> Result<Delivery> {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
         event_id: row.try_get("event_id")?,
+        event_type: row.try_get("event_type")?,
         webhook_id: row.try_get("webhook_id")?,
         status: DeliveryStatus::parse(&status)
             .ok_or_else(|| Error::Corrupt(format!("delivery status {status:?}")))?,
@@ -87,7 +88,8 @@ async fn insert_delivery(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
-         next_attempt_at, lease_owner, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8)",
+         next_attempt_at, lease_owner, created_at, event_type) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)",
     )
     .bind(&d.id)
     .bind(&d.tenant_id)
@@ -97,6 +99,7 @@ async fn insert_delivery(
     .bind(d.next_attempt_at.map(ms))
     .bind(lease_owner)
     .bind(ms(d.created_at))
+    .bind(&d.event_type)
     .execute(conn)
     .await?;
     Ok(())
@@ -190,13 +193,24 @@ impl EventStore for SqliteStore {
             .transpose()
     }
 
-    async fn list_events(&self, tenant_id: &str, page: &PageRequest) -> Result<Page<Event>> {
+    async fn list_events(
+        &self,
+        tenant_id: &str,
+        filter: &EventFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Event>> {
         let rows = sqlx::query(
             "SELECT * FROM events WHERE tenant_id = ?1 AND (?2 IS NULL OR id < ?2) \
-             ORDER BY id DESC LIMIT ?3",
+               AND (?3 IS NULL OR event_type = ?3) AND (?4 IS NULL OR channel = ?4) \
+               AND (?5 IS NULL OR created_at >= ?5) AND (?6 IS NULL OR created_at < ?6) \
+             ORDER BY id DESC LIMIT ?7",
         )
         .bind(tenant_id)
         .bind(&page.before_id)
+        .bind(&filter.event_type)
+        .bind(&filter.channel)
+        .bind(filter.since.map(ms))
+        .bind(filter.until.map(ms))
         .bind(page.fetch_limit())
         .fetch_all(&self.reader)
         .await?;
@@ -235,12 +249,17 @@ impl EventStore for SqliteStore {
         let rows = sqlx::query(
             "SELECT * FROM deliveries WHERE webhook_id = ?1 AND tenant_id = ?2 \
                AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR id < ?4) \
-             ORDER BY id DESC LIMIT ?5",
+               AND (?5 IS NULL OR event_type = ?5) AND (?6 IS NULL OR created_at >= ?6) \
+               AND (?7 IS NULL OR created_at < ?7) \
+             ORDER BY id DESC LIMIT ?8",
         )
         .bind(webhook_id)
         .bind(tenant_id)
         .bind(filter.status.map(DeliveryStatus::as_str))
         .bind(&page.before_id)
+        .bind(&filter.event_type)
+        .bind(filter.since.map(ms))
+        .bind(filter.until.map(ms))
         .bind(page.fetch_limit())
         .fetch_all(&self.reader)
         .await?;

@@ -1,0 +1,68 @@
+//! Delivery statistics over a time window.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+
+use super::Hookwire;
+use crate::store::{TenantStats, WebhookStats};
+use crate::{clock, Error, ValidationError};
+
+/// Longest window statistics may cover.
+const MAX_WINDOW: Duration = Duration::from_secs(366 * 86_400);
+
+/// Share of deliveries that were delivered, in percent with two decimals (the
+/// seeds' `successful * 100.0 / total`); `None` without deliveries.
+pub fn success_rate(delivered: u64, total: u64) -> Option<f64> {
+    (total > 0).then(|| (delivered as f64 * 10_000.0 / total as f64).round() / 100.0)
+}
+
+fn window_start(window: Duration) -> Result<chrono::DateTime<chrono::Utc>, Error> {
+    if window.is_zero() || window > MAX_WINDOW {
+        return Err(ValidationError::field("window", "must be between 1s and 366d").into());
+    }
+    let span =
+        TimeDelta::from_std(window).map_err(|_| ValidationError::field("window", "too long"))?;
+    Ok(clock::now() - span)
+}
+
+impl Hookwire {
+    /// One webhook's deliveries created in the last `window`.
+    pub async fn webhook_stats(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        window: Duration,
+    ) -> Result<WebhookStats, Error> {
+        let since = window_start(window)?;
+        self.webhook(tenant_id, webhook_id).await?;
+        Ok(self
+            .store
+            .webhook_stats(tenant_id, webhook_id, since)
+            .await?)
+    }
+
+    /// The tenant's deliveries created in the last `window`, its retry backlog,
+    /// and its most failing webhooks.
+    pub async fn tenant_stats(
+        &self,
+        tenant_id: &str,
+        window: Duration,
+    ) -> Result<TenantStats, Error> {
+        let since = window_start(window)?;
+        Ok(self
+            .store
+            .tenant_stats(tenant_id, since, clock::now())
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_success_rate_is_a_percentage_like_the_seeds_query() {
+        assert_eq!(super::success_rate(3, 4), Some(75.0));
+        assert_eq!(super::success_rate(1, 3), Some(33.33));
+        assert_eq!(super::success_rate(0, 0), None);
+    }
+}

@@ -1,0 +1,115 @@
+//! Window statistics (PostgreSQL), each one query over a covering index.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{PgStore, Result};
+use crate::store::{StatsStore, TenantStats, WebhookStats};
+
+#[async_trait]
+impl StatsStore for PgStore {
+    async fn webhook_stats(
+        &self,
+        _tenant_id: &str,
+        webhook_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<WebhookStats> {
+        let row = sqlx::query(
+            "SELECT count(*) AS total, \
+               count(*) FILTER (WHERE status = 'delivered') AS delivered, \
+               count(*) FILTER (WHERE status = 'failed') AS failed, \
+               count(*) FILTER (WHERE status IN ('pending', 'retrying')) AS pending, \
+               max(last_attempt_at) AS last_at \
+             FROM deliveries WHERE webhook_id = $1 AND created_at >= $2",
+        )
+        .bind(webhook_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        let avg: Option<f64> = sqlx::query_scalar(
+            "SELECT avg(a.duration_ms)::float8 FROM deliveries d \
+             JOIN attempts a ON a.delivery_id = d.id \
+             WHERE d.webhook_id = $1 AND d.created_at >= $2",
+        )
+        .bind(webhook_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(WebhookStats {
+            total: row.try_get::<i64, _>("total")? as u64,
+            delivered: row.try_get::<i64, _>("delivered")? as u64,
+            failed: row.try_get::<i64, _>("failed")? as u64,
+            pending: row.try_get::<i64, _>("pending")? as u64,
+            avg_duration_ms: avg,
+            last_delivery_at: row.try_get("last_at")?,
+        })
+    }
+
+    async fn tenant_stats(
+        &self,
+        tenant_id: &str,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<TenantStats> {
+        let row = sqlx::query(
+            "SELECT count(*) AS total, \
+               count(*) FILTER (WHERE status = 'delivered') AS delivered, \
+               count(*) FILTER (WHERE status = 'failed') AS failed \
+             FROM deliveries WHERE tenant_id = $1 AND created_at >= $2",
+        )
+        .bind(tenant_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        let retry_queue_size: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM deliveries \
+             WHERE status = 'retrying' AND next_attempt_at <= $2 AND tenant_id = $1",
+        )
+        .bind(tenant_id)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        let top = sqlx::query(
+            "SELECT d.webhook_id, w.url, count(*) AS failures \
+             FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.tenant_id = $1 AND d.created_at >= $2 AND d.status = 'failed' \
+             GROUP BY d.webhook_id, w.url ORDER BY failures DESC, d.webhook_id LIMIT 10",
+        )
+        .bind(tenant_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(TenantStats {
+            total: row.try_get::<i64, _>("total")? as u64,
+            delivered: row.try_get::<i64, _>("delivered")? as u64,
+            failed: row.try_get::<i64, _>("failed")? as u64,
+            retry_queue_size: retry_queue_size as u64,
+            top_failing: top
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("webhook_id")?,
+                        r.try_get("url")?,
+                        r.try_get::<i64, _>("failures")? as u64,
+                    ))
+                })
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    async fn queue_depth(&self, now: DateTime<Utc>) -> Result<(u64, u64)> {
+        let row = sqlx::query(
+            "SELECT count(*) FILTER (WHERE next_attempt_at <= $1) AS due, \
+               count(*) FILTER (WHERE next_attempt_at > $1) AS later \
+             FROM deliveries WHERE status IN ('pending', 'retrying')",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            row.try_get::<i64, _>("due")? as u64,
+            row.try_get::<i64, _>("later")? as u64,
+        ))
+    }
+}

@@ -1,0 +1,51 @@
+//! Bounded history clean-up (SQLite).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{ms, Result, SqliteStore};
+use crate::store::RetentionStore;
+
+#[async_trait]
+impl RetentionStore for SqliteStore {
+    async fn purge_events(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64> {
+        // Deliveries and attempts go with their events (ON DELETE CASCADE).
+        let done = sqlx::query(
+            "DELETE FROM events WHERE id IN \
+               (SELECT id FROM events WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",
+        )
+        .bind(ms(cutoff))
+        .bind(i64::from(batch))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn expire_idempotency_keys(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE events SET idempotency_key = NULL WHERE id IN \
+               (SELECT id FROM events WHERE idempotency_key IS NOT NULL AND created_at < ?1 LIMIT ?2)",
+        )
+        .bind(ms(cutoff))
+        .bind(i64::from(batch))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn trim_deliveries(&self, keep: u32, batch: u32) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM deliveries WHERE id IN ( \
+               SELECT id FROM ( \
+                 SELECT id, status, \
+                   ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY id DESC) AS n \
+                 FROM deliveries) \
+               WHERE n > ?1 AND status IN ('delivered', 'failed') LIMIT ?2)",
+        )
+        .bind(i64::from(keep))
+        .bind(i64::from(batch))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

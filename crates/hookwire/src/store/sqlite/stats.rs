@@ -1,0 +1,115 @@
+//! Window statistics (SQLite), each one query over a covering index.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{ms, opt_time, Result, SqliteStore};
+use crate::store::{StatsStore, TenantStats, WebhookStats};
+
+#[async_trait]
+impl StatsStore for SqliteStore {
+    async fn webhook_stats(
+        &self,
+        _tenant_id: &str,
+        webhook_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<WebhookStats> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS total, \
+               COALESCE(SUM(status = 'delivered'), 0) AS delivered, \
+               COALESCE(SUM(status = 'failed'), 0) AS failed, \
+               COALESCE(SUM(status IN ('pending', 'retrying')), 0) AS pending, \
+               MAX(last_attempt_at) AS last_at \
+             FROM deliveries WHERE webhook_id = ?1 AND created_at >= ?2",
+        )
+        .bind(webhook_id)
+        .bind(ms(since))
+        .fetch_one(&self.reader)
+        .await?;
+        let avg: Option<f64> = sqlx::query_scalar(
+            "SELECT AVG(a.duration_ms) FROM deliveries d JOIN attempts a ON a.delivery_id = d.id \
+             WHERE d.webhook_id = ?1 AND d.created_at >= ?2",
+        )
+        .bind(webhook_id)
+        .bind(ms(since))
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(WebhookStats {
+            total: row.try_get::<i64, _>("total")? as u64,
+            delivered: row.try_get::<i64, _>("delivered")? as u64,
+            failed: row.try_get::<i64, _>("failed")? as u64,
+            pending: row.try_get::<i64, _>("pending")? as u64,
+            avg_duration_ms: avg,
+            last_delivery_at: opt_time(row.try_get("last_at")?)?,
+        })
+    }
+
+    async fn tenant_stats(
+        &self,
+        tenant_id: &str,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<TenantStats> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS total, \
+               COALESCE(SUM(status = 'delivered'), 0) AS delivered, \
+               COALESCE(SUM(status = 'failed'), 0) AS failed \
+             FROM deliveries WHERE tenant_id = ?1 AND created_at >= ?2",
+        )
+        .bind(tenant_id)
+        .bind(ms(since))
+        .fetch_one(&self.reader)
+        .await?;
+        let retry_queue_size: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deliveries \
+             WHERE status = 'retrying' \
+               AND next_attempt_at <= ?2 AND tenant_id = ?1",
+        )
+        .bind(tenant_id)
+        .bind(ms(now))
+        .fetch_one(&self.reader)
+        .await?;
+        let top = sqlx::query(
+            "SELECT d.webhook_id, w.url, COUNT(*) AS failures \
+             FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+             WHERE d.tenant_id = ?1 AND d.created_at >= ?2 AND d.status = 'failed' \
+             GROUP BY d.webhook_id, w.url ORDER BY failures DESC, d.webhook_id LIMIT 10",
+        )
+        .bind(tenant_id)
+        .bind(ms(since))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(TenantStats {
+            total: row.try_get::<i64, _>("total")? as u64,
+            delivered: row.try_get::<i64, _>("delivered")? as u64,
+            failed: row.try_get::<i64, _>("failed")? as u64,
+            retry_queue_size: retry_queue_size as u64,
+            top_failing: top
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("webhook_id")?,
+                        r.try_get("url")?,
+                        r.try_get::<i64, _>("failures")? as u64,
+                    ))
+                })
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    async fn queue_depth(&self, now: DateTime<Utc>) -> Result<(u64, u64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(next_attempt_at <= ?1), 0) AS due, \
+               COALESCE(SUM(next_attempt_at > ?1), 0) AS later \
+             FROM deliveries WHERE status IN ('pending', 'retrying')",
+        )
+        .bind(ms(now))
+        .fetch_one(&self.reader)
+        .await?;
+        Ok((
+            row.try_get::<i64, _>("due")? as u64,
+            row.try_get::<i64, _>("later")? as u64,
+        ))
+    }
+}
