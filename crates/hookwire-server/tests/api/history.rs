@@ -133,8 +133,15 @@ async fn metrics_move_as_deliveries_happen(b: Backend) {
         return;
     };
     let rx = Receiver::start().await;
+    rx.script("/f", vec![Answer::Status(500); 10]);
     let (_, key) = app.tenant("acme").await;
     app.webhook(&key, json!({ "url": rx.url("/m") })).await;
+    let failing = app
+        .webhook(
+            &key,
+            json!({ "url": rx.url("/f"), "retry": { "max_attempts": 1 } }),
+        )
+        .await;
     let get = || async {
         let resp = app
             .client
@@ -167,7 +174,10 @@ async fn metrics_move_as_deliveries_happen(b: Backend) {
         ),
         2.0
     );
-    assert_eq!(delta("hookwire_attempt_duration_seconds_count", ""), 2.0);
+    assert_eq!(delta("hookwire_attempt_duration_seconds_count", ""), 4.0);
+    assert_eq!(delta("hookwire_attempts_total", "outcome=\"failed\""), 2.0);
+    let label = format!("webhook_id=\"{}\"", str_of(&failing["id"]));
+    assert_eq!(delta("hookwire_webhook_failures_total", &label), 2.0);
     assert_eq!(
         delta("hookwire_http_requests_total", "route=\"/api/v1/events\""),
         2.0,
