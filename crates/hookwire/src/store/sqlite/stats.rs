@@ -62,8 +62,10 @@ impl StatsStore for SqliteStore {
         .fetch_one(&self.reader)
         .await?;
         let retry_queue_size: i64 = sqlx::query_scalar(
+            // `status IN (…)` repeats the partial index's predicate so SQLite uses
+            // the due-queue index instead of scanning the tenant's history.
             "SELECT COUNT(*) FROM deliveries \
-             WHERE status = 'retrying' \
+             WHERE status IN ('pending', 'retrying') AND status = 'retrying' \
                AND next_attempt_at <= ?2 AND tenant_id = ?1",
         )
         .bind(tenant_id)
