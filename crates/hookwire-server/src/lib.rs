@@ -10,9 +10,13 @@
 //! - [`http`]: the API. One module per resource, each with `router()`; [`http::auth`]
 //!   (admin token or tenant key), [`http::rate_limit`], [`http::error::ApiError`].
 //! - [`admin_token`]: the configured or generated admin token.
-//! - `main.rs`: the CLI (`hookwire serve`, …).
+//! - [`cli`]: the `hookwire` commands (`serve`, `demo`, `listen`, `verify`, `send`,
+//!   `webhooks`, `migrate`, `config check`); `main.rs` only calls it.
+
+#![warn(missing_docs)]
 
 pub mod admin_token;
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod http;

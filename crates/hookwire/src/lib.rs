@@ -11,7 +11,8 @@
 //!   event-type catalog, webhooks) is a method on it; the HTTP layer only calls these.
 //! - [`delivery`]: the HTTP sender, one attempt (sign, send, record, decide), and
 //!   the [`Worker`](delivery::Worker) that claims due deliveries and runs them.
-//! - [`signer`]: Standard Webhooks and `sha256=` signatures.
+//! - [`signer`] and [`verify`]: Standard Webhooks and `sha256=` signatures, both
+//!   sides.
 //! - [`model`]: the domain objects ([`Webhook`](model::Webhook),
 //!   [`Tenant`](model::Tenant), [`EventType`](model::EventType), …) and the rules
 //!   that turn client input into them.
@@ -48,6 +49,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod clock;
 pub mod delivery;
 pub mod error;
@@ -62,6 +65,7 @@ pub mod signer;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod verify;
 pub mod webhook_url;
 
 pub use delivery::{Worker, WorkerOptions};

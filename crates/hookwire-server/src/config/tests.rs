@@ -104,3 +104,11 @@ fn errors_name_the_key_or_variable_at_fault() {
         Ok(())
     });
 }
+
+#[test]
+fn the_shipped_example_config_loads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../hookwire.example.toml");
+    let c = Config::load(Some(&path)).expect("hookwire.example.toml is valid");
+    assert_eq!(c.listen, Config::default().listen);
+    assert_eq!(c.event_types.len(), 2);
+}

@@ -6,6 +6,7 @@
 mod receiver;
 mod server;
 
+mod cli;
 mod crash;
 mod nodes;
 mod shutdown;

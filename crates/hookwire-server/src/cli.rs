@@ -1,0 +1,184 @@
+//! The `hookwire` command line: one module per command group.
+
+mod admin;
+mod client;
+mod demo;
+mod listen;
+mod serve;
+mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use client::ApiArgs;
+pub use serve::Role;
+
+/// Outbound webhook delivery: publish events, hookwire signs and delivers them.
+#[derive(Debug, Parser)]
+#[command(name = "hookwire", version, about)]
+pub struct Cli {
+    /// Config file (TOML or YAML). Default: ./hookwire.toml or ./hookwire.yaml if present.
+    #[arg(long, short, env = "HOOKWIRE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API server and the delivery worker.
+    Serve {
+        /// `api` (HTTP only), `worker` (deliveries only) or `all`.
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
+    },
+    /// Show the whole loop on this machine: server, receiver, signed deliveries, a retry.
+    Demo {
+        /// Stop when the tour is done instead of serving on until Ctrl-C.
+        #[arg(long)]
+        exit: bool,
+    },
+    /// Run a local receiver that verifies and prints every delivery.
+    Listen {
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 9000)]
+        port: u16,
+        /// Verify signatures with this webhook secret.
+        #[arg(long)]
+        secret: Option<String>,
+        /// Answer with this status code (e.g. 500 to watch retries).
+        #[arg(long, default_value_t = 200)]
+        status: u16,
+    },
+    /// Verify a delivery: headers from --header, body from stdin. Exit 1 if invalid.
+    Verify {
+        /// The webhook's signing secret.
+        #[arg(long)]
+        secret: String,
+        /// A request header, `'name: value'`; repeat for each.
+        #[arg(long = "header", short = 'H')]
+        headers: Vec<String>,
+    },
+    /// Publish an event through a running server.
+    Send {
+        /// Event type.
+        #[arg(value_name = "TYPE")]
+        event_type: String,
+        /// Event data (JSON).
+        data: String,
+        /// Publish on this channel.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Dedupe key (24 h).
+        #[arg(long)]
+        idempotency_key: Option<String>,
+        /// Which server, which key.
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Manage webhooks on a running server.
+    Webhooks {
+        /// `list`, `create` or `delete`.
+        #[command(subcommand)]
+        action: WebhooksAction,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Configuration tools.
+    Config {
+        /// `check`.
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+/// `hookwire webhooks …`.
+#[derive(Debug, Subcommand)]
+pub enum WebhooksAction {
+    /// List webhooks.
+    List {
+        /// Which server, which key.
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Register a webhook; prints its secret once.
+    Create {
+        /// The webhook's delivery URL.
+        #[arg(value_name = "ENDPOINT")]
+        endpoint: String,
+        /// Event filter (`name`, `prefix.*`, `*`); repeat for several.
+        #[arg(long = "event", required = true)]
+        events: Vec<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Which server, which key.
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+    /// Delete a webhook.
+    Delete {
+        /// Webhook id.
+        id: String,
+        /// Which server, which key.
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+}
+
+/// `hookwire config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Load and validate the config; print it with secrets masked.
+    Check,
+}
+
+/// Run a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_deref();
+    match cli.command {
+        Command::Serve { role } => serve::run(config, role).await?,
+        Command::Demo { exit } => demo::run(exit).await?,
+        Command::Listen {
+            port,
+            secret,
+            status,
+        } => listen::run(port, secret, status).await?,
+        Command::Verify { secret, headers } => return verify::run(&secret, &headers),
+        Command::Send {
+            event_type,
+            data,
+            channel,
+            idempotency_key,
+            api,
+        } => client::send(&api, &event_type, &data, channel, idempotency_key).await?,
+        Command::Webhooks { action } => match action {
+            WebhooksAction::List { api } => client::list(&api).await?,
+            WebhooksAction::Create {
+                endpoint,
+                events,
+                name,
+                api,
+            } => client::create(&api, &endpoint, &events, name).await?,
+            WebhooksAction::Delete { id, api } => client::delete(&api, &id).await?,
+        },
+        Command::Migrate => admin::migrate(config).await?,
+        Command::Config {
+            action: ConfigAction::Check,
+        } => admin::check(config)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory as _;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,191 @@
+//! `hookwire send` and `hookwire webhooks …`: talk to a running server.
+
+use anyhow::{bail, Context as _};
+use serde_json::{json, Value};
+
+/// Where the server is and who we are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ApiArgs {
+    /// Server base URL.
+    #[arg(long, env = "HOOKWIRE_URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// A tenant API key.
+    #[arg(long, env = "HOOKWIRE_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Print the raw JSON response instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ApiArgs {
+    pub(crate) async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let url = format!("{}/api/v1{path}", self.url.trim_end_matches('/'));
+        let mut req = reqwest::Client::new()
+            .request(method, &url)
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        let value: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        if !status.is_success() {
+            let msg = value["message"]
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            bail!(
+                "{} {}: {msg}",
+                status.as_u16(),
+                value["error"].as_str().unwrap_or("error")
+            );
+        }
+        Ok(value)
+    }
+}
+
+/// `hookwire send TYPE JSON`.
+pub async fn send(
+    api: &ApiArgs,
+    event_type: &str,
+    data: &str,
+    channel: Option<String>,
+    idempotency_key: Option<String>,
+) -> anyhow::Result<()> {
+    let data: Value = serde_json::from_str(data).context("the event data must be JSON")?;
+    let mut body = json!({ "type": event_type, "data": data });
+    if let Some(c) = channel {
+        body["channel"] = json!(c);
+    }
+    if let Some(k) = idempotency_key {
+        body["id"] = json!(k);
+    }
+    let v = api
+        .call(reqwest::Method::POST, "/events", Some(body))
+        .await?;
+    if api.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let deliveries = v["deliveries"].as_array().cloned().unwrap_or_default();
+    println!(
+        "published {} ({}) → {} deliveries",
+        s(&v["id"]),
+        s(&v["type"]),
+        deliveries.len()
+    );
+    table(
+        &["DELIVERY", "WEBHOOK", "STATUS"],
+        deliveries
+            .iter()
+            .map(|d| vec![s(&d["id"]), s(&d["webhook_id"]), s(&d["status"])]),
+    );
+    Ok(())
+}
+
+/// `hookwire webhooks list`.
+pub async fn list(api: &ApiArgs) -> anyhow::Result<()> {
+    let v = api
+        .call(reqwest::Method::GET, "/webhooks?limit=250", None)
+        .await?;
+    if api.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let rows = v["data"].as_array().cloned().unwrap_or_default();
+    table(
+        &["ID", "URL", "EVENTS", "ACTIVE"],
+        rows.iter().map(|w| {
+            let events: Vec<String> = w["events"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(s)
+                .collect();
+            vec![
+                s(&w["id"]),
+                s(&w["url"]),
+                events.join(","),
+                w["is_active"].to_string(),
+            ]
+        }),
+    );
+    Ok(())
+}
+
+/// `hookwire webhooks create`.
+pub async fn create(
+    api: &ApiArgs,
+    url: &str,
+    events: &[String],
+    name: Option<String>,
+) -> anyhow::Result<()> {
+    let mut body = json!({ "url": url, "events": events });
+    if let Some(n) = name {
+        body["name"] = json!(n);
+    }
+    let v = api
+        .call(reqwest::Method::POST, "/webhooks", Some(body))
+        .await?;
+    if api.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "created {}\nsigning secret (shown once): {}",
+            s(&v["id"]),
+            s(&v["secret"])
+        );
+    }
+    Ok(())
+}
+
+/// `hookwire webhooks delete ID`.
+pub async fn delete(api: &ApiArgs, id: &str) -> anyhow::Result<()> {
+    api.call(reqwest::Method::DELETE, &format!("/webhooks/{id}"), None)
+        .await?;
+    if !api.json {
+        println!("deleted {id}");
+    }
+    Ok(())
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+/// Print rows under headers in aligned columns.
+pub fn table(headers: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    let rows: Vec<Vec<String>> = rows.collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    println!("{}", line(headers.iter().map(|h| h.to_string()).collect()));
+    for r in rows {
+        println!("{}", line(r));
+    }
+}

@@ -1,0 +1,111 @@
+//! `hookwire serve`: the API, the delivery worker and the retention job.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use hookwire::Worker;
+use tokio_util::sync::CancellationToken;
+
+use super::admin::redact;
+use crate::app::App;
+use crate::config::{Config, LogFormat};
+
+/// What a `serve` process does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// HTTP API only.
+    Api,
+    /// Deliveries (and retention) only.
+    Worker,
+    /// Both.
+    All,
+}
+
+/// Run until SIGINT/SIGTERM, then shut down gracefully.
+pub async fn run(config_path: Option<&Path>, role: Role) -> anyhow::Result<()> {
+    let config = Config::load(config_path)?;
+    init_logging(config.log_format);
+    let app = App::build(&config).await?;
+    if let Some(token) = &app.generated_admin_token {
+        println!("hookwire: generated an admin token (shown once; store it now):\n\n    {token}\n");
+    }
+    let stop = CancellationToken::new();
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            shutdown_signal().await;
+            stop.cancel();
+        }
+    });
+    let worker = if role == Role::Api {
+        None
+    } else {
+        if config.database_url.starts_with("sqlite:") {
+            // One process owns a SQLite file: any lease left is from a dead run.
+            let freed = app
+                .hookwire
+                .store()
+                .release_leases(None, hookwire::clock::now())
+                .await?;
+            if freed > 0 {
+                tracing::info!(freed, "released leases left by a previous run");
+            }
+        }
+        let worker = Worker::new(&app.hookwire, config.worker_options());
+        app.attach_worker(&worker);
+        tracing::info!(owner = worker.owner(), "delivery worker started");
+        tokio::spawn(hookwire::retention::run(
+            app.hookwire.store().clone(),
+            config.retention_options(),
+            stop.clone().cancelled_owned(),
+        ));
+        Some(tokio::spawn(worker.run(stop.clone().cancelled_owned())))
+    };
+    if role == Role::Worker {
+        stop.cancelled().await;
+    } else {
+        let listener = tokio::net::TcpListener::bind(&config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        tracing::info!(listen = %config.listen, database = %redact(&config.database_url), "hookwire serving");
+        crate::http::serve(listener, app.router, stop.clone().cancelled_owned()).await?;
+    }
+    if let Some(worker) = worker {
+        worker.await?;
+    }
+    tracing::info!("hookwire stopped");
+    Ok(())
+}
+
+/// Install the log subscriber (`RUST_LOG` sets levels).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,241 @@
+//! Each subcommand as a real process.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use hookwire::secret::WebhookSecret;
+use hookwire::signer::Signer;
+use hookwire::testing::{Backend, TestDatabase};
+
+use crate::server::{tenant_with_webhook, Server};
+
+fn hookwire() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hookwire"));
+    c.env_remove("HOOKWIRE_URL")
+        .env_remove("HOOKWIRE_TOKEN")
+        .env_remove("HOOKWIRE_CONFIG");
+    c
+}
+
+#[test]
+fn demo_runs_the_whole_loop_and_verifies_every_delivery() {
+    let out = hookwire().args(["demo", "--exit"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "demo failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("all 4 deliveries delivered, every signature verified"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("answered 503 (hookwire will retry)"),
+        "no retry shown: {stdout}"
+    );
+    assert!(stdout.contains("attempt 2"), "{stdout}");
+    assert!(!stdout.contains('✗'), "a signature failed: {stdout}");
+    assert!(stdout.contains("curl -s $API/stats"));
+}
+
+fn verify(secret: &str, headers: &[(String, String)], body: &[u8]) -> (bool, String, String) {
+    let mut cmd = hookwire();
+    cmd.args(["verify", "--secret", secret]);
+    for (k, v) in headers {
+        cmd.args(["--header", &format!("{k}: {v}")]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn verify_accepts_a_signed_delivery_and_names_what_is_wrong_otherwise() {
+    let secret = WebhookSecret::generate();
+    let body = br#"{"id":"evt_1","type":"a.b","data":{"x":1}}"#;
+    let sign = |ts: i64| {
+        let s = Signer::new(&secret, None);
+        vec![
+            ("webhook-id".to_owned(), "evt_1".to_owned()),
+            ("webhook-timestamp".to_owned(), ts.to_string()),
+            (
+                "webhook-signature".to_owned(),
+                s.standard("evt_1", ts, body),
+            ),
+            ("x-webhook-signature".to_owned(), s.sha256_body(body)),
+        ]
+    };
+    let now = chrono::Utc::now().timestamp();
+    let (ok, stdout, _) = verify(secret.expose(), &sign(now), body);
+    assert!(ok);
+    assert!(stdout.contains("\"x\": 1"), "prints the event: {stdout}");
+
+    let (ok, _, err) = verify(secret.expose(), &sign(now), br#"{"tampered":true}"#);
+    assert!(!ok && err.contains("no webhook-signature matches"), "{err}");
+    let (ok, _, err) = verify(secret.expose(), &sign(now - 3600), body);
+    assert!(!ok && err.contains("tolerance"), "{err}");
+    let (ok, _, err) = verify(secret.expose(), &sign(now)[1..], body);
+    assert!(!ok && err.contains("missing header webhook-id"), "{err}");
+    let (ok, _, err) = verify("whsec_bm90LWEtcmVhbC1zZWNyZXQtYnl0ZXM=", &sign(now), body);
+    assert!(!ok && err.contains("no webhook-signature matches"), "{err}");
+}
+
+#[tokio::test]
+async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work() {
+    let Some(db) = TestDatabase::create(Backend::Sqlite).await else {
+        return;
+    };
+    let server = Server::start(&db.url).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let secret = "listen-test-secret";
+    let mut listen = hookwire()
+        .args(["listen", "--port", &port.to_string(), "--secret", secret])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = {
+        let stdout = listen.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        rx
+    };
+    // A tenant, then a webhook created with the CLI pointing at `listen`.
+    let key = tenant_with_webhook(&server.base, "http://127.0.0.1:9/unused").await;
+    let api = |args: &[&str]| {
+        let out = hookwire()
+            .args(args)
+            .args(["--url", &server.base, "--token", &key])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let url = format!("http://127.0.0.1:{port}/in");
+    let (ok, out, err) = api(&["webhooks", "create", &url, "--event", "webhook.test"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("signing secret (shown once)"), "{out}");
+    let id = out.split_whitespace().nth(1).unwrap().to_owned();
+    // Give it the secret `listen --secret` checks with.
+    let patched = reqwest::Client::new()
+        .patch(format!("{}/api/v1/webhooks/{id}", server.base))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({ "secret": secret }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+
+    let (ok, out, err) = api(&["webhooks", "list"]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("ID") && out.contains(&id), "{out}");
+    let (ok, out, err) = api(&[
+        "send",
+        "webhook.test",
+        r#"{"hello":"world"}"#,
+        "--idempotency-key",
+        "k1",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("published evt_"), "{out}");
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut seen = String::new();
+    while !seen.contains("✓ verified") {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => seen.push_str(&(line + "\n")),
+            Err(_) => panic!("listen never showed a verified delivery:\n{seen}"),
+        }
+    }
+    assert!(!seen.contains('✗'), "{seen}");
+    assert!(seen.contains("webhook.test"));
+
+    let (ok, out, _) = api(&["send", "webhook.test", "{}", "--json"]);
+    assert!(
+        ok && serde_json::from_str::<serde_json::Value>(&out).is_ok(),
+        "{out}"
+    );
+    let (ok, _, err) = api(&["send", "no.such.type", "{}"]);
+    assert!(!ok && err.contains("422"), "{err}");
+    let (ok, _, err) = api(&["send", "webhook.test", "not json"]);
+    assert!(!ok && err.contains("JSON"), "{err}");
+    let (ok, out, err) = api(&["webhooks", "delete", &id]);
+    assert!(ok && out.contains("deleted"), "{err}");
+    let _ = listen.kill();
+    let _ = listen.wait();
+}
+
+#[test]
+fn migrate_and_config_check_work_and_mask_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("hookwire.toml");
+    std::fs::write(
+        &cfg,
+        "database_url = \"sqlite://${DB_DIR}/hw.db\"\nadmin_token = \"${ADMIN_TOKEN}\"\n\
+         [[webhooks]]\nurl = \"https://93.184.216.34/x\"\nevents = [\"*\"]\nsecret = \"${HOOK_SECRET}\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let out = hookwire()
+            .args(args)
+            .arg("--config")
+            .arg(&cfg)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let dbdir = dir.path().to_str().unwrap();
+    let env = [
+        ("DB_DIR", dbdir),
+        ("ADMIN_TOKEN", "a-long-admin-token-value"),
+        ("HOOK_SECRET", "hook-secret-value"),
+    ];
+    let (code, out, err) = run(&["config", "check"], &env);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("\"admin_token\": \"***\"") && out.contains("\"secret\": \"***\""),
+        "{out}"
+    );
+    assert!(!out.contains("hook-secret-value") && !out.contains("a-long-admin-token-value"));
+    let (code, out, err) = run(&["migrate"], &env);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("migrations applied"));
+    assert!(dir.path().join("hw.db").exists());
+
+    let (code, _, err) = run(&["config", "check"], &env[..2]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("HOOK_SECRET") && err.contains("webhooks[0].secret"),
+        "{err}"
+    );
+    let (code, _, _) = run(&["no-such-command"], &env);
+    assert_eq!(code, Some(2), "usage errors exit 2");
+}

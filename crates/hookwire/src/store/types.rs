@@ -1,0 +1,103 @@
+//! Plain data passed to and from the [`Store`](super::Store) traits.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Delivery, DeliveryStatus, Event, EventTypeName, Webhook};
+
+/// Narrows a webhook list.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookFilter {
+    /// Only webhooks that would receive an event of this type.
+    pub event: Option<EventTypeName>,
+    /// Only active (or only inactive) webhooks.
+    pub is_active: Option<bool>,
+}
+
+/// What publishing created, or found for a repeated idempotency key.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The stored event (the earlier one for a duplicate).
+    pub event: Event,
+    /// Its deliveries, one per matching webhook.
+    pub deliveries: Vec<Delivery>,
+    /// True when the idempotency key had been used: nothing new was stored.
+    pub duplicate: bool,
+}
+
+/// A claimed delivery with everything needed to attempt it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The delivery, as claimed (its `attempt_count` is the attempts made so far).
+    pub delivery: Delivery,
+    /// What to send.
+    pub event: Event,
+    /// Where and how to send it.
+    pub webhook: Webhook,
+}
+
+/// The new state of a delivery after an attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptResult {
+    /// New status.
+    pub status: DeliveryStatus,
+    /// When to try again (`None` when final).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// Narrows a delivery list.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    /// Only deliveries in this status.
+    pub status: Option<DeliveryStatus>,
+    /// Only deliveries of events of this type.
+    pub event_type: Option<String>,
+    /// Only deliveries created at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only deliveries created before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Narrows an event list.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only events of this type.
+    pub event_type: Option<String>,
+    /// Only events published on this channel.
+    pub channel: Option<String>,
+    /// Only events created at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only events created before this time.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Delivery counts of one webhook over a window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebhookStats {
+    /// Deliveries created in the window.
+    pub total: u64,
+    /// Of those, delivered.
+    pub delivered: u64,
+    /// Of those, failed for good.
+    pub failed: u64,
+    /// Of those, not final yet (pending or retrying).
+    pub pending: u64,
+    /// Mean duration of their attempts, in ms.
+    pub avg_duration_ms: Option<f64>,
+    /// Start of the latest attempt.
+    pub last_delivery_at: Option<DateTime<Utc>>,
+}
+
+/// Delivery counts of a tenant over a window.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TenantStats {
+    /// Deliveries created in the window.
+    pub total: u64,
+    /// Of those, delivered.
+    pub delivered: u64,
+    /// Of those, failed for good.
+    pub failed: u64,
+    /// Retries due now and not yet attempted (the backlog), over all time.
+    pub retry_queue_size: u64,
+    /// Webhooks with the most failed deliveries in the window: (id, url, failures).
+    pub top_failing: Vec<(String, String, u64)>,
+}

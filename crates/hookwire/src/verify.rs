@@ -1,0 +1,154 @@
+//! Checking a delivery's signatures, as a receiver does.
+//!
+//! Used by `hookwire listen`, `hookwire verify` and the demo; it is the receiving
+//! side of [`crate::signer`], and rejects with a reason a person can act on.
+
+use chrono::{DateTime, Utc};
+use subtle::ConstantTimeEq;
+
+use crate::secret::WebhookSecret;
+use crate::signer::Signer;
+
+/// How far a `webhook-timestamp` may be from now (the Standard Webhooks default):
+/// older messages are treated as replays.
+pub const TOLERANCE_SECONDS: i64 = 5 * 60;
+
+/// Why a delivery does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// A required header is absent.
+    #[error("missing header {0}")]
+    MissingHeader(&'static str),
+    /// `webhook-timestamp` is not unix seconds.
+    #[error("webhook-timestamp {0:?} is not a unix timestamp")]
+    BadTimestamp(String),
+    /// The timestamp is outside the tolerance (a replay, or a skewed clock).
+    #[error(
+        "webhook-timestamp is {0} s away from now, more than the {TOLERANCE_SECONDS} s tolerance"
+    )]
+    TimestampOutOfTolerance(i64),
+    /// No `v1,` signature matches the body under this secret.
+    #[error("no webhook-signature matches this body and secret")]
+    BadSignature,
+    /// The `x-webhook-signature: sha256=…` header does not match.
+    #[error("x-webhook-signature does not match this body and secret")]
+    BadSha256Signature,
+}
+
+/// What a verified delivery said about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// `webhook-id`: the event id, the same on every retry.
+    pub msg_id: String,
+    /// `webhook-timestamp`.
+    pub timestamp: i64,
+    /// Whether the seeds' `x-webhook-signature` was present (and matched).
+    pub sha256_checked: bool,
+}
+
+/// Verify a delivery's headers (looked up case-insensitively through `header`)
+/// and raw body against `secret` at time `now`.
+pub fn verify(
+    secret: &WebhookSecret,
+    header: impl Fn(&str) -> Option<String>,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Verified, VerifyError> {
+    let msg_id = header("webhook-id").ok_or(VerifyError::MissingHeader("webhook-id"))?;
+    let ts_raw =
+        header("webhook-timestamp").ok_or(VerifyError::MissingHeader("webhook-timestamp"))?;
+    let sigs =
+        header("webhook-signature").ok_or(VerifyError::MissingHeader("webhook-signature"))?;
+    let timestamp: i64 = ts_raw
+        .trim()
+        .parse()
+        .map_err(|_| VerifyError::BadTimestamp(ts_raw.clone()))?;
+    let skew = (now.timestamp() - timestamp).abs();
+    if skew > TOLERANCE_SECONDS {
+        return Err(VerifyError::TimestampOutOfTolerance(skew));
+    }
+    let signer = Signer::new(secret, None);
+    let expected = signer.standard(&msg_id, timestamp, body);
+    let matches = sigs
+        .split_whitespace()
+        .any(|s| bool::from(s.as_bytes().ct_eq(expected.as_bytes())));
+    if !matches {
+        return Err(VerifyError::BadSignature);
+    }
+    let sha256_checked = match header("x-webhook-signature") {
+        None => false,
+        Some(given) => {
+            let expected = signer.sha256_body(body);
+            if !bool::from(given.trim().as_bytes().ct_eq(expected.as_bytes())) {
+                return Err(VerifyError::BadSha256Signature);
+            }
+            true
+        }
+    };
+    Ok(Verified {
+        msg_id,
+        timestamp,
+        sha256_checked,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::clock;
+
+    fn headers(secret: &WebhookSecret, ts: i64, body: &[u8]) -> HashMap<&'static str, String> {
+        let s = Signer::new(secret, None);
+        HashMap::from([
+            ("webhook-id", "evt_1".to_owned()),
+            ("webhook-timestamp", ts.to_string()),
+            (
+                "webhook-signature",
+                format!("v1,bm90IGl0 {}", s.standard("evt_1", ts, body)),
+            ),
+            ("x-webhook-signature", s.sha256_body(body)),
+        ])
+    }
+
+    #[test]
+    fn a_signed_delivery_verifies_and_tampering_is_named() {
+        let secret = WebhookSecret::generate();
+        let now = clock::now();
+        let body = br#"{"a":1}"#;
+        let h = headers(&secret, now.timestamp(), body);
+        fn get(h: &HashMap<&'static str, String>) -> impl Fn(&str) -> Option<String> {
+            let h = h.clone();
+            move |k: &str| h.get(k).cloned()
+        }
+        let ok = verify(&secret, get(&h), body, now).unwrap();
+        assert!(ok.sha256_checked);
+        assert_eq!(
+            verify(&secret, get(&h), b"{}", now),
+            Err(VerifyError::BadSignature)
+        );
+        let other = WebhookSecret::generate();
+        assert_eq!(
+            verify(&other, get(&h), body, now),
+            Err(VerifyError::BadSignature)
+        );
+        let old = headers(&secret, now.timestamp() - 600, body);
+        assert!(matches!(
+            verify(&secret, get(&old), body, now),
+            Err(VerifyError::TimestampOutOfTolerance(600))
+        ));
+        let mut missing = h.clone();
+        missing.remove("webhook-id");
+        assert_eq!(
+            verify(&secret, get(&missing), body, now),
+            Err(VerifyError::MissingHeader("webhook-id"))
+        );
+        let mut bad_sha = h.clone();
+        bad_sha.insert("x-webhook-signature", "sha256=00".into());
+        assert_eq!(
+            verify(&secret, get(&bad_sha), body, now),
+            Err(VerifyError::BadSha256Signature)
+        );
+    }
+}
