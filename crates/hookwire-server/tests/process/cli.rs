@@ -173,6 +173,34 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
     assert!(!seen.contains('✗'), "{seen}");
     assert!(seen.contains("webhook.test"));
 
+    // `hookwire verify` accepts exactly what the server sent.
+    let rx = crate::receiver::Receiver::start().await;
+    let (ok, out, err) = api(&[
+        "webhooks",
+        "create",
+        &rx.url("/v"),
+        "--event",
+        "webhook.test",
+    ]);
+    assert!(ok, "{err}");
+    let captured_secret = out
+        .lines()
+        .nth(1)
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap()
+        .to_owned();
+    let (ok, _, err) = api(&["send", "webhook.test", r#"{"check":"verify"}"#]);
+    assert!(ok, "{err}");
+    let got = rx.wait_for("/v", 1).await.remove(0);
+    let headers: Vec<(String, String)> = got
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .collect();
+    let (ok, stdout, err) = verify(&captured_secret, &headers, &got.body);
+    assert!(ok, "verify rejected a real delivery: {err}");
+    assert!(stdout.contains("\"check\": \"verify\""), "{stdout}");
+
     let (ok, out, _) = api(&["send", "webhook.test", "{}", "--json"]);
     assert!(
         ok && serde_json::from_str::<serde_json::Value>(&out).is_ok(),
