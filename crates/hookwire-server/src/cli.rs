@@ -1,6 +1,7 @@
 //! The `hookwire` command line: one module per command group.
 
 mod admin;
+mod bench;
 mod client;
 mod demo;
 mod listen;
@@ -86,6 +87,8 @@ pub enum Command {
         #[command(subcommand)]
         action: WebhooksAction,
     },
+    /// Measure end-to-end delivery throughput and latency against a raw-POST baseline.
+    Bench(bench::BenchArgs),
     /// Apply database migrations and exit.
     Migrate,
     /// Configuration tools.
@@ -166,6 +169,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } => client::create(&api, &endpoint, &events, name).await?,
             WebhooksAction::Delete { id, api } => client::delete(&api, &id).await?,
         },
+        Command::Bench(args) => bench::run(args).await?,
         Command::Migrate => admin::migrate(config).await?,
         Command::Config {
             action: ConfigAction::Check,

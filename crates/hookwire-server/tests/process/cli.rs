@@ -267,3 +267,46 @@ fn migrate_and_config_check_work_and_mask_secrets() {
     let (code, _, _) = run(&["no-such-command"], &env);
     assert_eq!(code, Some(2), "usage errors exit 2");
 }
+
+#[test]
+fn the_benchmark_harness_runs_a_small_smoke_load() {
+    let out = hookwire()
+        .args([
+            "bench",
+            "--events",
+            "60",
+            "--webhooks",
+            "2",
+            "--publishers",
+            "4",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON report");
+    assert_eq!(report["deliveries"], 120);
+    for field in [
+        "events_per_s",
+        "deliveries_per_s",
+        "baseline_raw_posts_per_s",
+        "ratio_to_baseline",
+    ] {
+        assert!(
+            report[field].as_f64().is_some_and(|v| v > 0.0),
+            "{field}: {report}"
+        );
+    }
+    assert!(report["publish_to_received_ms"]["p99"].as_f64().is_some());
+    assert!(
+        report["server_peak_rss_mb"]
+            .as_f64()
+            .is_some_and(|v| v > 1.0),
+        "{report}"
+    );
+}

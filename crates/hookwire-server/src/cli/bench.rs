@@ -1,0 +1,429 @@
+//! `hookwire bench`: end-to-end throughput and latency, with a baseline.
+//!
+//! One run: a lean receiver on 127.0.0.1 answering 200 (and, for `--fail-ratio`,
+//! an endpoint that hangs past the webhook timeout); `hookwire serve` as a child
+//! process on a fresh database, so its CPU time and peak RSS are its own; W
+//! webhooks; E events published through the real API by concurrent publishers;
+//! then wait until every healthy delivery has arrived. The same HTTP client stack
+//! then POSTs the same body to the same receiver with keep-alive and no storage:
+//! hookwire's deliveries/s is reported as a ratio of that raw rate.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use axum::body::Bytes;
+use serde_json::{json, Value};
+
+/// Options of one run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// `sqlite` (a temporary file) or `postgres` (a fresh database on --postgres-url).
+    #[arg(long, default_value = "sqlite")]
+    pub backend: String,
+    /// Server to create the benchmark database on (postgres backend).
+    #[arg(
+        long,
+        env = "HOOKWIRE_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub postgres_url: String,
+    /// Webhooks, each subscribed to every event.
+    #[arg(long, default_value_t = 1)]
+    pub webhooks: usize,
+    /// Events to publish.
+    #[arg(long, default_value_t = 10_000)]
+    pub events: usize,
+    /// Target publish rate in events/s (0 = as fast as the publishers go).
+    #[arg(long, default_value_t = 0)]
+    pub rate: u64,
+    /// Concurrent publishers.
+    #[arg(long, default_value_t = 32)]
+    pub publishers: usize,
+    /// Fraction of webhooks pointing at an endpoint that hangs past its timeout.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_ratio: f64,
+    /// Print one JSON object instead of a report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What the receiver saw.
+#[derive(Default)]
+struct Seen {
+    received: AtomicU64,
+    /// publish (event timestamp) → receipt, in µs, for healthy deliveries.
+    latencies_us: Mutex<Vec<u64>>,
+}
+
+/// Run the benchmark and print the report.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if !(0.0..1.0).contains(&args.fail_ratio) {
+        bail!("--fail-ratio must be in [0, 1)");
+    }
+    let seen = Arc::new(Seen::default());
+    let receiver = start_receiver(seen.clone()).await?;
+    let (db_url, _guard) = database(&args).await?;
+    let mut server = Server::start(&db_url).await?;
+    let base = server.base.clone();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.publishers)
+        .build()?;
+    let key = setup(&client, &base, &receiver, &args).await?;
+    let healthy = args.webhooks - (args.webhooks as f64 * args.fail_ratio).round() as usize;
+    let expected = (args.events * healthy) as u64;
+
+    let cpu_before = server.cpu_seconds();
+    let started = Instant::now();
+    let publish_us = publish_all(&client, &base, &key, &args).await?;
+    let published_in = started.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while seen.received.load(Ordering::Relaxed) < expected {
+        if Instant::now() > deadline {
+            bail!(
+                "only {} of {expected} deliveries arrived",
+                seen.received.load(Ordering::Relaxed)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let delivered_in = started.elapsed();
+    let cpu = server.cpu_seconds() - cpu_before;
+    let rss_mb = server.peak_rss_mb();
+    server.stop();
+
+    if args.backend == "postgres" {
+        drop_pg_database(&args.postgres_url, &db_url).await;
+    }
+    let baseline = raw_post_rate(
+        &client,
+        &receiver,
+        args.publishers,
+        expected.clamp(2_000, 50_000),
+    )
+    .await?;
+    let mut lat = seen
+        .latencies_us
+        .lock()
+        .map(|l| l.clone())
+        .unwrap_or_default();
+    lat.sort_unstable();
+    let mut pubs = publish_us;
+    pubs.sort_unstable();
+    let deliveries_per_s = expected as f64 / delivered_in.as_secs_f64();
+    let report = json!({
+        "backend": args.backend, "webhooks": args.webhooks, "events": args.events,
+        "publishers": args.publishers, "rate": args.rate, "fail_ratio": args.fail_ratio,
+        "events_per_s": round(args.events as f64 / published_in.as_secs_f64()),
+        "deliveries": expected,
+        "deliveries_per_s": round(deliveries_per_s),
+        "publish_to_202_ms": { "p50": pct(&pubs, 50.0), "p99": pct(&pubs, 99.0), "max": pct(&pubs, 100.0) },
+        "publish_to_received_ms": { "p50": pct(&lat, 50.0), "p90": pct(&lat, 90.0), "p99": pct(&lat, 99.0), "max": pct(&lat, 100.0) },
+        "server_cpu_seconds": round(cpu), "server_peak_rss_mb": round(rss_mb),
+        "baseline_raw_posts_per_s": round(baseline),
+        "ratio_to_baseline": (deliveries_per_s / baseline * 1000.0).round() / 1000.0,
+    });
+    if args.json {
+        println!("{report}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(())
+}
+
+fn round(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Percentile of sorted µs samples, in ms.
+fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    round(sorted[i.min(sorted.len() - 1)] as f64 / 1000.0)
+}
+
+async fn start_receiver(seen: Arc<Seen>) -> anyhow::Result<String> {
+    let ok = move |body: Bytes| {
+        let seen = seen.clone();
+        async move {
+            let now = chrono::Utc::now();
+            if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+                if let Some(t) = v["timestamp"]
+                    .as_str()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                {
+                    let us = (now - t.with_timezone(&chrono::Utc))
+                        .num_microseconds()
+                        .unwrap_or(0)
+                        .max(0) as u64;
+                    if let Ok(mut l) = seen.latencies_us.lock() {
+                        l.push(us);
+                    }
+                }
+            }
+            seen.received.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    let app = axum::Router::new()
+        .route("/ok", axum::routing::post(ok))
+        .route("/raw", axum::routing::post(|| async {}))
+        .route(
+            "/hang",
+            axum::routing::post(|| async { tokio::time::sleep(Duration::from_secs(3600)).await }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(base)
+}
+
+async fn database(args: &BenchArgs) -> anyhow::Result<(String, Option<tempfile::TempDir>)> {
+    match args.backend.as_str() {
+        "sqlite" => {
+            let dir = tempfile::tempdir()?;
+            Ok((
+                format!("sqlite://{}/bench.db", dir.path().display()),
+                Some(dir),
+            ))
+        }
+        "postgres" => {
+            use sqlx::{Connection, Executor};
+            let name = format!("hookwire_bench_{}", std::process::id());
+            let mut c = sqlx::PgConnection::connect(&args.postgres_url)
+                .await
+                .context("connecting to PostgreSQL")?;
+            c.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await?;
+            c.execute(format!("CREATE DATABASE {name}").as_str())
+                .await?;
+            Ok((url_with_db(&args.postgres_url, &name), None))
+        }
+        other => bail!("--backend {other:?}: use sqlite or postgres"),
+    }
+}
+
+/// Leave the server as we found it.
+async fn drop_pg_database(admin_url: &str, db_url: &str) {
+    use sqlx::{Connection, Executor};
+    let Some(name) = db_url.rsplit('/').next() else {
+        return;
+    };
+    if let Ok(mut c) = sqlx::PgConnection::connect(admin_url).await {
+        let _ = c
+            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+            .await;
+    }
+}
+
+fn url_with_db(url: &str, db: &str) -> String {
+    match url.rfind('/') {
+        Some(i) if i > url.find("://").map_or(0, |s| s + 2) => format!("{}/{db}", &url[..i]),
+        _ => format!("{url}/{db}"),
+    }
+}
+
+async fn setup(
+    client: &reqwest::Client,
+    base: &str,
+    receiver: &str,
+    args: &BenchArgs,
+) -> anyhow::Result<String> {
+    let admin = Server::ADMIN;
+    let t: Value = client
+        .post(format!("{base}/api/v1/tenants"))
+        .bearer_auth(admin)
+        .json(&json!({ "name": "bench" }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let key = t["api_key"].as_str().context("no api key")?.to_owned();
+    let failing = (args.webhooks as f64 * args.fail_ratio).round() as usize;
+    for i in 0..args.webhooks {
+        let path = if i < failing { "/hang" } else { "/ok" };
+        client
+            .post(format!("{base}/api/v1/webhooks"))
+            .bearer_auth(&key)
+            .json(
+                &json!({ "url": format!("{receiver}{path}"), "events": ["*"], "timeout_seconds": 1,
+                           "retry": { "max_attempts": 1 } }),
+            )
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+    Ok(key)
+}
+
+async fn publish_all(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    args: &BenchArgs,
+) -> anyhow::Result<Vec<u64>> {
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..args.publishers {
+        let (client, url, key, next) = (
+            client.clone(),
+            format!("{base}/api/v1/events"),
+            key.to_owned(),
+            next.clone(),
+        );
+        let (total, rate) = (args.events as u64, args.rate);
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= total {
+                    return Ok::<_, anyhow::Error>(times);
+                }
+                if rate > 0 {
+                    let due = started + Duration::from_secs_f64(n as f64 / rate as f64);
+                    tokio::time::sleep_until(due.into()).await;
+                }
+                let t = Instant::now();
+                let resp = client
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .json(&json!({ "type": "webhook.test", "data": { "n": n } }))
+                    .send()
+                    .await?;
+                if resp.status() != 202 {
+                    bail!("publish answered {}", resp.status());
+                }
+                times.push(t.elapsed().as_micros() as u64);
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    Ok(all)
+}
+
+/// Keep-alive POSTs of a delivery-sized body, no storage: the ceiling.
+async fn raw_post_rate(
+    client: &reqwest::Client,
+    receiver: &str,
+    concurrency: usize,
+    n: u64,
+) -> anyhow::Result<f64> {
+    let body = json!({ "id": "evt_0", "type": "webhook.test", "timestamp": "2026-01-01T00:00:00Z",
+                       "webhook_id": "wh_0", "data": { "n": 0 } })
+    .to_string();
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, body, next) = (
+            client.clone(),
+            format!("{receiver}/raw"),
+            body.clone(),
+            next.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while next.fetch_add(1, Ordering::Relaxed) < n {
+                client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await?;
+            }
+            Ok::<_, reqwest::Error>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    Ok(n as f64 / started.elapsed().as_secs_f64())
+}
+
+/// `hookwire serve` as a child process.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    const ADMIN: &'static str = "bench-admin-token-0123456789";
+
+    async fn start(db_url: &str) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(std::env::current_exe()?)
+            .arg("serve")
+            .env("HOOKWIRE_DATABASE_URL", db_url)
+            .env("HOOKWIRE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("HOOKWIRE_ADMIN_TOKEN", Self::ADMIN)
+            .env("HOOKWIRE_ALLOW_HTTP", "true")
+            .env("HOOKWIRE_ALLOW_PRIVATE_NETWORKS", "true")
+            .env("HOOKWIRE_RATE_LIMIT_PER_SECOND", "0")
+            .env("RUST_LOG", "warn")
+            .env_remove("HOOKWIRE_CONFIG")
+            .stdout(Stdio::null())
+            .spawn()?;
+        let base = format!("http://127.0.0.1:{port}");
+        let server = Self { child, base };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let ready = reqwest::get(format!("{}/readyz", server.base)).await;
+            if ready.is_ok_and(|r| r.status() == reqwest::StatusCode::OK) {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("hookwire serve did not become ready");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(server)
+    }
+
+    /// User + system CPU seconds so far (Linux /proc).
+    fn cpu_seconds(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        let ticks: f64 = [11, 12]
+            .iter()
+            .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
+            .sum();
+        ticks / 100.0
+    }
+
+    /// Peak resident memory in MB (Linux /proc VmHWM).
+    fn peak_rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
