@@ -41,9 +41,4 @@ impl PgStore {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }
-
-    /// The underlying pool (for tests and tools).
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
 }
