@@ -46,6 +46,9 @@ pub enum Error {
     /// Applying migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A batched write failed; every result in the batch carries this message.
+    #[error("batched write failed: {0}")]
+    Batch(String),
     /// The `database_url` names no supported backend.
     #[error("unsupported database_url {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
@@ -215,15 +218,31 @@ pub trait QueueStore: Send + Sync + 'static {
         limit: u32,
         skip_webhooks: &[String],
     ) -> Result<Vec<Job>>;
-    /// Store an attempt and the delivery's new state, releasing the lease. The
-    /// delivery is only updated while `owner` holds its lease (returns whether it
-    /// was); the attempt is kept either way, as long as the delivery exists.
+    /// Store attempts and their deliveries' new states in one transaction
+    /// (group commit: one durable write for many results), releasing the leases.
+    /// A delivery is only updated while `owner` holds its lease (the returned flag
+    /// says whether it was); an attempt is kept either way, as long as its delivery
+    /// exists.
+    async fn record_attempts(
+        &self,
+        owner: &str,
+        results: &[(Attempt, AttemptResult)],
+    ) -> Result<Vec<bool>>;
+    /// [`QueueStore::record_attempts`] for one attempt.
     async fn record_attempt(
         &self,
         owner: &str,
         attempt: &Attempt,
         result: &AttemptResult,
-    ) -> Result<bool>;
+    ) -> Result<bool> {
+        let pair = [(attempt.clone(), result.clone())];
+        Ok(self
+            .record_attempts(owner, &pair)
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(false))
+    }
     /// Hand claimed deliveries back, due at `now` (a worker claimed more for one
     /// webhook than its concurrency cap allows).
     async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()>;

@@ -153,14 +153,54 @@ pub async fn send(sender: &HttpSender, job: &Job, number: u32) -> (Attempt, Resp
     (attempt, resp)
 }
 
+/// Where attempt results are written.
+#[async_trait::async_trait]
+pub trait Recorder: Send + Sync {
+    /// Store `attempt` and the delivery's new state; `true` while `owner` still
+    /// held the lease.
+    async fn record(
+        &self,
+        owner: &str,
+        attempt: &Attempt,
+        result: &AttemptResult,
+    ) -> Result<bool, store::Error>;
+}
+
+/// Records each result in its own transaction (test sends, where there is
+/// nothing to batch with).
+pub struct Direct<'a>(pub &'a DynStore);
+
+#[async_trait::async_trait]
+impl Recorder for Direct<'_> {
+    async fn record(
+        &self,
+        owner: &str,
+        attempt: &Attempt,
+        result: &AttemptResult,
+    ) -> Result<bool, store::Error> {
+        self.0.record_attempt(owner, attempt, result).await
+    }
+}
+
+/// What an attempt needs besides its job.
+pub struct Context<'a> {
+    /// For webhook health updates.
+    pub store: &'a DynStore,
+    /// The HTTP client.
+    pub sender: &'a HttpSender,
+    /// The lease owner recording the result.
+    pub owner: &'a str,
+    /// Where the result goes.
+    pub recorder: &'a dyn Recorder,
+    /// Disable webhooks failing for this long.
+    pub auto_disable_after: Duration,
+}
+
 /// Run one attempt of a claimed job end to end: send, record, update the
 /// webhook's health. `max_attempts` overrides the webhook's (test sends use 1).
 pub async fn run(
-    store: &DynStore,
-    sender: &HttpSender,
-    owner: &str,
+    ctx: &Context<'_>,
     job: &Job,
-    auto_disable_after: Duration,
     max_attempts: Option<u32>,
 ) -> Result<(Attempt, Decision), store::Error> {
     let number = job.delivery.attempt_count + 1;
@@ -171,30 +211,19 @@ pub async fn run(
         webhook_id = %job.webhook.id,
         attempt = number,
     );
-    run_in_span(
-        store,
-        sender,
-        owner,
-        job,
-        auto_disable_after,
-        max_attempts,
-        number,
-    )
-    .instrument(span)
-    .await
+    run_in_span(ctx, job, max_attempts, number)
+        .instrument(span)
+        .await
 }
 
 async fn run_in_span(
-    store: &DynStore,
-    sender: &HttpSender,
-    owner: &str,
+    ctx: &Context<'_>,
     job: &Job,
-    auto_disable_after: Duration,
     max_attempts: Option<u32>,
     number: u32,
 ) -> Result<(Attempt, Decision), store::Error> {
     let (attempt, resp) = if job.webhook.is_active {
-        send(sender, job, number).await
+        send(ctx.sender, job, number).await
     } else {
         (
             not_sent(job, number, "the webhook is disabled"),
@@ -213,8 +242,8 @@ async fn run_in_span(
             next_attempt_at: None,
         };
     }
-    store
-        .record_attempt(owner, &attempt, &decision.result)
+    ctx.recorder
+        .record(ctx.owner, &attempt, &decision.result)
         .await?;
     record_metrics(&job.webhook.id, &attempt, &decision);
     tracing::debug!(
@@ -226,12 +255,12 @@ async fn run_in_span(
     );
     if job.webhook.is_active {
         update_health(
-            store,
+            ctx.store,
             &job.webhook,
             &attempt,
             &decision,
             now,
-            auto_disable_after,
+            ctx.auto_disable_after,
         )
         .await?;
     }

@@ -14,11 +14,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use tokio::task::JoinSet;
 
-use super::attempt;
+use super::attempt::{self, Recorder};
 use super::http::HttpSender;
+use crate::model::Attempt;
+use crate::store::AttemptResult;
 use crate::store::{self, DynStore, Job};
 use crate::{clock, Hookwire};
 
@@ -81,7 +83,85 @@ pub struct Worker {
     shared: Arc<Shared>,
 }
 
+/// Most results written in one transaction.
+const MAX_RESULT_BATCH: usize = 256;
+
+/// A result waiting to be written, and where to report how that went.
+struct PendingResult {
+    attempt: Attempt,
+    result: AttemptResult,
+    reply: oneshot::Sender<Result<bool, String>>,
+}
+
+/// Group commit of attempt results: each attempt hands its result over and
+/// waits; one task writes whatever arrived while the previous write was in flight
+/// in a single transaction. Under load that turns one durable commit per
+/// delivery into one per batch.
+struct Batcher {
+    queue: mpsc::UnboundedSender<PendingResult>,
+}
+
+impl Batcher {
+    /// Start the writer task (needs a Tokio runtime).
+    fn start(store: DynStore, owner: String) -> Self {
+        let (queue, mut rx) = mpsc::unbounded_channel::<PendingResult>();
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_RESULT_BATCH {
+                    match rx.try_recv() {
+                        Ok(p) => batch.push(p),
+                        Err(_) => break,
+                    }
+                }
+                let (results, replies): (Vec<_>, Vec<_>) = batch
+                    .into_iter()
+                    .map(|p| ((p.attempt, p.result), p.reply))
+                    .unzip();
+                match store.record_attempts(&owner, &results).await {
+                    Ok(flags) => {
+                        for (reply, flag) in replies.into_iter().zip(flags) {
+                            let _ = reply.send(Ok(flag));
+                        }
+                    }
+                    Err(e) => {
+                        let msg = e.to_string();
+                        for reply in replies {
+                            let _ = reply.send(Err(msg.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        Self { queue }
+    }
+}
+
+#[async_trait::async_trait]
+impl Recorder for Batcher {
+    async fn record(
+        &self,
+        _owner: &str,
+        attempt: &Attempt,
+        result: &AttemptResult,
+    ) -> Result<bool, store::Error> {
+        let (reply, outcome) = oneshot::channel();
+        let pending = PendingResult {
+            attempt: attempt.clone(),
+            result: result.clone(),
+            reply,
+        };
+        let stopped = || store::Error::Batch("the result writer stopped".into());
+        self.queue.send(pending).map_err(|_| stopped())?;
+        outcome
+            .await
+            .map_err(|_| stopped())?
+            .map_err(store::Error::Batch)
+    }
+}
+
 struct Shared {
+    batcher: Batcher,
     store: DynStore,
     sender: HttpSender,
     owner: String,
@@ -94,7 +174,8 @@ struct Shared {
 }
 
 impl Worker {
-    /// A worker for `hookwire`'s store, woken by its publishes.
+    /// A worker for `hookwire`'s store, woken by its publishes. Call within a
+    /// Tokio runtime (it starts its result writer).
     pub fn new(hookwire: &Hookwire, options: WorkerOptions) -> Self {
         let owner = format!(
             "{}-{}-{}",
@@ -104,6 +185,7 @@ impl Worker {
         );
         Self {
             shared: Arc::new(Shared {
+                batcher: Batcher::start(hookwire.store().clone(), owner.clone()),
                 store: hookwire.store().clone(),
                 sender: hookwire.sender().clone(),
                 owner,
@@ -252,15 +334,14 @@ impl Worker {
         let _permit = s.permits.clone().acquire_owned().await;
         let in_flight = metrics::gauge!("hookwire_deliveries_in_flight");
         in_flight.increment(1.0);
-        let result = attempt::run(
-            &s.store,
-            &s.sender,
-            &s.owner,
-            &job,
-            s.auto_disable_after,
-            None,
-        )
-        .await;
+        let ctx = attempt::Context {
+            store: &s.store,
+            sender: &s.sender,
+            owner: &s.owner,
+            recorder: &s.batcher,
+            auto_disable_after: s.auto_disable_after,
+        };
+        let result = attempt::run(&ctx, &job, None).await;
         if let Err(e) = result {
             // The lease expires and another attempt follows; nothing is lost.
             tracing::warn!(delivery_id = %job.delivery.id, error = %e, "recording an attempt failed");

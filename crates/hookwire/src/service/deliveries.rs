@@ -116,15 +116,14 @@ impl Hookwire {
             event,
             webhook,
         };
-        let (attempt, _) = attempt::run(
-            &self.store,
-            &self.sender,
-            &owner,
-            &job,
-            self.options.auto_disable_after,
-            Some(1),
-        )
-        .await?;
+        let ctx = attempt::Context {
+            store: &self.store,
+            sender: &self.sender,
+            owner: &owner,
+            recorder: &attempt::Direct(&self.store),
+            auto_disable_after: self.options.auto_disable_after,
+        };
+        let (attempt, _) = attempt::run(&ctx, &job, Some(1)).await?;
         let delivery = self.delivery(tenant_id, &job.delivery.id).await?.delivery;
         Ok(TestSend { delivery, attempt })
     }
