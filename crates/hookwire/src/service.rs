@@ -11,6 +11,7 @@ mod stats;
 mod tenants;
 mod webhooks;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +51,8 @@ pub struct Hookwire {
     sender: HttpSender,
     /// Wakes this process's worker the moment a publish makes work due.
     wake: Arc<Notify>,
+    /// Event-type names seen in the catalog (see `catalog_names`).
+    catalog: Arc<std::sync::RwLock<Arc<HashSet<String>>>>,
 }
 
 impl Hookwire {
@@ -60,6 +63,7 @@ impl Hookwire {
             store,
             options,
             wake: Arc::new(Notify::new()),
+            catalog: Arc::default(),
         }
     }
 

@@ -28,7 +28,7 @@ impl Hookwire {
         new: NewEvent,
         idempotency_key: Option<&str>,
     ) -> Result<Published, Error> {
-        let catalog = self.catalog_names().await?;
+        let catalog = self.catalog_names(&[new.event_type.as_str()]).await?;
         let event = Event::from_new(tenant_id, new, idempotency_key, |n| catalog.contains(n))?;
         let patterns = EventTypeName::parse(&event.event_type, "type")?.matching_filters();
         let dedupe_since = clock::now() - TimeDelta::hours(IDEMPOTENCY_WINDOW_HOURS);

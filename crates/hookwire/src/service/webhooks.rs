@@ -1,6 +1,7 @@
 //! Webhook subscriptions.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use sha2::Digest as _;
 
@@ -115,15 +116,30 @@ impl Hookwire {
         }
     }
 
-    /// The catalog's names, for validating filters and published types.
-    pub(super) async fn catalog_names(&self) -> Result<HashSet<String>, Error> {
-        Ok(self
-            .store
-            .event_types()
-            .await?
-            .into_iter()
-            .map(|et| et.name)
-            .collect())
+    /// The catalog's names, for validating filters and published types, from a
+    /// per-process cache. Types are only ever added, so the cache can only miss
+    /// a new one: when any of `wanted` is absent it is re-read from the store
+    /// before anything is rejected. Publishing needs no catalog query this way.
+    pub(super) async fn catalog_names(
+        &self,
+        wanted: &[&str],
+    ) -> Result<Arc<HashSet<String>>, Error> {
+        let cached = self.catalog.read().map(|c| c.clone()).unwrap_or_default();
+        if wanted.iter().all(|n| cached.contains(*n)) {
+            return Ok(cached);
+        }
+        let fresh: Arc<HashSet<String>> = Arc::new(
+            self.store
+                .event_types()
+                .await?
+                .into_iter()
+                .map(|et| et.name)
+                .collect(),
+        );
+        if let Ok(mut c) = self.catalog.write() {
+            *c = fresh.clone();
+        }
+        Ok(fresh)
     }
 
     async fn validate(
@@ -131,7 +147,13 @@ impl Hookwire {
         draft: WebhookDraft,
         retry_base: RetryPolicy,
     ) -> Result<WebhookSpec, Error> {
-        let catalog = self.catalog_names().await?;
+        let exact: Vec<&str> = draft
+            .events
+            .iter()
+            .map(String::as_str)
+            .filter(|e| !e.contains('*'))
+            .collect();
+        let catalog = self.catalog_names(&exact).await?;
         let spec = WebhookSpec::validate(draft, retry_base, &self.options.url_policy, |name| {
             catalog.contains(name)
         })
