@@ -1,7 +1,7 @@
 //! The HTTP side of a delivery attempt.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -102,16 +102,21 @@ impl HttpSender {
         timeout: Duration,
     ) -> Response {
         let started = Instant::now();
-        // IP literals bypass the resolver: check them (and the scheme) here. Host
+        // IP literals bypass the resolver: judge them (and the scheme) here. Host
         // names are judged by the resolver, on the addresses actually connected to.
-        if let Err(e) = WebhookUrl::parse_without_name_rule(url, &self.policy) {
-            let kind = if e.message.contains("address") {
-                ErrorKind::ForbiddenAddress
-            } else {
-                ErrorKind::InvalidUrl
-            };
+        if let Some(ip) = ip_literal(url).filter(|ip| !self.policy.permits(*ip)) {
             return Response {
-                error: Some((kind, e.message)),
+                error: Some((
+                    ErrorKind::ForbiddenAddress,
+                    format!("{ip} is an internal address, which is not allowed"),
+                )),
+                duration: started.elapsed(),
+                ..Default::default()
+            };
+        }
+        if let Err(e) = WebhookUrl::parse_without_name_rule(url, &self.policy) {
+            return Response {
+                error: Some((ErrorKind::InvalidUrl, e.message)),
                 duration: started.elapsed(),
                 ..Default::default()
             };
@@ -162,6 +167,16 @@ impl HttpSender {
         };
         out.duration = started.elapsed();
         out
+    }
+}
+
+/// The URL's host if it is an IP address (in any spelling the URL standard
+/// normalises, e.g. `2130706433` or `0x7f.1`).
+fn ip_literal(url: &str) -> Option<IpAddr> {
+    match url::Url::parse(url).ok()?.host()? {
+        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
+        url::Host::Domain(_) => None,
     }
 }
 

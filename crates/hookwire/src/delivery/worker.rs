@@ -209,20 +209,6 @@ impl Worker {
         &self.shared.owner
     }
 
-    /// Claim one batch of due deliveries and attempt them all, waiting until every
-    /// attempt is recorded. Returns how many were attempted. The run loop does the
-    /// same without waiting; tests call this to step the worker deterministically.
-    pub async fn deliver_due(&self) -> Result<usize, store::Error> {
-        let jobs = self.claim(self.shared.options.batch_size as usize).await?;
-        let n = jobs.len();
-        let mut tasks = JoinSet::new();
-        for job in jobs {
-            tasks.spawn(self.clone().attempt(job));
-        }
-        while tasks.join_next().await.is_some() {}
-        Ok(n)
-    }
-
     /// Run until `shutdown` resolves; then stop claiming, give in-flight attempts
     /// `shutdown_grace` to finish, and release the leases of the rest.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
