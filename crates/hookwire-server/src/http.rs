@@ -96,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         get(move || async move { ([(CONTENT_TYPE, "application/json")], openapi_json) }),
     )
     .route("/docs", get(move || async move { Html(docs_html) }))
+    .nest("/ui", crate::ui::router())
     .fallback(|| async { ApiError::NotFound("route") })
     .method_not_allowed_fallback(|| async {
         ApiError::BadRequest(

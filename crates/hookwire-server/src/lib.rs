@@ -9,6 +9,7 @@
 //! - [`app`]: start-up, from a config to a router with its state.
 //! - [`http`]: the API. One module per resource, each with `router()`; [`http::auth`]
 //!   (admin token or tenant key), [`http::rate_limit`], [`http::error::ApiError`].
+//! - [`ui`]: the web dashboard at `/ui` (server-rendered HTML, embedded assets).
 //! - [`admin_token`]: the configured or generated admin token.
 //! - [`cli`]: the `hookwire` commands (`serve`, `demo`, `listen`, `verify`, `send`,
 //!   `webhooks`, `migrate`, `config check`); `main.rs` only calls it.
@@ -20,3 +21,4 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod ui;

@@ -20,8 +20,8 @@ pub mod sqlite;
 mod types;
 
 pub use types::{
-    AttemptResult, DeliveryFilter, EventFilter, Job, Published, TenantStats, WebhookFilter,
-    WebhookStats,
+    AttemptResult, DeliveryFilter, EventFilter, Job, Published, TenantStats, TimelineBucket,
+    WebhookFilter, WebhookStats,
 };
 
 /// A store shared by every part of a process.
@@ -341,6 +341,15 @@ pub trait StatsStore: Send + Sync + 'static {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<TenantStats>;
+    /// One webhook's deliveries created since `since`, counted per bucket of
+    /// `bucket_ms` (bucket `n` starts at `since + n * bucket_ms`). Only buckets
+    /// with deliveries are returned, in order.
+    async fn webhook_timeline(
+        &self,
+        webhook_id: &str,
+        since: DateTime<Utc>,
+        bucket_ms: i64,
+    ) -> Result<Vec<TimelineBucket>>;
     /// Unfinished deliveries due by `now` and scheduled after it (all tenants).
     async fn queue_depth(&self, now: DateTime<Utc>) -> Result<(u64, u64)>;
 }
@@ -368,4 +377,28 @@ pub async fn open(url: &str) -> Result<DynStore> {
     } else {
         Err(Error::UnsupportedUrl(url.to_owned()))
     }
+}
+
+/// Join per-bucket counts `(bucket, delivered, failed, pending)` with per-bucket
+/// mean attempt durations `(bucket, ms)`, both as the backends' GROUP BY returns
+/// them, into [`TimelineBucket`]s in order.
+pub(crate) fn merge_timeline(
+    since: DateTime<Utc>,
+    bucket_ms: i64,
+    counts: Vec<(i64, u64, u64, u64)>,
+    durations: Vec<(i64, f64)>,
+) -> Vec<TimelineBucket> {
+    let durations: std::collections::HashMap<i64, f64> = durations.into_iter().collect();
+    let mut buckets: Vec<TimelineBucket> = counts
+        .into_iter()
+        .map(|(b, delivered, failed, pending)| TimelineBucket {
+            start: since + chrono::TimeDelta::milliseconds(b.saturating_mul(bucket_ms)),
+            delivered,
+            failed,
+            pending,
+            avg_duration_ms: durations.get(&b).copied(),
+        })
+        .collect();
+    buckets.sort_by_key(|b| b.start);
+    buckets
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod browser;
 mod event_types;
 mod health;
 mod history;
@@ -15,5 +16,7 @@ mod rate_limit;
 mod receiver;
 mod retries;
 mod tenants;
+mod ui;
+mod ui_forms;
 mod webhook_urls;
 mod webhooks;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 
 use super::Hookwire;
-use crate::store::{TenantStats, WebhookStats};
+use crate::store::{TenantStats, TimelineBucket, WebhookStats};
 use crate::{clock, Error, ValidationError};
 
 /// Longest window statistics may cover.
@@ -40,6 +40,43 @@ impl Hookwire {
             .store
             .webhook_stats(tenant_id, webhook_id, since)
             .await?)
+    }
+
+    /// One webhook's deliveries created in the last `window`, split into `buckets`
+    /// equal time buckets (empty ones included), oldest first: what a chart of
+    /// outcomes and latency over time plots.
+    pub async fn webhook_timeline(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        window: Duration,
+        buckets: u32,
+    ) -> Result<Vec<TimelineBucket>, Error> {
+        if !(1..=1000).contains(&buckets) {
+            return Err(ValidationError::field("buckets", "must be between 1 and 1000").into());
+        }
+        let since = window_start(window)?;
+        self.webhook(tenant_id, webhook_id).await?;
+        let bucket_ms = (window.as_millis() as u64)
+            .div_ceil(u64::from(buckets))
+            .max(1) as i64;
+        let found = self
+            .store
+            .webhook_timeline(webhook_id, since, bucket_ms)
+            .await?;
+        let mut found = found.into_iter().peekable();
+        Ok((0..i64::from(buckets))
+            .map(|n| {
+                let start = since + TimeDelta::milliseconds(n * bucket_ms);
+                match found.next_if(|b| b.start == start) {
+                    Some(b) => b,
+                    None => TimelineBucket {
+                        start,
+                        ..TimelineBucket::default()
+                    },
+                }
+            })
+            .collect())
     }
 
     /// The tenant's deliveries created in the last `window`, its retry backlog,

@@ -101,3 +101,18 @@ pub struct TenantStats {
     /// Webhooks with the most failed deliveries in the window: (id, url, failures).
     pub top_failing: Vec<(String, String, u64)>,
 }
+
+/// A webhook's deliveries created in one time bucket, for charts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimelineBucket {
+    /// Start of the bucket.
+    pub start: DateTime<Utc>,
+    /// Deliveries created in it that were delivered.
+    pub delivered: u64,
+    /// … that failed for good.
+    pub failed: u64,
+    /// … that are not final yet (pending or retrying).
+    pub pending: u64,
+    /// Mean duration of their attempts, in ms.
+    pub avg_duration_ms: Option<f64>,
+}

@@ -16,6 +16,7 @@ hookwire::backend_tests!(
     old_idempotency_keys_are_forgotten,
     the_per_webhook_cap_trims_the_oldest_final_deliveries,
     tenant_stats_count_a_due_retry_and_the_failing_webhooks,
+    the_timeline_counts_outcomes_and_latency_per_bucket,
 );
 
 async fn setup(store: &DynStore) -> (String, Webhook) {
@@ -182,46 +183,39 @@ fn attempt_of(delivery_id: &str, status: u16) -> Attempt {
     }
 }
 
-async fn tenant_stats_count_a_due_retry_and_the_failing_webhooks(b: Backend) {
-    let Some((store, _db)) = fresh_store(b).await else {
-        return;
-    };
-    let (tenant, webhook) = setup(&store).await;
-    publish_many(&store, &tenant, TimeDelta::zero(), 3).await;
+/// Publish three events now and record one attempt each: delivered, failed, and
+/// retrying (due at once). Returns the time of the attempts.
+async fn three_outcomes(store: &DynStore, tenant: &str) -> chrono::DateTime<chrono::Utc> {
+    publish_many(store, tenant, TimeDelta::zero(), 3).await;
     let now = clock::now();
     let jobs = store
         .claim_due("w", now, now + TimeDelta::seconds(60), 3, &[])
         .await
         .unwrap();
     let outcomes = [
-        (
-            200,
-            AttemptResult {
-                status: DeliveryStatus::Delivered,
-                next_attempt_at: None,
-            },
-        ),
-        (
-            500,
-            AttemptResult {
-                status: DeliveryStatus::Failed,
-                next_attempt_at: None,
-            },
-        ),
-        (
-            500,
-            AttemptResult {
-                status: DeliveryStatus::Retrying,
-                next_attempt_at: Some(now),
-            },
-        ),
+        (200, DeliveryStatus::Delivered, None),
+        (500, DeliveryStatus::Failed, None),
+        (500, DeliveryStatus::Retrying, Some(now)),
     ];
-    for (job, (code, result)) in jobs.iter().zip(outcomes) {
+    for (job, (code, status, next_attempt_at)) in jobs.iter().zip(outcomes) {
+        let result = AttemptResult {
+            status,
+            next_attempt_at,
+        };
         store
             .record_attempt("w", &attempt_of(&job.delivery.id, code), &result)
             .await
             .unwrap();
     }
+    now
+}
+
+async fn tenant_stats_count_a_due_retry_and_the_failing_webhooks(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let (tenant, webhook) = setup(&store).await;
+    let now = three_outcomes(&store, &tenant).await;
     let since = now - TimeDelta::hours(1);
     let st = store
         .tenant_stats(&tenant, since, now + TimeDelta::seconds(1))
@@ -256,4 +250,41 @@ async fn tenant_stats_count_a_due_retry_and_the_failing_webhooks(b: Backend) {
         .await
         .unwrap();
     assert_eq!(empty.total, 0);
+}
+
+async fn the_timeline_counts_outcomes_and_latency_per_bucket(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let (tenant, webhook) = setup(&store).await;
+    let now = three_outcomes(&store, &tenant).await;
+    publish_many(&store, &tenant, TimeDelta::minutes(150), 2).await;
+    publish(&store, &tenant, TimeDelta::minutes(90), None).await;
+    let since = now - TimeDelta::hours(3) + TimeDelta::seconds(1);
+    let hour = TimeDelta::hours(1).num_milliseconds();
+    let got = store
+        .webhook_timeline(&webhook.id, since, hour)
+        .await
+        .unwrap();
+    let summary: Vec<_> = got
+        .iter()
+        .map(|b| {
+            let n = (b.start - since).num_milliseconds() / hour;
+            (n, b.delivered, b.failed, b.pending, b.avg_duration_ms)
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (0, 0, 0, 2, None),
+            (1, 0, 0, 1, None),
+            (2, 1, 1, 1, Some(12.0)),
+        ]
+    );
+    // Another webhook's timeline is empty.
+    let other = store
+        .webhook_timeline("wh_other", since, hour)
+        .await
+        .unwrap();
+    assert!(other.is_empty());
 }

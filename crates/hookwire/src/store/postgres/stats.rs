@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{PgStore, Result};
-use crate::store::{StatsStore, TenantStats, WebhookStats};
+use crate::store::{merge_timeline, StatsStore, TenantStats, TimelineBucket, WebhookStats};
 
 #[async_trait]
 impl StatsStore for PgStore {
@@ -96,6 +96,42 @@ impl StatsStore for PgStore {
                 })
                 .collect::<Result<_>>()?,
         })
+    }
+
+    async fn webhook_timeline(
+        &self,
+        webhook_id: &str,
+        since: DateTime<Utc>,
+        bucket_ms: i64,
+    ) -> Result<Vec<TimelineBucket>> {
+        const BUCKET: &str = "floor(extract(epoch FROM (d.created_at - $2)) * 1000 / $3)::int8";
+        let counts = sqlx::query_as::<_, (i64, i64, i64, i64)>(&format!(
+            "SELECT {BUCKET} AS b, \
+               count(*) FILTER (WHERE status = 'delivered'), \
+               count(*) FILTER (WHERE status = 'failed'), \
+               count(*) FILTER (WHERE status IN ('pending', 'retrying')) \
+             FROM deliveries d WHERE webhook_id = $1 AND created_at >= $2 GROUP BY b"
+        ))
+        .bind(webhook_id)
+        .bind(since)
+        .bind(bucket_ms as f64)
+        .fetch_all(&self.pool)
+        .await?;
+        let durations = sqlx::query_as::<_, (i64, f64)>(&format!(
+            "SELECT {BUCKET} AS b, avg(a.duration_ms)::float8 \
+             FROM deliveries d JOIN attempts a ON a.delivery_id = d.id \
+             WHERE d.webhook_id = $1 AND d.created_at >= $2 GROUP BY b"
+        ))
+        .bind(webhook_id)
+        .bind(since)
+        .bind(bucket_ms as f64)
+        .fetch_all(&self.pool)
+        .await?;
+        let counts = counts
+            .into_iter()
+            .map(|(b, d, f, p)| (b, d as u64, f as u64, p as u64))
+            .collect();
+        Ok(merge_timeline(since, bucket_ms, counts, durations))
     }
 
     async fn queue_depth(&self, now: DateTime<Utc>) -> Result<(u64, u64)> {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{ms, opt_time, Result, SqliteStore};
-use crate::store::{StatsStore, TenantStats, WebhookStats};
+use crate::store::{merge_timeline, StatsStore, TenantStats, TimelineBucket, WebhookStats};
 
 #[async_trait]
 impl StatsStore for SqliteStore {
@@ -98,6 +98,41 @@ impl StatsStore for SqliteStore {
                 })
                 .collect::<Result<_>>()?,
         })
+    }
+
+    async fn webhook_timeline(
+        &self,
+        webhook_id: &str,
+        since: DateTime<Utc>,
+        bucket_ms: i64,
+    ) -> Result<Vec<TimelineBucket>> {
+        let counts = sqlx::query_as::<_, (i64, i64, i64, i64)>(
+            "SELECT (created_at - ?2) / ?3 AS b, \
+               COALESCE(SUM(status = 'delivered'), 0), \
+               COALESCE(SUM(status = 'failed'), 0), \
+               COALESCE(SUM(status IN ('pending', 'retrying')), 0) \
+             FROM deliveries WHERE webhook_id = ?1 AND created_at >= ?2 GROUP BY b",
+        )
+        .bind(webhook_id)
+        .bind(ms(since))
+        .bind(bucket_ms)
+        .fetch_all(&self.reader)
+        .await?;
+        let durations = sqlx::query_as::<_, (i64, f64)>(
+            "SELECT (d.created_at - ?2) / ?3 AS b, AVG(a.duration_ms) \
+             FROM deliveries d JOIN attempts a ON a.delivery_id = d.id \
+             WHERE d.webhook_id = ?1 AND d.created_at >= ?2 GROUP BY b",
+        )
+        .bind(webhook_id)
+        .bind(ms(since))
+        .bind(bucket_ms)
+        .fetch_all(&self.reader)
+        .await?;
+        let counts = counts
+            .into_iter()
+            .map(|(b, d, f, p)| (b, d as u64, f as u64, p as u64))
+            .collect();
+        Ok(merge_timeline(since, bucket_ms, counts, durations))
     }
 
     async fn queue_depth(&self, now: DateTime<Utc>) -> Result<(u64, u64)> {

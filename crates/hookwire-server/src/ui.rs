@@ -1,0 +1,82 @@
+//! The web dashboard at `/ui`.
+//!
+//! Server-rendered HTML (maud) over the same engine calls the API makes, plus one
+//! small script (`assets/app.js`) that refreshes the parts of a page marked
+//! `data-live`, so a retry is seen landing without a reload. Everything is compiled
+//! into the binary: no build step, no CDN, and no state in the process — the
+//! session is the caller's token in an `HttpOnly`, `SameSite=Strict` cookie, so any
+//! node can serve any page.
+//!
+//! One module per page family, each with `router()`: [`session`] (sign-in, the
+//! caller, same-origin checks), [`tenants`] (admin tenant switcher), [`webhooks`]
+//! (list, create), [`webhook_page`] (a webhook and its chart), [`webhook_actions`]
+//! (what its buttons do),
+//! [`deliveries`] (a delivery's attempts, redeliver), [`events`], [`catalog`].
+//! [`layout`] draws the page shell, [`chart`] the SVG charts, [`error`] the error
+//! pages.
+
+mod assets;
+mod catalog;
+mod chart;
+mod deliveries;
+mod error;
+mod events;
+mod layout;
+mod session;
+mod tenants;
+mod webhook_actions;
+mod webhook_page;
+mod webhooks;
+
+use axum::response::Redirect;
+use axum::routing::get;
+use axum::{middleware, Router};
+use chrono::{DateTime, SecondsFormat, Utc};
+use hookwire::model::DeliveryStatus;
+use maud::{html, Markup};
+
+use crate::app::AppState;
+
+/// The dashboard's routes, to be nested at `/ui`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/ui/webhooks") }))
+        .merge(session::router())
+        .merge(tenants::router())
+        .merge(webhooks::router())
+        .merge(webhook_page::router())
+        .merge(webhook_actions::router())
+        .merge(deliveries::router())
+        .merge(events::router())
+        .merge(catalog::router())
+        .merge(assets::router())
+        .layer(middleware::from_fn(session::same_origin))
+}
+
+/// A time as UTC text in a `<time>` element.
+fn when(t: DateTime<Utc>) -> Markup {
+    html! {
+        time datetime=(t.to_rfc3339_opts(SecondsFormat::Millis, true)) {
+            (t.format("%Y-%m-%d %H:%M:%S"))
+        }
+    }
+}
+
+/// [`when`], or a dash.
+fn when_opt(t: Option<DateTime<Utc>>) -> Markup {
+    match t {
+        Some(t) => when(t),
+        None => html! { "—" },
+    }
+}
+
+/// A delivery status as a coloured badge (the word is always shown, so colour is
+/// never the only signal).
+fn status_badge(status: DeliveryStatus) -> Markup {
+    html! { span class={ "badge " (status.as_str()) } { (status.as_str()) } }
+}
+
+/// A success rate in percent, or a dash without deliveries.
+fn rate(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".to_owned(), |r| format!("{r:.1} %"))
+}

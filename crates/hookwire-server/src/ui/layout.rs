@@ -1,0 +1,76 @@
+//! The page shell: head, navigation, and the signed-in tenant.
+
+use maud::{html, Markup, DOCTYPE};
+
+use super::session::Session;
+
+/// The sections in the navigation bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Nav {
+    Webhooks,
+    Events,
+    EventTypes,
+    Tenants,
+}
+
+fn head(title: &str) -> Markup {
+    html! {
+        (DOCTYPE)
+        meta charset="utf-8";
+        meta name="viewport" content="width=device-width, initial-scale=1";
+        title { (title) " · hookwire" }
+        link rel="stylesheet" href="/ui/assets/app.css";
+        script src="/ui/assets/app.js" defer {}
+    }
+}
+
+/// A page without navigation (sign-in, errors).
+pub(super) fn bare(title: &str, content: Markup) -> Markup {
+    html! {
+        html lang="en" {
+            head { (head(title)) }
+            body {
+                main id="main" class="narrow" { (content) }
+            }
+        }
+    }
+}
+
+/// A dashboard page for a signed-in caller.
+pub(super) fn page(title: &str, nav: Nav, session: &Session, content: Markup) -> Markup {
+    let link = |to: Nav, href: &str, label: &str| {
+        html! {
+            li {
+                a href=(href) aria-current=[(nav == to).then_some("page")] { (label) }
+            }
+        }
+    };
+    html! {
+        html lang="en" {
+            head { (head(title)) }
+            body {
+                a class="skip" href="#main" { "Skip to content" }
+                header class="top" {
+                    a class="brand" href="/ui/webhooks" { "hookwire" }
+                    nav aria-label="Main" {
+                        ul {
+                            (link(Nav::Webhooks, "/ui/webhooks", "Webhooks"))
+                            (link(Nav::Events, "/ui/events", "Events"))
+                            (link(Nav::EventTypes, "/ui/event-types", "Event types"))
+                            @if session.admin { (link(Nav::Tenants, "/ui/tenants", "Tenants")) }
+                        }
+                    }
+                    div class="who" {
+                        @if let Some(t) = &session.tenant {
+                            span class="muted" { "Tenant " code { (t) } }
+                        }
+                        form method="post" action="/ui/logout" {
+                            button type="submit" class="link" { "Sign out" }
+                        }
+                    }
+                }
+                main id="main" { (content) }
+            }
+        }
+    }
+}

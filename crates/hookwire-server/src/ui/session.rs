@@ -1,0 +1,172 @@
+//! Signing in and out, who the caller is, and the same-origin check on forms.
+//!
+//! The session is the token itself (a tenant API key or the admin token) in an
+//! `HttpOnly`, `SameSite=Strict` cookie scoped to `/ui`: scripts cannot read it,
+//! other sites cannot send it, and every node can check it against the database
+//! without shared session state. The admin picks a tenant, kept in a second cookie.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use hookwire::secret::TokenHash;
+use maud::html;
+use serde::Deserialize;
+
+use super::error::UiError;
+use super::layout;
+use crate::app::AppState;
+
+/// Holds the caller's token.
+const TOKEN_COOKIE: &str = "hookwire_session";
+/// Holds the tenant the admin is looking at.
+pub(super) const TENANT_COOKIE: &str = "hookwire_tenant";
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+}
+
+/// A signed-in caller.
+#[derive(Debug, Clone)]
+pub(super) struct Session {
+    /// Signed in with the admin token (may switch tenants).
+    pub admin: bool,
+    /// The tenant whose objects the pages show: the key's own, or the admin's pick.
+    pub tenant: Option<String>,
+}
+
+/// A signed-in caller with a tenant to act on.
+#[derive(Debug, Clone)]
+pub(super) struct TenantSession {
+    pub session: Session,
+    pub tenant_id: String,
+}
+
+/// A cookie scoped to the dashboard that scripts cannot read.
+pub(super) fn cookie(name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/ui")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .build()
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = UiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, UiError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = jar.get(TOKEN_COOKIE).ok_or(UiError::SignIn)?.value();
+        if state.admin_token.matches(&TokenHash::of(token)) {
+            let tenant = match jar.get(TENANT_COOKIE) {
+                // A tenant deleted since it was picked is simply no longer picked.
+                Some(c) => state.hookwire.tenant(c.value()).await.ok().map(|t| t.id),
+                None => None,
+            };
+            return Ok(Session {
+                admin: true,
+                tenant,
+            });
+        }
+        match state.hookwire.authenticate(token).await? {
+            Some(key) => Ok(Session {
+                admin: false,
+                tenant: Some(key.tenant_id),
+            }),
+            None => Err(UiError::SignIn),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for TenantSession {
+    type Rejection = UiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, UiError> {
+        let session = Session::from_request_parts(parts, state).await?;
+        let tenant_id = session.tenant.clone().ok_or(UiError::ChooseTenant)?;
+        Ok(TenantSession { session, tenant_id })
+    }
+}
+
+async fn login_page() -> maud::Markup {
+    login_form(None)
+}
+
+fn login_form(error: Option<&str>) -> maud::Markup {
+    layout::bare(
+        "Sign in",
+        html! {
+            h1 { "Sign in to hookwire" }
+            @if let Some(e) = error { p class="error" role="alert" { (e) } }
+            form method="post" action="/ui/login" class="card" {
+                label for="token" { "API key or admin token" }
+                input id="token" name="token" type="password" autocomplete="current-password" required autofocus;
+                button type="submit" { "Sign in" }
+            }
+            p class="muted" {
+                "A tenant API key shows that tenant's webhooks; the admin token lets you pick a tenant."
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    token: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, UiError> {
+    let token = form.token.trim();
+    let admin = state.admin_token.matches(&TokenHash::of(token));
+    if !admin && state.hookwire.authenticate(token).await?.is_none() {
+        let page = login_form(Some("That token is not a valid API key or admin token."));
+        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    }
+    let jar = jar
+        .add(cookie(TOKEN_COOKIE, token.to_owned()))
+        .remove(cookie(TENANT_COOKIE, String::new()));
+    let to = if admin { "/ui/tenants" } else { "/ui/webhooks" };
+    Ok((jar, Redirect::to(to)).into_response())
+}
+
+async fn logout(jar: CookieJar) -> impl IntoResponse {
+    let jar = jar
+        .remove(cookie(TOKEN_COOKIE, String::new()))
+        .remove(cookie(TENANT_COOKIE, String::new()));
+    (jar, Redirect::to("/ui/login"))
+}
+
+/// Refuse state-changing requests that another site started. `SameSite=Strict`
+/// already keeps the cookie off them; this is the second lock: the browser's
+/// `Sec-Fetch-Site`, or else `Origin`, must name this site.
+pub(super) async fn same_origin(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let cross = match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => !matches!(site, "same-origin" | "none"),
+        None => match (
+            headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+            headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+        ) {
+            (Some(origin), Some(host)) => origin.split_once("://").map(|(_, h)| h) != Some(host),
+            (Some(_), None) => true,
+            (None, _) => false,
+        },
+    };
+    if cross {
+        return UiError::Forbidden("cross-site form submissions are refused").into_response();
+    }
+    next.run(request).await
+}

@@ -1,0 +1,238 @@
+//! The webhook list with each one's health, and the form that creates one.
+
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use hookwire::model::{Webhook, WebhookDraft};
+use hookwire::page::PageRequest;
+use hookwire::store::WebhookFilter;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::error::UiError;
+use super::layout::{self, Nav};
+use super::session::TenantSession;
+use super::{rate, when_opt};
+use crate::app::AppState;
+
+/// The window of the list's success rates.
+const WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/webhooks", get(list).post(create))
+}
+
+/// The fields of the create and edit forms, as typed.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct WebhookForm {
+    pub url: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Event-type filters separated by commas or spaces.
+    #[serde(default)]
+    pub events: String,
+    /// Channels separated by commas or spaces.
+    #[serde(default)]
+    pub channels: String,
+}
+
+/// Split a list typed into a text field.
+pub(super) fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `None` for a blank field.
+pub(super) fn text(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+impl WebhookForm {
+    fn draft(&self) -> WebhookDraft {
+        WebhookDraft {
+            url: self.url.trim().to_owned(),
+            events: words(&self.events),
+            name: text(&self.name),
+            description: text(&self.description),
+            channels: Some(words(&self.channels)),
+            ..WebhookDraft::default()
+        }
+    }
+
+    /// The form's values for an existing webhook.
+    pub(super) fn of(w: &Webhook) -> Self {
+        Self {
+            url: w.url.clone(),
+            name: w.name.clone().unwrap_or_default(),
+            description: w.description.clone().unwrap_or_default(),
+            events: w.events.join(", "),
+            channels: w.channels.join(", "),
+        }
+    }
+
+    /// The inputs, filled with these values.
+    pub(super) fn fields(&self) -> Markup {
+        html! {
+            div class="grid" {
+                div {
+                    label for="url" { "Endpoint URL" }
+                    input id="url" name="url" type="url" required value=(self.url) placeholder="https://example.com/webhooks";
+                }
+                div {
+                    label for="name" { "Name (optional)" }
+                    input id="name" name="name" value=(self.name) maxlength="200";
+                }
+                div {
+                    label for="events" { "Event types" }
+                    input id="events" name="events" value=(self.events) required aria-describedby="events-help";
+                    small id="events-help" class="muted" { "Comma-separated: exact (order.paid), prefix (order.*) or *." }
+                }
+                div {
+                    label for="channels" { "Channels (optional)" }
+                    input id="channels" name="channels" value=(self.channels);
+                }
+            }
+            label for="description" { "Description (optional)" }
+            input id="description" name="description" value=(self.description) maxlength="1000";
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    cursor: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ts: TenantSession,
+    Query(q): Query<ListQuery>,
+) -> Result<Markup, UiError> {
+    let form = WebhookForm {
+        events: "*".into(),
+        ..WebhookForm::default()
+    };
+    render(&state, &ts, q.cursor.as_deref(), &form, None).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ts: TenantSession,
+    Form(form): Form<WebhookForm>,
+) -> Result<Response, UiError> {
+    match state
+        .hookwire
+        .create_webhook(&ts.tenant_id, form.draft())
+        .await
+    {
+        Ok(webhook) => Ok(created(&ts, &webhook).into_response()),
+        Err(hookwire::Error::Invalid(v)) => {
+            let message = format!("{}: {}", v.field, v.message);
+            let page = render(&state, &ts, None, &form, Some(&message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn created(ts: &TenantSession, webhook: &Webhook) -> Markup {
+    layout::page(
+        "Webhook created",
+        Nav::Webhooks,
+        &ts.session,
+        html! {
+            h1 { "Webhook created" }
+            div class="notice" role="status" {
+                p { "Its signing secret — copy it now, it is not shown again:" }
+                p { code class="secret" data-testid="secret" { (webhook.secret.expose()) } }
+            }
+            p { a href={ "/ui/webhooks/" (webhook.id) } { "Go to the webhook" } }
+        },
+    )
+}
+
+async fn render(
+    state: &AppState,
+    ts: &TenantSession,
+    cursor: Option<&str>,
+    form: &WebhookForm,
+    error: Option<&str>,
+) -> Result<Markup, UiError> {
+    let page = state
+        .hookwire
+        .list_webhooks(
+            &ts.tenant_id,
+            &WebhookFilter::default(),
+            &PageRequest::parse(Some(50), cursor)?,
+        )
+        .await?;
+    let mut rows = Vec::with_capacity(page.items.len());
+    for w in &page.items {
+        let stats = state
+            .hookwire
+            .webhook_stats(&ts.tenant_id, &w.id, WINDOW)
+            .await?;
+        rows.push((w, stats));
+    }
+    Ok(layout::page(
+        "Webhooks",
+        Nav::Webhooks,
+        &ts.session,
+        html! {
+            h1 { "Webhooks" }
+            @if rows.is_empty() {
+                p class="muted" { "No webhooks yet. Create one below." }
+            } @else {
+                div class="table-wrap" {
+                    table {
+                        thead { tr {
+                            th { "Endpoint" } th { "Status" } th { "Events" }
+                            th { "Success (24 h)" } th class="hide-narrow" { "Last delivery" }
+                        } }
+                        tbody {
+                            @for (w, stats) in &rows {
+                                tr {
+                                    td class="url" {
+                                        a href={ "/ui/webhooks/" (w.id) } { (w.name.as_deref().unwrap_or(&w.url)) }
+                                        @if w.name.is_some() { br; small class="muted" { (w.url) } }
+                                    }
+                                    td { (active_badge(w)) }
+                                    td { (w.events.join(", ")) }
+                                    td { (rate(hookwire::service::success_rate(stats.delivered, stats.total))) }
+                                    td class="hide-narrow" { (when_opt(stats.last_delivery_at)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(next) = &page.next_cursor {
+                p class="pager" { a href={ "/ui/webhooks?cursor=" (next) } { "Next page →" } }
+            }
+            h2 id="new" { "New webhook" }
+            form method="post" action="/ui/webhooks" class="card" {
+                @if let Some(e) = error { p class="error" role="alert" { (e) } }
+                (form.fields())
+                button type="submit" { "Create webhook" }
+            }
+        },
+    ))
+}
+
+/// Active, or disabled with the reason in its title.
+pub(super) fn active_badge(w: &Webhook) -> Markup {
+    if w.is_active {
+        html! { span class="badge active" { "active" } }
+    } else {
+        html! { span class="badge disabled" title=[w.disabled_reason.as_deref()] { "disabled" } }
+    }
+}

@@ -1,0 +1,175 @@
+//! The dashboard in a real headless Chromium: sign in, create a webhook pointing
+//! at a real receiver, send a test event, watch a failing redelivery and its
+//! retry land live. Screenshots of every page go to `artifacts/ui/<backend>/`.
+
+use hookwire::testing::Backend;
+use serde_json::json;
+
+use crate::browser::{launch, Browser};
+use crate::helpers::{spawn_app, str_of, TestApp, ADMIN};
+use crate::receiver::{Answer, Receiver};
+
+hookwire::backend_tests!(a_browser_user_sees_a_redelivery_fail_and_its_retry_land);
+
+async fn a_browser_user_sees_a_redelivery_fail_and_its_retry_land(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let Some(browser) = launch(if b == Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    })
+    .await
+    else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let (_, key) = app.tenant("acme").await;
+    app.event_types(&["order.paid"]).await;
+    let ui = |path: &str| format!("{}/ui{path}", app.base);
+
+    // Signing in with a wrong key is refused; the right one opens the webhooks.
+    browser.goto(&ui("/webhooks")).await;
+    assert_eq!(browser.path().await, "/ui/login", "no session: to sign-in");
+    browser.shot("01-sign-in").await;
+    browser.fill("token", "hwk_wrong").await;
+    browser.press("Sign in").await;
+    assert!(browser.body().await.contains("not a valid API key"));
+    browser.fill("token", &key).await;
+    browser.press("Sign in").await;
+    assert_eq!(browser.path().await, "/ui/webhooks");
+    browser.shot("02-webhooks-empty").await;
+
+    // Create a webhook; its secret is shown once.
+    browser.fill("url", &receiver.url("/hook")).await;
+    browser.fill("name", "Orders receiver").await;
+    browser.fill("events", "order.*, webhook.test").await;
+    browser.press("Create webhook").await;
+    let secret = browser.text("[data-testid=secret]").await;
+    assert!(secret.starts_with("whsec_"), "secret shown: {secret}");
+    browser.shot("03-webhook-created").await;
+    browser.follow("Go to the webhook").await;
+    let webhook_path = browser.path().await;
+    assert!(webhook_path.starts_with("/ui/webhooks/wh_"));
+
+    // A test event is delivered, and its delivery page shows the attempt.
+    browser.press("Send test event").await;
+    assert!(browser.path().await.starts_with("/ui/deliveries/dlv_"));
+    assert_eq!(browser.text("[data-testid=status]").await, "delivered");
+    receiver.wait_for("/hook", 1).await;
+    let body = browser.body().await;
+    assert!(body.contains("Attempt 1 · HTTP 200"), "{body}");
+    assert!(
+        body.contains("webhook-signature"),
+        "request headers shown: {body}"
+    );
+    browser.shot("04-delivery-delivered").await;
+
+    // The receiver fails once: Redeliver shows the failed attempt, then the retry
+    // landing, without a reload (the marker survives).
+    receiver.script("/hook", vec![Answer::Status(500)]);
+    browser.press("Redeliver").await;
+    browser
+        .client
+        .execute("window.__noReload = 42; return 0;", vec![])
+        .await
+        .expect("set marker");
+    browser
+        .wait_for("the failed attempt", |t| t.contains("HTTP 500"))
+        .await;
+    browser.shot("05-delivery-failed-attempt").await;
+    let done = browser
+        .wait_for("the retry delivered", |t| {
+            t.contains("Attempt 3 · HTTP 200")
+        })
+        .await;
+    assert!(done.contains("Attempt 2 · HTTP 500"), "{done}");
+    assert_eq!(browser.text("[data-testid=status]").await, "delivered");
+    let marker = browser
+        .client
+        .execute("return window.__noReload;", vec![])
+        .await
+        .expect("read marker");
+    assert_eq!(
+        marker,
+        json!(42),
+        "the page was reloaded instead of updated"
+    );
+    assert_eq!(receiver.at("/hook").len(), 3);
+    browser.shot("06-delivery-retried").await;
+
+    // Events published through the API show on the webhook's chart and the events page.
+    for n in 0..3 {
+        app.publish(&key, json!({ "type": "order.paid", "data": { "n": n } }))
+            .await;
+    }
+    receiver.wait_for("/hook", 6).await;
+    browser.goto(&format!("{}{webhook_path}", app.base)).await;
+    browser
+        .wait_for("four deliveries counted", |t| t.contains("Deliveries\n4"))
+        .await;
+    browser.shot("07-webhook-chart").await;
+    pages_at_phone_width(&browser, &app, &webhook_path).await;
+    admin_switches_tenant(&browser, &app).await;
+}
+
+async fn pages_at_phone_width(browser: &Browser, app: &TestApp, webhook_path: &str) {
+    browser.goto(&format!("{}/ui/events", app.base)).await;
+    browser.fill("type", "order.paid").await;
+    browser.press("Filter").await;
+    let body = browser.body().await;
+    assert!(body.matches("order.paid").count() >= 3, "{body}");
+    assert!(!body.contains("webhook.test\n"), "filtered out: {body}");
+    browser.shot("08-events").await;
+    browser.click(fantoccini::Locator::Css("td a")).await;
+    assert!(browser.body().await.contains("\"n\":"));
+    browser.shot("09-event").await;
+    browser.goto(&format!("{}/ui/event-types", app.base)).await;
+    assert!(browser.body().await.contains("order.paid"));
+    browser.shot("10-event-types").await;
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .expect("phone size");
+    browser.goto(&format!("{}{webhook_path}", app.base)).await;
+    let overflow = browser
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert_eq!(
+        overflow,
+        json!(false),
+        "the page scrolls sideways at phone width"
+    );
+    browser.shot("11-webhook-phone").await;
+    browser
+        .client
+        .set_window_size(1280, 1000)
+        .await
+        .expect("desktop size");
+}
+
+async fn admin_switches_tenant(browser: &Browser, app: &TestApp) {
+    browser.press("Sign out").await;
+    assert_eq!(browser.path().await, "/ui/login");
+    browser.fill("token", ADMIN).await;
+    browser.press("Sign in").await;
+    assert_eq!(browser.path().await, "/ui/tenants");
+    browser.shot("12-admin-tenants").await;
+    browser.press("Open").await;
+    assert!(browser.body().await.contains("Orders receiver"));
+    // The admin's API view agrees with what the page shows.
+    let tenants = app
+        .get("/api/v1/tenants", ADMIN)
+        .await
+        .json::<serde_json::Value>()
+        .await;
+    let id = str_of(&tenants.expect("json")["data"][0]["id"]);
+    assert!(browser.body().await.contains(&id));
+}

@@ -1,0 +1,251 @@
+//! The dashboard over plain HTTP: sessions, tenant isolation, cross-site form
+//! posts, and forms that reject bad input without changing anything.
+
+use hookwire::testing::Backend;
+use reqwest::header::{COOKIE, LOCATION};
+use reqwest::{redirect, Client, Response};
+use serde_json::json;
+
+use crate::helpers::{spawn_app, str_of, ResponseExt, TestApp, ADMIN};
+
+hookwire::backend_tests!(
+    pages_need_a_session_and_a_bad_token_sets_none,
+    another_tenants_webhook_is_not_found_in_the_dashboard,
+    cross_site_form_posts_are_refused_and_change_nothing,
+    a_rejected_form_explains_why_and_creates_nothing,
+    only_the_admin_sees_tenants_and_secrets_never_show_twice,
+);
+
+fn client() -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+fn session(token: &str) -> String {
+    format!("hookwire_session={token}")
+}
+
+async fn get(app: &TestApp, path: &str, token: &str) -> Response {
+    client()
+        .get(format!("{}{path}", app.base))
+        .header(COOKIE, session(token))
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn post(app: &TestApp, path: &str, token: &str, form: &[(&str, &str)]) -> Response {
+    client()
+        .post(format!("{}{path}", app.base))
+        .header(COOKIE, session(token))
+        .header("sec-fetch-site", "same-origin")
+        .form(form)
+        .send()
+        .await
+        .expect("request")
+}
+
+fn location(r: &Response) -> &str {
+    r.headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+async fn pages_need_a_session_and_a_bad_token_sets_none(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let r = client()
+        .get(format!("{}/ui/webhooks", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/ui/login"));
+    let r = get(&app, "/ui/webhooks", "hwk_not_a_key").await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/ui/login"));
+    let r = client()
+        .post(format!("{}/ui/login", app.base))
+        .form(&[("token", "hwk_not_a_key")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().get("set-cookie").is_none());
+    let (_, key) = app.tenant("acme").await;
+    let r = client()
+        .post(format!("{}/ui/login", app.base))
+        .form(&[("token", key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert_eq!(location(&r), "/ui/webhooks");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/ui"] {
+        assert!(cookie.contains(attr), "{cookie} lacks {attr}");
+    }
+}
+
+async fn another_tenants_webhook_is_not_found_in_the_dashboard(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (tenant_a, key_a) = app.tenant("a").await;
+    let (_, key_b) = app.tenant("b").await;
+    let id = str_of(&app.webhook(&key_a, json!({})).await["id"]);
+    assert_eq!(
+        get(&app, &format!("/ui/webhooks/{id}"), &key_a)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        get(&app, &format!("/ui/webhooks/{id}"), &key_b)
+            .await
+            .status(),
+        404
+    );
+    let list = get(&app, "/ui/webhooks", &key_b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains(&id));
+    for action in ["test", "disable", "rotate", "delete"] {
+        let r = post(&app, &format!("/ui/webhooks/{id}/{action}"), &key_b, &[]).await;
+        assert_eq!(r.status(), 404, "{action}");
+    }
+    // Still there, still active, same secret.
+    let w = app.hookwire.webhook(&tenant_a, &id).await;
+    let w = w.expect("webhook survives");
+    assert!(w.is_active);
+    assert!(w.previous_secret.is_none());
+}
+
+async fn cross_site_form_posts_are_refused_and_change_nothing(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (tenant, key) = app.tenant("acme").await;
+    let id = str_of(&app.webhook(&key, json!({})).await["id"]);
+    let path = format!("{}/ui/webhooks/{id}/delete", app.base);
+    let by_fetch_site = client()
+        .post(&path)
+        .header(COOKIE, session(&key))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_fetch_site.status(), 403);
+    let by_origin = client()
+        .post(&path)
+        .header(COOKIE, session(&key))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_origin.status(), 403);
+    assert!(app.hookwire.webhook(&tenant, &id).await.is_ok());
+    let same_site = post(&app, &format!("/ui/webhooks/{id}/delete"), &key, &[]).await;
+    assert_eq!(same_site.status(), 303);
+    assert!(app.hookwire.webhook(&tenant, &id).await.is_err());
+}
+
+async fn a_rejected_form_explains_why_and_creates_nothing(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (_, key) = app.tenant("acme").await;
+    let r = post(
+        &app,
+        "/ui/webhooks",
+        &key,
+        &[("url", "ftp://example.com/x"), ("events", "*")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("url:"), "names the field: {page}");
+    assert!(page.contains("ftp://example.com/x"), "keeps what was typed");
+    let list = app.get("/api/v1/webhooks", &key).await.json_ok(200).await;
+    assert_eq!(list["data"].as_array().map(Vec::len), Some(0));
+
+    let id = str_of(&app.webhook(&key, json!({})).await["id"]);
+    let r = post(
+        &app,
+        &format!("/ui/webhooks/{id}/recover"),
+        &key,
+        &[("since", "yesterday")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("since"));
+    let r = post(
+        &app,
+        &format!("/ui/webhooks/{id}"),
+        &key,
+        &[
+            ("url", "https://93.184.216.34/"),
+            ("events", "no.such.type"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let after = app
+        .get(&format!("/api/v1/webhooks/{id}"), &key)
+        .await
+        .json_ok(200)
+        .await;
+    assert_eq!(
+        after["events"],
+        json!(["*"]),
+        "a rejected edit changes nothing"
+    );
+}
+
+async fn only_the_admin_sees_tenants_and_secrets_never_show_twice(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (tenant, key) = app.tenant("acme").await;
+    assert_eq!(get(&app, "/ui/tenants", &key).await.status(), 403);
+    assert_eq!(get(&app, "/ui/tenants", ADMIN).await.status(), 200);
+    // The admin without a tenant picked is sent to pick one.
+    let r = get(&app, "/ui/webhooks", ADMIN).await;
+    assert_eq!(location(&r), "/ui/tenants");
+    let picked = post(
+        &app,
+        "/ui/tenants/select",
+        ADMIN,
+        &[("tenant_id", tenant.as_str())],
+    )
+    .await;
+    assert_eq!(location(&picked), "/ui/webhooks");
+
+    let created = post(
+        &app,
+        "/ui/webhooks",
+        &key,
+        &[("url", "https://93.184.216.34/"), ("events", "*")],
+    )
+    .await;
+    let page = created.text().await.unwrap();
+    let secret = page
+        .split("data-testid=\"secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("secret on the created page")
+        .to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let id = str_of(&app.get("/api/v1/webhooks", &key).await.json_ok(200).await["data"][0]["id"]);
+    let later = get(&app, &format!("/ui/webhooks/{id}"), &key)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!later.contains(&secret), "the secret is shown only once");
+    let listed = get(&app, "/ui/webhooks", &key).await.text().await.unwrap();
+    assert!(!listed.contains(&secret));
+}
