@@ -1,10 +1,12 @@
 //! Test support (feature `testing`): a fresh, throw-away database per test, on
-//! either backend.
+//! either backend, and [`faults::FaultyEndpoint`], a receiver that misbehaves.
 //!
 //! PostgreSQL tests each get their own database on the server named by
 //! `HOOKWIRE_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
 //! dropped when the [`TestDatabase`] is. If that server is unreachable the test is
 //! skipped with a loud message — unless `CI` is set, where it fails instead.
+
+pub mod faults;
 
 use sqlx::{Connection, Executor, PgConnection};
 

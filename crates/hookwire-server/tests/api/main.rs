@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod event_types;
+mod faults;
 mod health;
 mod history;
 mod isolation;
