@@ -8,7 +8,31 @@
 //! address actually connected to (so a DNS answer that changes in between cannot
 //! slip through).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
+
+/// The addresses a host name resolves to, as a boxed future.
+pub type Resolving = Pin<Box<dyn Future<Output = std::io::Result<Vec<SocketAddr>>> + Send>>;
+
+/// Turns host names into addresses. The system resolver in production; tests
+/// substitute one whose answers they control (e.g. a name that resolves to a
+/// public address at registration and to loopback at delivery).
+pub trait Lookup: Send + Sync + 'static {
+    /// Resolve `host` (port `port` is copied into the answers).
+    fn lookup(&self, host: &str, port: u16) -> Resolving;
+}
+
+/// The operating system's resolver (`getaddrinfo`, via tokio).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemLookup;
+
+impl Lookup for SystemLookup {
+    fn lookup(&self, host: &str, port: u16) -> Resolving {
+        let host = host.to_owned();
+        Box::pin(async move { Ok(tokio::net::lookup_host((host, port)).await?.collect()) })
+    }
+}
 
 /// What the operator allows webhook URLs to point at.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -87,13 +87,22 @@ impl WebhookUrl {
     /// is internal. A name that does not resolve is accepted: DNS may be down or
     /// split-horizon, and every delivery checks the address it connects to anyway.
     pub async fn parse_and_resolve(raw: &str, policy: &UrlPolicy) -> Result<Self, ValidationError> {
+        Self::parse_and_resolve_with(raw, policy, &crate::net::SystemLookup).await
+    }
+
+    /// [`parse_and_resolve`](Self::parse_and_resolve) with a given resolver.
+    pub async fn parse_and_resolve_with(
+        raw: &str,
+        policy: &UrlPolicy,
+        resolver: &dyn crate::net::Lookup,
+    ) -> Result<Self, ValidationError> {
         let url = Self::parse_without_name_rule(raw, policy)?;
         if policy.allow_private_networks {
             return Ok(url);
         }
         if let Some(Host::Domain(name)) = url.0.host() {
             let port = url.0.port_or_known_default().unwrap_or(443);
-            let lookup = tokio::net::lookup_host((name.to_owned(), port));
+            let lookup = resolver.lookup(name, port);
             if let Ok(Ok(addrs)) = tokio::time::timeout(DNS_TIMEOUT, lookup).await {
                 for addr in addrs {
                     if is_internal(addr.ip()) {

@@ -1,13 +1,16 @@
 //! The HTTP sender's SSRF guard, against a real listener on 127.0.0.1 that counts
-//! the connections it accepts.
+//! the connections it accepts, with the system resolver and with one the test
+//! controls (DNS rebinding).
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use hookwire::delivery::http::ErrorKind;
 use hookwire::delivery::HttpSender;
-use hookwire::net::UrlPolicy;
+use hookwire::net::{Lookup, Resolving, UrlPolicy};
+use hookwire::webhook_url::WebhookUrl;
 use reqwest::header::HeaderMap;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -62,6 +65,12 @@ async fn internal_addresses_are_refused_at_connect_time_whatever_the_spelling() 
         format!("http://[::ffff:127.0.0.1]:{port}/"),
         format!("http://2130706433:{port}/"),
         format!("http://0x7f.0.0.1:{port}/"),
+        format!("http://0177.0.0.1:{port}/"),
+        format!("http://127.1:{port}/"),
+        format!("http://0.0.0.0:{port}/"),
+        format!("http://localhost:{port}/"),
+        format!("http://[::1]:{port}/"),
+        format!("http://[::ffff:7f00:1]:{port}/"),
     ] {
         let resp = post(&strict, &url).await;
         let (kind, msg) = resp.error.clone().expect("refused");
@@ -140,4 +149,74 @@ async fn a_reset_connection_and_a_redirect_are_failed_attempts() {
         0,
         "the redirect was followed"
     );
+}
+
+/// A resolver whose first answer is `first` and every later one `then`: a DNS
+/// record changed between registration and delivery (DNS rebinding).
+struct Rebinding {
+    calls: AtomicUsize,
+    first: IpAddr,
+    then: IpAddr,
+}
+
+impl Lookup for Rebinding {
+    fn lookup(&self, _host: &str, port: u16) -> Resolving {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        let ip = if n == 0 { self.first } else { self.then };
+        Box::pin(async move { Ok(vec![SocketAddr::new(ip, port)]) })
+    }
+}
+
+#[tokio::test]
+async fn a_name_that_rebinds_to_an_internal_address_after_registration_is_never_reached() {
+    let (port, count) = counting_listener().await;
+    let url = format!("http://rebind.example:{port}/");
+    for internal in [
+        "127.0.0.1",
+        "::ffff:127.0.0.1",
+        "169.254.169.254",
+        "10.1.2.3",
+        "100.64.0.1",
+    ] {
+        let dns = Arc::new(Rebinding {
+            calls: AtomicUsize::new(0),
+            first: "93.184.216.34".parse().unwrap(),
+            then: internal.parse().unwrap(),
+        });
+        let registered = WebhookUrl::parse_and_resolve_with(&url, &HTTP_ONLY, dns.as_ref()).await;
+        assert!(registered.is_ok(), "public at registration: {registered:?}");
+        let sender = HttpSender::with_lookup(HTTP_ONLY, dns.clone());
+        for _ in 0..2 {
+            let resp = post(&sender, &url).await;
+            assert_eq!(resp.status, None);
+            assert_eq!(
+                resp.error.map(|e| e.0),
+                Some(ErrorKind::ForbiddenAddress),
+                "{internal}"
+            );
+        }
+        assert!(
+            dns.calls.load(Ordering::SeqCst) >= 2,
+            "every delivery asks DNS"
+        );
+    }
+    assert_eq!(count.load(Ordering::SeqCst), 0, "a connection got through");
+}
+
+#[tokio::test]
+async fn a_name_resolving_to_an_internal_address_at_registration_is_refused() {
+    let dns = Rebinding {
+        calls: AtomicUsize::new(0),
+        first: "192.168.1.10".parse().unwrap(),
+        then: "192.168.1.10".parse().unwrap(),
+    };
+    let err = WebhookUrl::parse_and_resolve_with(
+        "https://intranet.example/hook",
+        &UrlPolicy::default(),
+        &dns,
+    )
+    .await
+    .expect_err("refused");
+    assert_eq!(err.field, "url");
+    assert!(err.message.contains("192.168.1.10"), "{}", err.message);
 }

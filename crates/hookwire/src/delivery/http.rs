@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use crate::net::UrlPolicy;
+use crate::net::{Lookup, SystemLookup, UrlPolicy};
 use crate::webhook_url::WebhookUrl;
 
 /// How much of a response body is kept (and read at all).
@@ -80,10 +80,15 @@ impl HttpSender {
     /// A client that never follows redirects (a 3xx is a failed attempt: following
     /// it could lead anywhere) and resolves names through the SSRF guard.
     pub fn new(policy: UrlPolicy) -> Self {
+        Self::with_lookup(policy, Arc::new(SystemLookup))
+    }
+
+    /// [`new`](Self::new) with a given resolver (tests use one they control).
+    pub fn with_lookup(policy: UrlPolicy, lookup: Arc<dyn Lookup>) -> Self {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
-            .dns_resolver(Arc::new(GuardedResolver { policy }))
+            .dns_resolver(Arc::new(GuardedResolver { policy, lookup }))
             .user_agent(concat!("hookwire/", env!("CARGO_PKG_VERSION")))
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(60))
@@ -241,6 +246,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// can only go to an allowed address whatever DNS answers at delivery time.
 struct GuardedResolver {
     policy: UrlPolicy,
+    lookup: Arc<dyn Lookup>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -250,10 +256,12 @@ struct Forbidden(String);
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let policy = self.policy;
+        let host = name.as_str().to_owned();
+        let resolving = self.lookup.lookup(&host, 0);
         Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+            let addrs: Vec<SocketAddr> = resolving
                 .await?
+                .into_iter()
                 .filter(|a| policy.permits(a.ip()))
                 .collect();
             if addrs.is_empty() {
