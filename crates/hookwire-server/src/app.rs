@@ -52,7 +52,13 @@ impl App {
     /// Open the database, apply migrations and config-file catalog entries, and
     /// settle the admin token.
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
-        let store = hookwire::store::open(&config.database_url).await?;
+        let sealer = config.sealer().map_err(|e| {
+            hookwire::Error::from(hookwire::ValidationError::field(
+                "secret_encryption_key",
+                e.to_string(),
+            ))
+        })?;
+        let store = hookwire::store::open_sealed(&config.database_url, sealer).await?;
         let hookwire = Hookwire::new(store, config.engine_options());
         hookwire.ensure_event_types(&config.event_types).await?;
         hookwire.sync_global_webhooks(&config.webhooks).await?;

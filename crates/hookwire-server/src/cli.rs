@@ -91,6 +91,12 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Webhook-secret maintenance.
+    Secrets {
+        /// `reseal`.
+        #[command(subcommand)]
+        action: SecretsAction,
+    },
     /// Configuration tools.
     Config {
         /// `check`.
@@ -133,6 +139,14 @@ pub enum WebhooksAction {
     },
 }
 
+/// `hookwire secrets …`.
+#[derive(Debug, Subcommand)]
+pub enum SecretsAction {
+    /// Re-encrypt every webhook secret with `secret_encryption_key` (or store them
+    /// in clear when it is unset); run after rotating the master key.
+    Reseal,
+}
+
 /// `hookwire config …`.
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
@@ -171,6 +185,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Bench(args) => bench::run(args).await?,
         Command::Migrate => admin::migrate(config).await?,
+        Command::Secrets {
+            action: SecretsAction::Reseal,
+        } => admin::reseal(config).await?,
         Command::Config {
             action: ConfigAction::Check,
         } => admin::check(config)?,

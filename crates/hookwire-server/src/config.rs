@@ -14,6 +14,7 @@ use std::time::Duration;
 use figment::providers::{Env, Format, Serialized, Toml, Yaml};
 use figment::Figment;
 use hookwire::model::{EventType, WebhookDraft};
+use hookwire::secret::sealer::{SealError, Sealer};
 use serde::{Deserialize, Serialize};
 
 /// Everything `hookwire serve` can be told. Field names are the config keys.
@@ -27,6 +28,12 @@ pub struct Config {
     /// Bearer token for tenant management. When unset, one is generated on first
     /// start, printed once, and only its hash is kept in the database.
     pub admin_token: Option<String>,
+    /// Master key (base64 of 32 random bytes) that encrypts webhook secrets at rest
+    /// with AES-256-GCM. Unset: secrets are stored in clear.
+    pub secret_encryption_key: Option<String>,
+    /// Earlier master keys that can still decrypt, during a key rotation (see
+    /// `hookwire secrets reseal`).
+    pub secret_encryption_previous_keys: Vec<String>,
     /// Allow `http://` webhook URLs.
     pub allow_http: bool,
     /// Allow webhooks to reach loopback/private/link-local addresses.
@@ -67,6 +74,8 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://hookwire.db".into(),
             admin_token: None,
+            secret_encryption_key: None,
+            secret_encryption_previous_keys: Vec::new(),
             allow_http: false,
             allow_private_networks: false,
             retention_days: 30,
@@ -121,6 +130,7 @@ const ENV_KEYS: &[&str] = &[
     "listen",
     "database_url",
     "admin_token",
+    "secret_encryption_key",
     "allow_http",
     "allow_private_networks",
     "retention_days",
@@ -159,6 +169,16 @@ impl Config {
         Ok(config)
     }
 
+    /// What seals webhook secrets at rest: the configured master keys, or none.
+    pub fn sealer(&self) -> Result<Sealer, SealError> {
+        // Previous keys without a current one read sealed rows and write plain
+        // (turning encryption off).
+        Sealer::new(
+            self.secret_encryption_key.as_deref(),
+            &self.secret_encryption_previous_keys,
+        )
+    }
+
     /// Rules serde cannot express.
     fn check(&self) -> Result<(), ConfigError> {
         let bad = |key: &str, msg: &str| Err(ConfigError::Invalid(format!("{key}: {msg}")));
@@ -173,6 +193,9 @@ impl Config {
         }
         if self.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
             return bad("admin_token", "must be at least 16 characters");
+        }
+        if let Err(e) = self.sealer() {
+            return bad("secret_encryption_key", &e.to_string());
         }
         if self.rate_limit_per_second > 0 && self.rate_limit_burst == 0 {
             return bad(

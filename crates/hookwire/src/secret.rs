@@ -2,7 +2,10 @@
 //!
 //! Two kinds of secret with opposite storage rules: a webhook secret must be kept
 //! (we sign with it), while an API key must not be (we only need to recognise it),
-//! so only its SHA-256 is stored and it is compared in constant time.
+//! so only its SHA-256 is stored and it is compared in constant time. Webhook
+//! secrets can be encrypted at rest with a master key: [`sealer::Sealer`].
+
+pub mod sealer;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;

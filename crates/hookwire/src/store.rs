@@ -158,6 +158,10 @@ pub trait WebhookStore: Send + Sync + 'static {
     /// update the configured fields of existing ones (keeping their runtime state:
     /// active flag, disabled reason, failure run), delete the rest.
     async fn replace_global_webhooks(&self, webhooks: &[Webhook]) -> Result<()>;
+    /// Rewrite every stored webhook secret not sealed with the sealer's current
+    /// key (after a master-key rotation, or after turning encryption on or off).
+    /// Returns how many webhooks were rewritten.
+    async fn reseal_secrets(&self) -> Result<u64>;
 }
 
 /// Events, deliveries and attempts as history.
@@ -370,10 +374,17 @@ pub trait RetentionStore: Send + Sync + 'static {
 /// Open the database named by `url` (`sqlite://path`, `sqlite::memory:`,
 /// `postgres://…`), creating a SQLite file if needed, and apply migrations.
 pub async fn open(url: &str) -> Result<DynStore> {
+    open_sealed(url, crate::secret::sealer::Sealer::default()).await
+}
+
+/// [`open`], with webhook secrets encrypted at rest by `sealer`.
+pub async fn open_sealed(url: &str, sealer: crate::secret::sealer::Sealer) -> Result<DynStore> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+        Ok(Arc::new(
+            sqlite::SqliteStore::open_sealed(url, sealer).await?,
+        ))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open(url).await?))
+        Ok(Arc::new(postgres::PgStore::open_sealed(url, sealer).await?))
     } else {
         Err(Error::UnsupportedUrl(url.to_owned()))
     }

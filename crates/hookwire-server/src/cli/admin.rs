@@ -1,4 +1,4 @@
-//! `hookwire migrate` and `hookwire config check`.
+//! `hookwire migrate`, `hookwire config check` and `hookwire secrets reseal`.
 
 use std::path::Path;
 
@@ -12,12 +12,35 @@ pub async fn migrate(config_path: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Rewrite every webhook secret under the configured master key (after a key
+/// rotation, or after turning encryption on).
+pub async fn reseal(config_path: Option<&Path>) -> anyhow::Result<()> {
+    let config = Config::load(config_path)?;
+    let sealer = config.sealer()?;
+    let enabled = sealer.is_enabled();
+    let store = hookwire::store::open_sealed(&config.database_url, sealer).await?;
+    let n = store.reseal_secrets().await?;
+    let how = if enabled {
+        "sealed with the current key"
+    } else {
+        "stored in clear"
+    };
+    println!("{n} webhook secrets rewritten; all are now {how}");
+    Ok(())
+}
+
 /// Load and validate the configuration and print it with secrets masked.
 pub fn check(config_path: Option<&Path>) -> anyhow::Result<()> {
     let mut config = Config::load(config_path)?;
     config.database_url = redact(&config.database_url);
     if config.admin_token.is_some() {
         config.admin_token = Some("***".into());
+    }
+    if config.secret_encryption_key.is_some() {
+        config.secret_encryption_key = Some("***".into());
+    }
+    for k in &mut config.secret_encryption_previous_keys {
+        *k = "***".into();
     }
     for w in &mut config.webhooks {
         if w.secret.is_some() {

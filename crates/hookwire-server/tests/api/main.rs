@@ -16,6 +16,7 @@ mod publishing;
 mod rate_limit;
 mod receiver;
 mod retries;
+mod secrets_at_rest;
 mod tenants;
 mod ui;
 mod ui_forms;

@@ -20,17 +20,25 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::{Error, Result};
+use crate::secret::sealer::Sealer;
 
 /// A PostgreSQL database shared by every node.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Seals webhook secrets on write and opens them on read.
+    sealer: Sealer,
 }
 
 impl PgStore {
     /// Connect and migrate (migrations take an advisory lock, so nodes starting
     /// together do not race).
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_sealed(url, Sealer::default()).await
+    }
+
+    /// Connect and migrate, sealing webhook secrets with `sealer`.
+    pub async fn open_sealed(url: &str, sealer: Sealer) -> Result<Self> {
         let opts = PgConnectOptions::from_str(url)?.application_name("hookwire");
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -39,6 +47,6 @@ impl PgStore {
             .await
             .map_err(|e| Error::from_sqlx(e, "connection"))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, sealer })
     }
 }

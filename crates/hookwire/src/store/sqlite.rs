@@ -24,17 +24,25 @@ use sqlx::sqlite::{
 };
 
 use super::{Error, Result};
+use crate::secret::sealer::Sealer;
 
 /// A SQLite database file (or in-memory database).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Seals webhook secrets on write and opens them on read.
+    sealer: Sealer,
 }
 
 impl SqliteStore {
-    /// Open (creating if missing) and migrate.
+    /// Open (creating if missing) and migrate; secrets stored in clear.
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_sealed(url, Sealer::default()).await
+    }
+
+    /// Open and migrate, sealing webhook secrets with `sealer`.
+    pub async fn open_sealed(url: &str, sealer: Sealer) -> Result<Self> {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -56,7 +64,11 @@ impl SqliteStore {
                 .connect_with(opts)
                 .await?
         };
-        Ok(Self { writer, reader })
+        Ok(Self {
+            writer,
+            reader,
+            sealer,
+        })
     }
 }
 

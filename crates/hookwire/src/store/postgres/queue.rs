@@ -67,7 +67,7 @@ impl QueueStore for PgStore {
             .fetch_all(&mut *tx)
             .await?
             .iter()
-            .map(webhook_from_row)
+            .map(|r| webhook_from_row(r, &self.sealer))
             .collect::<Result<_>>()?;
         tx.commit().await?;
         Ok(assemble_jobs(deliveries, events, webhooks))

@@ -8,10 +8,17 @@ use sqlx::Row;
 use super::{Error, PgStore, Result};
 use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
+use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
 use crate::store::{WebhookFilter, WebhookStore};
 
-pub(super) fn webhook_from_row(row: &PgRow) -> Result<Webhook> {
+pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> {
+    let open = |stored: String| -> Result<WebhookSecret> {
+        let plain = sealer
+            .open(&stored)
+            .map_err(|e| Error::Corrupt(e.to_string()))?;
+        Ok(WebhookSecret::from_stored(plain))
+    };
     let Json(headers) = row.try_get("headers")?;
     Ok(Webhook {
         id: row.try_get("id")?,
@@ -29,10 +36,11 @@ pub(super) fn webhook_from_row(row: &PgRow) -> Result<Webhook> {
             max_delay_ms: row.try_get::<i64, _>("retry_max_delay_ms")? as u64,
         },
         headers,
-        secret: WebhookSecret::from_stored(row.try_get("secret")?),
+        secret: open(row.try_get("secret")?)?,
         previous_secret: row
             .try_get::<Option<String>, _>("previous_secret")?
-            .map(WebhookSecret::from_stored),
+            .map(open)
+            .transpose()?,
         previous_secret_expires_at: row.try_get("previous_secret_expires_at")?,
         disabled_reason: row.try_get("disabled_reason")?,
         failing_since: row.try_get("failing_since")?,
@@ -44,7 +52,7 @@ pub(super) fn webhook_from_row(row: &PgRow) -> Result<Webhook> {
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 /// Bind every webhook column as `$1…$20` in the order of [`WEBHOOK_COLUMNS`].
-fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook) -> PgQuery<'q> {
+fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<'q> {
     q.bind(&w.id)
         .bind(&w.tenant_id)
         .bind(&w.url)
@@ -58,8 +66,8 @@ fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook) -> PgQuery<'q> {
         .bind(w.retry.initial_delay_ms as i64)
         .bind(w.retry.max_delay_ms as i64)
         .bind(Json(&w.headers))
-        .bind(w.secret.expose())
-        .bind(w.previous_secret.as_ref().map(WebhookSecret::expose))
+        .bind(sealer.seal(w.secret.expose()))
+        .bind(w.previous_secret.as_ref().map(|p| sealer.seal(p.expose())))
         .bind(w.previous_secret_expires_at)
         .bind(&w.disabled_reason)
         .bind(w.created_at)
@@ -79,7 +87,7 @@ impl WebhookStore for PgStore {
             "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES \
              ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
         );
-        bind_webhook(sqlx::query(&sql), w)
+        bind_webhook(sqlx::query(&sql), w, &self.sealer)
             .execute(&self.pool)
             .await
             .map_err(|e| Error::from_sqlx(e, "webhook"))?;
@@ -93,7 +101,7 @@ impl WebhookStore for PgStore {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(webhook_from_row)
+            .map(|r| webhook_from_row(r, &self.sealer))
             .transpose()
     }
 
@@ -118,7 +126,10 @@ impl WebhookStore for PgStore {
         .bind(page.fetch_limit())
         .fetch_all(&self.pool)
         .await?;
-        let items = rows.iter().map(webhook_from_row).collect::<Result<_>>()?;
+        let items = rows
+            .iter()
+            .map(|r| webhook_from_row(r, &self.sealer))
+            .collect::<Result<_>>()?;
         Ok(Page::from_rows(items, page, |w: &Webhook| &w.id))
     }
 
@@ -129,7 +140,7 @@ impl WebhookStore for PgStore {
             previous_secret = $15, previous_secret_expires_at = $16, disabled_reason = $17, \
             created_at = $18, updated_at = $19, failing_since = $20 \
             WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2";
-        let done = bind_webhook(sqlx::query(sql), w)
+        let done = bind_webhook(sqlx::query(sql), w, &self.sealer)
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
@@ -164,9 +175,53 @@ impl WebhookStore for PgStore {
             (1..=20).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
         );
         for w in webhooks {
-            bind_webhook(sqlx::query(&sql), w).execute(&mut *tx).await?;
+            bind_webhook(sqlx::query(&sql), w, &self.sealer)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn reseal_secrets(&self) -> Result<u64> {
+        let mut after = String::new();
+        let mut rewritten = 0;
+        loop {
+            let rows = sqlx::query_as::<_, (String, String, Option<String>)>(
+                "SELECT id, secret, previous_secret FROM webhooks WHERE id > $1 ORDER BY id LIMIT 500",
+            )
+            .bind(&after)
+            .fetch_all(&self.pool)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.0.clone();
+            for (id, secret, previous) in rows {
+                let current = |s: &str| self.sealer.is_current(s);
+                if current(&secret) && previous.as_deref().is_none_or(current) {
+                    continue;
+                }
+                let reseal = |stored: &str| -> Result<String> {
+                    let plain = self
+                        .sealer
+                        .open(stored)
+                        .map_err(|e| Error::Corrupt(format!("webhook {id}: {e}")))?;
+                    Ok(self.sealer.seal(&plain))
+                };
+                let new_previous = previous.as_deref().map(reseal).transpose()?;
+                // Only if untouched since read: a concurrent rotation wins.
+                let done = sqlx::query(
+                    "UPDATE webhooks SET secret = $2, previous_secret = $3 \
+                     WHERE id = $1 AND secret = $4",
+                )
+                .bind(&id)
+                .bind(reseal(&secret)?)
+                .bind(new_previous)
+                .bind(&secret)
+                .execute(&self.pool)
+                .await?;
+                rewritten += done.rows_affected();
+            }
+        }
+        Ok(rewritten)
     }
 }
