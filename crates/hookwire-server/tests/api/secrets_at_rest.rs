@@ -45,7 +45,10 @@ async fn secrets_are_ciphertext_in_the_database_and_survive_a_key_rotation(b: Ba
     let (id, secret) = (str_of(&w["id"]), str_of(&w["secret"]));
     let stored = raw_secret(b, &app._db.url, &id).await;
     assert!(stored.starts_with("enc:v1:"), "stored: {stored}");
-    assert!(!stored.contains(&secret["whsec_".len()..]), "plaintext in the database");
+    assert!(
+        !stored.contains(&secret["whsec_".len()..]),
+        "plaintext in the database"
+    );
 
     // Deliveries are signed with the real secret.
     app.publish(&key, json!({ "type": "webhook.test", "data": {} }))
@@ -69,11 +72,23 @@ async fn secrets_are_ciphertext_in_the_database_and_survive_a_key_rotation(b: Ba
         .await
         .expect("open");
     assert_eq!(store.reseal_secrets().await.expect("reseal"), 1);
-    assert_eq!(store.reseal_secrets().await.expect("again"), 0, "idempotent");
+    assert_eq!(
+        store.reseal_secrets().await.expect("again"),
+        0,
+        "idempotent"
+    );
     let store = hookwire::store::open_sealed(&app._db.url, new_only)
         .await
         .expect("open");
-    let read = store.webhook(&tenant, &id).await.expect("read").expect("found");
+    let read = store
+        .webhook(&tenant, &id)
+        .await
+        .expect("read")
+        .expect("found");
     assert_eq!(read.secret.expose(), secret);
-    assert_ne!(raw_secret(b, &app._db.url, &id).await, stored, "re-encrypted");
+    assert_ne!(
+        raw_secret(b, &app._db.url, &id).await,
+        stored,
+        "re-encrypted"
+    );
 }

@@ -8,5 +8,6 @@ mod server;
 
 mod cli;
 mod crash;
+mod db_restart;
 mod nodes;
 mod shutdown;
