@@ -79,11 +79,14 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(events::router())
         .merge(deliveries::router())
         .merge(stats::router());
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .merge(health::router())
-        .routes(utoipa_axum::routes!(metrics::render))
-        .split_for_parts()
+        .routes(utoipa_axum::routes!(metrics::render));
+    let (router, mut openapi) = api.split_for_parts();
+    // After the routes are in: a modifier on `ApiDoc` would run before them.
+    docs::CommonResponses.modify(&mut openapi);
+    (router, openapi)
 }
 
 /// The complete application: API, OpenAPI JSON, docs page, and middleware.
@@ -98,13 +101,7 @@ pub fn router(state: AppState) -> Router {
     .route("/docs", get(move || async move { Html(docs_html) }))
     .nest("/ui", crate::ui::router())
     .fallback(|| async { ApiError::NotFound("route") })
-    .method_not_allowed_fallback(|| async {
-        ApiError::BadRequest(
-            "method_not_allowed",
-            "method not allowed on this path".into(),
-        )
-        .into_response()
-    })
+    .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
     .layer(middleware::from_fn_with_state(
         state.limiter.clone(),
         rate_limit::limit,

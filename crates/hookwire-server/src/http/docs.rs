@@ -156,3 +156,69 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1
 main{max-width:60rem;margin:auto;padding:1rem}code,pre{font-family:ui-monospace,monospace}\
 pre{background:#f4f4f4;padding:.75rem;overflow-x:auto}section{border-top:1px solid #ddd;margin-top:1.5rem}\
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}";
+
+/// Documents the error answers every operation can give (authentication, rate
+/// limiting, an unreachable database, malformed or oversized requests), so each
+/// status the server can send is in the document — not only the ones an
+/// operation's own annotation lists.
+pub(super) struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, api: &mut OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in api.paths.paths.iter_mut() {
+            let authenticated = path.starts_with("/api/");
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut common = vec![
+                    ("429", "Rate limit exceeded (with `Retry-After`)."),
+                    ("503", "The database is unreachable; retry shortly."),
+                ];
+                if authenticated {
+                    common.extend([
+                        ("400", "Malformed request (query, path or JSON syntax)."),
+                        ("401", "Missing or unknown bearer token."),
+                        ("403", "The token may not do this."),
+                    ]);
+                }
+                if op.request_body.is_some() {
+                    common.extend([
+                        ("413", "Body larger than `max_body_bytes`."),
+                        ("415", "Body is not `application/json`."),
+                        ("422", "A field broke a rule (`field` names it)."),
+                    ]);
+                }
+                if path.contains('{') {
+                    common.push(("404", "Not found (or another tenant's)."));
+                }
+                for (status, description) in common {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description));
+                }
+            }
+        }
+    }
+}

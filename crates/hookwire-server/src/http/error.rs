@@ -37,6 +37,9 @@ pub enum ApiError {
     /// Unparseable request (bad JSON syntax, bad query string, bad cursor).
     #[error("{1}")]
     BadRequest(&'static str, String),
+    /// The path exists, the method does not.
+    #[error("method not allowed on this path")]
+    MethodNotAllowed,
     /// The body is over `max_body_bytes`.
     #[error("request body is larger than the {0}-byte limit")]
     PayloadTooLarge(usize),
@@ -84,6 +87,7 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::BadRequest(code, _) => (StatusCode::BAD_REQUEST, code),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")

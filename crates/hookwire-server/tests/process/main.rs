@@ -10,4 +10,5 @@ mod cli;
 mod crash;
 mod db_restart;
 mod nodes;
+mod schemathesis;
 mod shutdown;
