@@ -146,6 +146,12 @@ const ENV_KEYS: &[&str] = &[
     "shutdown_grace_seconds",
 ];
 
+/// Expand `${VAR}` and `${VAR:-default}` in one string, looking variables up
+/// with `lookup` (the config loader's rule; public for the fuzz target).
+pub fn expand_vars(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    subst::expand(s, lookup)
+}
+
 impl Config {
     /// Load from `path` (or the default file names, if present) and the environment.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {

@@ -63,9 +63,12 @@ pub fn verify(
         .trim()
         .parse()
         .map_err(|_| VerifyError::BadTimestamp(ts_raw.clone()))?;
-    let skew = (now.timestamp() - timestamp).abs();
-    if skew > TOLERANCE_SECONDS {
-        return Err(VerifyError::TimestampOutOfTolerance(skew));
+    // abs_diff: a hostile timestamp like i64::MIN must not overflow.
+    let skew = now.timestamp().abs_diff(timestamp);
+    if skew > TOLERANCE_SECONDS.unsigned_abs() {
+        return Err(VerifyError::TimestampOutOfTolerance(
+            i64::try_from(skew).unwrap_or(i64::MAX),
+        ));
     }
     let signer = Signer::new(secret, None);
     let expected = signer.standard(&msg_id, timestamp, body);
@@ -150,5 +153,15 @@ mod tests {
             verify(&secret, get(&bad_sha), body, now),
             Err(VerifyError::BadSha256Signature)
         );
+    }
+
+    #[test]
+    fn an_extreme_timestamp_is_out_of_tolerance_not_a_panic() {
+        let secret = WebhookSecret::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        for ts in [i64::MIN, i64::MAX] {
+            let h = headers(&secret, ts, b"{}");
+            let got = verify(&secret, |n| h.get(n).cloned(), b"{}", clock::now());
+            assert!(matches!(got, Err(VerifyError::TimestampOutOfTolerance(_))));
+        }
     }
 }
