@@ -12,7 +12,7 @@ hookwire::backend_tests!(
     a_failing_endpoint_is_retried_with_exponential_backoff_until_it_answers,
     a_delivery_fails_after_its_last_attempt,
     a_hanging_endpoint_times_out_without_delaying_others,
-    retry_after_is_honoured_on_429,
+    retry_after_is_honoured_on_429_and_503,
     a_410_gone_disables_the_webhook,
     a_webhook_failing_for_auto_disable_after_is_disabled,
     an_unreachable_endpoint_records_the_transport_error,
@@ -128,7 +128,7 @@ async fn a_hanging_endpoint_times_out_without_delaying_others(b: Backend) {
     }
 }
 
-async fn retry_after_is_honoured_on_429(b: Backend) {
+async fn retry_after_is_honoured_on_429_and_503(b: Backend) {
     let Some(app) = spawn_app(b).await else {
         return;
     };
@@ -148,6 +148,33 @@ async fn retry_after_is_honoured_on_429(b: Backend) {
         gap >= Duration::from_millis(950),
         "retried after {gap:?}, not after Retry-After: 1"
     );
+
+    // 503 with Retry-After waits too; 429 without one falls back to the backoff.
+    rx.script("/unavailable", vec![Answer::RetryAfter(503, 1)]);
+    rx.script("/plain", vec![Answer::Status(429)]);
+    app.event_types(&["order.paid"]).await;
+    for path in ["/unavailable", "/plain"] {
+        app.webhook(
+            &key,
+            json!({ "url": rx.url(path), "events": ["order.*"], "retry": { "initial_delay_ms": 10 } }),
+        )
+        .await;
+    }
+    app.publish(&key, json!({ "type": "order.paid", "data": {} }))
+        .await;
+    let slow = rx.wait_for("/unavailable", 2).await;
+    let plain = rx.wait_for("/plain", 2).await;
+    let waited = slow[1].at - slow[0].at;
+    assert!(
+        waited >= Duration::from_millis(950),
+        "503: retried after {waited:?}"
+    );
+    let backoff = plain[1].at - plain[0].at;
+    assert!(
+        backoff < Duration::from_millis(900),
+        "429 without Retry-After waited {backoff:?}"
+    );
+    assert_eq!(rx.at("/unavailable").len(), 2, "no extra attempts");
 }
 
 async fn a_410_gone_disables_the_webhook(b: Backend) {

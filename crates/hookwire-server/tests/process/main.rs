@@ -9,6 +9,7 @@ mod server;
 mod cli;
 mod crash;
 mod db_restart;
+mod log_secrets;
 mod nodes;
 mod schemathesis;
 mod shutdown;

@@ -23,6 +23,25 @@ impl Server {
 
     /// Like [`Server::start`], with extra `HOOKWIRE_*` settings.
     pub async fn start_with(database_url: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_logging(database_url, env, None).await
+    }
+
+    /// Like [`Server::start_with`], writing the process's stdout and stderr to `log`.
+    pub async fn start_logging(
+        database_url: &str,
+        env: &[(&str, &str)],
+        log: Option<&std::path::Path>,
+    ) -> Self {
+        let (out, err) = match log {
+            Some(path) => {
+                let file = std::fs::File::create(path).expect("log file");
+                (
+                    Stdio::from(file.try_clone().expect("log file")),
+                    Stdio::from(file),
+                )
+            }
+            None => (Stdio::null(), Stdio::inherit()),
+        };
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -41,8 +60,8 @@ impl Server {
             .env("HOOKWIRE_RATE_LIMIT_PER_SECOND", "0")
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stdout(out)
+            .stderr(err)
             .spawn()
             .expect("start hookwire");
         let server = Self {
