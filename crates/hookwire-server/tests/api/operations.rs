@@ -327,6 +327,10 @@ async fn another_tenants_events_and_deliveries_are_404(b: Backend) {
     .await
     .error(404, "not_found")
     .await;
+    app.get(&format!("/api/v1/webhooks/{wid}/stats"), &mallory)
+        .await
+        .error(404, "not_found")
+        .await;
     let list = app.get("/api/v1/events", &mallory).await.json_ok(200).await;
     assert_eq!(list["data"], json!([]));
     assert_eq!(rx.at("/a").len(), 1, "mallory's calls delivered something");
