@@ -413,3 +413,24 @@ pub(crate) fn merge_timeline(
     buckets.sort_by_key(|b| b.start);
     buckets
 }
+
+/// The re-sealed `(secret, previous_secret)` of one stored webhook row, or `None`
+/// when both are already in the sealer's current form (shared by the backends'
+/// `reseal_secrets`).
+pub(crate) fn reseal_row(
+    sealer: &crate::secret::sealer::Sealer,
+    id: &str,
+    secret: &str,
+    previous: Option<&str>,
+) -> Result<Option<(String, Option<String>)>> {
+    if sealer.is_current(secret) && previous.is_none_or(|p| sealer.is_current(p)) {
+        return Ok(None);
+    }
+    let reseal = |stored: &str| -> Result<String> {
+        let plain = sealer
+            .open(stored)
+            .map_err(|e| Error::Corrupt(format!("webhook {id}: {e}")))?;
+        Ok(sealer.seal(&plain))
+    };
+    Ok(Some((reseal(secret)?, previous.map(reseal).transpose()?)))
+}

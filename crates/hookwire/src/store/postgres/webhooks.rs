@@ -10,7 +10,7 @@ use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
 use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
-use crate::store::{WebhookFilter, WebhookStore};
+use crate::store::{reseal_row, WebhookFilter, WebhookStore};
 
 pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> {
     let open = |stored: String| -> Result<WebhookSecret> {
@@ -196,25 +196,18 @@ impl WebhookStore for PgStore {
             let Some(last) = rows.last() else { break };
             after = last.0.clone();
             for (id, secret, previous) in rows {
-                let current = |s: &str| self.sealer.is_current(s);
-                if current(&secret) && previous.as_deref().is_none_or(current) {
+                let Some((new_secret, new_previous)) =
+                    reseal_row(&self.sealer, &id, &secret, previous.as_deref())?
+                else {
                     continue;
-                }
-                let reseal = |stored: &str| -> Result<String> {
-                    let plain = self
-                        .sealer
-                        .open(stored)
-                        .map_err(|e| Error::Corrupt(format!("webhook {id}: {e}")))?;
-                    Ok(self.sealer.seal(&plain))
                 };
-                let new_previous = previous.as_deref().map(reseal).transpose()?;
                 // Only if untouched since read: a concurrent rotation wins.
                 let done = sqlx::query(
                     "UPDATE webhooks SET secret = $2, previous_secret = $3 \
                      WHERE id = $1 AND secret = $4",
                 )
                 .bind(&id)
-                .bind(reseal(&secret)?)
+                .bind(new_secret)
                 .bind(new_previous)
                 .bind(&secret)
                 .execute(&self.pool)
