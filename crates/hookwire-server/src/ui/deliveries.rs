@@ -39,9 +39,8 @@ async fn show(
     let d = &detail.delivery;
     let event = state
         .hookwire
-        .event(&ts.tenant_id, &d.event_id)
-        .await?
-        .event;
+        .event_record(&ts.tenant_id, &d.event_id)
+        .await?;
     let body = pretty(&payload(&event, &d.webhook_id));
     Ok(layout::page(
         &format!("Delivery {}", d.id),

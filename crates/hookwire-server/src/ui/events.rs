@@ -52,7 +52,7 @@ async fn list(
         )
         .await?;
     let next = page.next_cursor.as_ref().map(|c| {
-        serde_urlencoded_query(&[
+        query_string(&[
             ("type", q.event_type.as_str()),
             ("channel", q.channel.as_str()),
             ("cursor", c.as_str()),
@@ -102,7 +102,7 @@ async fn list(
 }
 
 /// `a=b&c=d`, percent-encoded, skipping empty values.
-fn serde_urlencoded_query(pairs: &[(&str, &str)]) -> String {
+fn query_string(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs.iter().filter(|(_, v)| !v.is_empty()))
         .finish()

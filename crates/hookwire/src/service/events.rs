@@ -44,13 +44,17 @@ impl Hookwire {
         Ok(published)
     }
 
-    /// One of the tenant's events with its deliveries.
-    pub async fn event(&self, tenant_id: &str, id: &str) -> Result<EventDetail, Error> {
-        let event = self
-            .store
+    /// One of the tenant's events, without its deliveries.
+    pub async fn event_record(&self, tenant_id: &str, id: &str) -> Result<Event, Error> {
+        self.store
             .event(tenant_id, id)
             .await?
-            .ok_or(Error::NotFound("event"))?;
+            .ok_or(Error::NotFound("event"))
+    }
+
+    /// One of the tenant's events with its deliveries.
+    pub async fn event(&self, tenant_id: &str, id: &str) -> Result<EventDetail, Error> {
+        let event = self.event_record(tenant_id, id).await?;
         let deliveries = self.store.deliveries_of_event(&event.id).await?;
         Ok(EventDetail { event, deliveries })
     }
