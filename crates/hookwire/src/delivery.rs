@@ -4,11 +4,16 @@
 //!   address actually connected to.
 //! - [`attempt`]: builds and signs one request, sends it, records the attempt and
 //!   decides what happens next (delivered, retry at, failed, disable the webhook).
-//! - [`worker`]: claims due deliveries from the store and runs attempts
-//!   concurrently, within a global and a per-webhook cap.
+//! - [`worker`]: runs attempts concurrently — fresh deliveries handed over by
+//!   publishes in this process (`dispatch`), the rest claimed from the store —
+//!   within a global and a per-webhook cap (`lanes`), writing results in groups
+//!   (`batcher`).
 
 pub mod attempt;
+mod batcher;
+mod dispatch;
 pub mod http;
+mod lanes;
 pub mod worker;
 
 pub use attempt::TestSend;

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::delivery::HttpSender;
+use crate::delivery::{HttpSender, Worker};
 use crate::net::UrlPolicy;
 use crate::store::DynStore;
 
@@ -53,6 +53,31 @@ pub struct Hookwire {
     wake: Arc<Notify>,
     /// Event-type names seen in the catalog (see `catalog_names`).
     catalog: Arc<std::sync::RwLock<Arc<HashSet<String>>>>,
+    /// The worker running in this process, if any: publishes lease their fresh
+    /// deliveries to it (direct dispatch).
+    dispatch: DispatchSlot,
+}
+
+/// Where publishes find this process's running worker. Set by
+/// [`Worker::run`](crate::Worker::run) while it runs; shared by every clone of
+/// the engine.
+#[derive(Clone, Default)]
+pub(crate) struct DispatchSlot(Arc<std::sync::RwLock<Option<Worker>>>);
+
+impl DispatchSlot {
+    pub(crate) fn set(&self, worker: Option<Worker>) {
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = worker;
+    }
+
+    pub(crate) fn get(&self) -> Option<Worker> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
 }
 
 impl Hookwire {
@@ -64,6 +89,7 @@ impl Hookwire {
             options,
             wake: Arc::new(Notify::new()),
             catalog: Arc::default(),
+            dispatch: DispatchSlot::default(),
         }
     }
 
@@ -75,6 +101,11 @@ impl Hookwire {
     /// The notifier a worker in this process waits on.
     pub fn wake_handle(&self) -> Arc<Notify> {
         self.wake.clone()
+    }
+
+    /// Where a worker in this process registers for direct dispatch.
+    pub(crate) fn dispatch_slot(&self) -> DispatchSlot {
+        self.dispatch.clone()
     }
 
     /// The store, for health checks and lower-level access.

@@ -15,13 +15,16 @@ use tokio::sync::Notify;
 use crate::model::{ApiKey, Attempt, Delivery, Event, EventType, Tenant, Webhook};
 use crate::page::{Page, PageRequest};
 
+mod fan_out;
 pub mod postgres;
 pub mod sqlite;
 mod types;
 
+pub(crate) use fan_out::{assemble_jobs, FanOut};
+
 pub use types::{
-    AttemptResult, DeliveryFilter, EventFilter, Job, Published, TenantStats, TimelineBucket,
-    WebhookFilter, WebhookStats,
+    AttemptResult, DeliveryFilter, DirectClaim, EventFilter, Job, Placement, Published,
+    TenantStats, TimelineBucket, WebhookFilter, WebhookStats,
 };
 
 /// A store shared by every part of a process.
@@ -171,12 +174,14 @@ pub trait EventStore: Send + Sync + 'static {
     /// webhook — the tenant's own and the global ones — whose filters include one of
     /// `patterns` and whose channels admit the event's channel. If the event's
     /// idempotency key was used by an event created after `dedupe_since`, store
-    /// nothing and return that event instead (`duplicate: true`).
+    /// nothing and return that event instead (`duplicate: true`). With `direct`,
+    /// each new delivery goes where it says (see [`DirectClaim`]).
     async fn publish(
         &self,
         event: &Event,
         patterns: &[String],
         dedupe_since: DateTime<Utc>,
+        direct: Option<&dyn DirectClaim>,
     ) -> Result<Published>;
     /// Store an event with exactly one delivery, already leased to `owner`, so no
     /// worker claims it (a synchronous test send).
@@ -287,32 +292,6 @@ pub trait QueueStore: Send + Sync + 'static {
     /// Wake `wake` whenever another process makes deliveries due (PostgreSQL
     /// `LISTEN/NOTIFY`); in-process publishes wake it directly. Default: nothing.
     fn watch(&self, _wake: Arc<Notify>) {}
-}
-
-/// Pair claimed deliveries with their events and webhooks (fetched in bulk). A
-/// delivery whose event or webhook vanished meanwhile is dropped: it was deleted
-/// with them.
-pub(crate) fn assemble_jobs(
-    deliveries: Vec<Delivery>,
-    events: Vec<Event>,
-    webhooks: Vec<Webhook>,
-) -> Vec<Job> {
-    let events: std::collections::HashMap<_, _> =
-        events.into_iter().map(|e| (e.id.clone(), e)).collect();
-    let webhooks: std::collections::HashMap<_, _> =
-        webhooks.into_iter().map(|w| (w.id.clone(), w)).collect();
-    deliveries
-        .into_iter()
-        .filter_map(|delivery| {
-            let event = events.get(&delivery.event_id)?.clone();
-            let webhook = webhooks.get(&delivery.webhook_id)?.clone();
-            Some(Job {
-                delivery,
-                event,
-                webhook,
-            })
-        })
-        .collect()
 }
 
 /// The `last_error` a delivery shows for an attempt: the transport error, or the

@@ -198,10 +198,13 @@ pub struct Context<'a> {
 
 /// Run one attempt of a claimed job end to end: send, record, update the
 /// webhook's health. `max_attempts` overrides the webhook's (test sends use 1).
+/// `sent` is called once the HTTP exchange is over, before recording, so the
+/// caller can free the endpoint's slot.
 pub async fn run(
     ctx: &Context<'_>,
     job: &Job,
     max_attempts: Option<u32>,
+    sent: &mut (dyn FnMut() + Send),
 ) -> Result<(Attempt, Decision), store::Error> {
     let number = job.delivery.attempt_count + 1;
     let span = tracing::info_span!(
@@ -211,7 +214,7 @@ pub async fn run(
         webhook_id = %job.webhook.id,
         attempt = number,
     );
-    run_in_span(ctx, job, max_attempts, number)
+    run_in_span(ctx, job, max_attempts, number, sent)
         .instrument(span)
         .await
 }
@@ -221,6 +224,7 @@ async fn run_in_span(
     job: &Job,
     max_attempts: Option<u32>,
     number: u32,
+    sent: &mut (dyn FnMut() + Send),
 ) -> Result<(Attempt, Decision), store::Error> {
     let (attempt, resp) = if job.webhook.is_active {
         send(ctx.sender, job, number).await
@@ -230,6 +234,7 @@ async fn run_in_span(
             Response::default(),
         )
     };
+    sent();
     let mut webhook = job.webhook.clone();
     if let Some(max) = max_attempts {
         webhook.retry.max_attempts = max;
@@ -337,8 +342,16 @@ async fn update_health(
         tracing::warn!(webhook_id = %webhook.id, %reason, "disabling webhook");
         return store.disable_webhook(&webhook.id, reason, now).await;
     }
-    let since = store.webhook_failed(&webhook.id, now).await?;
     let limit = TimeDelta::from_std(auto_disable_after).unwrap_or(TimeDelta::MAX);
+    if webhook
+        .failing_since
+        .is_some_and(|s| now.signed_duration_since(s) < limit)
+    {
+        // Already marked failing (as of the job's snapshot) and far from the
+        // limit: nothing to write. Near it, the store's answer decides.
+        return Ok(());
+    }
+    let since = store.webhook_failed(&webhook.id, now).await?;
     if let Some(since) = since.filter(|s| now.signed_duration_since(*s) >= limit) {
         let reason = format!(
             "every attempt has failed since {} (auto_disable_after {})",

@@ -1,26 +1,32 @@
-//! The delivery worker: claims due deliveries and attempts them concurrently.
+//! The delivery worker: attempts deliveries concurrently, within a global and a
+//! per-webhook cap.
 //!
-//! Each round claims a batch with a lease, spawns one task per delivery, and
-//! sleeps until work can be due: woken at once by an in-process publish or a
-//! PostgreSQL `NOTIFY`, or at the earliest scheduled retry, or after a poll
-//! interval as a fallback. Capacity is bounded twice: `max_in_flight` overall and
-//! `per_webhook_in_flight` per webhook, so a slow or dead endpoint holds at most a
-//! few tasks and never starves the others.
+//! Work reaches it two ways. Fresh deliveries published in this process arrive
+//! leased to it already (direct dispatch, see `dispatch`) and start at once. The
+//! rest — retries, deliveries published by other nodes, deliveries whose lane was
+//! full — it claims from the store in batches with a lease, sleeping between
+//! rounds until work can be due: woken by a publish that left work in the queue
+//! (in-process, or a PostgreSQL `NOTIFY`), by a freed slot when capacity was what
+//! stopped the last claim, at the earliest scheduled retry, or after a poll
+//! interval as a fallback. Capacity lives in `lanes`: a slow or dead endpoint
+//! holds at most its few slots and never starves the others.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
-use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
-use tokio::task::JoinSet;
+use tokio::sync::Notify;
+use tokio_util::task::TaskTracker;
 
-use super::attempt::{self, Recorder};
+use super::attempt;
+use super::batcher::Batcher;
+use super::dispatch::Reservation;
 use super::http::HttpSender;
-use crate::model::Attempt;
-use crate::store::AttemptResult;
+use super::lanes::{Lanes, Start};
+use crate::service::DispatchSlot;
 use crate::store::{self, DynStore, Job};
 use crate::{clock, Hookwire};
 
@@ -38,6 +44,9 @@ pub struct WorkerOptions {
     pub max_in_flight: usize,
     /// Attempts in flight at once to one webhook.
     pub per_webhook_in_flight: usize,
+    /// Leased deliveries waiting in line for one webhook's slots; beyond it, new
+    /// ones stay in the queue until the line has likely drained.
+    pub per_webhook_waiting: usize,
     /// How long in-flight attempts may finish after shutdown is requested.
     pub shutdown_grace: Duration,
 }
@@ -50,6 +59,7 @@ impl Default for WorkerOptions {
             poll_interval: Duration::from_secs(1),
             max_in_flight: 256,
             per_webhook_in_flight: 10,
+            per_webhook_waiting: 100,
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -83,83 +93,6 @@ pub struct Worker {
     shared: Arc<Shared>,
 }
 
-/// Most results written in one transaction.
-const MAX_RESULT_BATCH: usize = 256;
-
-/// A result waiting to be written, and where to report how that went.
-struct PendingResult {
-    attempt: Attempt,
-    result: AttemptResult,
-    reply: oneshot::Sender<Result<bool, String>>,
-}
-
-/// Group commit of attempt results: each attempt hands its result over and
-/// waits; one task writes whatever arrived while the previous write was in flight
-/// in a single transaction. Under load that turns one durable commit per
-/// delivery into one per batch.
-struct Batcher {
-    queue: mpsc::UnboundedSender<PendingResult>,
-}
-
-impl Batcher {
-    /// Start the writer task (needs a Tokio runtime).
-    fn start(store: DynStore, owner: String) -> Self {
-        let (queue, mut rx) = mpsc::unbounded_channel::<PendingResult>();
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_RESULT_BATCH {
-                    match rx.try_recv() {
-                        Ok(p) => batch.push(p),
-                        Err(_) => break,
-                    }
-                }
-                let (results, replies): (Vec<_>, Vec<_>) = batch
-                    .into_iter()
-                    .map(|p| ((p.attempt, p.result), p.reply))
-                    .unzip();
-                match store.record_attempts(&owner, &results).await {
-                    Ok(flags) => {
-                        for (reply, flag) in replies.into_iter().zip(flags) {
-                            let _ = reply.send(Ok(flag));
-                        }
-                    }
-                    Err(e) => {
-                        let msg = e.to_string();
-                        for reply in replies {
-                            let _ = reply.send(Err(msg.clone()));
-                        }
-                    }
-                }
-            }
-        });
-        Self { queue }
-    }
-}
-
-#[async_trait::async_trait]
-impl Recorder for Batcher {
-    async fn record(
-        &self,
-        _owner: &str,
-        attempt: &Attempt,
-        result: &AttemptResult,
-    ) -> Result<bool, store::Error> {
-        let (reply, outcome) = oneshot::channel();
-        let pending = PendingResult {
-            attempt: attempt.clone(),
-            result: result.clone(),
-            reply,
-        };
-        let stopped = || store::Error::Batch("the result writer stopped".into());
-        self.queue.send(pending).map_err(|_| stopped())?;
-        outcome
-            .await
-            .map_err(|_| stopped())?
-            .map_err(store::Error::Batch)
-    }
-}
-
 struct Shared {
     batcher: Batcher,
     store: DynStore,
@@ -169,13 +102,29 @@ struct Shared {
     auto_disable_after: Duration,
     wake: Arc<Notify>,
     heartbeat: Heartbeat,
-    permits: Arc<Semaphore>,
-    per_webhook: Mutex<HashMap<String, usize>>,
+    lanes: Lanes,
+    /// Every attempt task, for the shutdown drain.
+    tracker: TaskTracker,
+    /// Notified when a slot frees in a lane that was full (or when global
+    /// permits ran out): the one event that makes a capacity-limited claim worth
+    /// repeating.
+    freed: Notify,
+    /// Where this process's publishes find the running worker.
+    dispatch: DispatchSlot,
+}
+
+/// What one claim round found.
+struct Claimed {
+    /// Jobs claimed.
+    count: usize,
+    /// Capacity, not the queue, limited the claim.
+    limited: bool,
 }
 
 impl Worker {
-    /// A worker for `hookwire`'s store, woken by its publishes. Call within a
-    /// Tokio runtime (it starts its result writer).
+    /// A worker for `hookwire`'s store, woken by its publishes and fed its
+    /// publishes' fresh deliveries while it runs. Call within a Tokio runtime (it
+    /// starts its result writer).
     pub fn new(hookwire: &Hookwire, options: WorkerOptions) -> Self {
         let owner = format!(
             "{}-{}-{}",
@@ -183,18 +132,27 @@ impl Worker {
             std::process::id(),
             &crate::id::new_id("w")[2..14]
         );
+        let lanes = Lanes::new(
+            options.lease,
+            options.per_webhook_in_flight,
+            options.per_webhook_waiting,
+            options.max_in_flight,
+            options.max_in_flight.max(1) * 4,
+        );
         Self {
             shared: Arc::new(Shared {
                 batcher: Batcher::start(hookwire.store().clone(), owner.clone()),
                 store: hookwire.store().clone(),
                 sender: hookwire.sender().clone(),
                 owner,
-                permits: Arc::new(Semaphore::new(options.max_in_flight.max(1))),
+                lanes,
                 options,
                 auto_disable_after: hookwire.options().auto_disable_after,
                 wake: hookwire.wake_handle(),
                 heartbeat: Heartbeat::default(),
-                per_webhook: Mutex::new(HashMap::new()),
+                tracker: TaskTracker::new(),
+                freed: Notify::new(),
+                dispatch: hookwire.dispatch_slot(),
             }),
         }
     }
@@ -209,49 +167,50 @@ impl Worker {
         &self.shared.owner
     }
 
-    /// Run until `shutdown` resolves; then stop claiming, give in-flight attempts
-    /// `shutdown_grace` to finish, and release the leases of the rest.
+    /// Run until `shutdown` resolves; then stop claiming and taking publishes,
+    /// give in-flight attempts `shutdown_grace` to finish, and release the leases
+    /// of the rest.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let s = &self.shared;
         s.store.watch(s.wake.clone());
+        s.dispatch.set(Some(self.clone()));
         tokio::pin!(shutdown);
-        let mut tasks = JoinSet::new();
         loop {
             s.heartbeat.beat();
-            while tasks.try_join_next().is_some() {}
-            let free = s
-                .permits
-                .available_permits()
-                .min(s.options.batch_size as usize);
-            let claimed = match self.claim(free).await {
-                Ok(jobs) => jobs,
+            let round = match self.claim().await {
+                Ok(round) => round,
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming deliveries failed; retrying");
-                    Vec::new()
+                    Claimed {
+                        count: 0,
+                        limited: false,
+                    }
                 }
             };
-            let full_batch = claimed.len() == s.options.batch_size as usize;
-            for job in claimed {
-                tasks.spawn(self.clone().attempt(job));
-            }
-            if full_batch {
+            if round.count == s.options.batch_size as usize && !round.limited {
                 continue;
             }
-            let nap = self.nap().await;
+            let nap = if round.limited {
+                s.options.poll_interval
+            } else {
+                self.nap().await
+            };
             tokio::select! {
                 () = &mut shutdown => break,
                 () = s.wake.notified() => {}
                 () = tokio::time::sleep(nap) => {}
-                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                () = s.freed.notified(), if round.limited => {}
             }
         }
-        tracing::info!(in_flight = tasks.len(), "worker stopping");
-        let drain = async { while tasks.join_next().await.is_some() {} };
-        if tokio::time::timeout(s.options.shutdown_grace, drain)
+        s.dispatch.set(None);
+        let waiting = s.lanes.drain_waiting();
+        s.tracker.close();
+        tracing::info!(in_flight = s.tracker.len(), waiting, "worker stopping");
+        if tokio::time::timeout(s.options.shutdown_grace, s.tracker.wait())
             .await
             .is_err()
         {
-            tasks.abort_all();
+            tracing::warn!("attempts still running after the grace period");
         }
         match s.store.release_leases(Some(&s.owner), clock::now()).await {
             Ok(n) if n > 0 => tracing::info!(released = n, "released unfinished leases"),
@@ -275,51 +234,80 @@ impl Worker {
         }
     }
 
-    /// Claim up to `max` due jobs, skipping webhooks at their cap; jobs beyond a
-    /// webhook's cap within the batch are handed back at once.
-    async fn claim(&self, max: usize) -> Result<Vec<Job>, store::Error> {
+    /// Claim as many due jobs as there are free permits (at most a batch),
+    /// skipping webhooks whose lane is full. A job whose lane filled up meanwhile
+    /// goes back to the queue, due when that lane has likely drained.
+    async fn claim(&self) -> Result<Claimed, store::Error> {
         let s = &self.shared;
-        if max == 0 {
-            return Ok(Vec::new());
+        let batch = s.options.batch_size as usize;
+        let free = s.lanes.free_permits().min(batch);
+        let skip = s.lanes.full();
+        let limited = free < batch || !skip.is_empty();
+        if free == 0 {
+            return Ok(Claimed { count: 0, limited });
         }
-        let cap = s.options.per_webhook_in_flight.max(1);
-        let skip: Vec<String> = lock(&s.per_webhook)
-            .iter()
-            .filter(|(_, n)| **n >= cap)
-            .map(|(id, _)| id.clone())
-            .collect();
         let now = clock::now();
         let lease = TimeDelta::from_std(s.options.lease).unwrap_or(TimeDelta::seconds(90));
+        let lease_ends = Instant::now() + s.options.lease;
         let jobs = s
             .store
-            .claim_due(&s.owner, now, now + lease, max as u32, &skip)
+            .claim_due(&s.owner, now, now + lease, free as u32, &skip)
             .await?;
-        let mut taken = Vec::with_capacity(jobs.len());
-        let mut handed_back = Vec::new();
-        {
-            let mut counts = lock(&s.per_webhook);
-            for job in jobs {
-                let n = counts.entry(job.webhook.id.clone()).or_insert(0);
-                if *n < cap {
-                    *n += 1;
-                    taken.push(job);
-                } else {
-                    handed_back.push(job.delivery.id);
-                }
+        let count = jobs.len();
+        let mut back: BTreeMap<Duration, Vec<String>> = BTreeMap::new();
+        for job in jobs {
+            match s.lanes.admit(job, lease_ends) {
+                Ok(starts) => self.start(starts),
+                Err((id, wait)) => back.entry(wait).or_default().push(id),
             }
         }
-        if !handed_back.is_empty() {
-            s.store.unclaim(&s.owner, &handed_back, now).await?;
+        for (wait, ids) in back {
+            let due = now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::zero());
+            s.store.unclaim(&s.owner, &ids, due).await?;
         }
-        Ok(taken)
+        Ok(Claimed { count, limited })
     }
 
-    /// Attempt one claimed job, holding a global permit and the webhook's slot.
-    async fn attempt(self, job: Job) {
+    /// Reserve a place in `webhook_id`'s lane for a publish (see `dispatch`).
+    pub(crate) fn reserve(&self, webhook_id: &str, timeout: Duration) -> Result<(), Duration> {
+        self.shared.lanes.reserve(webhook_id, timeout)
+    }
+
+    /// Give back a reservation whose publish failed.
+    pub(crate) fn cancel(&self, webhook_id: &str) {
+        self.shared.lanes.cancel(webhook_id);
+    }
+
+    /// Hand over a reserved job, leased until `lease_ends`.
+    pub(crate) fn fill(&self, job: Job, lease_ends: Instant) {
+        let starts = self.shared.lanes.fill(job, lease_ends);
+        self.start(starts);
+    }
+
+    /// A reservation for one publish, leased to this worker.
+    pub(crate) fn reservation(&self) -> Reservation {
+        Reservation::new(self.clone(), self.shared.options.lease)
+    }
+
+    fn start(&self, starts: Vec<Start>) {
+        for start in starts {
+            self.shared.tracker.spawn(self.clone().attempt(start));
+        }
+    }
+
+    /// Attempt one job. Its slot (and global permit) are given back as soon as
+    /// the HTTP exchange ends, before the result is recorded.
+    async fn attempt(self, start: Start) {
         let s = &self.shared;
-        let _permit = s.permits.clone().acquire_owned().await;
+        let Start { job, permit } = start;
         let in_flight = metrics::gauge!("hookwire_deliveries_in_flight");
         in_flight.increment(1.0);
+        let mut slot = Some(Slot {
+            worker: self.clone(),
+            webhook_id: job.webhook.id.clone(),
+            permit: Some(permit),
+            started: Instant::now(),
+        });
         let ctx = attempt::Context {
             store: &s.store,
             sender: &s.sender,
@@ -327,22 +315,33 @@ impl Worker {
             recorder: &s.batcher,
             auto_disable_after: s.auto_disable_after,
         };
-        let result = attempt::run(&ctx, &job, None).await;
+        let result = attempt::run(&ctx, &job, None, &mut || drop(slot.take())).await;
+        drop(slot);
         if let Err(e) = result {
             // The lease expires and another attempt follows; nothing is lost.
             tracing::warn!(delivery_id = %job.delivery.id, error = %e, "recording an attempt failed");
         }
         in_flight.decrement(1.0);
-        let mut counts = lock(&s.per_webhook);
-        if let Some(n) = counts.get_mut(&job.webhook.id) {
-            *n -= 1;
-            if *n == 0 {
-                counts.remove(&job.webhook.id);
-            }
-        }
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// A running attempt's hold on its lane: released when the HTTP exchange ends,
+/// or when the task ends any other way (so a slot can never leak).
+struct Slot {
+    worker: Worker,
+    webhook_id: String,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    started: Instant,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        drop(self.permit.take());
+        let s = &self.worker.shared;
+        let (starts, was_full) = s.lanes.finished(&self.webhook_id, self.started.elapsed());
+        self.worker.start(starts);
+        if was_full {
+            s.freed.notify_one();
+        }
+    }
 }

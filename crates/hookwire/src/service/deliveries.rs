@@ -123,7 +123,7 @@ impl Hookwire {
             recorder: &attempt::Direct(&self.store),
             auto_disable_after: self.options.auto_disable_after,
         };
-        let (attempt, _) = attempt::run(&ctx, &job, Some(1)).await?;
+        let (attempt, _) = attempt::run(&ctx, &job, Some(1), &mut || {}).await?;
         let delivery = self.delivery(tenant_id, &job.delivery.id).await?.delivery;
         Ok(TestSend { delivery, attempt })
     }

@@ -5,7 +5,7 @@ use chrono::TimeDelta;
 use super::Hookwire;
 use crate::model::{Delivery, Event, EventTypeName, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
 use crate::page::{Page, PageRequest};
-use crate::store::{EventFilter, Published};
+use crate::store::{DirectClaim, EventFilter, Published};
 use crate::{clock, Error};
 
 /// An event with its deliveries.
@@ -32,12 +32,22 @@ impl Hookwire {
         let event = Event::from_new(tenant_id, new, idempotency_key, |n| catalog.contains(n))?;
         let patterns = EventTypeName::parse(&event.event_type, "type")?.matching_filters();
         let dedupe_since = clock::now() - TimeDelta::hours(IDEMPOTENCY_WINDOW_HOURS);
-        let published = self.store.publish(&event, &patterns, dedupe_since).await?;
+        let reservation = self.dispatch.get().map(|w| w.reservation());
+        let direct = reservation.as_ref().map(|r| r as &dyn DirectClaim);
+        let mut published = self
+            .store
+            .publish(&event, &patterns, dedupe_since, direct)
+            .await?;
         if !published.duplicate {
             metrics::counter!("hookwire_events_published_total").increment(1);
             metrics::counter!("hookwire_deliveries_created_total")
                 .increment(published.deliveries.len() as u64);
-            if !published.deliveries.is_empty() {
+            let jobs = std::mem::take(&mut published.direct);
+            let queued = published.deliveries.len() > jobs.len();
+            if let Some(reservation) = reservation {
+                reservation.dispatch(jobs);
+            }
+            if queued {
                 self.wake.notify_one();
             }
         }

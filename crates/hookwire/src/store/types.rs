@@ -22,6 +22,31 @@ pub struct Published {
     pub deliveries: Vec<Delivery>,
     /// True when the idempotency key had been used: nothing new was stored.
     pub duplicate: bool,
+    /// The deliveries leased to this process's worker by a [`DirectClaim`], with
+    /// what it needs to attempt them (empty without one).
+    pub direct: Vec<Job>,
+}
+
+/// Where a publish puts one fresh delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Leased to the [`DirectClaim`]'s owner, who attempts it straight away.
+    Leased,
+    /// In the queue for any worker, due at this time.
+    Queued(DateTime<Utc>),
+}
+
+/// Lets a publish lease its fresh deliveries to this process's worker ("direct
+/// dispatch"): the worker starts them the moment the transaction commits, with
+/// no claim round trip and no wake-up. The store asks once per matching webhook,
+/// inside the publish transaction.
+pub trait DirectClaim: Send + Sync {
+    /// The lease owner written on leased deliveries.
+    fn owner(&self) -> &str;
+    /// When the lease of a leased delivery ends (then any worker may retry it).
+    fn lease_until(&self) -> DateTime<Utc>;
+    /// Where the delivery to `webhook` goes.
+    fn place(&self, webhook: &Webhook) -> Placement;
 }
 
 /// A claimed delivery with everything needed to attempt it.

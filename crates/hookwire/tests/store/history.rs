@@ -48,7 +48,7 @@ async fn publish(store: &DynStore, tenant: &str, age: TimeDelta, key: Option<&st
     let mut e = Event::from_new(tenant, new, None, |_| true).unwrap();
     e.created_at = clock::now() - age;
     let since = clock::now() - TimeDelta::hours(24);
-    store.publish(&e, &["*".into()], since).await.unwrap();
+    store.publish(&e, &["*".into()], since, None).await.unwrap();
     e
 }
 

@@ -6,10 +6,11 @@ use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 use sqlx::{PgConnection, Row};
 
+use super::webhooks::webhook_from_row;
 use super::{Error, PgStore, Result, WAKEUP_CHANNEL};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
-use crate::store::{DeliveryFilter, EventFilter, EventStore, Published};
+use crate::store::{DeliveryFilter, DirectClaim, EventFilter, EventStore, FanOut, Published};
 
 /// `data` is `json` (kept byte-for-byte); read it back as text.
 pub(super) const EVENT_COLUMNS: &str =
@@ -97,18 +98,20 @@ async fn insert_deliveries(
     };
     let ids: Vec<&str> = deliveries.iter().map(|d| d.id.as_str()).collect();
     let webhooks: Vec<&str> = deliveries.iter().map(|d| d.webhook_id.as_str()).collect();
+    let due: Vec<Option<DateTime<Utc>>> = deliveries.iter().map(|d| d.next_attempt_at).collect();
     sqlx::query(
         "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
-           next_attempt_at, lease_owner, created_at, event_type) \
-         SELECT d.id, $3, $4, d.webhook_id, $5, 0, $6, $7, $8, $9 \
-         FROM UNNEST($1::text[], $2::text[]) AS d(id, webhook_id)",
+           next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
+         SELECT d.id, $4, $5, d.webhook_id, $6, 0, d.due, $7, \
+                CASE WHEN $7::text IS NULL THEN NULL ELSE d.due END, $8, $9 \
+         FROM UNNEST($1::text[], $2::text[], $3::timestamptz[]) AS d(id, webhook_id, due)",
     )
     .bind(ids)
     .bind(webhooks)
+    .bind(due)
     .bind(&first.tenant_id)
     .bind(&first.event_id)
     .bind(first.status.as_str())
-    .bind(first.next_attempt_at)
     .bind(lease_owner)
     .bind(first.created_at)
     .bind(&first.event_type)
@@ -134,6 +137,7 @@ impl EventStore for PgStore {
         event: &Event,
         patterns: &[String],
         dedupe_since: DateTime<Utc>,
+        direct: Option<&dyn DirectClaim>,
     ) -> Result<Published> {
         let mut tx = self.pool.begin().await?;
         if insert_event(&mut tx, event).await? == 0 {
@@ -155,6 +159,7 @@ impl EventStore for PgStore {
                     event: earlier,
                     deliveries,
                     duplicate: true,
+                    direct: Vec::new(),
                 });
             }
             sqlx::query("UPDATE events SET idempotency_key = NULL WHERE id = $1")
@@ -163,8 +168,8 @@ impl EventStore for PgStore {
                 .await?;
             insert_event(&mut tx, event).await?;
         }
-        let webhook_ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM webhooks \
+        let webhooks = sqlx::query(
+            "SELECT * FROM webhooks \
              WHERE (tenant_id = $1 OR tenant_id IS NULL) AND is_active AND events && $2 \
                AND (cardinality(channels) = 0 OR ($3::text IS NOT NULL AND $3 = ANY(channels))) \
              ORDER BY id",
@@ -173,14 +178,23 @@ impl EventStore for PgStore {
         .bind(patterns)
         .bind(&event.channel)
         .fetch_all(&mut *tx)
-        .await?;
-        let deliveries: Vec<Delivery> = webhook_ids
-            .into_iter()
-            .map(|w| Delivery::pending(event, w))
-            .collect();
-        insert_deliveries(&mut tx, &deliveries, None).await?;
-        if !deliveries.is_empty() {
-            // Delivered to listeners when the transaction commits.
+        .await?
+        .iter()
+        .map(|r| webhook_from_row(r, &self.sealer))
+        .collect::<Result<Vec<_>>>()?;
+        let fan_out = FanOut::new(event, webhooks, direct);
+        let (leased, queued): (Vec<_>, Vec<_>) = fan_out
+            .deliveries
+            .iter()
+            .zip(&fan_out.leased)
+            .partition(|(_, leased)| **leased);
+        let leased: Vec<Delivery> = leased.into_iter().map(|(d, _)| d.clone()).collect();
+        let queued: Vec<Delivery> = queued.into_iter().map(|(d, _)| d.clone()).collect();
+        insert_deliveries(&mut tx, &leased, direct.map(|c| c.owner())).await?;
+        insert_deliveries(&mut tx, &queued, None).await?;
+        if !queued.is_empty() {
+            // Delivered to listeners when the transaction commits. Leased
+            // deliveries need nobody woken: this process starts them itself.
             sqlx::query("SELECT pg_notify($1, '')")
                 .bind(WAKEUP_CHANNEL)
                 .execute(&mut *tx)
@@ -189,8 +203,9 @@ impl EventStore for PgStore {
         tx.commit().await?;
         Ok(Published {
             event: event.clone(),
-            deliveries,
+            deliveries: fan_out.deliveries,
             duplicate: false,
+            direct: fan_out.jobs,
         })
     }
 

@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
+use super::webhooks::webhook_from_row;
 use super::{json, ms, opt_time, time, to_json, Error, Result, SqliteStore};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
-use crate::store::{DeliveryFilter, EventFilter, EventStore, Published};
+use crate::store::{DeliveryFilter, DirectClaim, EventFilter, EventStore, FanOut, Published};
 
 pub(super) fn event_from_row(row: &SqliteRow) -> Result<Event> {
     Ok(Event {
@@ -88,8 +89,8 @@ async fn insert_delivery(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
-         next_attempt_at, lease_owner, created_at, event_type) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9)",
+         next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, CASE WHEN ?7 IS NULL THEN NULL ELSE ?6 END, ?8, ?9)",
     )
     .bind(&d.id)
     .bind(&d.tenant_id)
@@ -112,6 +113,7 @@ impl EventStore for SqliteStore {
         event: &Event,
         patterns: &[String],
         dedupe_since: DateTime<Utc>,
+        direct: Option<&dyn DirectClaim>,
     ) -> Result<Published> {
         // The single writer connection serialises publishes, so check-then-insert
         // of the idempotency key cannot race.
@@ -138,6 +140,7 @@ impl EventStore for SqliteStore {
                         event: earlier,
                         deliveries,
                         duplicate: true,
+                        direct: Vec::new(),
                     });
                 }
                 sqlx::query("UPDATE events SET idempotency_key = NULL WHERE id = ?1")
@@ -147,8 +150,8 @@ impl EventStore for SqliteStore {
             }
         }
         insert_event(&mut tx, event).await?;
-        let webhook_ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM webhooks WHERE (tenant_id = ?1 OR tenant_id IS NULL) AND is_active = 1 \
+        let webhooks = sqlx::query(
+            "SELECT * FROM webhooks WHERE (tenant_id = ?1 OR tenant_id IS NULL) AND is_active = 1 \
                AND EXISTS (SELECT 1 FROM json_each(webhooks.events) e \
                            WHERE e.value IN (SELECT value FROM json_each(?2))) \
                AND (channels = '[]' OR (?3 IS NOT NULL AND EXISTS \
@@ -159,18 +162,21 @@ impl EventStore for SqliteStore {
         .bind(to_json(&patterns)?)
         .bind(&event.channel)
         .fetch_all(&mut *tx)
-        .await?;
-        let mut deliveries = Vec::with_capacity(webhook_ids.len());
-        for webhook_id in webhook_ids {
-            let d = Delivery::pending(event, webhook_id);
-            insert_delivery(&mut tx, &d, None).await?;
-            deliveries.push(d);
+        .await?
+        .iter()
+        .map(|r| webhook_from_row(r, &self.sealer))
+        .collect::<Result<Vec<_>>>()?;
+        let fan_out = FanOut::new(event, webhooks, direct);
+        let owner = direct.map(|c| c.owner());
+        for (d, leased) in fan_out.deliveries.iter().zip(&fan_out.leased) {
+            insert_delivery(&mut tx, d, owner.filter(|_| *leased)).await?;
         }
         tx.commit().await?;
         Ok(Published {
             event: event.clone(),
-            deliveries,
+            deliveries: fan_out.deliveries,
             duplicate: false,
+            direct: fan_out.jobs,
         })
     }
 

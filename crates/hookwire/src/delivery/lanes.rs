@@ -1,0 +1,292 @@
+//! Capacity bookkeeping for one worker: a lane per webhook.
+//!
+//! A lane holds the webhook's attempts in flight (at most `cap`) and a line of
+//! leased jobs waiting for a slot (at most `wait_cap`). Jobs reach a lane two
+//! ways: a publish in this process reserves a place before its transaction
+//! commits (direct dispatch) and hands the job over after; or the worker's claim
+//! admits claimed jobs. A slot frees the moment an attempt's HTTP exchange ends —
+//! recording the result does not hold the endpoint's slot — and the next waiting
+//! job starts at once, with no database round trip in between.
+//!
+//! Over all lanes, a semaphore bounds attempts in flight (`max_in_flight`) and a
+//! count bounds the jobs waiting (`max_waiting`, so memory stays bounded however
+//! many endpoints hang). A job that finds no global permit waits, and its lane is
+//! listed as blocked so the next finished attempt anywhere starts it. A waiting
+//! job that waited so long that its attempt could outlive its lease is dropped
+//! unattempted: the lease expires and any worker retries it, never two at once.
+//! (A lease shorter than twice the timeout only keeps half of itself in reserve:
+//! the operator chose quick takeover over that guarantee, as with claims.)
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::store::Job;
+
+/// How long an attempt may take to be recorded after its timeout, for the
+/// "will the lease outlive it?" check.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
+
+/// Everything a lane knows.
+#[derive(Default)]
+struct Lane {
+    /// Attempts whose HTTP exchange is under way.
+    running: usize,
+    /// Places reserved by publishes whose transaction has not finished yet.
+    reserved: usize,
+    /// Leased jobs waiting for a slot, with the instant after which starting
+    /// them could outlive their lease.
+    waiting: VecDeque<(Job, Instant)>,
+    /// Moving average of this endpoint's exchange time, in ms (0 = unknown).
+    avg_ms: f64,
+}
+
+impl Lane {
+    fn load(&self) -> usize {
+        self.running + self.reserved + self.waiting.len()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    lanes: HashMap<String, Lane>,
+    /// Lanes with waiting jobs that found no global permit.
+    blocked: VecDeque<String>,
+    /// Jobs waiting or reserved over all lanes.
+    queued: usize,
+}
+
+/// A job allowed to start, with the global permit it holds while its HTTP
+/// exchange runs.
+pub(crate) struct Start {
+    pub(crate) job: Job,
+    pub(crate) permit: OwnedSemaphorePermit,
+}
+
+/// The lanes of one worker.
+pub(crate) struct Lanes {
+    cap: usize,
+    /// The length of the worker's leases, for the latest-start check.
+    lease: Duration,
+    wait_cap: usize,
+    max_waiting: usize,
+    permits: Arc<Semaphore>,
+    state: Mutex<State>,
+}
+
+impl Lanes {
+    /// `cap` attempts in flight and `wait_cap` waiting per webhook;
+    /// `max_in_flight` attempts in flight and `max_waiting` waiting overall;
+    /// jobs are leased for `lease`.
+    pub(crate) fn new(
+        lease: Duration,
+        cap: usize,
+        wait_cap: usize,
+        max_in_flight: usize,
+        max_waiting: usize,
+    ) -> Self {
+        Self {
+            lease,
+            cap: cap.max(1),
+            wait_cap,
+            max_waiting,
+            permits: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            state: Mutex::default(),
+        }
+    }
+
+    /// Global permits free now: how many jobs a claim may usefully take.
+    pub(crate) fn free_permits(&self) -> usize {
+        self.permits.available_permits()
+    }
+
+    /// Webhooks whose lane is full: a claim should not take their deliveries.
+    pub(crate) fn full(&self) -> Vec<String> {
+        let limit = self.cap + self.wait_cap;
+        self.lock()
+            .lanes
+            .iter()
+            .filter(|(_, l)| l.load() >= limit)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// Reserve a place for a delivery to `webhook_id` that a publish is about to
+    /// lease to this worker. `Err` carries how long until the lane has likely
+    /// drained, when it (or the worker) is full.
+    pub(crate) fn reserve(&self, webhook_id: &str, timeout: Duration) -> Result<(), Duration> {
+        let mut state = self.lock();
+        let room = state.queued < self.max_waiting;
+        let lane = state.lanes.entry(webhook_id.to_owned()).or_default();
+        if !room || lane.load() >= self.cap + self.wait_cap {
+            let wait = self.drain_estimate(lane, timeout);
+            tidy(&mut state, webhook_id);
+            return Err(wait);
+        }
+        lane.reserved += 1;
+        state.queued += 1;
+        Ok(())
+    }
+
+    /// Give back a reservation whose publish did not commit.
+    pub(crate) fn cancel(&self, webhook_id: &str) {
+        let mut state = self.lock();
+        if let Some(lane) = state.lanes.get_mut(webhook_id) {
+            lane.reserved = lane.reserved.saturating_sub(1);
+            state.queued = state.queued.saturating_sub(1);
+        }
+        tidy(&mut state, webhook_id);
+    }
+
+    /// Hand over the job of a reservation, leased until `deadline`; returns the
+    /// jobs that may start now.
+    pub(crate) fn fill(&self, job: Job, lease_ends: Instant) -> Vec<Start> {
+        let mut state = self.lock();
+        let id = job.webhook.id.clone();
+        let latest = latest_start(&job, lease_ends, self.lease);
+        let lane = state.lanes.entry(id.clone()).or_default();
+        lane.reserved = lane.reserved.saturating_sub(1);
+        lane.waiting.push_back((job, latest));
+        let mut out = Vec::new();
+        self.pump(&mut state, &id, &mut out);
+        out
+    }
+
+    /// Put a claimed job, leased until `lease_ends`, in its lane (returning the
+    /// jobs that may start now), or, when the lane is full, refuse it with its
+    /// delivery's id and how long until the lane has likely drained.
+    pub(crate) fn admit(
+        &self,
+        job: Job,
+        lease_ends: Instant,
+    ) -> Result<Vec<Start>, (String, Duration)> {
+        let mut state = self.lock();
+        let id = job.webhook.id.clone();
+        let room = state.queued < self.max_waiting;
+        let lane = state.lanes.entry(id.clone()).or_default();
+        if !room || lane.load() >= self.cap + self.wait_cap {
+            let wait = self.drain_estimate(lane, timeout_of(&job));
+            tidy(&mut state, &id);
+            return Err((job.delivery.id, wait));
+        }
+        let latest = latest_start(&job, lease_ends, self.lease);
+        lane.waiting.push_back((job, latest));
+        state.queued += 1;
+        let mut out = Vec::new();
+        self.pump(&mut state, &id, &mut out);
+        Ok(out)
+    }
+
+    /// An attempt's HTTP exchange to `webhook_id` ended after `took` (its permit
+    /// has been dropped): free its slot. Returns the jobs that may start now, and
+    /// whether capacity had been exhausted (the lane full, or lanes blocked on
+    /// global permits) — then a claim held back by it is worth repeating.
+    pub(crate) fn finished(&self, webhook_id: &str, took: Duration) -> (Vec<Start>, bool) {
+        let mut state = self.lock();
+        let limit = self.cap + self.wait_cap;
+        let mut was_full = !state.blocked.is_empty();
+        if let Some(lane) = state.lanes.get_mut(webhook_id) {
+            was_full |= lane.load() >= limit;
+            lane.running = lane.running.saturating_sub(1);
+            let ms = took.as_secs_f64() * 1000.0;
+            lane.avg_ms = if lane.avg_ms == 0.0 {
+                ms
+            } else {
+                0.8 * lane.avg_ms + 0.2 * ms
+            };
+        }
+        let mut out = Vec::new();
+        self.pump(&mut state, webhook_id, &mut out);
+        // The freed global permit may unblock another lane.
+        while self.permits.available_permits() > 0 {
+            let Some(next) = state.blocked.pop_front() else {
+                break;
+            };
+            self.pump(&mut state, &next, &mut out);
+        }
+        tidy(&mut state, webhook_id);
+        (out, was_full)
+    }
+
+    /// Forget every waiting job (at shutdown: their leases are released).
+    pub(crate) fn drain_waiting(&self) -> usize {
+        let mut state = self.lock();
+        let n = state.lanes.values().map(|l| l.waiting.len()).sum();
+        for lane in state.lanes.values_mut() {
+            lane.waiting.clear();
+        }
+        state.queued = state.queued.saturating_sub(n);
+        n
+    }
+
+    /// Start waiting jobs of one lane while it has free slots and permits last;
+    /// drop the ones whose lease could run out mid-attempt.
+    fn pump(&self, state: &mut State, webhook_id: &str, out: &mut Vec<Start>) {
+        let Some(lane) = state.lanes.get_mut(webhook_id) else {
+            return;
+        };
+        let now = Instant::now();
+        while lane.running < self.cap && !lane.waiting.is_empty() {
+            let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+                if !state.blocked.iter().any(|b| b == webhook_id) {
+                    state.blocked.push_back(webhook_id.to_owned());
+                }
+                return;
+            };
+            if let Some((job, latest)) = lane.waiting.pop_front() {
+                state.queued = state.queued.saturating_sub(1);
+                if now >= latest {
+                    tracing::debug!(delivery_id = %job.delivery.id,
+                        "lease too short to start; left for its expiry");
+                    continue;
+                }
+                lane.running += 1;
+                out.push(Start { job, permit });
+            }
+        }
+    }
+
+    /// How long until a full lane has likely worked off its line: its load over
+    /// its slots, times the endpoint's recent exchange time (100 ms if unknown),
+    /// within [10 ms, the time if every attempt ran into `timeout`].
+    fn drain_estimate(&self, lane: &Lane, timeout: Duration) -> Duration {
+        let rounds = (lane.load().max(1) as f64 / self.cap as f64).ceil();
+        let per = if lane.avg_ms > 0.0 {
+            lane.avg_ms
+        } else {
+            100.0
+        };
+        let worst = timeout.as_secs_f64() * 1000.0 * rounds;
+        Duration::from_secs_f64((rounds * per).clamp(10.0, worst.max(10.0)) / 1000.0)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn timeout_of(job: &Job) -> Duration {
+    Duration::from_secs(u64::from(job.webhook.timeout_seconds))
+}
+
+/// The last instant at which `job` may start and still be recorded within its
+/// lease (of length `lease`): the timeout plus a margin before its end, or half
+/// the lease when that is shorter.
+fn latest_start(job: &Job, lease_ends: Instant, lease: Duration) -> Instant {
+    let reserve = (timeout_of(job) + LEASE_MARGIN).min(lease / 2);
+    lease_ends.checked_sub(reserve).unwrap_or_else(Instant::now)
+}
+
+/// Forget a lane with nothing in it, so the map only holds busy webhooks.
+fn tidy(state: &mut State, webhook_id: &str) {
+    if state.lanes.get(webhook_id).is_some_and(|l| l.load() == 0) {
+        state.lanes.remove(webhook_id);
+    }
+}
+
+#[cfg(test)]
+mod tests;

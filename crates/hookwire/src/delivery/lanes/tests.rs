@@ -1,0 +1,159 @@
+use super::*;
+use crate::model::{Delivery, Event, RetryPolicy, Webhook, WebhookDraft, WebhookSpec};
+use crate::net::UrlPolicy;
+
+async fn webhook(id: &str) -> Webhook {
+    let draft = WebhookDraft {
+        url: "https://93.184.216.34/".into(),
+        events: vec!["*".into()],
+        ..Default::default()
+    };
+    let spec = WebhookSpec::validate(draft, RetryPolicy::default(), &UrlPolicy::default(), |_| {
+        true
+    })
+    .await
+    .unwrap();
+    let mut w = Webhook::create(Some("tn_1"), spec);
+    w.id = id.into();
+    w
+}
+
+fn job(webhook: &Webhook) -> Job {
+    let event = Event {
+        id: crate::id::new_id("evt"),
+        tenant_id: "tn_1".into(),
+        event_type: "a.b".into(),
+        channel: None,
+        data: "{}".into(),
+        idempotency_key: None,
+        created_at: crate::clock::now(),
+    };
+    Job {
+        delivery: Delivery::pending(&event, webhook.id.clone()),
+        event,
+        webhook: webhook.clone(),
+    }
+}
+
+const LEASE: Duration = Duration::from_secs(90);
+
+fn later() -> Instant {
+    Instant::now() + LEASE
+}
+
+#[tokio::test]
+async fn a_lane_runs_cap_jobs_and_starts_the_next_when_one_finishes() {
+    let lanes = Lanes::new(LEASE, 2, 3, 100, 100);
+    let w = webhook("wh_a").await;
+    let mut started = Vec::new();
+    for _ in 0..4 {
+        started.extend(lanes.admit(job(&w), later()).map_err(|_| ()).unwrap());
+    }
+    assert_eq!(started.len(), 2, "only cap jobs start");
+    drop(started.pop());
+    let (next, was_full) = lanes.finished("wh_a", Duration::from_millis(5));
+    assert_eq!(next.len(), 1, "a freed slot starts the next waiting job");
+    assert!(!was_full, "4 of 5 places were taken, the lane was not full");
+}
+
+#[tokio::test]
+async fn a_full_lane_refuses_and_says_when_it_will_have_drained() {
+    let lanes = Lanes::new(LEASE, 1, 1, 100, 100);
+    let w = webhook("wh_a").await;
+    let first = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
+    assert_eq!(first.len(), 1);
+    lanes.reserve("wh_a", Duration::from_secs(30)).unwrap();
+    assert_eq!(lanes.full(), vec!["wh_a".to_string()]);
+    let Err((_, wait)) = lanes.admit(job(&w), later()) else {
+        panic!("a full lane admitted a job");
+    };
+    // Nothing measured yet: 2 rounds of the 100 ms default, within [10 ms, 2 × 30 s].
+    assert_eq!(wait, Duration::from_millis(200));
+    let Err(wait) = lanes.reserve("wh_a", Duration::from_secs(30)) else {
+        panic!("a full lane took a reservation");
+    };
+    assert_eq!(wait, Duration::from_millis(200));
+    // Another webhook is unaffected.
+    let other = webhook("wh_b").await;
+    assert_eq!(
+        lanes
+            .admit(job(&other), later())
+            .map_err(|_| ())
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_reservation_frees_its_place_and_a_filled_one_starts() {
+    let lanes = Lanes::new(LEASE, 1, 0, 100, 100);
+    let w = webhook("wh_a").await;
+    lanes.reserve("wh_a", Duration::from_secs(1)).unwrap();
+    assert!(lanes.reserve("wh_a", Duration::from_secs(1)).is_err());
+    lanes.cancel("wh_a");
+    assert!(lanes.full().is_empty(), "the lane is forgotten once empty");
+    lanes.reserve("wh_a", Duration::from_secs(1)).unwrap();
+    let started = lanes.fill(job(&w), later());
+    assert_eq!(started.len(), 1);
+}
+
+#[tokio::test]
+async fn global_permits_bound_all_lanes_and_a_finish_unblocks_another_lane() {
+    let lanes = Lanes::new(LEASE, 5, 5, 1, 100);
+    let (a, b) = (webhook("wh_a").await, webhook("wh_b").await);
+    let running = lanes.admit(job(&a), later()).map_err(|_| ()).unwrap();
+    assert_eq!(running.len(), 1);
+    let blocked = lanes.admit(job(&b), later()).map_err(|_| ()).unwrap();
+    assert!(blocked.is_empty(), "no global permit left");
+    drop(running);
+    let (next, was_full) = lanes.finished("wh_a", Duration::from_millis(1));
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].job.webhook.id, "wh_b");
+    assert!(was_full, "a lane was blocked on global permits");
+}
+
+#[tokio::test]
+async fn a_job_whose_lease_would_run_out_is_not_started() {
+    let lanes = Lanes::new(LEASE, 1, 5, 100, 100);
+    let w = webhook("wh_a").await;
+    // The lease ends in 1 s, less than the webhook's timeout: never start it.
+    let short = Instant::now() + Duration::from_secs(1);
+    let started = lanes.admit(job(&w), short).map_err(|_| ()).unwrap();
+    assert!(started.is_empty());
+    assert!(lanes.full().is_empty());
+    assert_eq!(
+        lanes.drain_waiting(),
+        0,
+        "the job was dropped, not kept waiting"
+    );
+}
+
+#[tokio::test]
+async fn a_lease_shorter_than_the_timeout_still_starts_a_fresh_job() {
+    let lease = Duration::from_secs(3);
+    let lanes = Lanes::new(lease, 1, 5, 100, 100);
+    let w = webhook("wh_a").await;
+    let started = lanes
+        .admit(job(&w), Instant::now() + lease)
+        .map_err(|_| ())
+        .unwrap();
+    assert_eq!(started.len(), 1, "half the lease is left: start it");
+}
+
+#[tokio::test]
+async fn the_drain_estimate_follows_the_measured_exchange_time() {
+    let lanes = Lanes::new(LEASE, 1, 1, 100, 100);
+    let w = webhook("wh_a").await;
+    let running = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
+    lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
+    drop(running);
+    // 40 ms measured; one job now runs, the lane holds one: full again after one more.
+    let (next, _) = lanes.finished("wh_a", Duration::from_millis(40));
+    assert_eq!(next.len(), 1);
+    lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
+    let Err(wait) = lanes.reserve("wh_a", Duration::from_secs(30)) else {
+        panic!("the lane should be full");
+    };
+    assert_eq!(wait, Duration::from_millis(80));
+}
