@@ -17,5 +17,6 @@ mod lanes;
 pub mod worker;
 
 pub use attempt::TestSend;
+pub(crate) use dispatch::Reservation;
 pub use http::HttpSender;
 pub use worker::{Heartbeat, Worker, WorkerOptions};

@@ -7,6 +7,7 @@
 mod catalog;
 mod deliveries;
 mod events;
+mod group_commit;
 mod stats;
 mod tenants;
 mod webhooks;
@@ -56,6 +57,8 @@ pub struct Hookwire {
     /// The worker running in this process, if any: publishes lease their fresh
     /// deliveries to it (direct dispatch).
     dispatch: DispatchSlot,
+    /// Publishes waiting to be committed together.
+    group_commit: group_commit::GroupCommit,
 }
 
 /// Where publishes find this process's running worker. Set by
@@ -85,6 +88,7 @@ impl Hookwire {
     pub fn new(store: DynStore, options: Options) -> Self {
         Self {
             sender: HttpSender::new(options.url_policy),
+            group_commit: group_commit::GroupCommit::new(store.publish_concurrency()),
             store,
             options,
             wake: Arc::new(Notify::new()),

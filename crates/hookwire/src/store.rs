@@ -23,8 +23,8 @@ mod types;
 pub(crate) use fan_out::{assemble_jobs, FanOut};
 
 pub use types::{
-    AttemptResult, DeliveryFilter, DirectClaim, EventFilter, Job, Placement, Published,
-    TenantStats, TimelineBucket, WebhookFilter, WebhookStats,
+    AttemptResult, DeliveryFilter, DirectClaim, EventFilter, Job, Placement, PublishRequest,
+    Published, TenantStats, TimelineBucket, WebhookFilter, WebhookStats,
 };
 
 /// A store shared by every part of a process.
@@ -183,6 +183,14 @@ pub trait EventStore: Send + Sync + 'static {
         dedupe_since: DateTime<Utc>,
         direct: Option<&dyn DirectClaim>,
     ) -> Result<Published>;
+    /// Several publishes in one transaction (group commit): all of them or, on
+    /// any error, none. Results come in the order of `batch`.
+    async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>>;
+    /// How many publish batches may usefully commit at once: 1 where writes
+    /// serialise anyway (SQLite), more where the database runs them in parallel.
+    fn publish_concurrency(&self) -> usize {
+        1
+    }
     /// Store an event with exactly one delivery, already leased to `owner`, so no
     /// worker claims it (a synchronous test send).
     async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()>;

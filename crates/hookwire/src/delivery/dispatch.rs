@@ -52,6 +52,14 @@ impl Reservation {
         }
     }
 
+    /// Give back every place taken so far (the transaction that took them
+    /// rolled back), keeping the reservation usable for another try.
+    pub(crate) fn release(&self) {
+        for webhook_id in self.lock().drain(..) {
+            self.worker.cancel(&webhook_id);
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
         self.taken
             .lock()
@@ -84,8 +92,6 @@ impl DirectClaim for Reservation {
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        for webhook_id in self.lock().drain(..) {
-            self.worker.cancel(&webhook_id);
-        }
+        self.release();
     }
 }

@@ -2,10 +2,11 @@
 
 use chrono::TimeDelta;
 
+use super::group_commit::Publish;
 use super::Hookwire;
 use crate::model::{Delivery, Event, EventTypeName, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
 use crate::page::{Page, PageRequest};
-use crate::store::{DirectClaim, EventFilter, Published};
+use crate::store::{EventFilter, Published};
 use crate::{clock, Error};
 
 /// An event with its deliveries.
@@ -19,7 +20,8 @@ pub struct EventDetail {
 
 impl Hookwire {
     /// Publish an event for `tenant_id`: validate it, store it with one delivery
-    /// per matching webhook in one transaction, and wake the workers. Returns
+    /// per matching webhook in one transaction (shared with the publishes that
+    /// arrive meanwhile: group commit), and start or queue its deliveries. Returns
     /// without waiting for any delivery. A repeated idempotency key (the header's,
     /// or the body's `id`) within 24 h returns the first event and stores nothing.
     pub async fn publish(
@@ -32,25 +34,16 @@ impl Hookwire {
         let event = Event::from_new(tenant_id, new, idempotency_key, |n| catalog.contains(n))?;
         let patterns = EventTypeName::parse(&event.event_type, "type")?.matching_filters();
         let dedupe_since = clock::now() - TimeDelta::hours(IDEMPOTENCY_WINDOW_HOURS);
-        let reservation = self.dispatch.get().map(|w| w.reservation());
-        let direct = reservation.as_ref().map(|r| r as &dyn DirectClaim);
-        let mut published = self
-            .store
-            .publish(&event, &patterns, dedupe_since, direct)
+        let publish = Publish {
+            event,
+            patterns,
+            dedupe_since,
+            reservation: self.dispatch.get().map(|w| w.reservation()),
+        };
+        let published = self
+            .group_commit
+            .publish(&self.store, &self.wake, publish)
             .await?;
-        if !published.duplicate {
-            metrics::counter!("hookwire_events_published_total").increment(1);
-            metrics::counter!("hookwire_deliveries_created_total")
-                .increment(published.deliveries.len() as u64);
-            let jobs = std::mem::take(&mut published.direct);
-            let queued = published.deliveries.len() > jobs.len();
-            if let Some(reservation) = reservation {
-                reservation.dispatch(jobs);
-            }
-            if queued {
-                self.wake.notify_one();
-            }
-        }
         Ok(published)
     }
 

@@ -27,6 +27,20 @@ pub struct Published {
     pub direct: Vec<Job>,
 }
 
+/// One publish of a [`publish_batch`](super::EventStore::publish_batch): the
+/// arguments of [`publish`](super::EventStore::publish).
+#[derive(Clone, Copy)]
+pub struct PublishRequest<'a> {
+    /// The event to store.
+    pub event: &'a Event,
+    /// The webhook filters that match its type.
+    pub patterns: &'a [String],
+    /// Idempotency keys used before this instant are free again.
+    pub dedupe_since: DateTime<Utc>,
+    /// Where fresh deliveries go, if this process has a worker.
+    pub direct: Option<&'a dyn DirectClaim>,
+}
+
 /// Where a publish puts one fresh delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {

@@ -19,7 +19,7 @@ hookwire::backend_tests!(
     the_timeline_counts_outcomes_and_latency_per_bucket,
 );
 
-async fn setup(store: &DynStore) -> (String, Webhook) {
+pub(crate) async fn setup(store: &DynStore) -> (String, Webhook) {
     let t = Tenant::new("acme").unwrap();
     let (k, _) = ApiKey::generate(&t.id);
     store.create_tenant(&t, &k).await.unwrap();

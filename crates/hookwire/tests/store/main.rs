@@ -1,5 +1,6 @@
 //! The store contract, run against SQLite and PostgreSQL alike.
 
+mod batch;
 mod history;
 mod tenants;
 mod webhooks;

@@ -10,7 +10,9 @@ use super::webhooks::webhook_from_row;
 use super::{Error, PgStore, Result, WAKEUP_CHANNEL};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
-use crate::store::{DeliveryFilter, DirectClaim, EventFilter, EventStore, FanOut, Published};
+use crate::store::{
+    DeliveryFilter, DirectClaim, EventFilter, EventStore, FanOut, PublishRequest, Published,
+};
 
 /// `data` is `json` (kept byte-for-byte); read it back as text.
 pub(super) const EVENT_COLUMNS: &str =
@@ -130,17 +132,17 @@ async fn deliveries_of(conn: &mut PgConnection, event_id: &str) -> Result<Vec<De
         .collect()
 }
 
-#[async_trait]
-impl EventStore for PgStore {
-    async fn publish(
+impl PgStore {
+    /// One publish inside the caller's transaction.
+    async fn publish_in(
         &self,
+        tx: &mut PgConnection,
         event: &Event,
         patterns: &[String],
         dedupe_since: DateTime<Utc>,
         direct: Option<&dyn DirectClaim>,
     ) -> Result<Published> {
-        let mut tx = self.pool.begin().await?;
-        if insert_event(&mut tx, event).await? == 0 {
+        if insert_event(tx, event).await? == 0 {
             // The idempotency key is taken (a concurrent publish with the same key
             // waited for ours to commit on the unique index, or it is old).
             let sql = format!(
@@ -154,7 +156,7 @@ impl EventStore for PgStore {
                 .await?;
             let earlier = event_from_row(&earlier)?;
             if earlier.created_at > dedupe_since {
-                let deliveries = deliveries_of(&mut tx, &earlier.id).await?;
+                let deliveries = deliveries_of(tx, &earlier.id).await?;
                 return Ok(Published {
                     event: earlier,
                     deliveries,
@@ -166,7 +168,7 @@ impl EventStore for PgStore {
                 .bind(&earlier.id)
                 .execute(&mut *tx)
                 .await?;
-            insert_event(&mut tx, event).await?;
+            insert_event(tx, event).await?;
         }
         let webhooks = sqlx::query(
             "SELECT * FROM webhooks \
@@ -190,8 +192,8 @@ impl EventStore for PgStore {
             .partition(|(_, leased)| **leased);
         let leased: Vec<Delivery> = leased.into_iter().map(|(d, _)| d.clone()).collect();
         let queued: Vec<Delivery> = queued.into_iter().map(|(d, _)| d.clone()).collect();
-        insert_deliveries(&mut tx, &leased, direct.map(|c| c.owner())).await?;
-        insert_deliveries(&mut tx, &queued, None).await?;
+        insert_deliveries(tx, &leased, direct.map(|c| c.owner())).await?;
+        insert_deliveries(tx, &queued, None).await?;
         if !queued.is_empty() {
             // Delivered to listeners when the transaction commits. Leased
             // deliveries need nobody woken: this process starts them itself.
@@ -200,13 +202,50 @@ impl EventStore for PgStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
         Ok(Published {
             event: event.clone(),
             deliveries: fan_out.deliveries,
             duplicate: false,
             direct: fan_out.jobs,
         })
+    }
+}
+
+#[async_trait]
+impl EventStore for PgStore {
+    async fn publish(
+        &self,
+        event: &Event,
+        patterns: &[String],
+        dedupe_since: DateTime<Utc>,
+        direct: Option<&dyn DirectClaim>,
+    ) -> Result<Published> {
+        let mut tx = self.pool.begin().await?;
+        let published = self
+            .publish_in(&mut tx, event, patterns, dedupe_since, direct)
+            .await?;
+        tx.commit().await?;
+        Ok(published)
+    }
+
+    async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>> {
+        // One transaction, one WAL flush for the whole batch.
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(batch.len());
+        for r in batch {
+            out.push(
+                self.publish_in(&mut tx, r.event, r.patterns, r.dedupe_since, r.direct)
+                    .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    fn publish_concurrency(&self) -> usize {
+        // A few batches in flight keep the pool's connections busy while one
+        // batch waits for its WAL flush.
+        4
     }
 
     async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {

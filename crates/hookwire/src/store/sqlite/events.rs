@@ -4,12 +4,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
+use sqlx::SqliteConnection;
 
 use super::webhooks::webhook_from_row;
 use super::{json, ms, opt_time, time, to_json, Error, Result, SqliteStore};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
-use crate::store::{DeliveryFilter, DirectClaim, EventFilter, EventStore, FanOut, Published};
+use crate::store::{
+    DeliveryFilter, DirectClaim, EventFilter, EventStore, FanOut, PublishRequest, Published,
+};
 
 pub(super) fn event_from_row(row: &SqliteRow) -> Result<Event> {
     Ok(Event {
@@ -106,10 +109,11 @@ async fn insert_delivery(
     Ok(())
 }
 
-#[async_trait]
-impl EventStore for SqliteStore {
-    async fn publish(
+impl SqliteStore {
+    /// One publish inside the caller's transaction on the writer connection.
+    async fn publish_in(
         &self,
+        tx: &mut SqliteConnection,
         event: &Event,
         patterns: &[String],
         dedupe_since: DateTime<Utc>,
@@ -117,7 +121,6 @@ impl EventStore for SqliteStore {
     ) -> Result<Published> {
         // The single writer connection serialises publishes, so check-then-insert
         // of the idempotency key cannot race.
-        let mut tx = self.writer.begin().await?;
         if let Some(key) = &event.idempotency_key {
             let earlier =
                 sqlx::query("SELECT * FROM events WHERE tenant_id = ?1 AND idempotency_key = ?2")
@@ -149,7 +152,7 @@ impl EventStore for SqliteStore {
                     .await?;
             }
         }
-        insert_event(&mut tx, event).await?;
+        insert_event(tx, event).await?;
         let webhooks = sqlx::query(
             "SELECT * FROM webhooks WHERE (tenant_id = ?1 OR tenant_id IS NULL) AND is_active = 1 \
                AND EXISTS (SELECT 1 FROM json_each(webhooks.events) e \
@@ -169,15 +172,46 @@ impl EventStore for SqliteStore {
         let fan_out = FanOut::new(event, webhooks, direct);
         let owner = direct.map(|c| c.owner());
         for (d, leased) in fan_out.deliveries.iter().zip(&fan_out.leased) {
-            insert_delivery(&mut tx, d, owner.filter(|_| *leased)).await?;
+            insert_delivery(tx, d, owner.filter(|_| *leased)).await?;
         }
-        tx.commit().await?;
         Ok(Published {
             event: event.clone(),
             deliveries: fan_out.deliveries,
             duplicate: false,
             direct: fan_out.jobs,
         })
+    }
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    async fn publish(
+        &self,
+        event: &Event,
+        patterns: &[String],
+        dedupe_since: DateTime<Utc>,
+        direct: Option<&dyn DirectClaim>,
+    ) -> Result<Published> {
+        let mut tx = self.writer.begin().await?;
+        let published = self
+            .publish_in(&mut tx, event, patterns, dedupe_since, direct)
+            .await?;
+        tx.commit().await?;
+        Ok(published)
+    }
+
+    async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>> {
+        // One transaction, one durable commit (one fsync) for the whole batch.
+        let mut tx = self.writer.begin().await?;
+        let mut out = Vec::with_capacity(batch.len());
+        for r in batch {
+            out.push(
+                self.publish_in(&mut tx, r.event, r.patterns, r.dedupe_since, r.direct)
+                    .await?,
+            );
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
