@@ -8,6 +8,7 @@ mod catalog;
 mod deliveries;
 mod events;
 mod group_commit;
+mod key_cache;
 mod stats;
 mod tenants;
 mod webhooks;
@@ -57,6 +58,8 @@ pub struct Hookwire {
     /// The worker running in this process, if any: publishes lease their fresh
     /// deliveries to it (direct dispatch).
     dispatch: DispatchSlot,
+    /// API keys recently confirmed by the store.
+    keys: key_cache::KeyCache,
     /// Publishes waiting to be committed together.
     group_commit: group_commit::GroupCommit,
 }
@@ -93,6 +96,7 @@ impl Hookwire {
             options,
             wake: Arc::new(Notify::new()),
             catalog: Arc::default(),
+            keys: key_cache::KeyCache::default(),
             dispatch: DispatchSlot::default(),
         }
     }

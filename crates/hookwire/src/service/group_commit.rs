@@ -3,9 +3,9 @@
 //! one durable commit (one fsync) instead of N.
 //!
 //! There is no timer and no batching delay. A publish joins the pending list and
-//! waits for one of `concurrency` commit slots; whoever gets a slot takes every
-//! pending publish (its own among them, unless an earlier slot holder took it)
-//! and commits them in a task of its own, so a caller that goes away (an HTTP
+//! waits for one of `concurrency` commit slots — or for its answer, when an
+//! earlier slot holder took it along; whoever gets a slot takes every pending
+//! publish and commits them in a task of its own, so a caller that goes away (an HTTP
 //! client hanging up) never abandons the others' publishes halfway. When the
 //! batch fails as a whole — one bad publish rolls back all — each publish is
 //! retried alone, so one failure never becomes another publish's error.
@@ -69,10 +69,18 @@ impl GroupCommit {
         wake: &Arc<Notify>,
         publish: Publish,
     ) -> store::Result<Published> {
-        let (reply, result) = oneshot::channel();
+        let (reply, mut result) = oneshot::channel();
         self.lock().push((publish, reply));
+        let abandoned = || Err(store::Error::Batch("publish batch abandoned".into()));
+        // Wait for a commit slot, unless an earlier slot holder commits this
+        // publish first: then the answer is here and the slot is not needed.
+        let slot = tokio::select! {
+            biased;
+            answer = &mut result => return answer.unwrap_or_else(|_| abandoned()),
+            slot = self.slots.clone().acquire_owned() => slot,
+        };
         // The semaphore is never closed.
-        if let Ok(slot) = self.slots.clone().acquire_owned().await {
+        if let Ok(slot) = slot {
             let batch = std::mem::take(&mut *self.lock());
             if !batch.is_empty() {
                 let (store, wake) = (store.clone(), wake.clone());
@@ -82,9 +90,7 @@ impl GroupCommit {
                 });
             }
         }
-        result
-            .await
-            .unwrap_or_else(|_| Err(store::Error::Batch("publish batch abandoned".into())))
+        result.await.unwrap_or_else(|_| abandoned())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Publish, Reply)>> {

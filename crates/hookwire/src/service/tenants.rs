@@ -30,7 +30,9 @@ impl Hookwire {
 
     /// Delete a tenant with its keys, webhooks, events and deliveries.
     pub async fn delete_tenant(&self, id: &str) -> Result<(), Error> {
-        if self.store.delete_tenant(id).await? {
+        let deleted = self.store.delete_tenant(id).await?;
+        self.keys.clear();
+        if deleted {
             Ok(())
         } else {
             Err(Error::NotFound("tenant"))
@@ -46,10 +48,18 @@ impl Hookwire {
     }
 
     /// The key a bearer token belongs to, if any. The row is found by the token's
-    /// clear prefix; the full hash is then compared in constant time.
+    /// clear prefix; the full hash is then compared in constant time. Keys found
+    /// are cached for a moment (see `key_cache`).
     pub async fn authenticate(&self, token: &str) -> Result<Option<ApiKey>, Error> {
         let presented = TokenHash::of(token);
+        if let Some(key) = self.keys.get(&presented) {
+            return Ok(Some(key));
+        }
         let candidates = self.store.api_keys_by_prefix(lookup_prefix(token)).await?;
-        Ok(candidates.into_iter().find(|k| k.hash.matches(&presented)))
+        let found = candidates.into_iter().find(|k| k.hash.matches(&presented));
+        if let Some(key) = &found {
+            self.keys.put(key);
+        }
+        Ok(found)
     }
 }
