@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use crate::model::{ApiKey, Attempt, Delivery, Event, EventType, Tenant, Webhook};
 use crate::page::{Page, PageRequest};
 
-mod fan_out;
+pub(crate) mod fan_out;
 pub mod postgres;
 pub mod sqlite;
 mod types;

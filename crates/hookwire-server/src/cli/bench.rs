@@ -360,6 +360,7 @@ impl Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
+        let log = std::env::var("HOOKWIRE_BENCH_SERVER_LOG").ok();
         let child = Command::new(std::env::current_exe()?)
             .arg("serve")
             .env("HOOKWIRE_DATABASE_URL", db_url)
@@ -368,9 +369,15 @@ impl Server {
             .env("HOOKWIRE_ALLOW_HTTP", "true")
             .env("HOOKWIRE_ALLOW_PRIVATE_NETWORKS", "true")
             .env("HOOKWIRE_RATE_LIMIT_PER_SECOND", "0")
-            .env("RUST_LOG", "warn")
+            // The server's log level (its log goes to stdout, shown only when set):
+            // raise it to see e.g. publish batch sizes.
+            .env("RUST_LOG", log.as_deref().unwrap_or("warn"))
             .env_remove("HOOKWIRE_CONFIG")
-            .stdout(Stdio::null())
+            .stdout(if log.is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()?;
         let base = format!("http://127.0.0.1:{port}");
         let server = Self { child, base };

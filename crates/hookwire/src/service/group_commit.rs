@@ -105,8 +105,14 @@ impl GroupCommit {
 async fn commit(store: &DynStore, wake: &Notify, batch: Vec<(Publish, Reply)>) {
     if batch.len() > 1 {
         let requests: Vec<PublishRequest<'_>> = batch.iter().map(|(p, _)| p.request()).collect();
+        let started = std::time::Instant::now();
         let results = store.publish_batch(&requests).await;
         drop(requests);
+        tracing::trace!(
+            publishes = batch.len(),
+            took_us = started.elapsed().as_micros() as u64,
+            "publish batch"
+        );
         match results {
             Ok(results) => {
                 for ((publish, reply), published) in batch.into_iter().zip(results) {

@@ -1,8 +1,52 @@
 //! Turning a publish or a claim into jobs: the dialect-free halves of both
 //! backends' `publish` and `claim_due`.
 
-use super::{DirectClaim, Job, Placement};
+use super::{DirectClaim, Job, Placement, PublishRequest, Published};
 use crate::model::{Delivery, Event, Webhook};
+
+/// Publishes of one tenant, with the same type patterns and channel, match the
+/// same webhooks: a batch looks them up once per key.
+pub(crate) type MatchKey<'a> = (&'a str, &'a [String], Option<&'a str>);
+
+/// The webhook lookup key of a publish.
+pub(crate) fn match_key<'a>(r: &PublishRequest<'a>) -> MatchKey<'a> {
+    (
+        r.event.tenant_id.as_str(),
+        r.patterns,
+        r.event.channel.as_deref(),
+    )
+}
+
+/// The rows a batch of publishes without idempotency keys inserts, gathered so
+/// each table gets one multi-row statement (dialect-free half of both
+/// backends' `publish_batch`).
+#[derive(Default)]
+pub(crate) struct BatchRows<'a> {
+    pub(crate) events: Vec<&'a Event>,
+    /// Each delivery with the owner of its lease, if leased.
+    pub(crate) deliveries: Vec<(Delivery, Option<&'a str>)>,
+    /// Whether some delivery went to the queue (workers need waking).
+    pub(crate) queued: bool,
+}
+
+impl<'a> BatchRows<'a> {
+    /// Fan `r` out to `webhooks` (its matches) and add its rows.
+    pub(crate) fn add(&mut self, r: &PublishRequest<'a>, webhooks: Vec<Webhook>) -> Published {
+        let fan_out = FanOut::new(r.event, webhooks, r.direct);
+        let owner = r.direct.map(|c| c.owner());
+        self.events.push(r.event);
+        for (d, leased) in fan_out.deliveries.iter().zip(&fan_out.leased) {
+            self.queued |= !leased;
+            self.deliveries.push((d.clone(), owner.filter(|_| *leased)));
+        }
+        Published {
+            event: r.event.clone(),
+            deliveries: fan_out.deliveries,
+            duplicate: false,
+            direct: fan_out.jobs,
+        }
+    }
+}
 
 /// The deliveries one publish creates, placed by its [`DirectClaim`] (dialect-free
 /// half of both backends' `publish`).

@@ -5,6 +5,7 @@
 
 mod catalog;
 mod events;
+mod publish;
 mod queue;
 mod retention;
 mod stats;

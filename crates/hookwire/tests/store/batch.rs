@@ -11,6 +11,7 @@ use crate::fresh_store;
 hookwire::backend_tests!(
     a_batch_stores_each_publish_and_sees_its_own_idempotency_keys,
     a_batch_with_one_bad_publish_stores_nothing,
+    a_batch_fans_each_event_out_to_its_own_tenants_webhooks,
 );
 
 fn event(tenant: &str, key: Option<&str>) -> Event {
@@ -76,4 +77,28 @@ async fn a_batch_with_one_bad_publish_stores_nothing(b: Backend) {
         .await
         .unwrap()
         .is_empty());
+}
+
+async fn a_batch_fans_each_event_out_to_its_own_tenants_webhooks(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let (acme, acme_hook) = crate::history::setup(&store).await;
+    let (umbrella, umbrella_hook) = crate::history::setup(&store).await;
+    let events: Vec<Event> = (0..6)
+        .map(|n| event(if n % 2 == 0 { &acme } else { &umbrella }, None))
+        .collect();
+    batch(&store, &events).await.expect("batch");
+    for e in &events {
+        let deliveries = store.deliveries_of_event(&e.id).await.unwrap();
+        let expected = if e.tenant_id == acme {
+            &acme_hook.id
+        } else {
+            &umbrella_hook.id
+        };
+        assert_eq!(deliveries.len(), 1);
+        assert_eq!(&deliveries[0].webhook_id, expected);
+        assert_eq!(deliveries[0].tenant_id, e.tenant_id);
+    }
+    assert_ne!(acme, umbrella);
 }

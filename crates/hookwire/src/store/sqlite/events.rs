@@ -4,14 +4,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
-use sqlx::SqliteConnection;
 
-use super::webhooks::webhook_from_row;
-use super::{json, ms, opt_time, time, to_json, Error, Result, SqliteStore};
+use super::publish::{insert_delivery, insert_event};
+use super::{json, ms, opt_time, time, Error, Result, SqliteStore};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
 use crate::store::{
-    DeliveryFilter, DirectClaim, EventFilter, EventStore, FanOut, PublishRequest, Published,
+    DeliveryFilter, DirectClaim, EventFilter, EventStore, PublishRequest, Published,
 };
 
 pub(super) fn event_from_row(row: &SqliteRow) -> Result<Event> {
@@ -68,121 +67,6 @@ fn attempt_from_row(row: &SqliteRow) -> Result<Attempt> {
     })
 }
 
-async fn insert_event(conn: &mut sqlx::SqliteConnection, e: &Event) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )
-    .bind(&e.id)
-    .bind(&e.tenant_id)
-    .bind(&e.event_type)
-    .bind(&e.channel)
-    .bind(&e.data)
-    .bind(&e.idempotency_key)
-    .bind(ms(e.created_at))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-async fn insert_delivery(
-    conn: &mut sqlx::SqliteConnection,
-    d: &Delivery,
-    lease_owner: Option<&str>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
-         next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, CASE WHEN ?7 IS NULL THEN NULL ELSE ?6 END, ?8, ?9)",
-    )
-    .bind(&d.id)
-    .bind(&d.tenant_id)
-    .bind(&d.event_id)
-    .bind(&d.webhook_id)
-    .bind(d.status.as_str())
-    .bind(d.next_attempt_at.map(ms))
-    .bind(lease_owner)
-    .bind(ms(d.created_at))
-    .bind(&d.event_type)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-impl SqliteStore {
-    /// One publish inside the caller's transaction on the writer connection.
-    async fn publish_in(
-        &self,
-        tx: &mut SqliteConnection,
-        event: &Event,
-        patterns: &[String],
-        dedupe_since: DateTime<Utc>,
-        direct: Option<&dyn DirectClaim>,
-    ) -> Result<Published> {
-        // The single writer connection serialises publishes, so check-then-insert
-        // of the idempotency key cannot race.
-        if let Some(key) = &event.idempotency_key {
-            let earlier =
-                sqlx::query("SELECT * FROM events WHERE tenant_id = ?1 AND idempotency_key = ?2")
-                    .bind(&event.tenant_id)
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(row) = earlier {
-                let earlier = event_from_row(&row)?;
-                if earlier.created_at > dedupe_since {
-                    let deliveries =
-                        sqlx::query("SELECT * FROM deliveries WHERE event_id = ?1 ORDER BY id")
-                            .bind(&earlier.id)
-                            .fetch_all(&mut *tx)
-                            .await?
-                            .iter()
-                            .map(delivery_from_row)
-                            .collect::<Result<_>>()?;
-                    return Ok(Published {
-                        event: earlier,
-                        deliveries,
-                        duplicate: true,
-                        direct: Vec::new(),
-                    });
-                }
-                sqlx::query("UPDATE events SET idempotency_key = NULL WHERE id = ?1")
-                    .bind(&earlier.id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        insert_event(tx, event).await?;
-        let webhooks = sqlx::query(
-            "SELECT * FROM webhooks WHERE (tenant_id = ?1 OR tenant_id IS NULL) AND is_active = 1 \
-               AND EXISTS (SELECT 1 FROM json_each(webhooks.events) e \
-                           WHERE e.value IN (SELECT value FROM json_each(?2))) \
-               AND (channels = '[]' OR (?3 IS NOT NULL AND EXISTS \
-                    (SELECT 1 FROM json_each(webhooks.channels) c WHERE c.value = ?3))) \
-             ORDER BY id",
-        )
-        .bind(&event.tenant_id)
-        .bind(to_json(&patterns)?)
-        .bind(&event.channel)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| webhook_from_row(r, &self.sealer))
-        .collect::<Result<Vec<_>>>()?;
-        let fan_out = FanOut::new(event, webhooks, direct);
-        let owner = direct.map(|c| c.owner());
-        for (d, leased) in fan_out.deliveries.iter().zip(&fan_out.leased) {
-            insert_delivery(tx, d, owner.filter(|_| *leased)).await?;
-        }
-        Ok(Published {
-            event: event.clone(),
-            deliveries: fan_out.deliveries,
-            duplicate: false,
-            direct: fan_out.jobs,
-        })
-    }
-}
-
 #[async_trait]
 impl EventStore for SqliteStore {
     async fn publish(
@@ -203,13 +87,7 @@ impl EventStore for SqliteStore {
     async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>> {
         // One transaction, one durable commit (one fsync) for the whole batch.
         let mut tx = self.writer.begin().await?;
-        let mut out = Vec::with_capacity(batch.len());
-        for r in batch {
-            out.push(
-                self.publish_in(&mut tx, r.event, r.patterns, r.dedupe_since, r.direct)
-                    .await?,
-            );
-        }
+        let out = self.publish_all(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(out)
     }

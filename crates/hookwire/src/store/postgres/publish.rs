@@ -1,0 +1,238 @@
+//! Publishing (PostgreSQL): one publish, or a batch of them in one transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use super::events::{delivery_from_row, event_from_row, EVENT_COLUMNS};
+use super::webhooks::webhook_from_row;
+use super::{PgStore, Result, WAKEUP_CHANNEL};
+use crate::model::{Delivery, Event, Webhook};
+use crate::store::fan_out::{match_key, BatchRows, MatchKey};
+use crate::store::{DirectClaim, FanOut, PublishRequest, Published};
+
+pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u64> {
+    let done = sqlx::query(
+        "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5::json, $6, $7) \
+         ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
+    )
+    .bind(&e.id)
+    .bind(&e.tenant_id)
+    .bind(&e.event_type)
+    .bind(&e.channel)
+    .bind(&e.data)
+    .bind(&e.idempotency_key)
+    .bind(e.created_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deliveries with the owner of their lease (if leased), in one statement.
+pub(super) async fn insert_deliveries(
+    conn: &mut PgConnection,
+    rows: &[(Delivery, Option<&str>)],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&Delivery) -> &str| -> Vec<&str> { rows.iter().map(|(d, _)| f(d)).collect() };
+    let due: Vec<Option<DateTime<Utc>>> = rows.iter().map(|(d, _)| d.next_attempt_at).collect();
+    let owners: Vec<Option<&str>> = rows.iter().map(|(_, o)| *o).collect();
+    let created: Vec<DateTime<Utc>> = rows.iter().map(|(d, _)| d.created_at).collect();
+    sqlx::query(
+        "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
+           next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
+         SELECT d.id, d.tenant_id, d.event_id, d.webhook_id, d.status, 0, d.due, d.owner, \
+                CASE WHEN d.owner IS NULL THEN NULL ELSE d.due END, d.created_at, d.event_type \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                     $6::timestamptz[], $7::text[], $8::timestamptz[], $9::text[]) \
+              AS d(id, tenant_id, event_id, webhook_id, status, due, owner, created_at, event_type)",
+    )
+    .bind(col(|d| &d.id))
+    .bind(col(|d| &d.tenant_id))
+    .bind(col(|d| &d.event_id))
+    .bind(col(|d| &d.webhook_id))
+    .bind(col(|d| d.status.as_str()))
+    .bind(due)
+    .bind(owners)
+    .bind(created)
+    .bind(col(|d| &d.event_type))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Events without idempotency keys, in one statement.
+async fn insert_events(conn: &mut PgConnection, events: &[&Event]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let col = |f: fn(&Event) -> &str| -> Vec<&str> { events.iter().map(|e| f(e)).collect() };
+    let channels: Vec<Option<&str>> = events.iter().map(|e| e.channel.as_deref()).collect();
+    let created: Vec<DateTime<Utc>> = events.iter().map(|e| e.created_at).collect();
+    sqlx::query(
+        "INSERT INTO events (id, tenant_id, event_type, channel, data, created_at) \
+         SELECT e.id, e.tenant_id, e.event_type, e.channel, e.data::json, e.created_at \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                     $6::timestamptz[]) AS e(id, tenant_id, event_type, channel, data, created_at)",
+    )
+    .bind(col(|e| &e.id))
+    .bind(col(|e| &e.tenant_id))
+    .bind(col(|e| &e.event_type))
+    .bind(channels)
+    .bind(col(|e| &e.data))
+    .bind(created)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn deliveries_of(
+    conn: &mut PgConnection,
+    event_id: &str,
+) -> Result<Vec<Delivery>> {
+    sqlx::query("SELECT * FROM deliveries WHERE event_id = $1 ORDER BY id")
+        .bind(event_id)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(delivery_from_row)
+        .collect()
+}
+
+impl PgStore {
+    /// One publish inside the caller's transaction.
+    pub(super) async fn publish_in(
+        &self,
+        tx: &mut PgConnection,
+        event: &Event,
+        patterns: &[String],
+        dedupe_since: DateTime<Utc>,
+        direct: Option<&dyn DirectClaim>,
+    ) -> Result<Published> {
+        if insert_event(tx, event).await? == 0 {
+            // The idempotency key is taken (a concurrent publish with the same key
+            // waited for ours to commit on the unique index, or it is old).
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events \
+                 WHERE tenant_id = $1 AND idempotency_key = $2 FOR UPDATE"
+            );
+            let earlier = sqlx::query(&sql)
+                .bind(&event.tenant_id)
+                .bind(&event.idempotency_key)
+                .fetch_one(&mut *tx)
+                .await?;
+            let earlier = event_from_row(&earlier)?;
+            if earlier.created_at > dedupe_since {
+                let deliveries = deliveries_of(tx, &earlier.id).await?;
+                return Ok(Published {
+                    event: earlier,
+                    deliveries,
+                    duplicate: true,
+                    direct: Vec::new(),
+                });
+            }
+            sqlx::query("UPDATE events SET idempotency_key = NULL WHERE id = $1")
+                .bind(&earlier.id)
+                .execute(&mut *tx)
+                .await?;
+            insert_event(tx, event).await?;
+        }
+        let webhooks = self.matching_webhooks(tx, event, patterns).await?;
+        let fan_out = FanOut::new(event, webhooks, direct);
+        let owner = direct.map(|c| c.owner());
+        let rows: Vec<(Delivery, Option<&str>)> = fan_out
+            .deliveries
+            .iter()
+            .zip(&fan_out.leased)
+            .map(|(d, leased)| (d.clone(), owner.filter(|_| *leased)))
+            .collect();
+        insert_deliveries(tx, &rows).await?;
+        let queued = fan_out.leased.iter().any(|leased| !leased);
+        if queued {
+            notify(tx).await?;
+        }
+        Ok(Published {
+            event: event.clone(),
+            deliveries: fan_out.deliveries,
+            duplicate: false,
+            direct: fan_out.jobs,
+        })
+    }
+
+    /// The active webhooks (the tenant's and global ones) whose filters include
+    /// one of `patterns` and whose channels admit the event's channel.
+    async fn matching_webhooks(
+        &self,
+        tx: &mut PgConnection,
+        event: &Event,
+        patterns: &[String],
+    ) -> Result<Vec<Webhook>> {
+        sqlx::query(
+            "SELECT * FROM webhooks \
+             WHERE (tenant_id = $1 OR tenant_id IS NULL) AND is_active AND events && $2 \
+               AND (cardinality(channels) = 0 OR ($3::text IS NOT NULL AND $3 = ANY(channels))) \
+             ORDER BY id",
+        )
+        .bind(&event.tenant_id)
+        .bind(patterns)
+        .bind(&event.channel)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| webhook_from_row(r, &self.sealer))
+        .collect()
+    }
+
+    /// Every publish of `batch` inside the caller's transaction. Publishes with
+    /// an idempotency key run one by one (each must see the ones before it); the
+    /// others share one webhook lookup per tenant, type and channel, and one
+    /// set-based INSERT per table.
+    pub(super) async fn publish_all(
+        &self,
+        tx: &mut PgConnection,
+        batch: &[PublishRequest<'_>],
+    ) -> Result<Vec<Published>> {
+        let mut out = Vec::with_capacity(batch.len());
+        let mut lookups: HashMap<MatchKey<'_>, Vec<Webhook>> = HashMap::new();
+        let mut rows = BatchRows::default();
+        for r in batch {
+            if r.event.idempotency_key.is_some() {
+                out.push(
+                    self.publish_in(tx, r.event, r.patterns, r.dedupe_since, r.direct)
+                        .await?,
+                );
+                continue;
+            }
+            let key = match_key(r);
+            let webhooks = match lookups.get(&key) {
+                Some(found) => found.clone(),
+                None => {
+                    let found = self.matching_webhooks(tx, r.event, r.patterns).await?;
+                    lookups.insert(key, found.clone());
+                    found
+                }
+            };
+            out.push(rows.add(r, webhooks));
+        }
+        insert_events(tx, &rows.events).await?;
+        insert_deliveries(tx, &rows.deliveries).await?;
+        if rows.queued {
+            notify(tx).await?;
+        }
+        Ok(out)
+    }
+}
+
+/// Wake the workers listening on every node, when the transaction commits.
+/// Leased deliveries need nobody woken: this process starts them itself.
+async fn notify(tx: &mut PgConnection) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(WAKEUP_CHANNEL)
+        .execute(tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! Publishing (SQLite): one publish, or a batch of them in one transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use super::events::{delivery_from_row, event_from_row};
+use super::webhooks::webhook_from_row;
+use super::{ms, to_json, Result, SqliteStore};
+use crate::model::{Delivery, Event, Webhook};
+use crate::store::fan_out::{match_key, BatchRows, MatchKey};
+use crate::store::{DirectClaim, FanOut, PublishRequest, Published};
+
+/// Rows per multi-row INSERT, well under SQLite's 32,766 bound parameters.
+const ROWS_PER_INSERT: usize = 500;
+
+pub(super) async fn insert_event(conn: &mut SqliteConnection, e: &Event) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(&e.id)
+    .bind(&e.tenant_id)
+    .bind(&e.event_type)
+    .bind(&e.channel)
+    .bind(&e.data)
+    .bind(&e.idempotency_key)
+    .bind(ms(e.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn insert_delivery(
+    conn: &mut SqliteConnection,
+    d: &Delivery,
+    lease_owner: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
+         next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, CASE WHEN ?7 IS NULL THEN NULL ELSE ?6 END, ?8, ?9)",
+    )
+    .bind(&d.id)
+    .bind(&d.tenant_id)
+    .bind(&d.event_id)
+    .bind(&d.webhook_id)
+    .bind(d.status.as_str())
+    .bind(d.next_attempt_at.map(ms))
+    .bind(lease_owner)
+    .bind(ms(d.created_at))
+    .bind(&d.event_type)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// One publish inside the caller's transaction on the writer connection.
+    pub(super) async fn publish_in(
+        &self,
+        tx: &mut SqliteConnection,
+        event: &Event,
+        patterns: &[String],
+        dedupe_since: DateTime<Utc>,
+        direct: Option<&dyn DirectClaim>,
+    ) -> Result<Published> {
+        // The single writer connection serialises publishes, so check-then-insert
+        // of the idempotency key cannot race.
+        if let Some(key) = &event.idempotency_key {
+            let earlier =
+                sqlx::query("SELECT * FROM events WHERE tenant_id = ?1 AND idempotency_key = ?2")
+                    .bind(&event.tenant_id)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(row) = earlier {
+                let earlier = event_from_row(&row)?;
+                if earlier.created_at > dedupe_since {
+                    let deliveries =
+                        sqlx::query("SELECT * FROM deliveries WHERE event_id = ?1 ORDER BY id")
+                            .bind(&earlier.id)
+                            .fetch_all(&mut *tx)
+                            .await?
+                            .iter()
+                            .map(delivery_from_row)
+                            .collect::<Result<_>>()?;
+                    return Ok(Published {
+                        event: earlier,
+                        deliveries,
+                        duplicate: true,
+                        direct: Vec::new(),
+                    });
+                }
+                sqlx::query("UPDATE events SET idempotency_key = NULL WHERE id = ?1")
+                    .bind(&earlier.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        insert_event(tx, event).await?;
+        let webhooks = self.matching_webhooks(tx, event, patterns).await?;
+        let fan_out = FanOut::new(event, webhooks, direct);
+        let owner = direct.map(|c| c.owner());
+        for (d, leased) in fan_out.deliveries.iter().zip(&fan_out.leased) {
+            insert_delivery(tx, d, owner.filter(|_| *leased)).await?;
+        }
+        Ok(Published {
+            event: event.clone(),
+            deliveries: fan_out.deliveries,
+            duplicate: false,
+            direct: fan_out.jobs,
+        })
+    }
+
+    /// The active webhooks (the tenant's and global ones) whose filters include
+    /// one of `patterns` and whose channels admit the event's channel.
+    async fn matching_webhooks(
+        &self,
+        tx: &mut SqliteConnection,
+        event: &Event,
+        patterns: &[String],
+    ) -> Result<Vec<Webhook>> {
+        sqlx::query(
+            "SELECT * FROM webhooks WHERE (tenant_id = ?1 OR tenant_id IS NULL) AND is_active = 1 \
+               AND EXISTS (SELECT 1 FROM json_each(webhooks.events) e \
+                           WHERE e.value IN (SELECT value FROM json_each(?2))) \
+               AND (channels = '[]' OR (?3 IS NOT NULL AND EXISTS \
+                    (SELECT 1 FROM json_each(webhooks.channels) c WHERE c.value = ?3))) \
+             ORDER BY id",
+        )
+        .bind(&event.tenant_id)
+        .bind(to_json(&patterns)?)
+        .bind(&event.channel)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| webhook_from_row(r, &self.sealer))
+        .collect()
+    }
+
+    /// Every publish of `batch` inside the caller's transaction. Publishes with
+    /// an idempotency key run one by one (each must see the ones before it); the
+    /// others share one webhook lookup per tenant, type and channel, and one
+    /// multi-row INSERT per table.
+    pub(super) async fn publish_all(
+        &self,
+        tx: &mut SqliteConnection,
+        batch: &[PublishRequest<'_>],
+    ) -> Result<Vec<Published>> {
+        let mut out = Vec::with_capacity(batch.len());
+        let mut lookups: HashMap<MatchKey<'_>, Vec<Webhook>> = HashMap::new();
+        let mut rows = BatchRows::default();
+        for r in batch {
+            if r.event.idempotency_key.is_some() {
+                out.push(
+                    self.publish_in(tx, r.event, r.patterns, r.dedupe_since, r.direct)
+                        .await?,
+                );
+                continue;
+            }
+            let key = match_key(r);
+            let webhooks = match lookups.get(&key) {
+                Some(found) => found.clone(),
+                None => {
+                    let found = self.matching_webhooks(tx, r.event, r.patterns).await?;
+                    lookups.insert(key, found.clone());
+                    found
+                }
+            };
+            out.push(rows.add(r, webhooks));
+        }
+        for chunk in rows.events.chunks(ROWS_PER_INSERT) {
+            insert_events(tx, chunk).await?;
+        }
+        for chunk in rows.deliveries.chunks(ROWS_PER_INSERT) {
+            insert_deliveries(tx, chunk).await?;
+        }
+        Ok(out)
+    }
+}
+
+/// Events without idempotency keys, in one statement.
+async fn insert_events(conn: &mut SqliteConnection, events: &[&Event]) -> Result<()> {
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at) ",
+    );
+    q.push_values(events, |mut row, e| {
+        row.push_bind(&e.id)
+            .push_bind(&e.tenant_id)
+            .push_bind(&e.event_type)
+            .push_bind(&e.channel)
+            .push_bind(&e.data)
+            .push_bind(&e.idempotency_key)
+            .push_bind(ms(e.created_at));
+    });
+    q.build().execute(conn).await?;
+    Ok(())
+}
+
+/// Deliveries with the owner of their lease (if leased), in one statement.
+async fn insert_deliveries(
+    conn: &mut SqliteConnection,
+    deliveries: &[(Delivery, Option<&str>)],
+) -> Result<()> {
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
+         next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) ",
+    );
+    q.push_values(deliveries, |mut row, (d, owner)| {
+        let due = d.next_attempt_at.map(ms);
+        row.push_bind(&d.id)
+            .push_bind(&d.tenant_id)
+            .push_bind(&d.event_id)
+            .push_bind(&d.webhook_id)
+            .push_bind(d.status.as_str())
+            .push_bind(0_i64)
+            .push_bind(due)
+            .push_bind(*owner)
+            .push_bind(owner.and(due))
+            .push_bind(ms(d.created_at))
+            .push_bind(&d.event_type);
+    });
+    q.build().execute(conn).await?;
+    Ok(())
+}
