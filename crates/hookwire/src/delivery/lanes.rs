@@ -8,7 +8,9 @@
 //! recording the result does not hold the endpoint's slot — and the next waiting
 //! job starts at once, with no database round trip in between.
 //!
-//! Over all lanes, a semaphore bounds attempts in flight (`max_in_flight`) and a
+//! Over all lanes, a semaphore bounds attempts in flight (`max_in_flight`) —
+//! from start until their result is recorded, so results cannot pile up in
+//! memory when the database falls behind the endpoints — and a
 //! count bounds the jobs waiting (`max_waiting`, so memory stays bounded however
 //! many endpoints hang). A job that finds no global permit waits, and its lane is
 //! listed as blocked so the next finished attempt anywhere starts it. A waiting
@@ -199,15 +201,31 @@ impl Lanes {
         }
         let mut out = Vec::new();
         self.pump(&mut state, webhook_id, &mut out);
-        // The freed global permit may unblock another lane.
+        self.pump_blocked(&mut state, &mut out);
+        tidy(&mut state, webhook_id);
+        (out, was_full)
+    }
+
+    /// A global permit was given back (its attempt's result is recorded): start
+    /// jobs of lanes that were waiting for one. Also says whether some lane was
+    /// blocked, so a capacity-limited claim may go again.
+    pub(crate) fn released(&self) -> (Vec<Start>, bool) {
+        let mut state = self.lock();
+        let was_blocked = !state.blocked.is_empty();
+        let mut out = Vec::new();
+        self.pump_blocked(&mut state, &mut out);
+        (out, was_blocked)
+    }
+
+    /// Pump blocked lanes while global permits last.
+    fn pump_blocked(&self, state: &mut State, out: &mut Vec<Start>) {
         while self.permits.available_permits() > 0 {
             let Some(next) = state.blocked.pop_front() else {
                 break;
             };
-            self.pump(&mut state, &next, &mut out);
+            self.pump(state, &next, out);
+            tidy(state, &next);
         }
-        tidy(&mut state, webhook_id);
-        (out, was_full)
     }
 
     /// Forget every waiting job (at shutdown: their leases are released).

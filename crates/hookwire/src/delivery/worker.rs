@@ -295,17 +295,20 @@ impl Worker {
         }
     }
 
-    /// Attempt one job. Its slot (and global permit) are given back as soon as
-    /// the HTTP exchange ends, before the result is recorded.
+    /// Attempt one job. Its lane slot is given back as soon as the HTTP exchange
+    /// ends; its global permit once the result is recorded.
     async fn attempt(self, start: Start) {
         let s = &self.shared;
         let Start { job, permit } = start;
+        let _permit = Permit {
+            worker: self.clone(),
+            permit: Some(permit),
+        };
         let in_flight = metrics::gauge!("hookwire_deliveries_in_flight");
         in_flight.increment(1.0);
         let mut slot = Some(Slot {
             worker: self.clone(),
             webhook_id: job.webhook.id.clone(),
-            permit: Some(permit),
             started: Instant::now(),
         });
         let ctx = attempt::Context {
@@ -330,17 +333,37 @@ impl Worker {
 struct Slot {
     worker: Worker,
     webhook_id: String,
-    permit: Option<tokio::sync::OwnedSemaphorePermit>,
     started: Instant,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        drop(self.permit.take());
         let s = &self.worker.shared;
         let (starts, was_full) = s.lanes.finished(&self.webhook_id, self.started.elapsed());
         self.worker.start(starts);
         if was_full {
+            s.freed.notify_one();
+        }
+    }
+}
+
+/// A running attempt's global permit: held until its result is recorded (or
+/// the task ends any other way), then handed to a lane waiting for one.
+struct Permit {
+    worker: Worker,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        drop(self.permit.take());
+        let s = &self.worker.shared;
+        let (starts, was_blocked) = s.lanes.released();
+        self.worker.start(starts);
+        // A claim limited by permits goes again once a quarter batch is free
+        // (not on every release: that would be a claim query per attempt).
+        let quarter = (s.options.batch_size as usize / 4).max(1);
+        if was_blocked || s.lanes.free_permits() == quarter {
             s.freed.notify_one();
         }
     }

@@ -114,6 +114,25 @@ async fn global_permits_bound_all_lanes_and_a_finish_unblocks_another_lane() {
 }
 
 #[tokio::test]
+async fn a_permit_held_while_recording_blocks_until_released() {
+    let lanes = Lanes::new(LEASE, 5, 5, 1, 100);
+    let a = webhook("wh_a").await;
+    let mut running = lanes.admit(job(&a), later()).map_err(|_| ()).unwrap();
+    assert!(lanes
+        .admit(job(&a), later())
+        .map_err(|_| ())
+        .unwrap()
+        .is_empty());
+    // The exchange ended, the result is not recorded yet: the permit is held.
+    let (next, _) = lanes.finished("wh_a", Duration::from_millis(1));
+    assert!(next.is_empty(), "the lane has a free slot but no permit");
+    drop(running.pop());
+    let (next, was_blocked) = lanes.released();
+    assert_eq!(next.len(), 1, "the released permit starts the waiting job");
+    assert!(was_blocked);
+}
+
+#[tokio::test]
 async fn a_job_whose_lease_would_run_out_is_not_started() {
     let lanes = Lanes::new(LEASE, 1, 5, 100, 100);
     let w = webhook("wh_a").await;
