@@ -85,7 +85,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             auto_disable_after: "5d".into(),
             log_format: LogFormat::Text,
-            max_in_flight: 256,
+            max_in_flight: 1024,
             max_in_flight_per_webhook: 10,
             lease_seconds: 90,
             shutdown_grace_seconds: 10,

@@ -91,7 +91,7 @@ impl Hookwire {
     pub fn new(store: DynStore, options: Options) -> Self {
         Self {
             sender: HttpSender::new(options.url_policy),
-            group_commit: group_commit::GroupCommit::new(store.publish_concurrency()),
+            group_commit: group_commit::GroupCommit::new(store.write_concurrency()),
             store,
             options,
             wake: Arc::new(Notify::new()),

@@ -186,9 +186,10 @@ pub trait EventStore: Send + Sync + 'static {
     /// Several publishes in one transaction (group commit): all of them or, on
     /// any error, none. Results come in the order of `batch`.
     async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>>;
-    /// How many publish batches may usefully commit at once: 1 where writes
-    /// serialise anyway (SQLite), more where the database runs them in parallel.
-    fn publish_concurrency(&self) -> usize {
+    /// How many batched writes (of publishes, of attempt results) may usefully
+    /// commit at once: 1 where writes serialise anyway (SQLite), more where the
+    /// database runs them in parallel.
+    fn write_concurrency(&self) -> usize {
         1
     }
     /// Store an event with exactly one delivery, already leased to `owner`, so no

@@ -1,9 +1,12 @@
 //! Group commit of attempt results: each attempt hands its result over and
-//! waits; one task writes whatever arrived while the previous write was in flight
-//! in a single transaction. Under load that turns one durable commit per
+//! waits; a writer task writes whatever arrived while the previous write was in
+//! flight in a single transaction (one writer on SQLite, a few on PostgreSQL,
+//! see `write_concurrency`). Under load that turns one durable commit per
 //! delivery into one per batch.
 
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::attempt::Recorder;
 use crate::model::Attempt;
@@ -25,38 +28,65 @@ pub(crate) struct Batcher {
 }
 
 impl Batcher {
-    /// Start the writer task (needs a Tokio runtime).
+    /// Start the writer tasks, as many as the store can usefully run at once
+    /// (needs a Tokio runtime).
     pub(crate) fn start(store: DynStore, owner: String) -> Self {
-        let (queue, mut rx) = mpsc::unbounded_channel::<PendingResult>();
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_RESULT_BATCH {
-                    match rx.try_recv() {
-                        Ok(p) => batch.push(p),
-                        Err(_) => break,
-                    }
+        let (queue, rx) = mpsc::unbounded_channel::<PendingResult>();
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..store.write_concurrency().max(1) {
+            let (store, owner, rx) = (store.clone(), owner.clone(), rx.clone());
+            tokio::spawn(async move {
+                while let Some(batch) = next_batch(&rx).await {
+                    write(&store, &owner, batch).await;
                 }
-                let (results, replies): (Vec<_>, Vec<_>) = batch
-                    .into_iter()
-                    .map(|p| ((p.attempt, p.result), p.reply))
-                    .unzip();
-                match store.record_attempts(&owner, &results).await {
-                    Ok(flags) => {
-                        for (reply, flag) in replies.into_iter().zip(flags) {
-                            let _ = reply.send(Ok(flag));
-                        }
-                    }
-                    Err(e) => {
-                        let msg = e.to_string();
-                        for reply in replies {
-                            let _ = reply.send(Err(msg.clone()));
-                        }
-                    }
-                }
-            }
-        });
+            });
+        }
         Self { queue }
+    }
+}
+
+/// Wait for a result, then take whatever else is queued (at most a batch).
+/// `None` once the worker is gone.
+async fn next_batch(
+    rx: &Mutex<mpsc::UnboundedReceiver<PendingResult>>,
+) -> Option<Vec<PendingResult>> {
+    let mut rx = rx.lock().await;
+    let first = rx.recv().await?;
+    let mut batch = vec![first];
+    while batch.len() < MAX_RESULT_BATCH {
+        match rx.try_recv() {
+            Ok(p) => batch.push(p),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+/// Write one batch in one transaction and tell each attempt how it went.
+async fn write(store: &DynStore, owner: &str, batch: Vec<PendingResult>) {
+    let (results, replies): (Vec<_>, Vec<_>) = batch
+        .into_iter()
+        .map(|p| ((p.attempt, p.result), p.reply))
+        .unzip();
+    let started = std::time::Instant::now();
+    let written = store.record_attempts(owner, &results).await;
+    tracing::trace!(
+        results = results.len(),
+        took_us = started.elapsed().as_micros() as u64,
+        "result batch"
+    );
+    match written {
+        Ok(flags) => {
+            for (reply, flag) in replies.into_iter().zip(flags) {
+                let _ = reply.send(Ok(flag));
+            }
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            for reply in replies {
+                let _ = reply.send(Err(msg.clone()));
+            }
+        }
     }
 }
 

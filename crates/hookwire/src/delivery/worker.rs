@@ -40,7 +40,9 @@ pub struct WorkerOptions {
     pub lease: Duration,
     /// Longest sleep between rounds when nothing wakes the worker.
     pub poll_interval: Duration,
-    /// Attempts in flight at once, over all webhooks.
+    /// Attempts in flight at once, over all webhooks, each counted until its
+    /// result is recorded: this also bounds the results waiting for the
+    /// database, so memory stays flat when the database falls behind.
     pub max_in_flight: usize,
     /// Attempts in flight at once to one webhook.
     pub per_webhook_in_flight: usize,
@@ -57,7 +59,7 @@ impl Default for WorkerOptions {
             batch_size: 64,
             lease: Duration::from_secs(90),
             poll_interval: Duration::from_secs(1),
-            max_in_flight: 256,
+            max_in_flight: 1024,
             per_webhook_in_flight: 10,
             per_webhook_waiting: 100,
             shutdown_grace: Duration::from_secs(10),
@@ -109,6 +111,8 @@ struct Shared {
     /// permits ran out): the one event that makes a capacity-limited claim worth
     /// repeating.
     freed: Notify,
+    /// Set while the claim loop waits for capacity (see `Permit`'s drop).
+    wants_permits: std::sync::atomic::AtomicBool,
     /// Where this process's publishes find the running worker.
     dispatch: DispatchSlot,
 }
@@ -119,6 +123,8 @@ struct Claimed {
     count: usize,
     /// Capacity, not the queue, limited the claim.
     limited: bool,
+    /// Global permits were what ran short.
+    short_of_permits: bool,
 }
 
 impl Worker {
@@ -152,6 +158,7 @@ impl Worker {
                 heartbeat: Heartbeat::default(),
                 tracker: TaskTracker::new(),
                 freed: Notify::new(),
+                wants_permits: std::sync::atomic::AtomicBool::new(false),
                 dispatch: hookwire.dispatch_slot(),
             }),
         }
@@ -184,11 +191,22 @@ impl Worker {
                     Claimed {
                         count: 0,
                         limited: false,
+                        short_of_permits: false,
                     }
                 }
             };
             if round.count == s.options.batch_size as usize && !round.limited {
                 continue;
+            }
+            if round.short_of_permits {
+                // Ask the next releases for a wake-up, unless enough were freed
+                // since the claim looked.
+                s.wants_permits.store(true, Ordering::Release);
+                if s.lanes.free_permits() >= self.quarter_batch()
+                    && s.wants_permits.swap(false, Ordering::AcqRel)
+                {
+                    continue;
+                }
             }
             let nap = if round.limited {
                 s.options.poll_interval
@@ -242,9 +260,15 @@ impl Worker {
         let batch = s.options.batch_size as usize;
         let free = s.lanes.free_permits().min(batch);
         let skip = s.lanes.full();
-        let limited = free < batch || !skip.is_empty();
+        let short_of_permits = free < batch;
+        let limited = short_of_permits || !skip.is_empty();
         if free == 0 {
-            return Ok(Claimed { count: 0, limited });
+            tracing::trace!(skipped = skip.len(), "claim: no free permit");
+            return Ok(Claimed {
+                count: 0,
+                limited,
+                short_of_permits,
+            });
         }
         let now = clock::now();
         let lease = TimeDelta::from_std(s.options.lease).unwrap_or(TimeDelta::seconds(90));
@@ -254,6 +278,7 @@ impl Worker {
             .claim_due(&s.owner, now, now + lease, free as u32, &skip)
             .await?;
         let count = jobs.len();
+        tracing::trace!(free, skipped = skip.len(), claimed = count, "claim");
         let mut back: BTreeMap<Duration, Vec<String>> = BTreeMap::new();
         for job in jobs {
             match s.lanes.admit(job, lease_ends) {
@@ -265,7 +290,16 @@ impl Worker {
             let due = now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::zero());
             s.store.unclaim(&s.owner, &ids, due).await?;
         }
-        Ok(Claimed { count, limited })
+        Ok(Claimed {
+            count,
+            limited,
+            short_of_permits,
+        })
+    }
+
+    /// Free permits worth another claim query.
+    fn quarter_batch(&self) -> usize {
+        (self.shared.options.batch_size as usize / 4).max(1)
     }
 
     /// Reserve a place in `webhook_id`'s lane for a publish (see `dispatch`).
@@ -360,10 +394,11 @@ impl Drop for Permit {
         let s = &self.worker.shared;
         let (starts, was_blocked) = s.lanes.released();
         self.worker.start(starts);
-        // A claim limited by permits goes again once a quarter batch is free
-        // (not on every release: that would be a claim query per attempt).
-        let quarter = (s.options.batch_size as usize / 4).max(1);
-        if was_blocked || s.lanes.free_permits() == quarter {
+        // A claim waiting for capacity goes again once a quarter batch of
+        // permits is free (not on every release: that would be a claim query
+        // per attempt); exactly one release wakes it.
+        let enough = s.lanes.free_permits() >= self.worker.quarter_batch();
+        if was_blocked || (enough && s.wants_permits.swap(false, Ordering::AcqRel)) {
             s.freed.notify_one();
         }
     }

@@ -97,7 +97,7 @@ impl EventStore for PgStore {
         Ok(out)
     }
 
-    fn publish_concurrency(&self) -> usize {
+    fn write_concurrency(&self) -> usize {
         // A few batches in flight keep the pool's connections busy while one
         // batch waits for its WAL flush.
         4
