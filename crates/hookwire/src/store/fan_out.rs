@@ -1,15 +1,63 @@
 //! Turning a publish or a claim into jobs: the dialect-free halves of both
 //! backends' `publish` and `claim_due`.
 
-use super::{DirectClaim, Job, Placement, PublishRequest, Published};
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+
+use super::{DirectClaim, Job, Placement, PublishRequest, Published, Result};
 use crate::model::{Delivery, Event, Webhook};
+
+/// A backend's open publish transaction, as [`plan_batch`] needs it.
+#[async_trait]
+pub(crate) trait PublishTx: Send {
+    /// One whole publish (with an idempotency key) inside the transaction.
+    async fn publish_one(&mut self, r: &PublishRequest<'_>) -> Result<Published>;
+    /// The active webhooks (the tenant's and global ones) whose filters include
+    /// one of `patterns` and whose channels admit `event`'s channel.
+    async fn matching_webhooks(
+        &mut self,
+        event: &Event,
+        patterns: &[String],
+    ) -> Result<Vec<Webhook>>;
+}
+
+/// Every publish of `batch` inside `tx`, in order. Publishes with an
+/// idempotency key run one by one (each must see the ones before it); the
+/// others share one webhook lookup per tenant, type and channel, and their rows
+/// are returned for the backend to insert in one statement per table.
+pub(crate) async fn plan_batch<'a>(
+    tx: &mut dyn PublishTx,
+    batch: &[PublishRequest<'a>],
+) -> Result<(Vec<Published>, BatchRows<'a>)> {
+    let mut out = Vec::with_capacity(batch.len());
+    let mut lookups: HashMap<MatchKey<'a>, Vec<Webhook>> = HashMap::new();
+    let mut rows = BatchRows::default();
+    for r in batch {
+        if r.event.idempotency_key.is_some() {
+            out.push(tx.publish_one(r).await?);
+            continue;
+        }
+        let key = match_key(r);
+        let webhooks = match lookups.get(&key) {
+            Some(found) => found.clone(),
+            None => {
+                let found = tx.matching_webhooks(r.event, r.patterns).await?;
+                lookups.insert(key, found.clone());
+                found
+            }
+        };
+        out.push(rows.add(r, webhooks));
+    }
+    Ok((out, rows))
+}
 
 /// Publishes of one tenant, with the same type patterns and channel, match the
 /// same webhooks: a batch looks them up once per key.
-pub(crate) type MatchKey<'a> = (&'a str, &'a [String], Option<&'a str>);
+type MatchKey<'a> = (&'a str, &'a [String], Option<&'a str>);
 
 /// The webhook lookup key of a publish.
-pub(crate) fn match_key<'a>(r: &PublishRequest<'a>) -> MatchKey<'a> {
+fn match_key<'a>(r: &PublishRequest<'a>) -> MatchKey<'a> {
     (
         r.event.tenant_id.as_str(),
         r.patterns,

@@ -1,7 +1,6 @@
 //! Publishing (PostgreSQL): one publish, or a batch of them in one transaction.
 
-use std::collections::HashMap;
-
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
@@ -9,7 +8,7 @@ use super::events::{delivery_from_row, event_from_row, EVENT_COLUMNS};
 use super::webhooks::webhook_from_row;
 use super::{PgStore, Result, WAKEUP_CHANNEL};
 use crate::model::{Delivery, Event, Webhook};
-use crate::store::fan_out::{match_key, BatchRows, MatchKey};
+use crate::store::fan_out::{plan_batch, PublishTx};
 use crate::store::{DirectClaim, FanOut, PublishRequest, Published};
 
 pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u64> {
@@ -187,43 +186,52 @@ impl PgStore {
         .collect()
     }
 
-    /// Every publish of `batch` inside the caller's transaction. Publishes with
-    /// an idempotency key run one by one (each must see the ones before it); the
-    /// others share one webhook lookup per tenant, type and channel, and one
-    /// set-based INSERT per table.
+    /// Every publish of `batch` inside the caller's transaction (see
+    /// `plan_batch`), each table's new rows in one statement.
     pub(super) async fn publish_all(
         &self,
         tx: &mut PgConnection,
         batch: &[PublishRequest<'_>],
     ) -> Result<Vec<Published>> {
-        let mut out = Vec::with_capacity(batch.len());
-        let mut lookups: HashMap<MatchKey<'_>, Vec<Webhook>> = HashMap::new();
-        let mut rows = BatchRows::default();
-        for r in batch {
-            if r.event.idempotency_key.is_some() {
-                out.push(
-                    self.publish_in(tx, r.event, r.patterns, r.dedupe_since, r.direct)
-                        .await?,
-                );
-                continue;
-            }
-            let key = match_key(r);
-            let webhooks = match lookups.get(&key) {
-                Some(found) => found.clone(),
-                None => {
-                    let found = self.matching_webhooks(tx, r.event, r.patterns).await?;
-                    lookups.insert(key, found.clone());
-                    found
-                }
-            };
-            out.push(rows.add(r, webhooks));
-        }
+        let (out, rows) = plan_batch(
+            &mut Tx {
+                store: self,
+                conn: &mut *tx,
+            },
+            batch,
+        )
+        .await?;
         insert_events(tx, &rows.events).await?;
         insert_deliveries(tx, &rows.deliveries).await?;
         if rows.queued {
             notify(tx).await?;
         }
         Ok(out)
+    }
+}
+
+/// This backend's [`PublishTx`]: the store and its open transaction.
+struct Tx<'s, 'c> {
+    store: &'s PgStore,
+    conn: &'c mut PgConnection,
+}
+
+#[async_trait]
+impl PublishTx for Tx<'_, '_> {
+    async fn publish_one(&mut self, r: &PublishRequest<'_>) -> Result<Published> {
+        self.store
+            .publish_in(self.conn, r.event, r.patterns, r.dedupe_since, r.direct)
+            .await
+    }
+
+    async fn matching_webhooks(
+        &mut self,
+        event: &Event,
+        patterns: &[String],
+    ) -> Result<Vec<Webhook>> {
+        self.store
+            .matching_webhooks(self.conn, event, patterns)
+            .await
     }
 }
 
