@@ -9,8 +9,13 @@
 //!
 //! - [`service`]: [`Hookwire`], the front door. Every operation (tenants, the
 //!   event-type catalog, webhooks) is a method on it; the HTTP layer only calls these.
+//!   Publishes are committed in groups (one transaction for those that arrive
+//!   during a commit).
 //! - [`delivery`]: the HTTP sender, one attempt (sign, send, record, decide), and
-//!   the [`Worker`](delivery::Worker) that claims due deliveries and runs them.
+//!   the [`Worker`](delivery::Worker): its lanes (one per webhook) take the
+//!   deliveries its own process's publishes lease to it (direct dispatch) and
+//!   the due ones it claims from the shared queue; results are written in
+//!   batches.
 //! - [`signer`] and [`verify`]: Standard Webhooks and `sha256=` signatures, both
 //!   sides.
 //! - [`model`]: the domain objects ([`Webhook`](model::Webhook),
