@@ -12,7 +12,7 @@
 //!   Publishes are committed in groups (one transaction for those that arrive
 //!   during a commit).
 //! - [`delivery`]: the HTTP sender, one attempt (sign, send, record, decide), and
-//!   the [`Worker`](delivery::Worker): its lanes (one per webhook) take the
+//!   the [`Worker`]: its lanes (one per webhook) take the
 //!   deliveries its own process's publishes lease to it (direct dispatch) and
 //!   the due ones it claims from the shared queue; results are written in
 //!   batches.
