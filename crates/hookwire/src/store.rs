@@ -76,6 +76,14 @@ impl Error {
     }
 }
 
+impl Error {
+    /// A row referred to a parent that does not exist (any more): e.g. an
+    /// event of a tenant deleted meanwhile.
+    pub fn is_missing_parent(&self) -> bool {
+        matches!(self, Error::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation())
+    }
+}
+
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         Error::from_sqlx(e, "object")

@@ -43,7 +43,16 @@ impl Hookwire {
         let published = self
             .group_commit
             .publish(&self.store, &self.wake, publish)
-            .await?;
+            .await
+            .map_err(|e| {
+                // The tenant was deleted after the caller authenticated (another
+                // node's key cache may lag by up to its TTL).
+                if e.is_missing_parent() {
+                    Error::NotFound("tenant")
+                } else {
+                    e.into()
+                }
+            })?;
         Ok(published)
     }
 
