@@ -270,6 +270,28 @@ fn migrate_and_config_check_work_and_mask_secrets() {
 
 #[test]
 fn the_benchmark_harness_runs_a_small_smoke_load() {
+    bench_smoke(&[]);
+}
+
+#[tokio::test]
+async fn the_benchmark_harness_runs_a_small_smoke_load_on_postgres() {
+    // Only to learn whether PostgreSQL is reachable (skip loudly if not, outside
+    // CI); the harness creates and drops its own database.
+    let Some(probe) = TestDatabase::create(Backend::Postgres).await else {
+        return;
+    };
+    drop(probe);
+    let admin = std::env::var("HOOKWIRE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    tokio::task::spawn_blocking(move || {
+        bench_smoke(&["--backend", "postgres", "--postgres-url", &admin]);
+    })
+    .await
+    .unwrap();
+}
+
+/// Run `hookwire bench` with a small load and check its JSON report.
+fn bench_smoke(extra: &[&str]) {
     let out = hookwire()
         .args([
             "bench",
@@ -281,6 +303,7 @@ fn the_benchmark_harness_runs_a_small_smoke_load() {
             "4",
             "--json",
         ])
+        .args(extra)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
