@@ -131,13 +131,9 @@ async fn commit(store: &DynStore, wake: &Notify, batch: Vec<(Publish, Reply)>) {
             // Places taken by the rolled-back batch.
             r.release();
         }
+        let r = publish.request();
         let result = store
-            .publish(
-                &publish.event,
-                &publish.patterns,
-                publish.dedupe_since,
-                publish.reservation.as_ref().map(|r| r as &dyn DirectClaim),
-            )
+            .publish(r.event, r.patterns, r.dedupe_since, r.direct)
             .await;
         finish(wake, publish, reply, result);
     }

@@ -25,17 +25,16 @@ pub(crate) trait PublishTx: Send {
 /// Every publish of `batch` inside `tx`, in order. Publishes with an
 /// idempotency key run one by one (each must see the ones before it); the
 /// others share one webhook lookup per tenant, type and channel, and their rows
-/// are returned for the backend to insert in one statement per table.
+/// are left for the backend to insert in one statement per table.
 pub(crate) async fn plan_batch<'a>(
     tx: &mut dyn PublishTx,
     batch: &[PublishRequest<'a>],
-) -> Result<(Vec<Published>, BatchRows<'a>)> {
-    let mut out = Vec::with_capacity(batch.len());
+) -> Result<PlannedBatch<'a>> {
+    let mut items = Vec::with_capacity(batch.len());
     let mut lookups: HashMap<MatchKey<'a>, Vec<Webhook>> = HashMap::new();
-    let mut rows = BatchRows::default();
     for r in batch {
         if r.event.idempotency_key.is_some() {
-            out.push(tx.publish_one(r).await?);
+            items.push(Planned::Done(tx.publish_one(r).await?));
             continue;
         }
         let key = match_key(r);
@@ -47,9 +46,13 @@ pub(crate) async fn plan_batch<'a>(
                 found
             }
         };
-        out.push(rows.add(r, webhooks));
+        items.push(Planned::Plain {
+            event: r.event,
+            owner: r.direct.map(|c| c.owner()),
+            fan_out: FanOut::new(r.event, webhooks, r.direct),
+        });
     }
-    Ok((out, rows))
+    Ok(PlannedBatch { items })
 }
 
 /// Publishes of one tenant, with the same type patterns and channel, match the
@@ -65,34 +68,74 @@ fn match_key<'a>(r: &PublishRequest<'a>) -> MatchKey<'a> {
     )
 }
 
-/// The rows a batch of publishes without idempotency keys inserts, gathered so
-/// each table gets one multi-row statement (dialect-free half of both
-/// backends' `publish_batch`).
-#[derive(Default)]
-pub(crate) struct BatchRows<'a> {
-    pub(crate) events: Vec<&'a Event>,
-    /// Each delivery with the owner of its lease, if leased.
-    pub(crate) deliveries: Vec<(Delivery, Option<&'a str>)>,
-    /// Whether some delivery went to the queue (workers need waking).
-    pub(crate) queued: bool,
+/// One publish of a planned batch.
+enum Planned<'a> {
+    /// Stored already (it had an idempotency key).
+    Done(Published),
+    /// Fanned out; its rows are still to be inserted.
+    Plain {
+        event: &'a Event,
+        /// The owner its leased deliveries carry.
+        owner: Option<&'a str>,
+        fan_out: FanOut,
+    },
 }
 
-impl<'a> BatchRows<'a> {
-    /// Fan `r` out to `webhooks` (its matches) and add its rows.
-    pub(crate) fn add(&mut self, r: &PublishRequest<'a>, webhooks: Vec<Webhook>) -> Published {
-        let fan_out = FanOut::new(r.event, webhooks, r.direct);
-        let owner = r.direct.map(|c| c.owner());
-        self.events.push(r.event);
-        for (d, leased) in fan_out.deliveries.iter().zip(&fan_out.leased) {
-            self.queued |= !leased;
-            self.deliveries.push((d.clone(), owner.filter(|_| *leased)));
-        }
-        Published {
-            event: r.event.clone(),
-            deliveries: fan_out.deliveries,
-            duplicate: false,
-            direct: fan_out.jobs,
-        }
+/// A batch of publishes after [`plan_batch`]: the rows still to insert (the
+/// dialect-free half of both backends' `publish_batch`), then the results.
+pub(crate) struct PlannedBatch<'a> {
+    items: Vec<Planned<'a>>,
+}
+
+impl<'a> PlannedBatch<'a> {
+    /// The events to insert.
+    pub(crate) fn events(&self) -> Vec<&'a Event> {
+        self.plain().map(|(event, _, _)| event).collect()
+    }
+
+    /// The deliveries to insert, each with the owner of its lease if leased.
+    pub(crate) fn deliveries(&self) -> Vec<(&Delivery, Option<&'a str>)> {
+        self.plain()
+            .flat_map(|(_, owner, f)| {
+                f.deliveries
+                    .iter()
+                    .zip(&f.leased)
+                    .map(move |(d, leased)| (d, owner.filter(|_| *leased)))
+            })
+            .collect()
+    }
+
+    /// Whether some delivery goes to the queue (workers need waking).
+    pub(crate) fn queued(&self) -> bool {
+        self.plain()
+            .any(|(_, _, f)| f.leased.iter().any(|leased| !leased))
+    }
+
+    /// What each publish stored, in the batch's order (once the rows are in).
+    pub(crate) fn finish(self) -> Vec<Published> {
+        self.items
+            .into_iter()
+            .map(|item| match item {
+                Planned::Done(published) => published,
+                Planned::Plain { event, fan_out, .. } => Published {
+                    event: event.clone(),
+                    deliveries: fan_out.deliveries,
+                    duplicate: false,
+                    direct: fan_out.jobs,
+                },
+            })
+            .collect()
+    }
+
+    fn plain(&self) -> impl Iterator<Item = (&'a Event, Option<&'a str>, &FanOut)> + '_ {
+        self.items.iter().filter_map(|item| match item {
+            Planned::Done(_) => None,
+            Planned::Plain {
+                event,
+                owner,
+                fan_out,
+            } => Some((*event, *owner, fan_out)),
+        })
     }
 }
 

@@ -106,7 +106,7 @@ impl EventStore for PgStore {
     async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         insert_event(&mut tx, event).await?;
-        insert_deliveries(&mut tx, &[(delivery.clone(), Some(owner))]).await?;
+        insert_deliveries(&mut tx, &[(delivery, Some(owner))]).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -32,7 +32,7 @@ pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u
 /// Deliveries with the owner of their lease (if leased), in one statement.
 pub(super) async fn insert_deliveries(
     conn: &mut PgConnection,
-    rows: &[(Delivery, Option<&str>)],
+    rows: &[(&Delivery, Option<&str>)],
 ) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
@@ -143,11 +143,11 @@ impl PgStore {
         let webhooks = self.matching_webhooks(tx, event, patterns).await?;
         let fan_out = FanOut::new(event, webhooks, direct);
         let owner = direct.map(|c| c.owner());
-        let rows: Vec<(Delivery, Option<&str>)> = fan_out
+        let rows: Vec<(&Delivery, Option<&str>)> = fan_out
             .deliveries
             .iter()
             .zip(&fan_out.leased)
-            .map(|(d, leased)| (d.clone(), owner.filter(|_| *leased)))
+            .map(|(d, leased)| (d, owner.filter(|_| *leased)))
             .collect();
         insert_deliveries(tx, &rows).await?;
         let queued = fan_out.leased.iter().any(|leased| !leased);
@@ -193,7 +193,7 @@ impl PgStore {
         tx: &mut PgConnection,
         batch: &[PublishRequest<'_>],
     ) -> Result<Vec<Published>> {
-        let (out, rows) = plan_batch(
+        let batch = plan_batch(
             &mut Tx {
                 store: self,
                 conn: &mut *tx,
@@ -201,12 +201,12 @@ impl PgStore {
             batch,
         )
         .await?;
-        insert_events(tx, &rows.events).await?;
-        insert_deliveries(tx, &rows.deliveries).await?;
-        if rows.queued {
+        insert_events(tx, &batch.events()).await?;
+        insert_deliveries(tx, &batch.deliveries()).await?;
+        if batch.queued() {
             notify(tx).await?;
         }
-        Ok(out)
+        Ok(batch.finish())
     }
 }
 

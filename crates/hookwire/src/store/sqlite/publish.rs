@@ -146,7 +146,7 @@ impl SqliteStore {
         tx: &mut SqliteConnection,
         batch: &[PublishRequest<'_>],
     ) -> Result<Vec<Published>> {
-        let (out, rows) = plan_batch(
+        let batch = plan_batch(
             &mut Tx {
                 store: self,
                 conn: &mut *tx,
@@ -154,13 +154,13 @@ impl SqliteStore {
             batch,
         )
         .await?;
-        for chunk in rows.events.chunks(ROWS_PER_INSERT) {
+        for chunk in batch.events().chunks(ROWS_PER_INSERT) {
             insert_events(tx, chunk).await?;
         }
-        for chunk in rows.deliveries.chunks(ROWS_PER_INSERT) {
+        for chunk in batch.deliveries().chunks(ROWS_PER_INSERT) {
             insert_deliveries(tx, chunk).await?;
         }
-        Ok(out)
+        Ok(batch.finish())
     }
 }
 
@@ -210,13 +210,13 @@ async fn insert_events(conn: &mut SqliteConnection, events: &[&Event]) -> Result
 /// Deliveries with the owner of their lease (if leased), in one statement.
 async fn insert_deliveries(
     conn: &mut SqliteConnection,
-    deliveries: &[(Delivery, Option<&str>)],
+    deliveries: &[(&Delivery, Option<&str>)],
 ) -> Result<()> {
     let mut q = QueryBuilder::<Sqlite>::new(
         "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
          next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) ",
     );
-    q.push_values(deliveries, |mut row, (d, owner)| {
+    q.push_values(deliveries, |mut row, &(d, owner)| {
         let due = d.next_attempt_at.map(ms);
         row.push_bind(&d.id)
             .push_bind(&d.tenant_id)
@@ -225,7 +225,7 @@ async fn insert_deliveries(
             .push_bind(d.status.as_str())
             .push_bind(0_i64)
             .push_bind(due)
-            .push_bind(*owner)
+            .push_bind(owner)
             .push_bind(owner.and(due))
             .push_bind(ms(d.created_at))
             .push_bind(&d.event_type);
