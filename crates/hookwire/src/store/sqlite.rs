@@ -11,6 +11,7 @@ mod catalog;
 mod events;
 mod publish;
 mod queue;
+mod record;
 mod retention;
 mod stats;
 mod tenants;

@@ -2,8 +2,8 @@
 
 use chrono::TimeDelta;
 use hookwire::clock;
-use hookwire::model::{Event, NewEvent};
-use hookwire::store::{DynStore, PublishRequest};
+use hookwire::model::{DeliveryStatus, Event, NewEvent};
+use hookwire::store::{AttemptResult, DynStore, PublishRequest};
 use hookwire::testing::Backend;
 
 use crate::fresh_store;
@@ -12,6 +12,7 @@ hookwire::backend_tests!(
     a_batch_stores_each_publish_and_sees_its_own_idempotency_keys,
     a_batch_with_one_bad_publish_stores_nothing,
     a_batch_fans_each_event_out_to_its_own_tenants_webhooks,
+    a_result_batch_updates_only_deliveries_still_leased_but_keeps_every_attempt,
 );
 
 fn event(tenant: &str, key: Option<&str>) -> Event {
@@ -101,4 +102,72 @@ async fn a_batch_fans_each_event_out_to_its_own_tenants_webhooks(b: Backend) {
         assert_eq!(deliveries[0].tenant_id, e.tenant_id);
     }
     assert_ne!(acme, umbrella);
+}
+
+async fn a_result_batch_updates_only_deliveries_still_leased_but_keeps_every_attempt(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let (tenant, _webhook) = crate::history::setup(&store).await;
+    crate::history::publish_many(&store, &tenant, TimeDelta::zero(), 3).await;
+    let now = clock::now();
+    let jobs = store
+        .claim_due("w", now, now + TimeDelta::seconds(60), 3, &[])
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 3);
+    // The third delivery's lease expired and another node took it over.
+    let stolen = &jobs[2].delivery.id;
+    store.release_leases(Some("w"), now).await.unwrap();
+    let retaken = store
+        .claim_due("other", now, now + TimeDelta::seconds(60), 3, &[])
+        .await
+        .unwrap();
+    assert_eq!(retaken.len(), 3);
+    // Give "w" back the first two, as if only the third had changed hands.
+    let mut results = Vec::new();
+    for (i, job) in jobs.iter().enumerate() {
+        let mut attempt = crate::history::attempt_of(&job.delivery.id, 200);
+        attempt.response_body = Some(format!("body {i}"));
+        results.push((
+            attempt,
+            AttemptResult {
+                status: DeliveryStatus::Delivered,
+                next_attempt_at: None,
+            },
+        ));
+    }
+    store
+        .record_attempts("other", &results[..2])
+        .await
+        .expect("the other node records the first two");
+    let mut third = results[2].clone();
+    third.0.id = hookwire::id::new_id(hookwire::id::ATTEMPT);
+    third.0.attempt_number = 2;
+    let flags = store
+        .record_attempts("w", &[third.clone()])
+        .await
+        .expect("a lost lease is not an error");
+    assert_eq!(flags, [false], "the delivery is no longer leased to w");
+    let flags = store
+        .record_attempts("other", &[results[2].clone()])
+        .await
+        .unwrap();
+    assert_eq!(flags, [true]);
+    for (i, job) in jobs.iter().enumerate() {
+        let d = store
+            .delivery(&tenant, &job.delivery.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.status, DeliveryStatus::Delivered, "delivery {i}");
+        assert_eq!(d.last_http_status, Some(200));
+        let attempts = store.attempts(&job.delivery.id).await.unwrap();
+        let expected = if &job.delivery.id == stolen { 2 } else { 1 };
+        assert_eq!(attempts.len(), expected, "attempts of delivery {i}");
+        assert_eq!(
+            attempts[0].response_body.as_deref(),
+            Some(format!("body {i}").as_str())
+        );
+    }
 }

@@ -78,7 +78,12 @@ async fn retention_deletes_exactly_the_old_history(b: Backend) {
     assert_eq!(run_once(&store, &opts).await.unwrap().events, 0);
 }
 
-async fn publish_many(store: &DynStore, tenant: &str, age: TimeDelta, n: usize) -> Vec<Event> {
+pub(crate) async fn publish_many(
+    store: &DynStore,
+    tenant: &str,
+    age: TimeDelta,
+    n: usize,
+) -> Vec<Event> {
     let mut out = Vec::new();
     for _ in 0..n {
         out.push(publish(store, tenant, age, None).await);
@@ -167,7 +172,7 @@ async fn the_per_webhook_cap_trims_the_oldest_final_deliveries(b: Backend) {
     assert_eq!(unfinished, 1, "the pending delivery was kept");
 }
 
-fn attempt_of(delivery_id: &str, status: u16) -> Attempt {
+pub(crate) fn attempt_of(delivery_id: &str, status: u16) -> Attempt {
     Attempt {
         id: hookwire::id::new_id(hookwire::id::ATTEMPT),
         delivery_id: delivery_id.into(),

@@ -70,50 +70,7 @@ impl QueueStore for SqliteStore {
         results: &[(Attempt, AttemptResult)],
     ) -> Result<Vec<bool>> {
         let mut tx = self.writer.begin().await?;
-        let mut updated = Vec::with_capacity(results.len());
-        for (a, r) in results {
-            let finished = a.started_at + chrono::TimeDelta::milliseconds(a.duration_ms as i64);
-            let done = sqlx::query(
-                "UPDATE deliveries SET status = ?3, attempt_count = MAX(attempt_count, ?4), \
-               next_attempt_at = ?5, last_http_status = ?6, last_error = ?7, last_attempt_at = ?8, \
-               completed_at = ?9, lease_owner = NULL, lease_expires_at = NULL \
-             WHERE id = ?1 AND lease_owner = ?2",
-            )
-            .bind(&a.delivery_id)
-            .bind(owner)
-            .bind(r.status.as_str())
-            .bind(a.attempt_number)
-            .bind(r.next_attempt_at.map(ms))
-            .bind(a.http_status)
-            .bind(crate::store::last_error(a))
-            .bind(ms(a.started_at))
-            .bind(r.status.is_final().then(|| ms(finished)))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            updated.push(done);
-            sqlx::query(
-            "INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, \
-               http_status, error_kind, error_message, request_headers, response_headers, response_body) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 \
-             WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?2) \
-             ON CONFLICT (delivery_id, attempt_number) DO NOTHING",
-        )
-        .bind(&a.id)
-        .bind(&a.delivery_id)
-        .bind(a.attempt_number)
-        .bind(ms(a.started_at))
-        .bind(a.duration_ms as i64)
-        .bind(a.http_status)
-        .bind(&a.error_kind)
-        .bind(&a.error_message)
-        .bind(to_json(&a.request_headers)?)
-        .bind(to_json(&a.response_headers)?)
-        .bind(&a.response_body)
-        .execute(&mut *tx)
-        .await?;
-        }
+        let updated = super::record::record(&mut tx, owner, results).await?;
         tx.commit().await?;
         Ok(updated)
     }
