@@ -6,11 +6,10 @@
 //!   decides what happens next (delivered, retry at, failed, disable the webhook).
 //! - [`worker`]: runs attempts concurrently — fresh deliveries handed over by
 //!   publishes in this process (`dispatch`), the rest claimed from the store —
-//!   within a global and a per-webhook cap (`lanes`), writing results in groups
-//!   (`batcher`).
+//!   within a global and a per-webhook cap (`lanes`), writing results through
+//!   the engine's group commit, in the same transactions as its publishes.
 
 pub mod attempt;
-mod batcher;
 mod dispatch;
 pub mod http;
 mod lanes;

@@ -60,7 +60,7 @@ pub struct Hookwire {
     dispatch: DispatchSlot,
     /// API keys recently confirmed by the store.
     keys: key_cache::KeyCache,
-    /// Publishes waiting to be committed together.
+    /// Publishes and attempt results waiting to be committed together.
     group_commit: group_commit::GroupCommit,
 }
 
@@ -89,12 +89,13 @@ impl DispatchSlot {
 impl Hookwire {
     /// An engine over an opened store.
     pub fn new(store: DynStore, options: Options) -> Self {
+        let wake = Arc::new(Notify::new());
         Self {
             sender: HttpSender::new(options.url_policy),
-            group_commit: group_commit::GroupCommit::new(store.write_concurrency()),
+            group_commit: group_commit::GroupCommit::new(store.clone(), wake.clone()),
             store,
             options,
-            wake: Arc::new(Notify::new()),
+            wake,
             catalog: Arc::default(),
             keys: key_cache::KeyCache::default(),
             dispatch: DispatchSlot::default(),
@@ -114,6 +115,12 @@ impl Hookwire {
     /// Where a worker in this process registers for direct dispatch.
     pub(crate) fn dispatch_slot(&self) -> DispatchSlot {
         self.dispatch.clone()
+    }
+
+    /// Where this process's worker records attempt results: in the same
+    /// transactions as the publishes (group commit).
+    pub(crate) fn recorder(&self) -> Arc<dyn crate::delivery::attempt::Recorder> {
+        Arc::new(self.group_commit.clone())
     }
 
     /// The store, for health checks and lower-level access.

@@ -196,6 +196,15 @@ pub trait QueueStore: Send + Sync + 'static {
         owner: &str,
         results: &[(Attempt, AttemptResult)],
     ) -> Result<Vec<bool>>;
+    /// [`EventStore::publish_batch`] of `publishes` and
+    /// [`QueueStore::record_attempts`] of `results` in one transaction: one
+    /// durable commit where there would be two (group commit of all writes).
+    async fn publish_and_record(
+        &self,
+        publishes: &[PublishRequest<'_>],
+        owner: &str,
+        results: &[(Attempt, AttemptResult)],
+    ) -> Result<(Vec<Published>, Vec<bool>)>;
     /// [`QueueStore::record_attempts`] for one attempt.
     async fn record_attempt(
         &self,

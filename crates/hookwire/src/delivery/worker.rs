@@ -21,8 +21,7 @@ use chrono::TimeDelta;
 use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
 
-use super::attempt;
-use super::batcher::Batcher;
+use super::attempt::{self, Recorder};
 use super::dispatch::Reservation;
 use super::http::HttpSender;
 use super::lanes::{Lanes, Start};
@@ -96,7 +95,8 @@ pub struct Worker {
 }
 
 struct Shared {
-    batcher: Batcher,
+    /// Where results go: the engine's group commit, with its publishes.
+    recorder: Arc<dyn Recorder>,
     store: DynStore,
     sender: HttpSender,
     owner: String,
@@ -147,7 +147,7 @@ impl Worker {
         );
         Self {
             shared: Arc::new(Shared {
-                batcher: Batcher::start(hookwire.store().clone(), owner.clone()),
+                recorder: hookwire.recorder(),
                 store: hookwire.store().clone(),
                 sender: hookwire.sender().clone(),
                 owner,
@@ -349,7 +349,7 @@ impl Worker {
             store: &s.store,
             sender: &s.sender,
             owner: &s.owner,
-            recorder: &s.batcher,
+            recorder: s.recorder.as_ref(),
             auto_disable_after: s.auto_disable_after,
         };
         let result = attempt::run(&ctx, &job, None, &mut || drop(slot.take())).await;

@@ -40,19 +40,15 @@ impl Hookwire {
             dedupe_since,
             reservation: self.dispatch.get().map(|w| w.reservation()),
         };
-        let published = self
-            .group_commit
-            .publish(&self.store, &self.wake, publish)
-            .await
-            .map_err(|e| {
-                // The tenant was deleted after the caller authenticated (another
-                // node's key cache may lag by up to its TTL).
-                if e.is_missing_parent() {
-                    Error::NotFound("tenant")
-                } else {
-                    e.into()
-                }
-            })?;
+        let published = self.group_commit.publish(publish).await.map_err(|e| {
+            // The tenant was deleted after the caller authenticated (another
+            // node's key cache may lag by up to its TTL).
+            if e.is_missing_parent() {
+                Error::NotFound("tenant")
+            } else {
+                e.into()
+            }
+        })?;
         Ok(published)
     }
 

@@ -7,6 +7,7 @@ mod catalog;
 mod events;
 mod publish;
 mod queue;
+mod record;
 mod retention;
 mod stats;
 mod tenants;

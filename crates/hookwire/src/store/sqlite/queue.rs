@@ -8,7 +8,7 @@ use super::events::{delivery_from_row, event_from_row};
 use super::webhooks::webhook_from_row;
 use super::{ms, opt_time, to_json, Result, SqliteStore};
 use crate::model::{Attempt, Event, Webhook};
-use crate::store::{assemble_jobs, AttemptResult, Job, QueueStore};
+use crate::store::{assemble_jobs, AttemptResult, Job, PublishRequest, Published, QueueStore};
 
 #[async_trait]
 impl QueueStore for SqliteStore {
@@ -73,6 +73,19 @@ impl QueueStore for SqliteStore {
         let updated = super::record::record(&mut tx, owner, results).await?;
         tx.commit().await?;
         Ok(updated)
+    }
+
+    async fn publish_and_record(
+        &self,
+        publishes: &[PublishRequest<'_>],
+        owner: &str,
+        results: &[(Attempt, AttemptResult)],
+    ) -> Result<(Vec<Published>, Vec<bool>)> {
+        let mut tx = self.writer.begin().await?;
+        let published = self.publish_all(&mut tx, publishes).await?;
+        let updated = super::record::record(&mut tx, owner, results).await?;
+        tx.commit().await?;
+        Ok((published, updated))
     }
 
     async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()> {

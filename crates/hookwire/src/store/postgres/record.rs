@@ -1,0 +1,130 @@
+//! Recording attempt results (PostgreSQL): a whole batch in two set-based
+//! statements (`UNNEST` of one array per column), whatever its size.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use super::Result;
+use crate::model::Attempt;
+use crate::store::AttemptResult;
+
+/// Write `results` inside the caller's transaction: each delivery still leased
+/// to `owner` takes its new status, and every attempt whose delivery still
+/// exists gets its history row. Returns, per result, whether the delivery was
+/// updated (false: the lease was lost, e.g. expired and taken by another node).
+pub(super) async fn record(
+    tx: &mut PgConnection,
+    owner: &str,
+    results: &[(Attempt, AttemptResult)],
+) -> Result<Vec<bool>> {
+    // Set-based: two statements for the whole batch, whatever its size.
+    let ids: Vec<String> = results.iter().map(|(a, _)| a.delivery_id.clone()).collect();
+    let statuses: Vec<&str> = results.iter().map(|(_, r)| r.status.as_str()).collect();
+    let numbers: Vec<i32> = results
+        .iter()
+        .map(|(a, _)| a.attempt_number as i32)
+        .collect();
+    let next: Vec<Option<DateTime<Utc>>> = results.iter().map(|(_, r)| r.next_attempt_at).collect();
+    let http: Vec<Option<i32>> = results
+        .iter()
+        .map(|(a, _)| a.http_status.map(i32::from))
+        .collect();
+    let errors: Vec<Option<String>> = results
+        .iter()
+        .map(|(a, _)| crate::store::last_error(a))
+        .collect();
+    let started: Vec<DateTime<Utc>> = results.iter().map(|(a, _)| a.started_at).collect();
+    let completed: Vec<Option<DateTime<Utc>>> = results
+        .iter()
+        .map(|(a, r)| {
+            r.status
+                .is_final()
+                .then(|| a.started_at + chrono::TimeDelta::milliseconds(a.duration_ms as i64))
+        })
+        .collect();
+    let updated: Vec<String> = sqlx::query_scalar(
+        "UPDATE deliveries d SET status = u.status, \
+           attempt_count = GREATEST(d.attempt_count, u.attempt_number), \
+           next_attempt_at = u.next_attempt_at, last_http_status = u.http_status, \
+           last_error = u.last_error, last_attempt_at = u.started_at, \
+           completed_at = u.completed_at, lease_owner = NULL, lease_expires_at = NULL \
+         FROM UNNEST($2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], \
+                     $7::text[], $8::timestamptz[], $9::timestamptz[]) \
+           AS u(id, status, attempt_number, next_attempt_at, http_status, last_error, \
+                started_at, completed_at) \
+         WHERE d.id = u.id AND d.lease_owner = $1 \
+         RETURNING d.id",
+    )
+    .bind(owner)
+    .bind(&ids)
+    .bind(&statuses)
+    .bind(&numbers)
+    .bind(&next)
+    .bind(&http)
+    .bind(&errors)
+    .bind(&started)
+    .bind(&completed)
+    .fetch_all(&mut *tx)
+    .await?;
+    let req: Vec<String> = results
+        .iter()
+        .map(|(a, _)| serde_json::to_string(&a.request_headers).unwrap_or_else(|_| "{}".into()))
+        .collect();
+    let resp: Vec<String> = results
+        .iter()
+        .map(|(a, _)| serde_json::to_string(&a.response_headers).unwrap_or_else(|_| "{}".into()))
+        .collect();
+    sqlx::query(
+        "INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, \
+           http_status, error_kind, error_message, request_headers, response_headers, \
+           response_body) \
+         SELECT a.id, a.delivery_id, a.attempt_number, a.started_at, a.duration_ms, \
+           a.http_status, a.error_kind, a.error_message, a.req::jsonb, a.resp::jsonb, a.body \
+         FROM UNNEST($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::int[], \
+                     $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) \
+           AS a(id, delivery_id, attempt_number, started_at, duration_ms, http_status, \
+                error_kind, error_message, req, resp, body) \
+         WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id) \
+         ON CONFLICT (delivery_id, attempt_number) DO NOTHING",
+    )
+    .bind(
+        results
+            .iter()
+            .map(|(a, _)| a.id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(&ids)
+    .bind(&numbers)
+    .bind(&started)
+    .bind(
+        results
+            .iter()
+            .map(|(a, _)| a.duration_ms.min(i32::MAX as u64) as i32)
+            .collect::<Vec<_>>(),
+    )
+    .bind(&http)
+    .bind(
+        results
+            .iter()
+            .map(|(a, _)| a.error_kind.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        results
+            .iter()
+            .map(|(a, _)| a.error_message.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(&req)
+    .bind(&resp)
+    .bind(
+        results
+            .iter()
+            .map(|(a, _)| a.response_body.clone())
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    let updated: std::collections::HashSet<String> = updated.into_iter().collect();
+    Ok(ids.iter().map(|id| updated.contains(id)).collect())
+}
