@@ -1,14 +1,22 @@
-//! Publishes that arrive together are committed together, and still each get
-//! their own answer: idempotency holds inside a batch, and one failing publish
-//! fails alone.
+//! Publishes (and attempt results) that arrive together are committed
+//! together, and still each get their own answer: idempotency holds inside a
+//! batch, one failing publish fails alone, and results that shared a failed
+//! batch are still recorded.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
-use hookwire::model::NewEvent;
+use hookwire::model::{DeliveryStatus, NewEvent, WebhookDraft};
+use hookwire::net::UrlPolicy;
 use hookwire::testing::{Backend, TestDatabase};
-use hookwire::{store, Hookwire, Options};
+use hookwire::{store, Hookwire, Options, Worker, WorkerOptions};
 
-hookwire::backend_tests!(concurrent_publishes_each_get_their_own_answer);
+hookwire::backend_tests!(
+    concurrent_publishes_each_get_their_own_answer,
+    results_that_shared_a_failed_batch_are_still_recorded,
+);
 
 fn event(key: Option<String>) -> NewEvent {
     NewEvent {
@@ -64,4 +72,92 @@ async fn concurrent_publishes_each_get_their_own_answer(b: Backend) {
             .await
             .expect("every answered event is stored");
     }
+}
+
+async fn results_that_shared_a_failed_batch_are_still_recorded(b: Backend) {
+    let Some(db) = TestDatabase::create(b).await else {
+        return;
+    };
+    // A receiver on 127.0.0.1 that counts what it gets.
+    let received = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let counter = received.clone();
+    let app = axum::Router::new().fallback(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async {}
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let options = Options {
+        url_policy: UrlPolicy {
+            allow_http: true,
+            allow_private_networks: true,
+        },
+        ..Options::default()
+    };
+    let hookwire = Hookwire::new(store::open(&db.url).await.unwrap(), options);
+    let (tenant, _) = hookwire.create_tenant("acme").await.unwrap();
+    let draft = WebhookDraft {
+        url,
+        events: vec!["*".into()],
+        ..Default::default()
+    };
+    hookwire.create_webhook(&tenant.id, draft).await.unwrap();
+    let worker = Worker::new(&hookwire, WorkerOptions::default());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run(async {
+        let _ = stopped.await;
+    }));
+
+    // Rounds of concurrent publishes, each with one that fails (no such
+    // tenant) and so rolls back whatever batch it lands in — including the
+    // results of earlier rounds' deliveries that were committed with it.
+    let mut published = Vec::new();
+    for _round in 0..5 {
+        let mut tasks = Vec::new();
+        for n in 0..30 {
+            let (hookwire, tenant) = (hookwire.clone(), tenant.id.clone());
+            tasks.push(tokio::spawn(async move {
+                let tenant = if n == 15 {
+                    "ten_missing".into()
+                } else {
+                    tenant
+                };
+                hookwire.publish(&tenant, event(None), None).await
+            }));
+        }
+        for task in tasks {
+            if let Ok(p) = task.await.unwrap() {
+                published.push(p.deliveries[0].id.clone());
+            }
+        }
+    }
+    assert_eq!(
+        published.len(),
+        5 * 29,
+        "only the tenantless publishes fail"
+    );
+    let mut pending = published.clone();
+    for _ in 0..300 {
+        let mut still = Vec::new();
+        for id in pending {
+            let d = hookwire.delivery(&tenant.id, &id).await.unwrap().delivery;
+            if d.status != DeliveryStatus::Delivered {
+                still.push(id);
+            }
+        }
+        pending = still;
+        if pending.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = stop.send(());
+    running.await.unwrap();
+    assert!(pending.is_empty(), "not recorded as delivered: {pending:?}");
+    assert_eq!(
+        received.load(Ordering::SeqCst),
+        published.len(),
+        "each delivery was sent once"
+    );
 }
