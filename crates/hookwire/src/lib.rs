@@ -9,13 +9,14 @@
 //!
 //! - [`service`]: [`Hookwire`], the front door. Every operation (tenants, the
 //!   event-type catalog, webhooks) is a method on it; the HTTP layer only calls these.
-//!   Publishes are committed in groups (one transaction for those that arrive
-//!   during a commit).
+//!   Writes are committed in groups: the publishes and attempt results that
+//!   arrive during a commit share the next transaction (on SQLite, publishes
+//!   and results together; on PostgreSQL, each in its own parallel lane).
 //! - [`delivery`]: the HTTP sender, one attempt (sign, send, record, decide), and
 //!   the [`Worker`]: its lanes (one per webhook) take the
 //!   deliveries its own process's publishes lease to it (direct dispatch) and
-//!   the due ones it claims from the shared queue; results are written in
-//!   batches.
+//!   the due ones it claims from the shared queue; results go to the engine's
+//!   group commit.
 //! - [`signer`] and [`verify`]: Standard Webhooks and `sha256=` signatures, both
 //!   sides.
 //! - [`model`]: the domain objects ([`Webhook`](model::Webhook),

@@ -129,8 +129,9 @@ struct Claimed {
 
 impl Worker {
     /// A worker for `hookwire`'s store, woken by its publishes and fed its
-    /// publishes' fresh deliveries while it runs. Call within a Tokio runtime (it
-    /// starts its result writer).
+    /// publishes' fresh deliveries while it runs; its results are committed by
+    /// the engine's group commit, together with the publishes where the store
+    /// serialises writes anyway.
     pub fn new(hookwire: &Hookwire, options: WorkerOptions) -> Self {
         let owner = format!(
             "{}-{}-{}",
