@@ -64,26 +64,57 @@ pub(super) async fn insert_deliveries(
     Ok(())
 }
 
-/// Events without idempotency keys, in one statement.
-async fn insert_events(conn: &mut PgConnection, events: &[&Event]) -> Result<()> {
+/// A batch's events (without idempotency keys) and deliveries in one
+/// statement — one round trip — plus the wake-up for the other nodes' workers
+/// when some deliveries went to the queue (`pg_notify` is delivered at commit).
+/// The deliveries' foreign keys are checked at the end of the statement, when
+/// their events exist.
+async fn insert_rows(
+    conn: &mut PgConnection,
+    events: &[&Event],
+    deliveries: &[(&Delivery, Option<&str>)],
+    wake_others: bool,
+) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    let col = |f: fn(&Event) -> &str| -> Vec<&str> { events.iter().map(|e| f(e)).collect() };
-    let channels: Vec<Option<&str>> = events.iter().map(|e| e.channel.as_deref()).collect();
-    let created: Vec<DateTime<Utc>> = events.iter().map(|e| e.created_at).collect();
+    let ev = |f: fn(&Event) -> &str| -> Vec<&str> { events.iter().map(|e| f(e)).collect() };
+    let dl = |f: fn(&Delivery) -> &str| -> Vec<&str> {
+        deliveries.iter().map(|(d, _)| f(d)).collect()
+    };
     sqlx::query(
-        "INSERT INTO events (id, tenant_id, event_type, channel, data, created_at) \
-         SELECT e.id, e.tenant_id, e.event_type, e.channel, e.data::json, e.created_at \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                     $6::timestamptz[]) AS e(id, tenant_id, event_type, channel, data, created_at)",
+        "WITH new_events AS ( \
+           INSERT INTO events (id, tenant_id, event_type, channel, data, created_at) \
+           SELECT e.id, e.tenant_id, e.event_type, e.channel, e.data::json, e.created_at \
+           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                       $6::timestamptz[]) AS e(id, tenant_id, event_type, channel, data, created_at)), \
+         new_deliveries AS ( \
+           INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
+             next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
+           SELECT d.id, d.tenant_id, d.event_id, d.webhook_id, d.status, 0, d.due, d.owner, \
+                  CASE WHEN d.owner IS NULL THEN NULL ELSE d.due END, d.created_at, d.event_type \
+           FROM UNNEST($7::text[], $8::text[], $9::text[], $10::text[], $11::text[], \
+                       $12::timestamptz[], $13::text[], $14::timestamptz[], $15::text[]) \
+                AS d(id, tenant_id, event_id, webhook_id, status, due, owner, created_at, event_type)) \
+         SELECT pg_notify($16, '') WHERE $17",
     )
-    .bind(col(|e| &e.id))
-    .bind(col(|e| &e.tenant_id))
-    .bind(col(|e| &e.event_type))
-    .bind(channels)
-    .bind(col(|e| &e.data))
-    .bind(created)
+    .bind(ev(|e| &e.id))
+    .bind(ev(|e| &e.tenant_id))
+    .bind(ev(|e| &e.event_type))
+    .bind(events.iter().map(|e| e.channel.as_deref()).collect::<Vec<_>>())
+    .bind(ev(|e| &e.data))
+    .bind(events.iter().map(|e| e.created_at).collect::<Vec<_>>())
+    .bind(dl(|d| &d.id))
+    .bind(dl(|d| &d.tenant_id))
+    .bind(dl(|d| &d.event_id))
+    .bind(dl(|d| &d.webhook_id))
+    .bind(dl(|d| d.status.as_str()))
+    .bind(deliveries.iter().map(|(d, _)| d.next_attempt_at).collect::<Vec<_>>())
+    .bind(deliveries.iter().map(|(_, o)| *o).collect::<Vec<_>>())
+    .bind(deliveries.iter().map(|(d, _)| d.created_at).collect::<Vec<_>>())
+    .bind(dl(|d| &d.event_type))
+    .bind(WAKEUP_CHANNEL)
+    .bind(wake_others)
     .execute(conn)
     .await?;
     Ok(())
@@ -201,11 +232,7 @@ impl PgStore {
             batch,
         )
         .await?;
-        insert_events(tx, &batch.events()).await?;
-        insert_deliveries(tx, &batch.deliveries()).await?;
-        if batch.queued() {
-            notify(tx).await?;
-        }
+        insert_rows(tx, &batch.events(), &batch.deliveries(), batch.queued()).await?;
         Ok(batch.finish())
     }
 }
