@@ -79,9 +79,8 @@ async fn insert_rows(
         return Ok(());
     }
     let ev = |f: fn(&Event) -> &str| -> Vec<&str> { events.iter().map(|e| f(e)).collect() };
-    let dl = |f: fn(&Delivery) -> &str| -> Vec<&str> {
-        deliveries.iter().map(|(d, _)| f(d)).collect()
-    };
+    let dl =
+        |f: fn(&Delivery) -> &str| -> Vec<&str> { deliveries.iter().map(|(d, _)| f(d)).collect() };
     sqlx::query(
         "WITH new_events AS ( \
            INSERT INTO events (id, tenant_id, event_type, channel, data, created_at) \

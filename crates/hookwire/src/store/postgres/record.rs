@@ -1,5 +1,5 @@
-//! Recording attempt results (PostgreSQL): a whole batch in two set-based
-//! statements (`UNNEST` of one array per column), whatever its size.
+//! Recording attempt results (PostgreSQL): a whole batch in one set-based
+//! statement (`UNNEST` of one array per column), whatever its size.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -17,7 +17,6 @@ pub(super) async fn record(
     owner: &str,
     results: &[(Attempt, AttemptResult)],
 ) -> Result<Vec<bool>> {
-    // Set-based: two statements for the whole batch, whatever its size.
     let ids: Vec<String> = results.iter().map(|(a, _)| a.delivery_id.clone()).collect();
     let statuses: Vec<&str> = results.iter().map(|(_, r)| r.status.as_str()).collect();
     let numbers: Vec<i32> = results
@@ -42,8 +41,32 @@ pub(super) async fn record(
                 .then(|| a.started_at + chrono::TimeDelta::milliseconds(a.duration_ms as i64))
         })
         .collect();
+    let req: Vec<String> = results
+        .iter()
+        .map(|(a, _)| serde_json::to_string(&a.request_headers).unwrap_or_else(|_| "{}".into()))
+        .collect();
+    let resp: Vec<String> = results
+        .iter()
+        .map(|(a, _)| serde_json::to_string(&a.response_headers).unwrap_or_else(|_| "{}".into()))
+        .collect();
+    // One statement, one round trip: the attempts' INSERT runs as a CTE beside
+    // the deliveries' UPDATE (the attempts' foreign keys are checked at the end
+    // of the statement).
     let updated: Vec<String> = sqlx::query_scalar(
-        "UPDATE deliveries d SET status = u.status, \
+        "WITH new_attempts AS ( \
+           INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, \
+             http_status, error_kind, error_message, request_headers, response_headers, \
+             response_body) \
+           SELECT a.id, a.delivery_id, a.attempt_number, a.started_at, a.duration_ms, \
+             a.http_status, a.error_kind, a.error_message, a.req::jsonb, a.resp::jsonb, a.body \
+           FROM UNNEST($10::text[], $2::text[], $4::int[], $8::timestamptz[], $11::int[], \
+                       $6::int[], $12::text[], $13::text[], $14::text[], $15::text[], \
+                       $16::text[]) \
+             AS a(id, delivery_id, attempt_number, started_at, duration_ms, http_status, \
+                  error_kind, error_message, req, resp, body) \
+           WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id) \
+           ON CONFLICT (delivery_id, attempt_number) DO NOTHING) \
+         UPDATE deliveries d SET status = u.status, \
            attempt_count = GREATEST(d.attempt_count, u.attempt_number), \
            next_attempt_at = u.next_attempt_at, last_http_status = u.http_status, \
            last_error = u.last_error, last_attempt_at = u.started_at, \
@@ -64,55 +87,28 @@ pub(super) async fn record(
     .bind(&errors)
     .bind(&started)
     .bind(&completed)
-    .fetch_all(&mut *tx)
-    .await?;
-    let req: Vec<String> = results
-        .iter()
-        .map(|(a, _)| serde_json::to_string(&a.request_headers).unwrap_or_else(|_| "{}".into()))
-        .collect();
-    let resp: Vec<String> = results
-        .iter()
-        .map(|(a, _)| serde_json::to_string(&a.response_headers).unwrap_or_else(|_| "{}".into()))
-        .collect();
-    sqlx::query(
-        "INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, \
-           http_status, error_kind, error_message, request_headers, response_headers, \
-           response_body) \
-         SELECT a.id, a.delivery_id, a.attempt_number, a.started_at, a.duration_ms, \
-           a.http_status, a.error_kind, a.error_message, a.req::jsonb, a.resp::jsonb, a.body \
-         FROM UNNEST($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::int[], \
-                     $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) \
-           AS a(id, delivery_id, attempt_number, started_at, duration_ms, http_status, \
-                error_kind, error_message, req, resp, body) \
-         WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id) \
-         ON CONFLICT (delivery_id, attempt_number) DO NOTHING",
-    )
     .bind(
         results
             .iter()
             .map(|(a, _)| a.id.as_str())
             .collect::<Vec<_>>(),
     )
-    .bind(&ids)
-    .bind(&numbers)
-    .bind(&started)
     .bind(
         results
             .iter()
             .map(|(a, _)| a.duration_ms.min(i32::MAX as u64) as i32)
             .collect::<Vec<_>>(),
     )
-    .bind(&http)
     .bind(
         results
             .iter()
-            .map(|(a, _)| a.error_kind.clone())
+            .map(|(a, _)| a.error_kind.as_deref())
             .collect::<Vec<_>>(),
     )
     .bind(
         results
             .iter()
-            .map(|(a, _)| a.error_message.clone())
+            .map(|(a, _)| a.error_message.as_deref())
             .collect::<Vec<_>>(),
     )
     .bind(&req)
@@ -120,10 +116,10 @@ pub(super) async fn record(
     .bind(
         results
             .iter()
-            .map(|(a, _)| a.response_body.clone())
+            .map(|(a, _)| a.response_body.as_deref())
             .collect::<Vec<_>>(),
     )
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
     let updated: std::collections::HashSet<String> = updated.into_iter().collect();
     Ok(ids.iter().map(|id| updated.contains(id)).collect())
