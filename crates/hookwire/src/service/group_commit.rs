@@ -196,9 +196,6 @@ impl GroupCommit {
         for group in groups {
             self.write_results(group).await;
         }
-        if publishes.len() == 1 && merged.is_none() {
-            return self.publish_each(publishes, false).await;
-        }
         if publishes.is_empty() {
             return;
         }
@@ -233,13 +230,23 @@ impl GroupCommit {
                     group.answer(Ok(updated));
                 }
             }
+            Err(e) if publishes.len() == 1 && merged.is_none() => {
+                // Nothing else shared the transaction: the error is this
+                // publish's own.
+                if let Some((publish, reply)) = publishes.into_iter().next() {
+                    if let Some(r) = &publish.reservation {
+                        r.release();
+                    }
+                    self.finish(publish, reply, Err(e));
+                }
+            }
             Err(e) => {
                 tracing::debug!(error = %e, publishes = publishes.len(),
                     "write batch failed; storing each publish alone");
                 if let Some(group) = merged {
                     self.write_results(group).await;
                 }
-                self.publish_each(publishes, true).await;
+                self.publish_each(publishes).await;
             }
         }
     }
@@ -256,10 +263,10 @@ impl GroupCommit {
         group.answer(written);
     }
 
-    /// Each publish in its own transaction; `rolled_back`: after a failed batch.
-    async fn publish_each(&self, publishes: Vec<(Publish, Reply<Published>)>, rolled_back: bool) {
+    /// Each publish of a failed batch in its own transaction.
+    async fn publish_each(&self, publishes: Vec<(Publish, Reply<Published>)>) {
         for (publish, reply) in publishes {
-            if let Some(r) = publish.reservation.as_ref().filter(|_| rolled_back) {
+            if let Some(r) = &publish.reservation {
                 // Places taken by the rolled-back batch.
                 r.release();
             }
