@@ -133,8 +133,10 @@ pub trait EventStore: Send + Sync + 'static {
         dedupe_since: DateTime<Utc>,
         direct: Option<&dyn DirectClaim>,
     ) -> Result<Published>;
-    /// Several publishes in one transaction (group commit): all of them or, on
-    /// any error, none. Results come in the order of `batch`.
+    /// Several publishes atomically (group commit): all of them or, on any
+    /// error, none — in one transaction, or in one statement where that is
+    /// enough (PostgreSQL, no idempotency keys). Results come in the order of
+    /// `batch`.
     async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>>;
     /// How many batched writes (of publishes, of attempt results) may usefully
     /// commit at once: 1 where writes serialise anyway (SQLite), more where the

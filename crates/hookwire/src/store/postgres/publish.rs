@@ -217,7 +217,8 @@ impl PgStore {
     }
 
     /// Every publish of `batch` inside the caller's transaction (see
-    /// `plan_batch`), each table's new rows in one statement.
+    /// `plan_batch`), all new rows in one statement — which is atomic on its
+    /// own, so a batch without idempotency keys needs no transaction.
     pub(super) async fn publish_all(
         &self,
         tx: &mut PgConnection,
