@@ -51,9 +51,12 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // Batched writes use one statement text per batch size (multi-row
+        // `VALUES`), four kinds of them: room for every size seen, so a busy
+        // writer does not re-prepare them (~1 KB each).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(opts.clone())
+            .connect_with(opts.clone().statement_cache_capacity(1024))
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         // An in-memory database exists per connection: share the single one.
