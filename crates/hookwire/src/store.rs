@@ -26,7 +26,7 @@ pub(crate) use fan_out::{assemble_jobs, FanOut};
 
 pub use types::{
     AttemptResult, DeliveryFilter, DirectClaim, EventFilter, Job, Placement, PublishRequest,
-    Published, TenantStats, TimelineBucket, WebhookFilter, WebhookStats,
+    Published, TenantStats, TimelineBucket, WebhookCounts, WebhookFilter, WebhookStats,
 };
 
 /// A store shared by every part of a process.
@@ -287,6 +287,13 @@ pub trait StatsStore: Send + Sync + 'static {
         webhook_id: &str,
         since: DateTime<Utc>,
     ) -> Result<WebhookStats>;
+    /// Delivery counts since `since` of each of `webhook_ids` that has
+    /// deliveries in the window (absent: none), in one query.
+    async fn webhook_counts(
+        &self,
+        webhook_ids: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<std::collections::HashMap<String, WebhookCounts>>;
     /// A tenant's deliveries created since `since`; the retry queue as of `now`.
     async fn tenant_stats(
         &self,

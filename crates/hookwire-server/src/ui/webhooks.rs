@@ -175,14 +175,8 @@ async fn render(
             &PageRequest::parse(Some(50), cursor)?,
         )
         .await?;
-    let mut rows = Vec::with_capacity(page.items.len());
-    for w in &page.items {
-        let stats = state
-            .hookwire
-            .webhook_stats(&ts.tenant_id, &w.id, WINDOW)
-            .await?;
-        rows.push((w, stats));
-    }
+    let counts = state.hookwire.webhook_counts(&page.items, WINDOW).await?;
+    let rows: Vec<_> = page.items.iter().zip(counts).collect();
     Ok(layout::page(
         "Webhooks",
         Nav::Webhooks,

@@ -92,6 +92,31 @@ async fn stats_report_a_known_mix_of_outcomes(b: Backend) {
         json!([{ "webhook_id": bad["id"], "url": bad["url"], "failures": 1 }])
     );
 
+    // The dashboard's webhook list shows the same 24 h success rates (read for
+    // the whole page in one query).
+    let list = app
+        .client
+        .get(format!("{}/ui/webhooks", app.base))
+        .header("cookie", format!("hookwire_session={key}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = |id: &Value| {
+        let id = str_of(id);
+        let at = list.find(&format!("/ui/webhooks/{id}")).expect("listed");
+        let end = list[at..].find("</tr>").map_or(list.len(), |e| at + e);
+        list[at..end].to_owned()
+    };
+    assert!(row(&good["id"]).contains("100.0 %"), "{}", row(&good["id"]));
+    let bad_row = row(&bad["id"]);
+    assert!(
+        bad_row.contains(">0.0 %") && !bad_row.contains("100.0 %"),
+        "{bad_row}"
+    );
+
     let empty = app.get("/api/v1/stats", &other).await.json_ok(200).await;
     assert_eq!(
         (empty["total"].clone(), empty["success_rate"].clone()),

@@ -5,7 +5,8 @@ use std::time::Duration;
 use chrono::TimeDelta;
 
 use super::Hookwire;
-use crate::store::{TenantStats, TimelineBucket, WebhookStats};
+use crate::model::Webhook;
+use crate::store::{TenantStats, TimelineBucket, WebhookCounts, WebhookStats};
 use crate::{clock, Error, ValidationError};
 
 /// Longest window statistics may cover.
@@ -40,6 +41,23 @@ impl Hookwire {
             .store
             .webhook_stats(tenant_id, webhook_id, since)
             .await?)
+    }
+
+    /// Delivery counts over the last `window` for each of `webhooks` (already
+    /// read, so already the caller's), in their order: one query for a page of
+    /// webhooks, not one per webhook.
+    pub async fn webhook_counts(
+        &self,
+        webhooks: &[Webhook],
+        window: Duration,
+    ) -> Result<Vec<WebhookCounts>, Error> {
+        let since = window_start(window)?;
+        let ids: Vec<String> = webhooks.iter().map(|w| w.id.clone()).collect();
+        let mut counts = self.store.webhook_counts(&ids, since).await?;
+        Ok(ids
+            .iter()
+            .map(|id| counts.remove(id).unwrap_or_default())
+            .collect())
     }
 
     /// One webhook's deliveries created in the last `window`, split into `buckets`

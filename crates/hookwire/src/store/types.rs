@@ -126,6 +126,23 @@ pub struct WebhookStats {
     pub last_delivery_at: Option<DateTime<Utc>>,
 }
 
+/// A webhook's delivery counts over a window, without attempt durations: what
+/// a list of webhooks shows, read for a whole page in one grouped, index-only
+/// query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebhookCounts {
+    /// Deliveries created in the window.
+    pub total: u64,
+    /// Of those, delivered.
+    pub delivered: u64,
+    /// Of those, failed for good.
+    pub failed: u64,
+    /// Of those, not final yet (pending or retrying).
+    pub pending: u64,
+    /// Start of the latest attempt.
+    pub last_delivery_at: Option<DateTime<Utc>>,
+}
+
 /// Delivery counts of a tenant over a window.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TenantStats {

@@ -16,6 +16,7 @@ hookwire::backend_tests!(
     old_idempotency_keys_are_forgotten,
     the_per_webhook_cap_trims_the_oldest_final_deliveries,
     tenant_stats_count_a_due_retry_and_the_failing_webhooks,
+    webhook_counts_for_a_page_agree_with_each_webhooks_stats,
     the_timeline_counts_outcomes_and_latency_per_bucket,
 );
 
@@ -255,6 +256,48 @@ async fn tenant_stats_count_a_due_retry_and_the_failing_webhooks(b: Backend) {
         .await
         .unwrap();
     assert_eq!(empty.total, 0);
+}
+
+async fn webhook_counts_for_a_page_agree_with_each_webhooks_stats(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let (tenant, webhook) = setup(&store).await;
+    let now = three_outcomes(&store, &tenant).await;
+    let since = now - TimeDelta::hours(1);
+    let quiet = "wh_without_deliveries".to_owned();
+    let counts = store
+        .webhook_counts(&[webhook.id.clone(), quiet.clone()], since)
+        .await
+        .unwrap();
+    let ws = store
+        .webhook_stats(&tenant, &webhook.id, since)
+        .await
+        .unwrap();
+    let c = &counts[&webhook.id];
+    assert_eq!(
+        (
+            c.total,
+            c.delivered,
+            c.failed,
+            c.pending,
+            c.last_delivery_at
+        ),
+        (
+            ws.total,
+            ws.delivered,
+            ws.failed,
+            ws.pending,
+            ws.last_delivery_at
+        )
+    );
+    assert_eq!((c.total, c.delivered, c.failed, c.pending), (3, 1, 1, 1));
+    assert!(!counts.contains_key(&quiet), "no deliveries, no entry");
+    let later = store
+        .webhook_counts(std::slice::from_ref(&webhook.id), now + TimeDelta::hours(1))
+        .await
+        .unwrap();
+    assert!(later.is_empty(), "outside the window nothing counts");
 }
 
 async fn the_timeline_counts_outcomes_and_latency_per_bucket(b: Backend) {

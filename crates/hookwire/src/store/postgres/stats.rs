@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{PgStore, Result};
-use crate::store::{merge_timeline, StatsStore, TenantStats, TimelineBucket, WebhookStats};
+use crate::store::{
+    merge_timeline, StatsStore, TenantStats, TimelineBucket, WebhookCounts, WebhookStats,
+};
 
 #[async_trait]
 impl StatsStore for PgStore {
@@ -44,6 +46,39 @@ impl StatsStore for PgStore {
             avg_duration_ms: avg,
             last_delivery_at: row.try_get("last_at")?,
         })
+    }
+
+    async fn webhook_counts(
+        &self,
+        webhook_ids: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<std::collections::HashMap<String, WebhookCounts>> {
+        let rows = sqlx::query(
+            "SELECT webhook_id, count(*) AS total, \
+               count(*) FILTER (WHERE status = 'delivered') AS delivered, \
+               count(*) FILTER (WHERE status = 'failed') AS failed, \
+               count(*) FILTER (WHERE status IN ('pending', 'retrying')) AS pending, \
+               max(last_attempt_at) AS last_at \
+             FROM deliveries WHERE webhook_id = ANY($1) AND created_at >= $2 \
+             GROUP BY webhook_id",
+        )
+        .bind(webhook_ids)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get("webhook_id")?;
+            let c = WebhookCounts {
+                total: row.try_get::<i64, _>("total")? as u64,
+                delivered: row.try_get::<i64, _>("delivered")? as u64,
+                failed: row.try_get::<i64, _>("failed")? as u64,
+                pending: row.try_get::<i64, _>("pending")? as u64,
+                last_delivery_at: row.try_get("last_at")?,
+            };
+            counts.insert(id, c);
+        }
+        Ok(counts)
     }
 
     async fn tenant_stats(

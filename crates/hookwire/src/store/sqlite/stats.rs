@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{ms, opt_time, Result, SqliteStore};
-use crate::store::{merge_timeline, StatsStore, TenantStats, TimelineBucket, WebhookStats};
+use crate::store::{
+    merge_timeline, StatsStore, TenantStats, TimelineBucket, WebhookCounts, WebhookStats,
+};
 
 #[async_trait]
 impl StatsStore for SqliteStore {
@@ -43,6 +45,40 @@ impl StatsStore for SqliteStore {
             avg_duration_ms: avg,
             last_delivery_at: opt_time(row.try_get("last_at")?)?,
         })
+    }
+
+    async fn webhook_counts(
+        &self,
+        webhook_ids: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<std::collections::HashMap<String, WebhookCounts>> {
+        let rows = sqlx::query(
+            "SELECT webhook_id, COUNT(*) AS total, \
+               COALESCE(SUM(status = 'delivered'), 0) AS delivered, \
+               COALESCE(SUM(status = 'failed'), 0) AS failed, \
+               COALESCE(SUM(status IN ('pending', 'retrying')), 0) AS pending, \
+               MAX(last_attempt_at) AS last_at \
+             FROM deliveries \
+             WHERE webhook_id IN (SELECT value FROM json_each(?1)) AND created_at >= ?2 \
+             GROUP BY webhook_id",
+        )
+        .bind(super::to_json(&webhook_ids)?)
+        .bind(ms(since))
+        .fetch_all(&self.reader)
+        .await?;
+        let mut counts = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get("webhook_id")?;
+            let c = WebhookCounts {
+                total: row.try_get::<i64, _>("total")? as u64,
+                delivered: row.try_get::<i64, _>("delivered")? as u64,
+                failed: row.try_get::<i64, _>("failed")? as u64,
+                pending: row.try_get::<i64, _>("pending")? as u64,
+                last_delivery_at: opt_time(row.try_get("last_at")?)?,
+            };
+            counts.insert(id, c);
+        }
+        Ok(counts)
     }
 
     async fn tenant_stats(
