@@ -6,7 +6,7 @@ use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 use sqlx::Row;
 
-use super::publish::{deliveries_of, insert_deliveries, insert_event};
+use super::publish::{deliveries_of, insert_event, insert_rows};
 use super::{Error, PgStore, Result};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
@@ -114,7 +114,7 @@ impl EventStore for PgStore {
     async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         insert_event(&mut tx, event).await?;
-        insert_deliveries(&mut tx, &[(delivery, Some(owner))]).await?;
+        insert_rows(&mut tx, &[], &[(delivery, Some(owner))], false).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -29,53 +29,18 @@ pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u
     Ok(done.rows_affected())
 }
 
-/// Deliveries with the owner of their lease (if leased), in one statement.
-pub(super) async fn insert_deliveries(
-    conn: &mut PgConnection,
-    rows: &[(&Delivery, Option<&str>)],
-) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let col = |f: fn(&Delivery) -> &str| -> Vec<&str> { rows.iter().map(|(d, _)| f(d)).collect() };
-    let due: Vec<Option<DateTime<Utc>>> = rows.iter().map(|(d, _)| d.next_attempt_at).collect();
-    let owners: Vec<Option<&str>> = rows.iter().map(|(_, o)| *o).collect();
-    let created: Vec<DateTime<Utc>> = rows.iter().map(|(d, _)| d.created_at).collect();
-    sqlx::query(
-        "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
-           next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
-         SELECT d.id, d.tenant_id, d.event_id, d.webhook_id, d.status, 0, d.due, d.owner, \
-                CASE WHEN d.owner IS NULL THEN NULL ELSE d.due END, d.created_at, d.event_type \
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                     $6::timestamptz[], $7::text[], $8::timestamptz[], $9::text[]) \
-              AS d(id, tenant_id, event_id, webhook_id, status, due, owner, created_at, event_type)",
-    )
-    .bind(col(|d| &d.id))
-    .bind(col(|d| &d.tenant_id))
-    .bind(col(|d| &d.event_id))
-    .bind(col(|d| &d.webhook_id))
-    .bind(col(|d| d.status.as_str()))
-    .bind(due)
-    .bind(owners)
-    .bind(created)
-    .bind(col(|d| &d.event_type))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// A batch's events (without idempotency keys) and deliveries in one
-/// statement — one round trip — plus the wake-up for the other nodes' workers
-/// when some deliveries went to the queue (`pg_notify` is delivered at commit).
-/// The deliveries' foreign keys are checked at the end of the statement, when
-/// their events exist.
-async fn insert_rows(
+/// Events (without idempotency keys) and deliveries, each with the owner of
+/// its lease if leased, in one statement — one round trip — plus the wake-up
+/// for the other nodes' workers when some deliveries went to the queue
+/// (`pg_notify` is delivered at commit). The deliveries' foreign keys are
+/// checked at the end of the statement, when their events exist.
+pub(super) async fn insert_rows(
     conn: &mut PgConnection,
     events: &[&Event],
     deliveries: &[(&Delivery, Option<&str>)],
     wake_others: bool,
 ) -> Result<()> {
-    if events.is_empty() {
+    if events.is_empty() && deliveries.is_empty() && !wake_others {
         return Ok(());
     }
     let ev = |f: fn(&Event) -> &str| -> Vec<&str> { events.iter().map(|e| f(e)).collect() };
@@ -179,11 +144,8 @@ impl PgStore {
             .zip(&fan_out.leased)
             .map(|(d, leased)| (d, owner.filter(|_| *leased)))
             .collect();
-        insert_deliveries(tx, &rows).await?;
         let queued = fan_out.leased.iter().any(|leased| !leased);
-        if queued {
-            notify(tx).await?;
-        }
+        insert_rows(tx, &[], &rows, queued).await?;
         Ok(Published {
             event: event.clone(),
             deliveries: fan_out.deliveries,
@@ -260,14 +222,4 @@ impl PublishTx for Tx<'_, '_> {
             .matching_webhooks(self.conn, event, patterns)
             .await
     }
-}
-
-/// Wake the workers listening on every node, when the transaction commits.
-/// Leased deliveries need nobody woken: this process starts them itself.
-async fn notify(tx: &mut PgConnection) -> Result<()> {
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(WAKEUP_CHANNEL)
-        .execute(tx)
-        .await?;
-    Ok(())
 }

@@ -17,18 +17,11 @@ impl StatsStore for PgStore {
         webhook_id: &str,
         since: DateTime<Utc>,
     ) -> Result<WebhookStats> {
-        let row = sqlx::query(
-            "SELECT count(*) AS total, \
-               count(*) FILTER (WHERE status = 'delivered') AS delivered, \
-               count(*) FILTER (WHERE status = 'failed') AS failed, \
-               count(*) FILTER (WHERE status IN ('pending', 'retrying')) AS pending, \
-               max(last_attempt_at) AS last_at \
-             FROM deliveries WHERE webhook_id = $1 AND created_at >= $2",
-        )
-        .bind(webhook_id)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
+        let counts = self
+            .webhook_counts(&[webhook_id.to_owned()], since)
+            .await?
+            .remove(webhook_id)
+            .unwrap_or_default();
         let avg: Option<f64> = sqlx::query_scalar(
             "SELECT avg(a.duration_ms)::float8 FROM deliveries d \
              JOIN attempts a ON a.delivery_id = d.id \
@@ -39,12 +32,12 @@ impl StatsStore for PgStore {
         .fetch_one(&self.pool)
         .await?;
         Ok(WebhookStats {
-            total: row.try_get::<i64, _>("total")? as u64,
-            delivered: row.try_get::<i64, _>("delivered")? as u64,
-            failed: row.try_get::<i64, _>("failed")? as u64,
-            pending: row.try_get::<i64, _>("pending")? as u64,
+            total: counts.total,
+            delivered: counts.delivered,
+            failed: counts.failed,
+            pending: counts.pending,
             avg_duration_ms: avg,
-            last_delivery_at: row.try_get("last_at")?,
+            last_delivery_at: counts.last_delivery_at,
         })
     }
 

@@ -17,18 +17,11 @@ impl StatsStore for SqliteStore {
         webhook_id: &str,
         since: DateTime<Utc>,
     ) -> Result<WebhookStats> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS total, \
-               COALESCE(SUM(status = 'delivered'), 0) AS delivered, \
-               COALESCE(SUM(status = 'failed'), 0) AS failed, \
-               COALESCE(SUM(status IN ('pending', 'retrying')), 0) AS pending, \
-               MAX(last_attempt_at) AS last_at \
-             FROM deliveries WHERE webhook_id = ?1 AND created_at >= ?2",
-        )
-        .bind(webhook_id)
-        .bind(ms(since))
-        .fetch_one(&self.reader)
-        .await?;
+        let counts = self
+            .webhook_counts(&[webhook_id.to_owned()], since)
+            .await?
+            .remove(webhook_id)
+            .unwrap_or_default();
         let avg: Option<f64> = sqlx::query_scalar(
             "SELECT AVG(a.duration_ms) FROM deliveries d JOIN attempts a ON a.delivery_id = d.id \
              WHERE d.webhook_id = ?1 AND d.created_at >= ?2",
@@ -38,12 +31,12 @@ impl StatsStore for SqliteStore {
         .fetch_one(&self.reader)
         .await?;
         Ok(WebhookStats {
-            total: row.try_get::<i64, _>("total")? as u64,
-            delivered: row.try_get::<i64, _>("delivered")? as u64,
-            failed: row.try_get::<i64, _>("failed")? as u64,
-            pending: row.try_get::<i64, _>("pending")? as u64,
+            total: counts.total,
+            delivered: counts.delivered,
+            failed: counts.failed,
+            pending: counts.pending,
             avg_duration_ms: avg,
-            last_delivery_at: opt_time(row.try_get("last_at")?)?,
+            last_delivery_at: counts.last_delivery_at,
         })
     }
 
