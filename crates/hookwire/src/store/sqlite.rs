@@ -50,7 +50,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Multi-row statements keep a statement journal; in memory it is not
+            // a temporary file created and unlinked per statement.
+            .pragma("temp_store", "memory");
         // Batched writes use one statement text per batch size (multi-row
         // `VALUES`), four kinds of them: room for every size seen, so a busy
         // writer does not re-prepare them (~1 KB each).
