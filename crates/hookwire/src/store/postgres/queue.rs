@@ -78,10 +78,9 @@ impl QueueStore for PgStore {
         owner: &str,
         results: &[(Attempt, AttemptResult)],
     ) -> Result<Vec<bool>> {
-        let mut tx = self.pool.begin().await?;
-        let updated = super::record::record(&mut tx, owner, results).await?;
-        tx.commit().await?;
-        Ok(updated)
+        // One statement, atomic on its own: no BEGIN/COMMIT round trips.
+        let mut conn = self.pool.acquire().await?;
+        super::record::record(&mut conn, owner, results).await
     }
 
     async fn publish_and_record(

@@ -8,9 +8,9 @@ use super::Result;
 use crate::model::Attempt;
 use crate::store::AttemptResult;
 
-/// Write `results` inside the caller's transaction: each delivery still leased
-/// to `owner` takes its new status, and every attempt whose delivery still
-/// exists gets its history row. Returns, per result, whether the delivery was
+/// Write `results` in one statement (atomic alone, or part of the caller's
+/// transaction): each delivery still leased to `owner` takes its new status,
+/// and every attempt whose delivery still exists gets its history row. Returns, per result, whether the delivery was
 /// updated (false: the lease was lost, e.g. expired and taken by another node).
 pub(super) async fn record(
     tx: &mut PgConnection,
