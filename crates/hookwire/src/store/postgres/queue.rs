@@ -39,6 +39,8 @@ impl QueueStore for PgStore {
              FROM due WHERE d.id = due.id \
              RETURNING d.*",
         )
+        // Planned for the table's current size (see "Plans on growing tables").
+        .persistent(false)
         .bind(owner)
         .bind(lease_until)
         .bind(now)
@@ -101,6 +103,7 @@ impl QueueStore for PgStore {
             "UPDATE deliveries SET next_attempt_at = $3, lease_owner = NULL, lease_expires_at = NULL \
              WHERE lease_owner = $1 AND id = ANY($2)",
         )
+        .persistent(false)
         .bind(owner)
         .bind(ids)
         .bind(now)
@@ -113,6 +116,7 @@ impl QueueStore for PgStore {
         Ok(sqlx::query_scalar(
             "SELECT MIN(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')",
         )
+        .persistent(false)
         .fetch_one(&self.pool)
         .await?)
     }

@@ -119,6 +119,8 @@ pub(super) async fn record(
             .map(|(a, _)| a.response_body.as_deref())
             .collect::<Vec<_>>(),
     )
+    // Planned for the table's current size (see "Plans on growing tables").
+    .persistent(false)
     .fetch_all(&mut *tx)
     .await?;
     let updated: std::collections::HashSet<String> = updated.into_iter().collect();
