@@ -184,6 +184,13 @@ impl Worker {
         s.dispatch.set(Some(self.clone()));
         tokio::pin!(shutdown);
         loop {
+            // A full claim goes straight on to the next one, so the nap below
+            // may never come round under a backlog: look for a stop first.
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                () = std::future::ready(()) => {}
+            }
             s.heartbeat.beat();
             let round = match self.claim().await {
                 Ok(round) => round,
