@@ -19,6 +19,18 @@ pub enum Backend {
     Postgres,
 }
 
+/// Engine options for tests whose receivers listen on 127.0.0.1: plain HTTP
+/// and loopback addresses allowed (the URL policy refuses both by default).
+pub fn loopback_options() -> crate::Options {
+    crate::Options {
+        url_policy: crate::net::UrlPolicy {
+            allow_http: true,
+            allow_private_networks: true,
+        },
+        ..crate::Options::default()
+    }
+}
+
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// A database that exists for one test.

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hookwire::model::{DeliveryStatus, NewEvent, WebhookDraft};
-use hookwire::net::UrlPolicy;
-use hookwire::testing::{Backend, TestDatabase};
+use hookwire::testing::{loopback_options, Backend, TestDatabase};
 use hookwire::{store, Hookwire, Options, Worker, WorkerOptions};
 
 hookwire::backend_tests!(
@@ -88,14 +87,7 @@ async fn results_that_shared_a_failed_batch_are_still_recorded(b: Backend) {
         async {}
     });
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let options = Options {
-        url_policy: UrlPolicy {
-            allow_http: true,
-            allow_private_networks: true,
-        },
-        ..Options::default()
-    };
-    let hookwire = Hookwire::new(store::open(&db.url).await.unwrap(), options);
+    let hookwire = Hookwire::new(store::open(&db.url).await.unwrap(), loopback_options());
     let (tenant, _) = hookwire.create_tenant("acme").await.unwrap();
     let draft = WebhookDraft {
         url,

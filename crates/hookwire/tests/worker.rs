@@ -4,9 +4,8 @@
 use std::time::Duration;
 
 use hookwire::model::{NewEvent, WebhookDraft};
-use hookwire::net::UrlPolicy;
-use hookwire::testing::{Backend, TestDatabase};
-use hookwire::{clock, store, Hookwire, Options, Worker, WorkerOptions};
+use hookwire::testing::{loopback_options, Backend, TestDatabase};
+use hookwire::{clock, store, Hookwire, Worker, WorkerOptions};
 
 hookwire::backend_tests!(a_worker_with_a_backlog_stops_when_asked);
 
@@ -20,14 +19,7 @@ async fn a_worker_with_a_backlog_stops_when_asked(b: Backend) {
         .unwrap()
         .local_addr()
         .unwrap();
-    let options = Options {
-        url_policy: UrlPolicy {
-            allow_http: true,
-            allow_private_networks: true,
-        },
-        ..Options::default()
-    };
-    let hookwire = Hookwire::new(store::open(&db.url).await.unwrap(), options);
+    let hookwire = Hookwire::new(store::open(&db.url).await.unwrap(), loopback_options());
     let (tenant, _) = hookwire.create_tenant("acme").await.unwrap();
     for _ in 0..20 {
         let draft = WebhookDraft {
