@@ -1,3 +1,4 @@
+use chrono::TimeDelta;
 use hookwire::model::{ApiKey, EventType, Tenant};
 use hookwire::page::PageRequest;
 use hookwire::store::Error;
@@ -7,6 +8,7 @@ use crate::fresh_store;
 
 hookwire::backend_tests!(
     a_tenant_is_stored_with_its_key_and_deleted_with_everything_it_owns,
+    deleting_a_tenant_deletes_its_events_and_their_deliveries,
     tenants_page_newest_first,
     a_setting_is_written_once_by_the_first_caller,
     event_type_names_are_unique_but_upserts_update,
@@ -38,6 +40,22 @@ async fn a_tenant_is_stored_with_its_key_and_deleted_with_everything_it_owns(b: 
         .unwrap()
         .is_empty());
     assert!(!store.delete_tenant(&tenant.id).await.unwrap());
+}
+
+async fn deleting_a_tenant_deletes_its_events_and_their_deliveries(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let (tenant, _webhook) = crate::history::setup(&store).await;
+    let events = crate::history::publish_many(&store, &tenant, TimeDelta::zero(), 3).await;
+    for e in &events {
+        assert_eq!(store.deliveries_of_event(&e.id).await.unwrap().len(), 1);
+    }
+    assert!(store.delete_tenant(&tenant).await.unwrap());
+    for e in &events {
+        assert_eq!(store.event(&tenant, &e.id).await.unwrap(), None);
+        assert!(store.deliveries_of_event(&e.id).await.unwrap().is_empty());
+    }
 }
 
 async fn tenants_page_newest_first(b: Backend) {
