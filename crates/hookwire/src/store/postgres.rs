@@ -5,13 +5,14 @@
 //!
 //! # Plans on growing tables
 //!
-//! The queue's statements (the claim, the result batch, the next due time)
-//! are sent unprepared (`persistent(false)`), so PostgreSQL plans each run for
-//! the table's current size. A prepared statement soon switches to a generic
-//! plan, and one made while `deliveries` was small keeps its sequential scan as
-//! the table grows, until an ANALYZE invalidates it: on a fresh database every
-//! result batch read the whole table (13 M rows read in a 20,000-event run;
-//! unprepared, the same run read 0.17 M and delivered ~20 % more per second).
+//! The queue's statements (the claim, the result batch, unclaiming, the next
+//! due time) are sent unprepared (`persistent(false)`), so PostgreSQL plans
+//! each run for the table's current size. A prepared statement soon switches
+//! to a generic plan, and one made while `deliveries` was small keeps its
+//! sequential scan as the table grows, until an ANALYZE invalidates it: on a
+//! fresh database every result batch read the whole table (13 M rows read in a
+//! 20,000-event run; unprepared, the same run read 0.17 M and delivered ~20 %
+//! more per second).
 
 mod catalog;
 mod events;

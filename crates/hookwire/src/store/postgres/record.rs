@@ -10,10 +10,11 @@ use crate::store::AttemptResult;
 
 /// Write `results` in one statement (atomic alone, or part of the caller's
 /// transaction): each delivery still leased to `owner` takes its new status,
-/// and every attempt whose delivery still exists gets its history row. Returns, per result, whether the delivery was
-/// updated (false: the lease was lost, e.g. expired and taken by another node).
+/// and every attempt whose delivery still exists gets its history row.
+/// Returns, per result, whether the delivery was updated (false: the lease was
+/// lost, e.g. expired and taken by another node).
 pub(super) async fn record(
-    tx: &mut PgConnection,
+    conn: &mut PgConnection,
     owner: &str,
     results: &[(Attempt, AttemptResult)],
 ) -> Result<Vec<bool>> {
@@ -121,7 +122,7 @@ pub(super) async fn record(
     )
     // Planned for the table's current size (see "Plans on growing tables").
     .persistent(false)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
     let updated: std::collections::HashSet<String> = updated.into_iter().collect();
     Ok(ids.iter().map(|id| updated.contains(id)).collect())
