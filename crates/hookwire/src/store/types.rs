@@ -126,6 +126,20 @@ pub struct WebhookStats {
     pub last_delivery_at: Option<DateTime<Utc>>,
 }
 
+impl WebhookStats {
+    /// The counts of a window with the mean duration of their attempts.
+    pub(crate) fn new(counts: WebhookCounts, avg_duration_ms: Option<f64>) -> Self {
+        Self {
+            total: counts.total,
+            delivered: counts.delivered,
+            failed: counts.failed,
+            pending: counts.pending,
+            avg_duration_ms,
+            last_delivery_at: counts.last_delivery_at,
+        }
+    }
+}
+
 /// A webhook's delivery counts over a window, without attempt durations: what
 /// a list of webhooks shows, read for a whole page in one grouped, index-only
 /// query.

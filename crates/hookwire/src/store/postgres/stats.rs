@@ -31,14 +31,7 @@ impl StatsStore for PgStore {
         .bind(since)
         .fetch_one(&self.pool)
         .await?;
-        Ok(WebhookStats {
-            total: counts.total,
-            delivered: counts.delivered,
-            failed: counts.failed,
-            pending: counts.pending,
-            avg_duration_ms: avg,
-            last_delivery_at: counts.last_delivery_at,
-        })
+        Ok(WebhookStats::new(counts, avg))
     }
 
     async fn webhook_counts(

@@ -30,14 +30,7 @@ impl StatsStore for SqliteStore {
         .bind(ms(since))
         .fetch_one(&self.reader)
         .await?;
-        Ok(WebhookStats {
-            total: counts.total,
-            delivered: counts.delivered,
-            failed: counts.failed,
-            pending: counts.pending,
-            avg_duration_ms: avg,
-            last_delivery_at: counts.last_delivery_at,
-        })
+        Ok(WebhookStats::new(counts, avg))
     }
 
     async fn webhook_counts(
