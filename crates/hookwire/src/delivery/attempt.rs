@@ -196,8 +196,8 @@ pub struct Context<'a> {
     pub auto_disable_after: Duration,
 }
 
-/// Run one attempt of a claimed job end to end: send, record, update the
-/// webhook's health. `max_attempts` overrides the webhook's (test sends use 1).
+/// Run one attempt of a claimed job end to end: send, update the webhook's
+/// health, record. `max_attempts` overrides the webhook's (test sends use 1).
 /// `sent` is called once the HTTP exchange is over, before recording, so the
 /// caller can free the endpoint's slot.
 pub async fn run(
@@ -247,6 +247,22 @@ async fn run_in_span(
             next_attempt_at: None,
         };
     }
+    // The webhook's health first: whoever sees the delivery's final state (a
+    // 410, the attempt that hit auto_disable_after) then sees the webhook
+    // disabled too. Its failure does not keep the result from being recorded.
+    let health = if job.webhook.is_active {
+        update_health(
+            ctx.store,
+            &job.webhook,
+            &attempt,
+            &decision,
+            now,
+            ctx.auto_disable_after,
+        )
+        .await
+    } else {
+        Ok(())
+    };
     ctx.recorder
         .record(ctx.owner, &attempt, &decision.result)
         .await?;
@@ -258,17 +274,7 @@ async fn run_in_span(
         duration_ms = attempt.duration_ms,
         "attempt recorded"
     );
-    if job.webhook.is_active {
-        update_health(
-            ctx.store,
-            &job.webhook,
-            &attempt,
-            &decision,
-            now,
-            ctx.auto_disable_after,
-        )
-        .await?;
-    }
+    health?;
     Ok((attempt, decision))
 }
 
