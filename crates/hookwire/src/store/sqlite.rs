@@ -1,8 +1,8 @@
 //! The embedded SQLite backend (the default).
 //!
 //! SQLite allows one writer at a time. Rather than let connections fight over the
-//! write lock (and see `SQLITE_BUSY` on lock upgrades), writes go through a pool of
-//! exactly one connection, so they queue in-process; reads use a separate pool and,
+//! write lock (and see `SQLITE_BUSY` on lock upgrades), writes go through one
+//! connection ([`writer`]), so they queue in-process; reads use a pool and,
 //! thanks to WAL mode, never wait for writers. `synchronous = FULL` makes every
 //! commit durable before we answer (an accepted event survives power loss, not
 //! only a process crash).
@@ -16,6 +16,7 @@ mod retention;
 mod stats;
 mod tenants;
 mod webhooks;
+mod writer;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -31,7 +32,7 @@ use crate::secret::sealer::Sealer;
 /// A SQLite database file (or in-memory database).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
+    writer: writer::Writer,
     reader: SqlitePool,
     /// Seals webhook secrets on write and opens them on read.
     sealer: Sealer,
@@ -57,21 +58,17 @@ impl SqliteStore {
         // Batched writes use one statement text per batch size (multi-row
         // `VALUES`), four kinds of them: room for every size seen, so a busy
         // writer does not re-prepare them (~1 KB each).
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts.clone().statement_cache_capacity(1024))
+        let writer = writer::Writer::connect(&opts.clone().statement_cache_capacity(1024)).await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&mut *writer.lock().await)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
-        // An in-memory database exists per connection: share the single one.
-        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let reader = if in_memory {
-            writer.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(4)
-                .connect_with(opts)
-                .await?
-        };
+        // An in-memory database (`sqlite::memory:`) is one per name: sqlx names
+        // it once per parsed URL and opens it in shared-cache mode, so the
+        // readers below, opened with the same options, see the writer's data.
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
         Ok(Self {
             writer,
             reader,

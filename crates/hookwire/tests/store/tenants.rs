@@ -115,3 +115,24 @@ async fn event_type_names_are_unique_but_upserts_update(b: Backend) {
     assert_eq!(all[0], changed);
     assert_eq!(all.len(), 2);
 }
+
+/// `sqlite::memory:` is one database shared by the writer and the readers (not
+/// one per connection), and two stores opened on it are two databases.
+#[tokio::test]
+async fn an_in_memory_sqlite_store_reads_what_it_wrote() {
+    let store = hookwire::store::open("sqlite::memory:").await.unwrap();
+    let other = hookwire::store::open("sqlite::memory:").await.unwrap();
+    let tenant = Tenant::new("acme").unwrap();
+    let (key, _token) = ApiKey::generate(&tenant.id);
+    store.create_tenant(&tenant, &key).await.unwrap();
+    // More reads at once than the reader pool has connections.
+    let mut reads = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (store, id) = (store.clone(), tenant.id.clone());
+        reads.spawn(async move { store.tenant(&id).await });
+    }
+    while let Some(found) = reads.join_next().await {
+        assert_eq!(found.unwrap().unwrap(), Some(tenant.clone()));
+    }
+    assert_eq!(other.tenant(&tenant.id).await.unwrap(), None);
+}

@@ -28,7 +28,7 @@ impl CatalogStore for SqliteStore {
             .bind(&et.name)
             .bind(&et.description)
             .bind(ms(crate::clock::now()))
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await)
             .await
             .map_err(|e| Error::from_sqlx(e, &format!("event type {:?}", et.name)))?;
         Ok(())
@@ -42,7 +42,7 @@ impl CatalogStore for SqliteStore {
         .bind(&et.name)
         .bind(&et.description)
         .bind(ms(crate::clock::now()))
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(())
     }

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
+use sqlx::Connection;
 use sqlx::Row;
 
 use super::publish::{insert_delivery, insert_event};
@@ -76,7 +77,8 @@ impl EventStore for SqliteStore {
         dedupe_since: DateTime<Utc>,
         direct: Option<&dyn DirectClaim>,
     ) -> Result<Published> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let published = self
             .publish_in(&mut tx, event, patterns, dedupe_since, direct)
             .await?;
@@ -86,14 +88,16 @@ impl EventStore for SqliteStore {
 
     async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>> {
         // One transaction, one durable commit (one fsync) for the whole batch.
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let out = self.publish_all(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(out)
     }
 
     async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         insert_event(&mut tx, event).await?;
         insert_delivery(&mut tx, delivery, Some(owner)).await?;
         tx.commit().await?;

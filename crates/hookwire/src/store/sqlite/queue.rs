@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::Connection;
 
 use super::events::{delivery_from_row, event_from_row};
 use super::webhooks::webhook_from_row;
@@ -20,7 +21,8 @@ impl QueueStore for SqliteStore {
         limit: u32,
         skip_webhooks: &[String],
     ) -> Result<Vec<Job>> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let deliveries = sqlx::query(
             "UPDATE deliveries SET lease_owner = ?1, lease_expires_at = ?2, next_attempt_at = ?2 \
              WHERE id IN (SELECT id FROM deliveries \
@@ -69,7 +71,8 @@ impl QueueStore for SqliteStore {
         owner: &str,
         results: &[(Attempt, AttemptResult)],
     ) -> Result<Vec<bool>> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let updated = super::record::record(&mut tx, owner, results).await?;
         tx.commit().await?;
         Ok(updated)
@@ -81,7 +84,8 @@ impl QueueStore for SqliteStore {
         owner: &str,
         results: &[(Attempt, AttemptResult)],
     ) -> Result<(Vec<Published>, Vec<bool>)> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let published = self.publish_all(&mut tx, publishes).await?;
         let updated = super::record::record(&mut tx, owner, results).await?;
         tx.commit().await?;
@@ -96,7 +100,7 @@ impl QueueStore for SqliteStore {
         .bind(owner)
         .bind(to_json(&ids)?)
         .bind(ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(())
     }
@@ -118,7 +122,7 @@ impl QueueStore for SqliteStore {
         )
         .bind(owner)
         .bind(ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(done.rows_affected())
     }
@@ -138,7 +142,7 @@ impl QueueStore for SqliteStore {
         .bind(id)
         .bind(tenant_id)
         .bind(ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -158,7 +162,7 @@ impl QueueStore for SqliteStore {
         .bind(tenant_id)
         .bind(ms(since))
         .bind(ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(done.rows_affected())
     }
@@ -174,7 +178,7 @@ impl QueueStore for SqliteStore {
         )
         .bind(webhook_id)
         .bind(ms(now))
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *self.writer.lock().await)
         .await?;
         opt_time(since.flatten())
     }
@@ -184,7 +188,7 @@ impl QueueStore for SqliteStore {
             "UPDATE webhooks SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
         )
         .bind(webhook_id)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(())
     }
@@ -202,7 +206,7 @@ impl QueueStore for SqliteStore {
         .bind(webhook_id)
         .bind(reason)
         .bind(ms(now))
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(())
     }

@@ -16,7 +16,7 @@ impl RetentionStore for SqliteStore {
         )
         .bind(ms(cutoff))
         .bind(i64::from(batch))
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(done.rows_affected())
     }
@@ -28,7 +28,7 @@ impl RetentionStore for SqliteStore {
         )
         .bind(ms(cutoff))
         .bind(i64::from(batch))
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(done.rows_affected())
     }
@@ -44,7 +44,7 @@ impl RetentionStore for SqliteStore {
         )
         .bind(i64::from(keep))
         .bind(i64::from(batch))
-        .execute(&self.writer)
+        .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(done.rows_affected())
     }

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
+use sqlx::Connection;
 use sqlx::Row;
 
 use super::{ms, time, Error, Result, SqliteStore};
@@ -49,13 +50,14 @@ impl TenantStore for SqliteStore {
             sqlx::query("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
                 .bind(key)
                 .bind(value)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lock().await)
                 .await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn create_tenant(&self, tenant: &Tenant, key: &ApiKey) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES (?1, ?2, ?3)")
             .bind(&tenant.id)
             .bind(&tenant.name)
@@ -93,13 +95,13 @@ impl TenantStore for SqliteStore {
     async fn delete_tenant(&self, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM tenants WHERE id = ?1")
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await)
             .await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn insert_api_key(&self, key: &ApiKey) -> Result<()> {
-        insert_key(&self.writer, key).await
+        insert_key(&mut *self.writer.lock().await, key).await
     }
 
     async fn api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<ApiKey>> {

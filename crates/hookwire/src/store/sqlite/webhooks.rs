@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
+use sqlx::Connection;
 use sqlx::Row;
 
 use super::{json, ms, time, to_json, Error, Result, SqliteStore};
@@ -92,7 +93,7 @@ impl WebhookStore for SqliteStore {
              (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
         );
         bind_webhook(sqlx::query(&sql), w, &self.sealer)?
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await)
             .await
             .map_err(|e| Error::from_sqlx(e, "webhook"))?;
         Ok(())
@@ -150,7 +151,7 @@ impl WebhookStore for SqliteStore {
             previous_secret = ?15, previous_secret_expires_at = ?16, disabled_reason = ?17, \
             created_at = ?18, updated_at = ?19, failing_since = ?20 WHERE id = ?1 AND tenant_id IS ?2";
         let done = bind_webhook(sqlx::query(sql), w, &self.sealer)?
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -159,13 +160,14 @@ impl WebhookStore for SqliteStore {
         let done = sqlx::query("DELETE FROM webhooks WHERE id = ?1 AND tenant_id = ?2")
             .bind(id)
             .bind(tenant_id)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.lock().await)
             .await?;
         Ok(done.rows_affected() == 1)
     }
 
     async fn replace_global_webhooks(&self, webhooks: &[Webhook]) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
         let ids: Vec<&str> = webhooks.iter().map(|w| w.id.as_str()).collect();
         sqlx::query("DELETE FROM webhooks WHERE tenant_id IS NULL AND id NOT IN (SELECT value FROM json_each(?1))")
             .bind(to_json(&ids)?)
@@ -219,7 +221,7 @@ impl WebhookStore for SqliteStore {
                 .bind(new_secret)
                 .bind(new_previous)
                 .bind(&secret)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.lock().await)
                 .await?;
                 rewritten += done.rows_affected();
             }
