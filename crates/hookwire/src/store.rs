@@ -20,6 +20,7 @@ pub(crate) mod fan_out;
 pub mod postgres;
 pub mod sqlite;
 mod types;
+pub(crate) mod webhook_cache;
 
 pub use error::{Error, Result};
 pub(crate) use fan_out::{assemble_jobs, FanOut};

@@ -88,6 +88,10 @@ impl DirectClaim for Reservation {
             ),
         }
     }
+
+    fn release(&self) {
+        Reservation::release(self);
+    }
 }
 
 impl Drop for Reservation {

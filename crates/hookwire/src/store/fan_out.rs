@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 
+use super::webhook_cache::{LookupKey, Matched, WebhookCache};
 use super::{DirectClaim, Job, Placement, PublishRequest, Published, Result};
 use crate::model::{Delivery, Event, Webhook};
 
@@ -14,59 +15,115 @@ pub(crate) trait PublishTx: Send {
     /// One whole publish (with an idempotency key) inside the transaction.
     async fn publish_one(&mut self, r: &PublishRequest<'_>) -> Result<Published>;
     /// The active webhooks (the tenant's and global ones) whose filters include
-    /// one of `patterns` and whose channels admit `event`'s channel.
-    async fn matching_webhooks(
-        &mut self,
-        event: &Event,
-        patterns: &[String],
-    ) -> Result<Vec<Webhook>>;
+    /// one of `patterns` and whose channels admit `event`'s channel, with the
+    /// webhook generation read in the same statement.
+    async fn matching_webhooks(&mut self, event: &Event, patterns: &[String]) -> Result<Matched>;
 }
 
 /// Every publish of `batch` inside `tx`, in order. Publishes with an
 /// idempotency key run one by one (each must see the ones before it); the
-/// others share one webhook lookup per tenant, type and channel, and their rows
-/// are left for the backend to insert in one statement per table.
+/// others share one webhook lookup per tenant, type and channel — from `cache`
+/// where it has one — and their rows are left for the backend to insert in one
+/// statement per table, guarded by [`PlannedBatch::guard`].
 pub(crate) async fn plan_batch<'a>(
     tx: &mut dyn PublishTx,
     batch: &[PublishRequest<'a>],
+    cache: &WebhookCache,
 ) -> Result<PlannedBatch<'a>> {
     let mut items = Vec::with_capacity(batch.len());
-    let mut lookups: HashMap<MatchKey<'a>, Vec<Webhook>> = HashMap::new();
-    for r in batch {
+    let mut lookups = Lookups::new(cache, true);
+    for (index, r) in batch.iter().enumerate() {
         if r.event.idempotency_key.is_some() {
             items.push(Planned::Done(tx.publish_one(r).await?));
             continue;
         }
-        let key = match_key(r);
-        let webhooks = match lookups.get(&key) {
-            Some(found) => found.clone(),
-            None => {
-                let found = tx.matching_webhooks(r.event, r.patterns).await?;
-                lookups.insert(key, found.clone());
-                found
-            }
-        };
+        let webhooks = lookups.matching(tx, r).await?;
         items.push(Planned::Plain {
+            index,
             event: r.event,
             owner: r.direct.map(|c| c.owner()),
             fan_out: FanOut::new(r.event, webhooks, r.direct),
         });
     }
-    Ok(PlannedBatch { items })
+    let guard = lookups.guard();
+    Ok(PlannedBatch { items, guard })
 }
 
-/// Publishes of one tenant, with the same type patterns and channel, match the
-/// same webhooks: a batch looks them up once per key.
-type MatchKey<'a> = (&'a str, &'a [String], Option<&'a str>);
-
-/// The webhook lookup key of a publish.
-fn match_key<'a>(r: &PublishRequest<'a>) -> MatchKey<'a> {
-    (
-        r.event.tenant_id.as_str(),
-        r.patterns,
-        r.event.channel.as_deref(),
-    )
+/// The webhook lookups of one planning pass, shared by its publishes.
+struct Lookups<'c> {
+    cache: &'c WebhookCache,
+    use_cache: bool,
+    done: HashMap<LookupKey, Vec<Webhook>>,
+    /// The generation of the cached answers used, if any.
+    cached_at: Option<i64>,
+    /// The generations read by this pass (cached and fresh alike).
+    seen: Vec<i64>,
 }
+
+impl<'c> Lookups<'c> {
+    fn new(cache: &'c WebhookCache, use_cache: bool) -> Self {
+        Self {
+            cache,
+            use_cache,
+            done: HashMap::new(),
+            cached_at: None,
+            seen: Vec::new(),
+        }
+    }
+
+    async fn matching(
+        &mut self,
+        tx: &mut dyn PublishTx,
+        r: &PublishRequest<'_>,
+    ) -> Result<Vec<Webhook>> {
+        let key = (
+            r.event.tenant_id.clone(),
+            r.patterns.to_vec(),
+            r.event.channel.clone(),
+        );
+        if let Some(found) = self.done.get(&key) {
+            return Ok(found.clone());
+        }
+        let matched = match self.cache.get(&key).filter(|_| self.use_cache) {
+            Some(hit) => {
+                self.cached_at = Some(hit.generation);
+                hit
+            }
+            None => {
+                let fresh = tx.matching_webhooks(r.event, r.patterns).await?;
+                self.cache.put(key.clone(), &fresh);
+                fresh
+            }
+        };
+        self.seen.push(matched.generation);
+        self.done.insert(key, matched.webhooks.clone());
+        Ok(matched.webhooks)
+    }
+
+    fn guard(&self) -> Guard {
+        match self.cached_at {
+            None => Guard::Fresh,
+            Some(g) if self.seen.iter().all(|&s| s == g) => Guard::Cached(g),
+            Some(_) => Guard::Stale,
+        }
+    }
+}
+
+/// Whether a planned batch's webhook sets are current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guard {
+    /// Looked up inside this transaction: insert as they are.
+    Fresh,
+    /// Some came from the cache, read at this generation: insert only if the
+    /// webhook generation still is this one.
+    Cached(i64),
+    /// The cache and this pass's own lookups disagree: plan again.
+    Stale,
+}
+
+/// A plan whose cached webhook sets are known to be out of date.
+#[derive(Debug)]
+pub(crate) struct Stale;
 
 /// One publish of a planned batch.
 enum Planned<'a> {
@@ -74,6 +131,8 @@ enum Planned<'a> {
     Done(Published),
     /// Fanned out; its rows are still to be inserted.
     Plain {
+        /// Its place in the batch.
+        index: usize,
         event: &'a Event,
         /// The owner its leased deliveries carry.
         owner: Option<&'a str>,
@@ -85,9 +144,46 @@ enum Planned<'a> {
 /// dialect-free half of both backends' `publish_batch`), then the results.
 pub(crate) struct PlannedBatch<'a> {
     items: Vec<Planned<'a>>,
+    guard: Guard,
 }
 
 impl<'a> PlannedBatch<'a> {
+    /// The webhook generation the insert must still see (`None`: no condition),
+    /// or [`Stale`] when the plan must be [refreshed] first.
+    ///
+    /// [refreshed]: Self::refresh
+    pub(crate) fn guard(&self) -> std::result::Result<Option<i64>, Stale> {
+        match self.guard {
+            Guard::Fresh => Ok(None),
+            Guard::Cached(g) => Ok(Some(g)),
+            Guard::Stale => Err(Stale),
+        }
+    }
+
+    /// Plan the unsaved publishes again from fresh lookups, after the insert
+    /// found the webhook generation moved on (or [`guard`](Self::guard) said
+    /// so): the places their first plan took in the worker are given back.
+    pub(crate) async fn refresh(
+        &mut self,
+        tx: &mut dyn PublishTx,
+        batch: &[PublishRequest<'a>],
+        cache: &WebhookCache,
+    ) -> Result<()> {
+        let mut lookups = Lookups::new(cache, false);
+        for item in &mut self.items {
+            if let Planned::Plain { index, fan_out, .. } = item {
+                let r = &batch[*index];
+                if let Some(claim) = r.direct {
+                    claim.release();
+                }
+                let webhooks = lookups.matching(tx, r).await?;
+                *fan_out = FanOut::new(r.event, webhooks, r.direct);
+            }
+        }
+        self.guard = Guard::Fresh;
+        Ok(())
+    }
+
     /// The events to insert.
     pub(crate) fn events(&self) -> Vec<&'a Event> {
         self.plain().map(|(event, _, _)| event).collect()
@@ -134,6 +230,7 @@ impl<'a> PlannedBatch<'a> {
                 event,
                 owner,
                 fan_out,
+                ..
             } => Some((*event, *owner, fan_out)),
         })
     }

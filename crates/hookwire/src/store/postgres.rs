@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+use super::webhook_cache::WebhookCache;
 use super::{Error, Result};
 use crate::secret::sealer::Sealer;
 
@@ -41,6 +42,8 @@ pub struct PgStore {
     pool: PgPool,
     /// Seals webhook secrets on write and opens them on read.
     sealer: Sealer,
+    /// Webhook lookups of publishes, reused while the webhooks do not change.
+    webhooks: std::sync::Arc<WebhookCache>,
 }
 
 impl PgStore {
@@ -60,6 +63,10 @@ impl PgStore {
             .await
             .map_err(|e| Error::from_sqlx(e, "connection"))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool, sealer })
+        Ok(Self {
+            pool,
+            sealer,
+            webhooks: Default::default(),
+        })
     }
 }

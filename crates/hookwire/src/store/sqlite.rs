@@ -19,6 +19,7 @@ mod webhooks;
 mod writer;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -26,6 +27,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use super::webhook_cache::WebhookCache;
 use super::{Error, Result};
 use crate::secret::sealer::Sealer;
 
@@ -36,6 +38,8 @@ pub struct SqliteStore {
     reader: SqlitePool,
     /// Seals webhook secrets on write and opens them on read.
     sealer: Sealer,
+    /// Webhook lookups of publishes, reused while the webhooks do not change.
+    webhooks: Arc<WebhookCache>,
 }
 
 impl SqliteStore {
@@ -73,6 +77,7 @@ impl SqliteStore {
             writer,
             reader,
             sealer,
+            webhooks: Arc::default(),
         })
     }
 }

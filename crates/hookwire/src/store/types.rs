@@ -61,6 +61,9 @@ pub trait DirectClaim: Send + Sync {
     fn lease_until(&self) -> DateTime<Utc>;
     /// Where the delivery to `webhook` goes.
     fn place(&self, webhook: &Webhook) -> Placement;
+    /// Give back every place taken so far: the rows they were for were not
+    /// inserted (the publish is being planned again).
+    fn release(&self);
 }
 
 /// A claimed delivery with everything needed to attempt it.

@@ -13,6 +13,8 @@ hookwire::backend_tests!(
     a_batch_with_one_bad_publish_stores_nothing,
     a_batch_fans_each_event_out_to_its_own_tenants_webhooks,
     a_result_batch_updates_only_deliveries_still_leased_but_keeps_every_attempt,
+    each_batch_fans_out_to_the_webhooks_as_they_are_now,
+    a_webhook_added_through_another_node_gets_the_next_batchs_deliveries,
 );
 
 fn event(tenant: &str, key: Option<&str>) -> Event {
@@ -170,4 +172,45 @@ async fn a_result_batch_updates_only_deliveries_still_leased_but_keeps_every_att
             Some(format!("body {i}").as_str())
         );
     }
+}
+
+/// How many deliveries one plain publish of a batch creates.
+async fn fan_out(store: &DynStore, tenant: &str) -> usize {
+    let e = event(tenant, None);
+    batch(store, std::slice::from_ref(&e)).await.expect("batch");
+    store.deliveries_of_event(&e.id).await.unwrap().len()
+}
+
+/// Batches reuse webhook lookups between publishes; a change to the webhooks
+/// must still show in the very next batch.
+async fn each_batch_fans_out_to_the_webhooks_as_they_are_now(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let (tenant, mut webhook) = crate::history::setup(&store).await;
+    assert_eq!(fan_out(&store, &tenant).await, 1);
+    assert_eq!(fan_out(&store, &tenant).await, 1, "from the cache");
+
+    webhook.is_active = false;
+    assert!(store.update_webhook(&webhook).await.unwrap());
+    assert_eq!(fan_out(&store, &tenant).await, 0, "disabled");
+
+    let second = crate::history::another_webhook(&store, &tenant).await;
+    assert_eq!(fan_out(&store, &tenant).await, 1, "created");
+
+    assert!(store.delete_webhook(&tenant, &second.id).await.unwrap());
+    assert_eq!(fan_out(&store, &tenant).await, 0, "deleted");
+}
+
+async fn a_webhook_added_through_another_node_gets_the_next_batchs_deliveries(b: Backend) {
+    let Some((store, db)) = fresh_store(b).await else {
+        return;
+    };
+    let other_node = hookwire::store::open(&db.url).await.expect("second store");
+    let (tenant, _webhook) = crate::history::setup(&store).await;
+    assert_eq!(fan_out(&store, &tenant).await, 1);
+    assert_eq!(fan_out(&other_node, &tenant).await, 1);
+
+    crate::history::another_webhook(&other_node, &tenant).await;
+    assert_eq!(fan_out(&store, &tenant).await, 2);
 }

@@ -24,6 +24,12 @@ pub(crate) async fn setup(store: &DynStore) -> (String, Webhook) {
     let t = Tenant::new("acme").unwrap();
     let (k, _) = ApiKey::generate(&t.id);
     store.create_tenant(&t, &k).await.unwrap();
+    let w = another_webhook(store, &t.id).await;
+    (t.id, w)
+}
+
+/// A new webhook of `tenant` for every event type.
+pub(crate) async fn another_webhook(store: &DynStore, tenant: &str) -> Webhook {
     let draft = WebhookDraft {
         url: "https://93.184.216.34/".into(),
         events: vec!["*".into()],
@@ -34,9 +40,9 @@ pub(crate) async fn setup(store: &DynStore) -> (String, Webhook) {
     })
     .await
     .unwrap();
-    let w = Webhook::create(Some(&t.id), spec);
+    let w = Webhook::create(Some(tenant), spec);
     store.insert_webhook(&w).await.unwrap();
-    (t.id, w)
+    w
 }
 
 async fn publish(store: &DynStore, tenant: &str, age: TimeDelta, key: Option<&str>) -> Event {

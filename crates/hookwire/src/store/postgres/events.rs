@@ -114,7 +114,7 @@ impl EventStore for PgStore {
     async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         insert_event(&mut tx, event).await?;
-        insert_rows(&mut tx, &[], &[(delivery, Some(owner))], false).await?;
+        insert_rows(&mut tx, &[], &[(delivery, Some(owner))], false, None).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -2,13 +2,14 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Row};
 
 use super::events::{delivery_from_row, event_from_row, EVENT_COLUMNS};
 use super::webhooks::webhook_from_row;
-use super::{PgStore, Result, WAKEUP_CHANNEL};
-use crate::model::{Delivery, Event, Webhook};
+use super::{Error, PgStore, Result, WAKEUP_CHANNEL};
+use crate::model::{Delivery, Event};
 use crate::store::fan_out::{plan_batch, PublishTx};
+use crate::store::webhook_cache::Matched;
 use crate::store::{DirectClaim, FanOut, PublishRequest, Published};
 
 pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u64> {
@@ -34,24 +35,31 @@ pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u
 /// for the other nodes' workers when some deliveries went to the queue
 /// (`pg_notify` is delivered at commit). The deliveries' foreign keys are
 /// checked at the end of the statement, when their events exist.
+///
+/// With `generation`, nothing is inserted unless the webhook generation still
+/// reads that in the statement's snapshot; returns whether the rows are in.
 pub(super) async fn insert_rows(
     conn: &mut PgConnection,
     events: &[&Event],
     deliveries: &[(&Delivery, Option<&str>)],
     wake_others: bool,
-) -> Result<()> {
+    generation: Option<i64>,
+) -> Result<bool> {
     if events.is_empty() && deliveries.is_empty() && !wake_others {
-        return Ok(());
+        return Ok(true);
     }
     let ev = |f: fn(&Event) -> &str| -> Vec<&str> { events.iter().map(|e| f(e)).collect() };
     let dl =
         |f: fn(&Delivery) -> &str| -> Vec<&str> { deliveries.iter().map(|(d, _)| f(d)).collect() };
-    sqlx::query(
-        "WITH new_events AS ( \
+    sqlx::query_scalar(
+        "WITH current AS ( \
+           SELECT $18::bigint IS NULL OR generation = $18 AS ok FROM webhook_generation), \
+         new_events AS ( \
            INSERT INTO events (id, tenant_id, event_type, channel, data, created_at) \
            SELECT e.id, e.tenant_id, e.event_type, e.channel, e.data::json, e.created_at \
            FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                       $6::timestamptz[]) AS e(id, tenant_id, event_type, channel, data, created_at)), \
+                       $6::timestamptz[]) AS e(id, tenant_id, event_type, channel, data, created_at) \
+           WHERE (SELECT ok FROM current)), \
          new_deliveries AS ( \
            INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
              next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
@@ -59,8 +67,10 @@ pub(super) async fn insert_rows(
                   CASE WHEN d.owner IS NULL THEN NULL ELSE d.due END, d.created_at, d.event_type \
            FROM UNNEST($7::text[], $8::text[], $9::text[], $10::text[], $11::text[], \
                        $12::timestamptz[], $13::text[], $14::timestamptz[], $15::text[]) \
-                AS d(id, tenant_id, event_id, webhook_id, status, due, owner, created_at, event_type)) \
-         SELECT pg_notify($16, '') WHERE $17",
+                AS d(id, tenant_id, event_id, webhook_id, status, due, owner, created_at, event_type) \
+           WHERE (SELECT ok FROM current)), \
+         wake AS (SELECT pg_notify($16, '') FROM current WHERE ok AND $17) \
+         SELECT ok FROM current, (SELECT count(*) FROM wake) AS woken",
     )
     .bind(ev(|e| &e.id))
     .bind(ev(|e| &e.tenant_id))
@@ -79,9 +89,10 @@ pub(super) async fn insert_rows(
     .bind(dl(|d| &d.event_type))
     .bind(WAKEUP_CHANNEL)
     .bind(wake_others)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .bind(generation)
+    .fetch_one(conn)
+    .await
+    .map_err(Into::into)
 }
 
 pub(super) async fn deliveries_of(
@@ -135,7 +146,7 @@ impl PgStore {
                 .await?;
             insert_event(tx, event).await?;
         }
-        let webhooks = self.matching_webhooks(tx, event, patterns).await?;
+        let webhooks = self.matching_webhooks(tx, event, patterns).await?.webhooks;
         let fan_out = FanOut::new(event, webhooks, direct);
         let owner = direct.map(|c| c.owner());
         let rows: Vec<(&Delivery, Option<&str>)> = fan_out
@@ -145,7 +156,7 @@ impl PgStore {
             .map(|(d, leased)| (d, owner.filter(|_| *leased)))
             .collect();
         let queued = fan_out.leased.iter().any(|leased| !leased);
-        insert_rows(tx, &[], &rows, queued).await?;
+        insert_rows(tx, &[], &rows, queued, None).await?;
         Ok(Published {
             event: event.clone(),
             deliveries: fan_out.deliveries,
@@ -155,47 +166,68 @@ impl PgStore {
     }
 
     /// The active webhooks (the tenant's and global ones) whose filters include
-    /// one of `patterns` and whose channels admit the event's channel.
+    /// one of `patterns` and whose channels admit the event's channel, with the
+    /// webhook generation they were read at (one statement: the generation row
+    /// left-joined to the matches, so it comes back when nothing matches).
     async fn matching_webhooks(
         &self,
         tx: &mut PgConnection,
         event: &Event,
         patterns: &[String],
-    ) -> Result<Vec<Webhook>> {
-        sqlx::query(
-            "SELECT * FROM webhooks \
-             WHERE (tenant_id = $1 OR tenant_id IS NULL) AND is_active AND events && $2 \
-               AND (cardinality(channels) = 0 OR ($3::text IS NOT NULL AND $3 = ANY(channels))) \
-             ORDER BY id",
+    ) -> Result<Matched> {
+        let rows = sqlx::query(
+            "SELECT g.generation AS webhook_generation, w.* FROM webhook_generation g \
+             LEFT JOIN webhooks w ON (w.tenant_id = $1 OR w.tenant_id IS NULL) AND w.is_active \
+               AND w.events && $2 \
+               AND (cardinality(w.channels) = 0 OR ($3::text IS NOT NULL AND $3 = ANY(w.channels))) \
+             ORDER BY w.id",
         )
         .bind(&event.tenant_id)
         .bind(patterns)
         .bind(&event.channel)
         .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| webhook_from_row(r, &self.sealer))
-        .collect()
+        .await?;
+        let generation = match rows.first() {
+            Some(row) => row.try_get("webhook_generation")?,
+            None => return Err(Error::Corrupt("no webhook generation".into())),
+        };
+        let mut webhooks = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if row.try_get::<Option<String>, _>("id")?.is_some() {
+                webhooks.push(webhook_from_row(row, &self.sealer)?);
+            }
+        }
+        Ok(Matched {
+            webhooks,
+            generation,
+        })
     }
 
     /// Every publish of `batch` inside the caller's transaction (see
     /// `plan_batch`), all new rows in one statement — which is atomic on its
-    /// own, so a batch without idempotency keys needs no transaction.
+    /// own, so a batch without idempotency keys needs no transaction — and
+    /// which checks the plan's webhook generation.
     pub(super) async fn publish_all(
         &self,
         tx: &mut PgConnection,
         batch: &[PublishRequest<'_>],
     ) -> Result<Vec<Published>> {
-        let batch = plan_batch(
-            &mut Tx {
-                store: self,
-                conn: &mut *tx,
-            },
-            batch,
-        )
-        .await?;
-        insert_rows(tx, &batch.events(), &batch.deliveries(), batch.queued()).await?;
-        Ok(batch.finish())
+        let mut plan = plan_batch(&mut self.tx(tx), batch, &self.webhooks).await?;
+        loop {
+            if let Ok(generation) = plan.guard() {
+                let (events, deliveries) = (plan.events(), plan.deliveries());
+                if insert_rows(tx, &events, &deliveries, plan.queued(), generation).await? {
+                    break;
+                }
+            }
+            plan.refresh(&mut self.tx(tx), batch, &self.webhooks)
+                .await?;
+        }
+        Ok(plan.finish())
+    }
+
+    fn tx<'s, 'c>(&'s self, conn: &'c mut PgConnection) -> Tx<'s, 'c> {
+        Tx { store: self, conn }
     }
 }
 
@@ -213,11 +245,7 @@ impl PublishTx for Tx<'_, '_> {
             .await
     }
 
-    async fn matching_webhooks(
-        &mut self,
-        event: &Event,
-        patterns: &[String],
-    ) -> Result<Vec<Webhook>> {
+    async fn matching_webhooks(&mut self, event: &Event, patterns: &[String]) -> Result<Matched> {
         self.store
             .matching_webhooks(self.conn, event, patterns)
             .await

@@ -2,13 +2,14 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::events::{delivery_from_row, event_from_row};
 use super::webhooks::webhook_from_row;
-use super::{ms, to_json, Result, SqliteStore};
-use crate::model::{Delivery, Event, Webhook};
+use super::{ms, to_json, Error, Result, SqliteStore};
+use crate::model::{Delivery, Event};
 use crate::store::fan_out::{plan_batch, PublishTx};
+use crate::store::webhook_cache::Matched;
 use crate::store::{DirectClaim, FanOut, PublishRequest, Published};
 
 /// Rows per multi-row INSERT, well under SQLite's 32,766 bound parameters.
@@ -99,7 +100,7 @@ impl SqliteStore {
             }
         }
         insert_event(tx, event).await?;
-        let webhooks = self.matching_webhooks(tx, event, patterns).await?;
+        let webhooks = self.matching_webhooks(tx, event, patterns).await?.webhooks;
         let fan_out = FanOut::new(event, webhooks, direct);
         let owner = direct.map(|c| c.owner());
         for (d, leased) in fan_out.deliveries.iter().zip(&fan_out.leased) {
@@ -114,53 +115,74 @@ impl SqliteStore {
     }
 
     /// The active webhooks (the tenant's and global ones) whose filters include
-    /// one of `patterns` and whose channels admit the event's channel.
+    /// one of `patterns` and whose channels admit the event's channel, with the
+    /// webhook generation they were read at (one statement: the generation row
+    /// left-joined to the matches, so it comes back when nothing matches).
     async fn matching_webhooks(
         &self,
         tx: &mut SqliteConnection,
         event: &Event,
         patterns: &[String],
-    ) -> Result<Vec<Webhook>> {
-        sqlx::query(
-            "SELECT * FROM webhooks WHERE (tenant_id = ?1 OR tenant_id IS NULL) AND is_active = 1 \
+    ) -> Result<Matched> {
+        let rows = sqlx::query(
+            "SELECT g.generation AS webhook_generation, webhooks.* FROM webhook_generation g \
+             LEFT JOIN webhooks ON (webhooks.tenant_id = ?1 OR webhooks.tenant_id IS NULL) \
+               AND webhooks.is_active = 1 \
                AND EXISTS (SELECT 1 FROM json_each(webhooks.events) e \
                            WHERE e.value IN (SELECT value FROM json_each(?2))) \
-               AND (channels = '[]' OR (?3 IS NOT NULL AND EXISTS \
+               AND (webhooks.channels = '[]' OR (?3 IS NOT NULL AND EXISTS \
                     (SELECT 1 FROM json_each(webhooks.channels) c WHERE c.value = ?3))) \
-             ORDER BY id",
+             ORDER BY webhooks.id",
         )
         .bind(&event.tenant_id)
         .bind(to_json(&patterns)?)
         .bind(&event.channel)
         .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| webhook_from_row(r, &self.sealer))
-        .collect()
+        .await?;
+        let generation = match rows.first() {
+            Some(row) => row.try_get("webhook_generation")?,
+            None => return Err(Error::Corrupt("no webhook generation".into())),
+        };
+        let mut webhooks = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if row.try_get::<Option<String>, _>("id")?.is_some() {
+                webhooks.push(webhook_from_row(row, &self.sealer)?);
+            }
+        }
+        Ok(Matched {
+            webhooks,
+            generation,
+        })
     }
 
     /// Every publish of `batch` inside the caller's transaction (see
-    /// `plan_batch`), each table's new rows in one statement.
+    /// `plan_batch`), each table's new rows in one statement. The first insert
+    /// checks the plan's webhook generation; once it has written, this
+    /// transaction holds the write lock and no webhook can change before it
+    /// commits.
     pub(super) async fn publish_all(
         &self,
         tx: &mut SqliteConnection,
         batch: &[PublishRequest<'_>],
     ) -> Result<Vec<Published>> {
-        let batch = plan_batch(
-            &mut Tx {
-                store: self,
-                conn: &mut *tx,
-            },
-            batch,
-        )
-        .await?;
-        for chunk in batch.events().chunks(ROWS_PER_INSERT) {
-            insert_events(tx, chunk).await?;
+        let mut plan = plan_batch(&mut self.tx(tx), batch, &self.webhooks).await?;
+        loop {
+            if let Ok(generation) = plan.guard() {
+                if insert_events(tx, &plan.events(), generation).await? {
+                    break;
+                }
+            }
+            plan.refresh(&mut self.tx(tx), batch, &self.webhooks)
+                .await?;
         }
-        for chunk in batch.deliveries().chunks(ROWS_PER_INSERT) {
+        for chunk in plan.deliveries().chunks(ROWS_PER_INSERT) {
             insert_deliveries(tx, chunk).await?;
         }
-        Ok(batch.finish())
+        Ok(plan.finish())
+    }
+
+    fn tx<'s, 'c>(&'s self, conn: &'c mut SqliteConnection) -> Tx<'s, 'c> {
+        Tx { store: self, conn }
     }
 }
 
@@ -178,33 +200,46 @@ impl PublishTx for Tx<'_, '_> {
             .await
     }
 
-    async fn matching_webhooks(
-        &mut self,
-        event: &Event,
-        patterns: &[String],
-    ) -> Result<Vec<Webhook>> {
+    async fn matching_webhooks(&mut self, event: &Event, patterns: &[String]) -> Result<Matched> {
         self.store
             .matching_webhooks(self.conn, event, patterns)
             .await
     }
 }
 
-/// Events without idempotency keys, in one statement.
-async fn insert_events(conn: &mut SqliteConnection, events: &[&Event]) -> Result<()> {
-    let mut q = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at) ",
-    );
-    q.push_values(events, |mut row, e| {
-        row.push_bind(&e.id)
-            .push_bind(&e.tenant_id)
-            .push_bind(&e.event_type)
-            .push_bind(&e.channel)
-            .push_bind(&e.data)
-            .push_bind(&e.idempotency_key)
-            .push_bind(ms(e.created_at));
-    });
-    q.build().execute(conn).await?;
-    Ok(())
+/// Events without idempotency keys, in as few statements as the bound
+/// parameters allow. With `generation`, the first statement inserts only if the
+/// webhook generation still reads that; returns whether the events are in.
+async fn insert_events(
+    conn: &mut SqliteConnection,
+    events: &[&Event],
+    generation: Option<i64>,
+) -> Result<bool> {
+    for (i, chunk) in events.chunks(ROWS_PER_INSERT).enumerate() {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at) \
+             SELECT * FROM (",
+        );
+        q.push_values(chunk, |mut row, e| {
+            row.push_bind(&e.id)
+                .push_bind(&e.tenant_id)
+                .push_bind(&e.event_type)
+                .push_bind(&e.channel)
+                .push_bind(&e.data)
+                .push_bind(&e.idempotency_key)
+                .push_bind(ms(e.created_at));
+        });
+        q.push(")");
+        if let (0, Some(g)) = (i, generation) {
+            q.push(" WHERE (SELECT generation FROM webhook_generation) = ")
+                .push_bind(g);
+        }
+        let done = q.build().execute(&mut *conn).await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Deliveries with the owner of their lease (if leased), in one statement.
