@@ -235,10 +235,15 @@ async fn run_in_span(
         )
     };
     sent();
-    let mut webhook = job.webhook.clone();
-    if let Some(max) = max_attempts {
-        webhook.retry.max_attempts = max;
-    }
+    // A copy of the webhook only where the retry limit is overridden.
+    let webhook = match max_attempts {
+        Some(max) => {
+            let mut w = job.webhook.clone();
+            w.retry.max_attempts = max;
+            std::borrow::Cow::Owned(w)
+        }
+        None => std::borrow::Cow::Borrowed(&job.webhook),
+    };
     let now = clock::now();
     let mut decision = decide(&webhook, number, &resp, now, rand::random());
     if !job.webhook.is_active {

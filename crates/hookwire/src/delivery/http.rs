@@ -109,7 +109,14 @@ impl HttpSender {
         let started = Instant::now();
         // IP literals bypass the resolver: judge them (and the scheme) here. Host
         // names are judged by the resolver, on the addresses actually connected to.
-        if let Some(ip) = ip_literal(url).filter(|ip| !self.policy.permits(*ip)) {
+        // The URL is parsed once; only a refused one is parsed again, to tell an
+        // internal address from a malformed URL.
+        let checked = WebhookUrl::parse_without_name_rule(url, &self.policy);
+        let ip = match &checked {
+            Ok(u) => host_ip(u.as_url()),
+            Err(_) => url::Url::parse(url).ok().as_ref().and_then(host_ip),
+        };
+        if let Some(ip) = ip.filter(|ip| !self.policy.permits(*ip)) {
             return Response {
                 error: Some((
                     ErrorKind::ForbiddenAddress,
@@ -119,13 +126,16 @@ impl HttpSender {
                 ..Default::default()
             };
         }
-        if let Err(e) = WebhookUrl::parse_without_name_rule(url, &self.policy) {
-            return Response {
-                error: Some((ErrorKind::InvalidUrl, e.message)),
-                duration: started.elapsed(),
-                ..Default::default()
-            };
-        }
+        let url = match checked {
+            Ok(u) => u.as_url().clone(),
+            Err(e) => {
+                return Response {
+                    error: Some((ErrorKind::InvalidUrl, e.message)),
+                    duration: started.elapsed(),
+                    ..Default::default()
+                }
+            }
+        };
         let exchange = async {
             let resp = self
                 .client
@@ -136,9 +146,21 @@ impl HttpSender {
                 .send()
                 .await?;
             let status = resp.status().as_u16();
-            let header_map = resp.headers().clone();
+            let retry_after = matches!(status, 429 | 503)
+                .then(|| retry_after(resp.headers()))
+                .flatten();
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
             let excerpt = read_excerpt(resp).await;
-            Ok::<_, reqwest::Error>((status, header_map, excerpt))
+            Ok::<_, reqwest::Error>((status, retry_after, headers, excerpt))
         };
         let mut out = match tokio::time::timeout(timeout, exchange).await {
             Err(_) => Response {
@@ -152,20 +174,10 @@ impl HttpSender {
                 error: Some(classify(&e)),
                 ..Default::default()
             },
-            Ok(Ok((status, headers, body))) => Response {
+            Ok(Ok((status, retry_after, headers, body))) => Response {
                 status: Some(status),
-                retry_after: matches!(status, 429 | 503)
-                    .then(|| retry_after(&headers))
-                    .flatten(),
-                headers: headers
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().to_owned(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect(),
+                retry_after,
+                headers,
                 body: Some(body),
                 ..Default::default()
             },
@@ -177,8 +189,8 @@ impl HttpSender {
 
 /// The URL's host if it is an IP address (in any spelling the URL standard
 /// normalises, e.g. `2130706433` or `0x7f.1`).
-fn ip_literal(url: &str) -> Option<IpAddr> {
-    match url::Url::parse(url).ok()?.host()? {
+fn host_ip(url: &url::Url) -> Option<IpAddr> {
+    match url.host()? {
         url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
         url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
         url::Host::Domain(_) => None,
