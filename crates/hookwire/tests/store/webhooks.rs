@@ -143,3 +143,58 @@ async fn webhook_lists_filter_by_event_pattern_and_activity(b: Backend) {
         vec![all.id.clone()]
     );
 }
+
+/// Two transactions that change the same two webhooks in crossed order: the
+/// second waits for the first's row, never for the webhook generation's row
+/// (which every change bumps at commit), so both commit — with the bump taken
+/// per statement instead, PostgreSQL aborted one as a deadlock.
+#[tokio::test]
+async fn crossed_webhook_changes_on_postgresql_wait_for_each_other_without_deadlock() {
+    use std::time::Duration;
+    let Some((store, db)) = fresh_store(Backend::Postgres).await else {
+        return;
+    };
+    let (tenant, a) = crate::history::setup(&store).await;
+    let b = crate::history::another_webhook(&store, &tenant).await;
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let generation = || async {
+        sqlx::query_scalar::<_, i64>("SELECT generation FROM webhook_generation")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = generation().await;
+    let rename = "UPDATE webhooks SET name = $2 WHERE id = $1";
+
+    let mut first = pool.begin().await.unwrap();
+    sqlx::query(rename)
+        .bind(&a.id)
+        .bind("first")
+        .execute(&mut *first)
+        .await
+        .unwrap();
+    let second = {
+        let (pool, b) = (pool.clone(), b.id.clone());
+        tokio::spawn(async move {
+            let mut tx = pool.begin().await?;
+            sqlx::query(rename)
+                .bind(&b)
+                .bind("second")
+                .execute(&mut *tx)
+                .await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            tx.commit().await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Waits for the second transaction's lock on b, then goes on.
+    sqlx::query(rename)
+        .bind(&b.id)
+        .bind("first")
+        .execute(&mut *first)
+        .await
+        .expect("no deadlock");
+    first.commit().await.expect("first commits");
+    second.await.unwrap().expect("second commits");
+    assert_eq!(generation().await, before + 3, "one bump per changed row");
+}
