@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use super::{Error, Result};
 use crate::model::Webhook;
 
 /// Lookup keys kept at most; past this the cache starts again empty (a
@@ -29,6 +30,30 @@ pub(crate) type LookupKey = (String, Vec<String>, Option<String>);
 pub(crate) struct Matched {
     pub(crate) webhooks: Vec<Webhook>,
     pub(crate) generation: i64,
+}
+
+impl Matched {
+    /// The answer of a lookup that left-joins the generation row to the
+    /// matching webhooks: `read` gives each row's generation and its webhook, if
+    /// the row has one (no match still returns the generation's row).
+    pub(crate) fn from_rows<R>(
+        rows: &[R],
+        read: impl Fn(&R) -> Result<(i64, Option<Webhook>)>,
+    ) -> Result<Self> {
+        let mut generation = None;
+        let mut webhooks = Vec::with_capacity(rows.len());
+        for row in rows {
+            let (g, webhook) = read(row)?;
+            generation = Some(g);
+            webhooks.extend(webhook);
+        }
+        let generation =
+            generation.ok_or_else(|| Error::Corrupt("no webhook generation row".into()))?;
+        Ok(Self {
+            webhooks,
+            generation,
+        })
+    }
 }
 
 /// Lookups of one generation. Safe to share; every node has its own.

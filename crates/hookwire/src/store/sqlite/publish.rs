@@ -6,7 +6,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::events::{delivery_from_row, event_from_row};
 use super::webhooks::webhook_from_row;
-use super::{ms, to_json, Error, Result, SqliteStore};
+use super::{ms, to_json, Result, SqliteStore};
 use crate::model::{Delivery, Event};
 use crate::store::fan_out::{plan_batch, PublishTx};
 use crate::store::webhook_cache::Matched;
@@ -139,19 +139,12 @@ impl SqliteStore {
         .bind(&event.channel)
         .fetch_all(&mut *tx)
         .await?;
-        let generation = match rows.first() {
-            Some(row) => row.try_get("webhook_generation")?,
-            None => return Err(Error::Corrupt("no webhook generation".into())),
-        };
-        let mut webhooks = Vec::with_capacity(rows.len());
-        for row in &rows {
-            if row.try_get::<Option<String>, _>("id")?.is_some() {
-                webhooks.push(webhook_from_row(row, &self.sealer)?);
-            }
-        }
-        Ok(Matched {
-            webhooks,
-            generation,
+        Matched::from_rows(&rows, |row| {
+            let webhook = match row.try_get::<Option<String>, _>("id")? {
+                Some(_) => Some(webhook_from_row(row, &self.sealer)?),
+                None => None,
+            };
+            Ok((row.try_get("webhook_generation")?, webhook))
         })
     }
 
