@@ -49,62 +49,76 @@ pub(crate) async fn plan_batch<'a>(
     Ok(PlannedBatch { items, guard })
 }
 
+/// Publishes of one tenant, with the same type patterns and channel, match the
+/// same webhooks: a planning pass looks them up once per key.
+type MatchKey<'r> = (&'r str, &'r [String], Option<&'r str>);
+
 /// The webhook lookups of one planning pass, shared by its publishes.
-struct Lookups<'c> {
+struct Lookups<'c, 'r> {
     cache: &'c WebhookCache,
     use_cache: bool,
-    done: HashMap<LookupKey, Vec<Webhook>>,
-    /// The generation of the cached answers used, if any.
-    cached_at: Option<i64>,
-    /// The generations read by this pass (cached and fresh alike).
-    seen: Vec<i64>,
+    done: HashMap<MatchKey<'r>, Vec<Webhook>>,
+    /// The generation the pass's answers were read at (the first one's).
+    generation: Option<i64>,
+    /// Whether some answer was read at another generation.
+    mixed: bool,
+    /// Whether some answer came from the cache.
+    cached: bool,
 }
 
-impl<'c> Lookups<'c> {
+impl<'c, 'r> Lookups<'c, 'r> {
     fn new(cache: &'c WebhookCache, use_cache: bool) -> Self {
         Self {
             cache,
             use_cache,
             done: HashMap::new(),
-            cached_at: None,
-            seen: Vec::new(),
+            generation: None,
+            mixed: false,
+            cached: false,
         }
     }
 
     async fn matching(
         &mut self,
         tx: &mut dyn PublishTx,
-        r: &PublishRequest<'_>,
+        r: &'r PublishRequest<'_>,
     ) -> Result<Vec<Webhook>> {
         let key = (
-            r.event.tenant_id.clone(),
-            r.patterns.to_vec(),
-            r.event.channel.clone(),
+            r.event.tenant_id.as_str(),
+            r.patterns,
+            r.event.channel.as_deref(),
         );
         if let Some(found) = self.done.get(&key) {
             return Ok(found.clone());
         }
-        let matched = match self.cache.get(&key).filter(|_| self.use_cache) {
-            Some(hit) => {
-                self.cached_at = Some(hit.generation);
-                hit
-            }
+        let owned: LookupKey = (key.0.to_owned(), key.1.to_vec(), key.2.map(str::to_owned));
+        let hit = if self.use_cache {
+            self.cache.get(&owned)
+        } else {
+            None
+        };
+        self.cached |= hit.is_some();
+        let matched = match hit {
+            Some(hit) => hit,
             None => {
                 let fresh = tx.matching_webhooks(r.event, r.patterns).await?;
-                self.cache.put(key.clone(), &fresh);
+                self.cache.put(owned, &fresh);
                 fresh
             }
         };
-        self.seen.push(matched.generation);
+        match self.generation {
+            None => self.generation = Some(matched.generation),
+            Some(g) => self.mixed |= g != matched.generation,
+        }
         self.done.insert(key, matched.webhooks.clone());
         Ok(matched.webhooks)
     }
 
     fn guard(&self) -> Guard {
-        match self.cached_at {
-            None => Guard::Fresh,
-            Some(g) if self.seen.iter().all(|&s| s == g) => Guard::Cached(g),
-            Some(_) => Guard::Stale,
+        match (self.cached, self.mixed, self.generation) {
+            (true, false, Some(g)) => Guard::Cached(g),
+            (true, _, _) => Guard::Stale,
+            (false, _, _) => Guard::Fresh,
         }
     }
 }
