@@ -13,6 +13,10 @@ pub enum Error {
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// Any error of the SQLite writer's direct statements (rusqlite: the group
+    /// commit's bulk writes, see `store::sqlite::writer`).
+    #[error("database error: {0}")]
+    Sqlite(#[source] rusqlite::Error),
     /// A stored value could not be decoded (should never happen; logged loudly).
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -50,12 +54,31 @@ impl Error {
     /// A row referred to a parent that does not exist (any more): e.g. an
     /// event of a tenant deleted meanwhile.
     pub fn is_missing_parent(&self) -> bool {
-        matches!(self, Error::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation())
+        match self {
+            Error::Database(sqlx::Error::Database(db)) => db.is_foreign_key_violation(),
+            Error::Sqlite(e) => {
+                e.sqlite_error().map(|e| e.extended_code)
+                    == Some(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+            }
+            _ => false,
+        }
     }
 }
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         Error::from_sqlx(e, "object")
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error().map(|e| e.extended_code) {
+            Some(
+                rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE,
+            ) => Error::Conflict("object already exists".into()),
+            _ => Error::Sqlite(e),
+        }
     }
 }

@@ -13,6 +13,7 @@ mod publish;
 mod queue;
 mod record;
 mod retention;
+mod rows;
 mod stats;
 mod tenants;
 mod webhooks;
@@ -59,10 +60,7 @@ impl SqliteStore {
             // Multi-row statements keep a statement journal; in memory it is not
             // a temporary file created and unlinked per statement.
             .pragma("temp_store", "memory");
-        // Batched writes use one statement text per batch size (multi-row
-        // `VALUES`), four kinds of them: room for every size seen, so a busy
-        // writer does not re-prepare them (~1 KB each).
-        let writer = writer::Writer::connect(&opts.clone().statement_cache_capacity(1024)).await?;
+        let writer = writer::Writer::connect(&opts).await?;
         sqlx::migrate!("./migrations/sqlite")
             .run(&mut *writer.lock().await)
             .await?;

@@ -6,7 +6,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Connection;
 use sqlx::Row;
 
-use super::publish::{insert_delivery, insert_event};
+use super::rows::{insert_deliveries, insert_events};
 use super::{json, ms, opt_time, time, Error, Result, SqliteStore};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
@@ -77,10 +77,11 @@ impl EventStore for SqliteStore {
         dedupe_since: DateTime<Utc>,
         direct: Option<&dyn DirectClaim>,
     ) -> Result<Published> {
-        let mut conn = self.writer.lock().await;
+        let mut writer = self.writer.lock().await;
+        let (conn, rows) = writer.split();
         let mut tx = conn.begin().await?;
         let published = self
-            .publish_in(&mut tx, event, patterns, dedupe_since, direct)
+            .publish_in(&mut tx, rows, event, patterns, dedupe_since, direct)
             .await?;
         tx.commit().await?;
         Ok(published)
@@ -88,18 +89,23 @@ impl EventStore for SqliteStore {
 
     async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>> {
         // One transaction, one durable commit (one fsync) for the whole batch.
-        let mut conn = self.writer.lock().await;
+        let mut writer = self.writer.lock().await;
+        let (conn, direct) = writer.split();
         let mut tx = conn.begin().await?;
-        let out = self.publish_all(&mut tx, batch).await?;
+        let (out, ()) = self.publish_all(&mut tx, direct, batch, |_| Ok(())).await?;
         tx.commit().await?;
         Ok(out)
     }
 
     async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
-        let mut conn = self.writer.lock().await;
+        let mut writer = self.writer.lock().await;
+        let (conn, direct) = writer.split();
         let mut tx = conn.begin().await?;
-        insert_event(&mut tx, event).await?;
-        insert_delivery(&mut tx, delivery, Some(owner)).await?;
+        let locked = tx.lock_handle().await?;
+        direct.run(locked, |conn| {
+            insert_events(conn, [event])?;
+            insert_deliveries(conn, [(delivery, Some(owner))])
+        })?;
         tx.commit().await?;
         Ok(())
     }

@@ -71,9 +71,11 @@ impl QueueStore for SqliteStore {
         owner: &str,
         results: &[(Attempt, AttemptResult)],
     ) -> Result<Vec<bool>> {
-        let mut conn = self.writer.lock().await;
+        let mut writer = self.writer.lock().await;
+        let (conn, direct) = writer.split();
         let mut tx = conn.begin().await?;
-        let updated = super::record::record(&mut tx, owner, results).await?;
+        let locked = tx.lock_handle().await?;
+        let updated = direct.run(locked, |conn| super::record::record(conn, owner, results))?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -84,10 +86,14 @@ impl QueueStore for SqliteStore {
         owner: &str,
         results: &[(Attempt, AttemptResult)],
     ) -> Result<(Vec<Published>, Vec<bool>)> {
-        let mut conn = self.writer.lock().await;
+        let mut writer = self.writer.lock().await;
+        let (conn, direct) = writer.split();
         let mut tx = conn.begin().await?;
-        let published = self.publish_all(&mut tx, publishes).await?;
-        let updated = super::record::record(&mut tx, owner, results).await?;
+        let (published, updated) = self
+            .publish_all(&mut tx, direct, publishes, |conn| {
+                super::record::record(conn, owner, results)
+            })
+            .await?;
         tx.commit().await?;
         Ok((published, updated))
     }

@@ -1,18 +1,15 @@
-//! Recording attempt results (SQLite): a whole batch in two statements.
+//! Recording attempt results (SQLite): per result, the delivery's new state
+//! and the attempt's history row, written through the writer's [`Direct`]
+//! handle with two prepared statements run once per result (no round trip to
+//! sqlx's worker thread per statement, and no statement text per batch size).
 //!
-//! Each statement is a round trip to SQLite's worker thread, so a per-result
-//! UPDATE and INSERT made a batch of 20 cost 40 round trips. The batch goes
-//! instead as one multi-row `VALUES` list per statement (a CTE the UPDATE joins
-//! and the INSERT selects from).
+//! [`Direct`]: super::writer::Direct
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use rusqlite::{params, Connection};
 
 use super::{ms, to_json, Result};
 use crate::model::Attempt;
 use crate::store::AttemptResult;
-
-/// Results per statement: 11 parameters each, well under SQLite's 32,766.
-const ROWS_PER_STATEMENT: usize = 256;
 
 /// One result, converted to the columns' SQLite types once.
 struct Row<'a> {
@@ -60,71 +57,53 @@ impl<'a> Row<'a> {
 /// to `owner` takes its new status, and every attempt whose delivery still
 /// exists gets its history row. Returns, per result, whether the delivery was
 /// updated (false: the lease was lost, e.g. expired and taken by another node).
-pub(super) async fn record(
-    tx: &mut SqliteConnection,
+pub(super) fn record(
+    conn: &Connection,
     owner: &str,
     results: &[(Attempt, AttemptResult)],
 ) -> Result<Vec<bool>> {
-    let rows = results
-        .iter()
-        .map(|(a, r)| Row::new(a, r))
-        .collect::<Result<Vec<_>>>()?;
-    let mut updated = std::collections::HashSet::new();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "WITH u (id, status, attempt_number, next_attempt_at, http_status, last_error, \
-               started_at, completed_at) AS (",
-        );
-        q.push_values(chunk, |mut row, r| {
-            row.push_bind(r.delivery_id)
-                .push_bind(r.status)
-                .push_bind(r.attempt_number)
-                .push_bind(r.next_attempt_at)
-                .push_bind(r.http_status)
-                .push_bind(r.last_error.as_deref())
-                .push_bind(r.started_at)
-                .push_bind(r.completed_at);
-        });
-        q.push(
-            ") UPDATE deliveries SET status = u.status, \
-               attempt_count = MAX(attempt_count, u.attempt_number), \
-               next_attempt_at = u.next_attempt_at, last_http_status = u.http_status, \
-               last_error = u.last_error, last_attempt_at = u.started_at, \
-               completed_at = u.completed_at, lease_owner = NULL, lease_expires_at = NULL \
-             FROM u WHERE deliveries.id = u.id AND deliveries.lease_owner = ",
-        );
-        q.push_bind(owner).push(" RETURNING deliveries.id");
-        let ids: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
-        updated.extend(ids);
-
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "WITH a (id, delivery_id, attempt_number, started_at, duration_ms, http_status, \
-               error_kind, error_message, request_headers, response_headers, response_body) AS (",
-        );
-        q.push_values(chunk, |mut row, r| {
-            row.push_bind(r.attempt_id)
-                .push_bind(r.delivery_id)
-                .push_bind(r.attempt_number)
-                .push_bind(r.started_at)
-                .push_bind(r.duration_ms)
-                .push_bind(r.http_status)
-                .push_bind(r.error_kind)
-                .push_bind(r.error_message)
-                .push_bind(&r.request_headers)
-                .push_bind(&r.response_headers)
-                .push_bind(r.response_body);
-        });
-        q.push(
-            ") INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, \
-               http_status, error_kind, error_message, request_headers, response_headers, \
-               response_body) \
-             SELECT * FROM a WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id) \
-             ON CONFLICT (delivery_id, attempt_number) DO NOTHING",
-        );
-        q.build().execute(&mut *tx).await?;
+    let mut update = conn.prepare_cached(
+        "UPDATE deliveries SET status = ?3, attempt_count = MAX(attempt_count, ?4), \
+           next_attempt_at = ?5, last_http_status = ?6, last_error = ?7, last_attempt_at = ?8, \
+           completed_at = ?9, lease_owner = NULL, lease_expires_at = NULL \
+         WHERE id = ?1 AND lease_owner = ?2",
+    )?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, \
+           http_status, error_kind, error_message, request_headers, response_headers, \
+           response_body) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 \
+         WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?2) \
+         ON CONFLICT (delivery_id, attempt_number) DO NOTHING",
+    )?;
+    let mut updated = Vec::with_capacity(results.len());
+    for (a, r) in results {
+        let r = Row::new(a, r)?;
+        let changed = update.execute(params![
+            r.delivery_id,
+            owner,
+            r.status,
+            r.attempt_number,
+            r.next_attempt_at,
+            r.http_status,
+            r.last_error,
+            r.started_at,
+            r.completed_at
+        ])?;
+        insert.execute(params![
+            r.attempt_id,
+            r.delivery_id,
+            r.attempt_number,
+            r.started_at,
+            r.duration_ms,
+            r.http_status,
+            r.error_kind,
+            r.error_message,
+            r.request_headers,
+            r.response_headers,
+            r.response_body
+        ])?;
+        updated.push(changed == 1);
     }
-    Ok(results
-        .iter()
-        .map(|(a, _)| updated.contains(&a.delivery_id))
-        .collect())
+    Ok(updated)
 }
