@@ -13,8 +13,8 @@ pub enum Error {
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
-    /// Any error of the SQLite writer's direct statements (rusqlite: the group
-    /// commit's bulk writes, see `store::sqlite::writer`).
+    /// Any error of the SQLite writer's rusqlite connection (publishes and
+    /// attempt results, see `store::sqlite::writer`).
     #[error("database error: {0}")]
     Sqlite(#[source] rusqlite::Error),
     /// A stored value could not be decoded (should never happen; logged loudly).

@@ -8,6 +8,7 @@
 //! only a process crash).
 
 mod catalog;
+mod columns;
 mod events;
 mod publish;
 mod queue;
@@ -24,13 +25,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use super::webhook_cache::WebhookCache;
 use super::{Error, Result};
 use crate::secret::sealer::Sealer;
+
+/// Settings of every connection (sqlx's and the writer's rusqlite one).
+/// `synchronous = FULL`: a commit is durable before it returns. Multi-row
+/// statements keep a statement journal; `temp_store = memory` keeps it in
+/// memory, not in a temporary file created and unlinked per statement.
+const PRAGMAS: [(&str, &str); 3] = [
+    ("synchronous", "FULL"),
+    ("foreign_keys", "ON"),
+    ("temp_store", "memory"),
+];
+
+/// How long a connection waits for another process's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A SQLite database file (or in-memory database).
 #[derive(Debug, Clone)]
@@ -51,16 +63,14 @@ impl SqliteStore {
 
     /// Open and migrate, sealing webhook secrets with `sealer`.
     pub async fn open_sealed(url: &str, sealer: Sealer) -> Result<Self> {
-        let opts = SqliteConnectOptions::from_str(url)?
+        let mut opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // Multi-row statements keep a statement journal; in memory it is not
-            // a temporary file created and unlinked per statement.
-            .pragma("temp_store", "memory");
-        let writer = writer::Writer::connect(&opts).await?;
+            .busy_timeout(BUSY_TIMEOUT);
+        for (name, value) in PRAGMAS {
+            opts = opts.pragma(name, value);
+        }
+        let writer = writer::Writer::connect(&opts, &PRAGMAS, BUSY_TIMEOUT).await?;
         sqlx::migrate!("./migrations/sqlite")
             .run(&mut *writer.lock().await)
             .await?;

@@ -34,16 +34,15 @@ pub(crate) struct Matched {
 
 impl Matched {
     /// The answer of a lookup that left-joins the generation row to the
-    /// matching webhooks: `read` gives each row's generation and its webhook, if
-    /// the row has one (no match still returns the generation's row).
-    pub(crate) fn from_rows<R>(
-        rows: &[R],
-        read: impl Fn(&R) -> Result<(i64, Option<Webhook>)>,
+    /// matching webhooks: each row's generation and its webhook, if the row has
+    /// one (no match still returns the generation's row).
+    pub(crate) fn from_rows(
+        rows: impl IntoIterator<Item = Result<(i64, Option<Webhook>)>>,
     ) -> Result<Self> {
         let mut generation = None;
-        let mut webhooks = Vec::with_capacity(rows.len());
+        let mut webhooks = Vec::new();
         for row in rows {
-            let (g, webhook) = read(row)?;
+            let (g, webhook) = row?;
             generation = Some(g);
             webhooks.extend(webhook);
         }

@@ -1,5 +1,6 @@
 use chrono::TimeDelta;
-use hookwire::model::{ApiKey, EventType, Tenant};
+use hookwire::clock;
+use hookwire::model::{ApiKey, Event, EventType, NewEvent, Tenant};
 use hookwire::page::PageRequest;
 use hookwire::store::Error;
 use hookwire::testing::Backend;
@@ -135,4 +136,23 @@ async fn an_in_memory_sqlite_store_reads_what_it_wrote() {
         assert_eq!(found.unwrap().unwrap(), Some(tenant.clone()));
     }
     assert_eq!(other.tenant(&tenant.id).await.unwrap(), None);
+    // Publishes go through the writer's second connection (rusqlite): the
+    // same in-memory database, not one of its own.
+    let new = NewEvent {
+        event_type: "webhook.test".into(),
+        data: serde_json::json!({ "n": 1 }),
+        channel: None,
+        id: None,
+    };
+    let event = Event::from_new(&tenant.id, new, None, |_| true).unwrap();
+    let since = clock::now() - TimeDelta::hours(24);
+    store
+        .publish(&event, &["*".to_owned()], since, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.event(&tenant.id, &event.id).await.unwrap(),
+        Some(event.clone())
+    );
+    assert_eq!(other.event(&tenant.id, &event.id).await.unwrap(), None);
 }

@@ -187,13 +187,13 @@ impl PgStore {
         .bind(&event.channel)
         .fetch_all(&mut *tx)
         .await?;
-        Matched::from_rows(&rows, |row| {
+        Matched::from_rows(rows.iter().map(|row| {
             let webhook = match row.try_get::<Option<String>, _>("id")? {
                 Some(_) => Some(webhook_from_row(row, &self.sealer)?),
                 None => None,
             };
             Ok((row.try_get("webhook_generation")?, webhook))
-        })
+        }))
     }
 
     /// Every publish of `batch` inside the caller's transaction (see

@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::Connection;
 use sqlx::Row;
 
+use super::columns::Columns;
 use super::rows::{insert_deliveries, insert_events};
 use super::{json, ms, opt_time, time, Error, Result, SqliteStore};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
@@ -14,35 +14,35 @@ use crate::store::{
     DeliveryFilter, DirectClaim, EventFilter, EventStore, PublishRequest, Published,
 };
 
-pub(super) fn event_from_row(row: &SqliteRow) -> Result<Event> {
+pub(super) fn event_from_row(row: &impl Columns) -> Result<Event> {
     Ok(Event {
-        id: row.try_get("id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        event_type: row.try_get("event_type")?,
-        channel: row.try_get("channel")?,
-        data: row.try_get("data")?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        created_at: time(row.try_get("created_at")?)?,
+        id: row.get("id")?,
+        tenant_id: row.get("tenant_id")?,
+        event_type: row.get("event_type")?,
+        channel: row.get("channel")?,
+        data: row.get("data")?,
+        idempotency_key: row.get("idempotency_key")?,
+        created_at: time(row.get("created_at")?)?,
     })
 }
 
-pub(super) fn delivery_from_row(row: &SqliteRow) -> Result<Delivery> {
-    let status: String = row.try_get("status")?;
+pub(super) fn delivery_from_row(row: &impl Columns) -> Result<Delivery> {
+    let status: String = row.get("status")?;
     Ok(Delivery {
-        id: row.try_get("id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        event_id: row.try_get("event_id")?,
-        event_type: row.try_get("event_type")?,
-        webhook_id: row.try_get("webhook_id")?,
+        id: row.get("id")?,
+        tenant_id: row.get("tenant_id")?,
+        event_id: row.get("event_id")?,
+        event_type: row.get("event_type")?,
+        webhook_id: row.get("webhook_id")?,
         status: DeliveryStatus::parse(&status)
             .ok_or_else(|| Error::Corrupt(format!("delivery status {status:?}")))?,
-        attempt_count: row.try_get("attempt_count")?,
-        next_attempt_at: opt_time(row.try_get("next_attempt_at")?)?,
-        last_http_status: row.try_get("last_http_status")?,
-        last_error: row.try_get("last_error")?,
-        last_attempt_at: opt_time(row.try_get("last_attempt_at")?)?,
-        created_at: time(row.try_get("created_at")?)?,
-        completed_at: opt_time(row.try_get("completed_at")?)?,
+        attempt_count: row.get("attempt_count")?,
+        next_attempt_at: opt_time(row.get("next_attempt_at")?)?,
+        last_http_status: row.get("last_http_status")?,
+        last_error: row.get("last_error")?,
+        last_attempt_at: opt_time(row.get("last_attempt_at")?)?,
+        created_at: time(row.get("created_at")?)?,
+        completed_at: opt_time(row.get("completed_at")?)?,
     })
 }
 
@@ -78,36 +78,27 @@ impl EventStore for SqliteStore {
         direct: Option<&dyn DirectClaim>,
     ) -> Result<Published> {
         let mut writer = self.writer.lock().await;
-        let (conn, rows) = writer.split();
-        let mut tx = conn.begin().await?;
-        let published = self
-            .publish_in(&mut tx, rows, event, patterns, dedupe_since, direct)
-            .await?;
-        tx.commit().await?;
+        let tx = writer.direct().begin()?;
+        let published = self.publish_in(tx.conn(), event, patterns, dedupe_since, direct)?;
+        tx.commit()?;
         Ok(published)
     }
 
     async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>> {
         // One transaction, one durable commit (one fsync) for the whole batch.
         let mut writer = self.writer.lock().await;
-        let (conn, direct) = writer.split();
-        let mut tx = conn.begin().await?;
-        let (out, ()) = self.publish_all(&mut tx, direct, batch, |_| Ok(())).await?;
-        tx.commit().await?;
+        let mut tx = writer.direct().begin()?;
+        let (out, ()) = self.publish_all(&mut tx, batch, |_| Ok(())).await?;
+        tx.commit()?;
         Ok(out)
     }
 
     async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
         let mut writer = self.writer.lock().await;
-        let (conn, direct) = writer.split();
-        let mut tx = conn.begin().await?;
-        let locked = tx.lock_handle().await?;
-        direct.run(locked, |conn| {
-            insert_events(conn, [event])?;
-            insert_deliveries(conn, [(delivery, Some(owner))])
-        })?;
-        tx.commit().await?;
-        Ok(())
+        let tx = writer.direct().begin()?;
+        insert_events(tx.conn(), [event])?;
+        insert_deliveries(tx.conn(), [(delivery, Some(owner))])?;
+        tx.commit()
     }
 
     async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>> {

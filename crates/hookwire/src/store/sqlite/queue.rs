@@ -72,11 +72,9 @@ impl QueueStore for SqliteStore {
         results: &[(Attempt, AttemptResult)],
     ) -> Result<Vec<bool>> {
         let mut writer = self.writer.lock().await;
-        let (conn, direct) = writer.split();
-        let mut tx = conn.begin().await?;
-        let locked = tx.lock_handle().await?;
-        let updated = direct.run(locked, |conn| super::record::record(conn, owner, results))?;
-        tx.commit().await?;
+        let tx = writer.direct().begin()?;
+        let updated = super::record::record(tx.conn(), owner, results)?;
+        tx.commit()?;
         Ok(updated)
     }
 
@@ -87,14 +85,13 @@ impl QueueStore for SqliteStore {
         results: &[(Attempt, AttemptResult)],
     ) -> Result<(Vec<Published>, Vec<bool>)> {
         let mut writer = self.writer.lock().await;
-        let (conn, direct) = writer.split();
-        let mut tx = conn.begin().await?;
+        let mut tx = writer.direct().begin()?;
         let (published, updated) = self
-            .publish_all(&mut tx, direct, publishes, |conn| {
+            .publish_all(&mut tx, publishes, |conn| {
                 super::record::record(conn, owner, results)
             })
             .await?;
-        tx.commit().await?;
+        tx.commit()?;
         Ok((published, updated))
     }
 

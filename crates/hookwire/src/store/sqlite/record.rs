@@ -1,7 +1,7 @@
 //! Recording attempt results (SQLite): per result, the delivery's new state
-//! and the attempt's history row, written through the writer's [`Direct`]
-//! handle with two prepared statements run once per result (no round trip to
-//! sqlx's worker thread per statement, and no statement text per batch size).
+//! and the attempt's history row, written on the writer's [`Direct`]
+//! connection with two prepared statements run once per result (no round trip
+//! to another thread per statement, and no statement text per batch size).
 //!
 //! [`Direct`]: super::writer::Direct
 

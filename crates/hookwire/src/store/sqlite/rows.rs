@@ -1,7 +1,7 @@
-//! New events and deliveries (SQLite), written through the writer's [`Direct`]
-//! handle: one prepared statement per table, run once per row on the calling
-//! thread — SQLite's fastest way to insert many rows, now that a statement no
-//! longer costs a round trip to sqlx's worker thread.
+//! New events and deliveries (SQLite), written on the writer's [`Direct`]
+//! connection: one prepared statement per table, run once per row on the
+//! calling thread — SQLite's fastest way to insert many rows, as a statement
+//! costs no round trip to another thread.
 //!
 //! [`Direct`]: super::writer::Direct
 

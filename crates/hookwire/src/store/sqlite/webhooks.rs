@@ -2,10 +2,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
 use sqlx::Connection;
-use sqlx::Row;
 
+use super::columns::Columns;
 use super::{json, ms, time, to_json, Error, Result, SqliteStore};
 use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
@@ -13,7 +12,7 @@ use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
 use crate::store::{reseal_row, WebhookFilter, WebhookStore};
 
-pub(super) fn webhook_from_row(row: &SqliteRow, sealer: &Sealer) -> Result<Webhook> {
+pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<Webhook> {
     let open = |stored: String| -> Result<WebhookSecret> {
         let plain = sealer
             .open(&stored)
@@ -21,34 +20,34 @@ pub(super) fn webhook_from_row(row: &SqliteRow, sealer: &Sealer) -> Result<Webho
         Ok(WebhookSecret::from_stored(plain))
     };
     let opt_time = |col: &str| -> Result<Option<DateTime<Utc>>> {
-        row.try_get::<Option<i64>, _>(col)?.map(time).transpose()
+        row.get::<Option<i64>>(col)?.map(time).transpose()
     };
     Ok(Webhook {
-        id: row.try_get("id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        url: row.try_get("url")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        events: json(row.try_get("events")?, "webhooks.events")?,
-        channels: json(row.try_get("channels")?, "webhooks.channels")?,
-        is_active: row.try_get("is_active")?,
-        timeout_seconds: row.try_get("timeout_seconds")?,
+        id: row.get("id")?,
+        tenant_id: row.get("tenant_id")?,
+        url: row.get("url")?,
+        name: row.get("name")?,
+        description: row.get("description")?,
+        events: json(&row.get::<String>("events")?, "webhooks.events")?,
+        channels: json(&row.get::<String>("channels")?, "webhooks.channels")?,
+        is_active: row.get("is_active")?,
+        timeout_seconds: row.get("timeout_seconds")?,
         retry: RetryPolicy {
-            max_attempts: row.try_get("retry_max_attempts")?,
-            initial_delay_ms: row.try_get::<i64, _>("retry_initial_delay_ms")? as u64,
-            max_delay_ms: row.try_get::<i64, _>("retry_max_delay_ms")? as u64,
+            max_attempts: row.get("retry_max_attempts")?,
+            initial_delay_ms: row.get::<i64>("retry_initial_delay_ms")? as u64,
+            max_delay_ms: row.get::<i64>("retry_max_delay_ms")? as u64,
         },
-        headers: json(row.try_get("headers")?, "webhooks.headers")?,
-        secret: open(row.try_get("secret")?)?,
+        headers: json(&row.get::<String>("headers")?, "webhooks.headers")?,
+        secret: open(row.get("secret")?)?,
         previous_secret: row
-            .try_get::<Option<String>, _>("previous_secret")?
+            .get::<Option<String>>("previous_secret")?
             .map(open)
             .transpose()?,
         previous_secret_expires_at: opt_time("previous_secret_expires_at")?,
-        disabled_reason: row.try_get("disabled_reason")?,
+        disabled_reason: row.get("disabled_reason")?,
         failing_since: opt_time("failing_since")?,
-        created_at: time(row.try_get("created_at")?)?,
-        updated_at: time(row.try_get("updated_at")?)?,
+        created_at: time(row.get("created_at")?)?,
+        updated_at: time(row.get("updated_at")?)?,
     })
 }
 

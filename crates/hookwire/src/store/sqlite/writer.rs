@@ -1,37 +1,37 @@
-//! The one connection every write goes through.
+//! The connections every write goes through.
 //!
-//! SQLite lets one connection write at a time, so writes queue in-process on a
-//! single connection rather than fight over the file lock. It is held here, not
-//! in a pool of one: a pool tests a connection when it is taken and again when
-//! it is given back — two extra round trips to SQLite's worker thread per
+//! SQLite lets one connection write at a time, so writes queue in-process
+//! behind one lock rather than fight over the file lock. They are held here,
+//! not in a pool of one: a pool tests a connection when it is taken and again
+//! when it is given back — two extra round trips to SQLite's worker thread per
 //! write transaction, measured at ~0.9 ms of a 2.4 ms group commit under load.
 //!
-//! sqlx runs every statement on a worker thread of its own, one channel round
-//! trip per statement and one message per returned row. The group commit's
-//! bulk writes — a row or two per publish and per attempt, hundreds per batch —
-//! go instead through [`Direct`]: rusqlite on the same handle, borrowed from the
-//! worker thread for the batch (one round trip) and run on the caller's thread.
+//! Behind the lock are two connections to the same database. sqlx's serves
+//! the writes that come one at a time (webhooks, tenants, claims). The group
+//! commit — publishes and attempt results, hundreds of rows per batch — goes
+//! through [`Direct`], a rusqlite connection that runs its statements on the
+//! caller's thread: sqlx runs each statement on a worker thread of its own,
+//! and on a busy machine every hop there waited ~0.3 ms for that thread to be
+//! scheduled (measured: a third of a group commit's time).
 
-use std::ops::{Deref, DerefMut};
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
-use sqlx::sqlite::{LockedSqliteHandle, SqliteConnectOptions};
+use rusqlite::OpenFlags;
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, SqliteConnection};
 use tokio::sync::{Mutex, MutexGuard};
 
 use super::Result;
 
-/// The writer connection, shared by the store's clones.
+/// The writer connections, shared by the store's clones.
 #[derive(Debug, Clone)]
 pub(super) struct Writer(Arc<Mutex<Conns>>);
 
-/// The writer connection, seen by sqlx and by rusqlite.
 struct Conns {
-    /// rusqlite's view of `sqlx`'s handle (it does not own it). Declared first
-    /// so that it is dropped first: its cached statements are finalized while
-    /// the handle is still open.
-    direct: Direct,
     sqlx: SqliteConnection,
+    direct: Direct,
 }
 
 impl std::fmt::Debug for Conns {
@@ -40,55 +40,53 @@ impl std::fmt::Debug for Conns {
     }
 }
 
-impl Drop for Conns {
-    fn drop(&mut self) {
-        // rusqlite finalizes its cached statements when dropped; borrow the
-        // handle from sqlx's worker thread for that, as for every other use.
-        // The worker thread answers on its own, so blocking here cannot wait
-        // on this thread's runtime.
-        if let Ok(_handle) = futures::executor::block_on(self.sqlx.lock_handle()) {
-            self.direct.0.flush_prepared_statement_cache();
-        }
-    }
-}
-
 impl Writer {
-    pub(super) async fn connect(opts: &SqliteConnectOptions) -> Result<Self> {
+    /// Open both connections with `opts`; `pragmas` and `busy_timeout` are
+    /// the per-connection settings `opts` carries, applied to the rusqlite one.
+    pub(super) async fn connect(
+        opts: &SqliteConnectOptions,
+        pragmas: &[(&str, &str)],
+        busy_timeout: Duration,
+    ) -> Result<Self> {
         let mut sqlx = opts.connect().await?;
-        let direct = {
-            let mut handle = sqlx.lock_handle().await?;
-            // SAFETY: the handle stays open as long as `sqlx` lives, and `Conns`
-            // drops this view first. rusqlite only reaches it through
-            // `Direct::run`, which takes a `LockedSqliteHandle` as proof that
-            // sqlx's worker thread is not using the handle meanwhile.
-            let conn =
-                unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
-            Direct(conn)
+        // Open the database sqlx opened: its file, or (in memory) the shared
+        // in-memory database of that name.
+        let file: String =
+            sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_one(&mut sqlx)
+                .await?;
+        let direct = if file.is_empty() {
+            Direct::open_in_memory(opts.get_filename())?
+        } else {
+            Direct::open(Path::new(&file))?
         };
-        Ok(Self(Arc::new(Mutex::new(Conns { direct, sqlx }))))
+        direct.0.busy_timeout(busy_timeout)?;
+        for (name, value) in pragmas {
+            direct.0.pragma_update(None, name, value)?;
+        }
+        Ok(Self(Arc::new(Mutex::new(Conns { sqlx, direct }))))
     }
 
-    /// The connection, once the writes queued before this one are done. A
+    /// The connections, once the writes queued before this one are done. A
     /// caller cancelled mid-transaction leaves no transaction open: sqlx queues
-    /// the rollback on the connection, ahead of the next writer's statements.
+    /// the rollback on its connection, ahead of the next writer's statements,
+    /// and a [`DirectTx`] rolls back when dropped.
     pub(super) async fn lock(&self) -> WriterGuard<'_> {
         WriterGuard(self.0.lock().await)
     }
 }
 
-/// The writer connection, held.
+/// The writer connections, held.
 pub(super) struct WriterGuard<'a>(MutexGuard<'a, Conns>);
 
 impl WriterGuard<'_> {
-    /// sqlx's connection and rusqlite's view of it, to use one at a time: open
-    /// a transaction with sqlx, then run statements in it with [`Direct::run`].
-    pub(super) fn split(&mut self) -> (&mut SqliteConnection, &mut Direct) {
-        let Conns { direct, sqlx } = &mut *self.0;
-        (sqlx, direct)
+    /// The rusqlite connection.
+    pub(super) fn direct(&mut self) -> &mut Direct {
+        &mut self.0.direct
     }
 }
 
-impl Deref for WriterGuard<'_> {
+impl std::ops::Deref for WriterGuard<'_> {
     type Target = SqliteConnection;
 
     fn deref(&self) -> &SqliteConnection {
@@ -96,28 +94,78 @@ impl Deref for WriterGuard<'_> {
     }
 }
 
-impl DerefMut for WriterGuard<'_> {
+impl std::ops::DerefMut for WriterGuard<'_> {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
         &mut self.0.sqlx
     }
 }
 
-/// rusqlite on the writer's handle: statements run on the calling thread, so a
-/// batch of them costs no round trips to sqlx's worker thread.
+/// The group commit's connection: statements run on the calling thread, so a
+/// batch of them costs no hops to another thread (they block it for as long
+/// as SQLite works — about what the hops cost in waiting).
 pub(super) struct Direct(rusqlite::Connection);
 
 impl Direct {
-    /// Run `f` on the handle that `locked` holds — the writer's (the only
-    /// SQLite connection a `Direct` exists for), inside whatever transaction
-    /// sqlx has open on it. Blocking: `f` is meant to be a batch of statements
-    /// that the worker thread would otherwise have run.
-    pub(super) fn run<R>(
-        &mut self,
-        locked: LockedSqliteHandle<'_>,
-        f: impl FnOnce(&rusqlite::Connection) -> R,
-    ) -> R {
-        let out = f(&self.0);
-        drop(locked);
-        out
+    fn open(path: &Path) -> Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Ok(Self(rusqlite::Connection::open_with_flags(path, flags)?))
+    }
+
+    /// sqlx opens in-memory databases shared-cache, under a URI name
+    /// (`file:sqlx-in-memory-N`): the same name in memory mode is the same
+    /// database.
+    fn open_in_memory(name: &Path) -> Result<Self> {
+        let name = name.to_string_lossy();
+        let name = name.strip_prefix("file:").unwrap_or(&name);
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_SHARED_CACHE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let uri = format!("file:{name}?mode=memory&cache=shared");
+        Ok(Self(rusqlite::Connection::open_with_flags(uri, flags)?))
+    }
+
+    /// Begin a write transaction (`IMMEDIATE`: the write lock is taken now, so
+    /// what the transaction reads stays current until it commits).
+    pub(super) fn begin(&mut self) -> Result<DirectTx<'_>> {
+        self.0.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(DirectTx {
+            conn: &mut self.0,
+            open: true,
+        })
+    }
+}
+
+/// An open transaction on [`Direct`], rolled back if dropped uncommitted.
+///
+/// Not rusqlite's `Transaction`: that one holds a shared reference to the
+/// connection, which is not `Send`, and the publish path keeps the
+/// transaction open across `.await`s (in code shared with PostgreSQL).
+pub(super) struct DirectTx<'c> {
+    conn: &'c mut rusqlite::Connection,
+    open: bool,
+}
+
+impl DirectTx<'_> {
+    /// The connection, to run statements in the transaction.
+    pub(super) fn conn(&self) -> &rusqlite::Connection {
+        self.conn
+    }
+
+    /// Commit (durably: `synchronous = FULL`).
+    pub(super) fn commit(mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for DirectTx<'_> {
+    fn drop(&mut self) {
+        if self.open && !self.conn.is_autocommit() {
+            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                tracing::error!(error = %e, "rolling back a write transaction failed");
+            }
+        }
     }
 }
