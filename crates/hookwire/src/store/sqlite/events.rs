@@ -88,7 +88,7 @@ impl EventStore for SqliteStore {
         // One transaction, one durable commit (one fsync) for the whole batch.
         let mut writer = self.writer.lock().await;
         let mut tx = writer.direct().begin()?;
-        let (out, ()) = self.publish_all(&mut tx, batch, |_| Ok(())).await?;
+        let out = self.publish_all(&mut tx, batch).await?;
         tx.commit()?;
         Ok(out)
     }

@@ -104,17 +104,16 @@ impl SqliteStore {
         Ok((row.get("webhook_generation")?, webhook))
     }
 
-    /// Every publish of `batch` (see `plan_batch`), then `then`, inside the
-    /// caller's transaction. The webhook generation is read before the rows go
+    /// Every publish of `batch` (see `plan_batch`) inside the caller's
+    /// transaction. The webhook generation is read before the rows go
     /// in: the transaction holds the write lock, so no webhook changes before
     /// it commits. If the generation moved on since the cache's answers, the
     /// batch is planned again from fresh lookups.
-    pub(super) async fn publish_all<R>(
+    pub(super) async fn publish_all(
         &self,
         tx: &mut DirectTx<'_>,
         batch: &[PublishRequest<'_>],
-        then: impl FnOnce(&Connection) -> Result<R>,
-    ) -> Result<(Vec<Published>, R)> {
+    ) -> Result<Vec<Published>> {
         let mut plan = plan_batch(&mut self.tx(tx), batch, &self.webhooks).await?;
         loop {
             if let Ok(generation) = plan.guard() {
@@ -127,8 +126,7 @@ impl SqliteStore {
         }
         insert_events(tx.conn(), plan.events())?;
         insert_deliveries(tx.conn(), plan.deliveries())?;
-        let out = then(tx.conn())?;
-        Ok((plan.finish(), out))
+        Ok(plan.finish())
     }
 
     fn tx<'s, 't, 'c>(&'s self, tx: &'t mut DirectTx<'c>) -> Tx<'s, 't, 'c> {

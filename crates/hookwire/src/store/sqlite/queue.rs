@@ -86,11 +86,8 @@ impl QueueStore for SqliteStore {
     ) -> Result<(Vec<Published>, Vec<bool>)> {
         let mut writer = self.writer.lock().await;
         let mut tx = writer.direct().begin()?;
-        let (published, updated) = self
-            .publish_all(&mut tx, publishes, |conn| {
-                super::record::record(conn, owner, results)
-            })
-            .await?;
+        let published = self.publish_all(&mut tx, publishes).await?;
+        let updated = super::record::record(tx.conn(), owner, results)?;
         tx.commit()?;
         Ok((published, updated))
     }
