@@ -76,6 +76,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let expected = (args.events * healthy) as u64;
 
     let cpu_before = server.cpu_seconds();
+    let own_before = cpu_seconds_of("self");
+    let machine_before = machine_ticks();
     let started = Instant::now();
     let publish_us = publish_all(&client, &base, &key, &args).await?;
     let published_in = started.elapsed();
@@ -91,6 +93,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     let delivered_in = started.elapsed();
     let cpu = server.cpu_seconds() - cpu_before;
+    let own_cpu = cpu_seconds_of("self") - own_before;
+    let machine_busy = machine_busy_fraction(machine_before, machine_ticks());
     let rss_mb = server.peak_rss_mb();
     server.stop();
 
@@ -122,6 +126,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "publish_to_202_ms": { "p50": pct(&pubs, 50.0), "p99": pct(&pubs, 99.0), "max": pct(&pubs, 100.0) },
         "publish_to_received_ms": { "p50": pct(&lat, 50.0), "p90": pct(&lat, 90.0), "p99": pct(&lat, 99.0), "max": pct(&lat, 100.0) },
         "server_cpu_seconds": round(cpu), "server_peak_rss_mb": round(rss_mb),
+        "bench_cpu_seconds": round(own_cpu),
+        "machine_busy_pct": round(machine_busy * 100.0),
         "baseline_raw_posts_per_s": round(baseline),
         "ratio_to_baseline": (deliveries_per_s / baseline * 1000.0).round() / 1000.0,
     });
@@ -347,6 +353,51 @@ async fn raw_post_rate(
     Ok(n as f64 / started.elapsed().as_secs_f64())
 }
 
+/// User + system CPU seconds so far of process `pid` (or `self`), from
+/// Linux /proc.
+fn cpu_seconds_of(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
+        .sum();
+    ticks / 100.0
+}
+
+/// The machine's (busy, total) CPU ticks so far, from /proc/stat: whether
+/// a run was bound by CPU (busy near 100 %) or by waiting.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        // guest time is already counted in user time.
+        .take(8)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+    let total: u64 = ticks.iter().sum();
+    let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+fn machine_busy_fraction(before: (u64, u64), after: (u64, u64)) -> f64 {
+    let total = after.1.saturating_sub(before.1);
+    if total == 0 {
+        return 0.0;
+    }
+    after.0.saturating_sub(before.0) as f64 / total as f64
+}
+
 /// `hookwire serve` as a child process.
 struct Server {
     child: Child,
@@ -395,21 +446,9 @@ impl Server {
         Ok(server)
     }
 
-    /// User + system CPU seconds so far (Linux /proc).
+    /// User + system CPU seconds so far.
     fn cpu_seconds(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let fields: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        let ticks: f64 = [11, 12]
-            .iter()
-            .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
-            .sum();
-        ticks / 100.0
+        cpu_seconds_of(&self.child.id().to_string())
     }
 
     /// Peak resident memory in MB (Linux /proc VmHWM).

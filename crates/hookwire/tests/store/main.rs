@@ -2,6 +2,7 @@
 
 mod batch;
 mod history;
+mod migrations;
 mod tenants;
 mod webhooks;
 

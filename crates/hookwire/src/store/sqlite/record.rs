@@ -68,7 +68,19 @@ pub(super) fn record(
            completed_at = ?9, lease_owner = NULL, lease_expires_at = NULL \
          WHERE id = ?1 AND lease_owner = ?2",
     )?;
+    // A delivery just updated exists: its attempt goes in with a one-row
+    // VALUES insert, which SQLite runs without a statement journal (an
+    // INSERT … SELECT may write many rows, so it keeps one to undo the
+    // statement alone). Otherwise (lease lost) only if the delivery is still
+    // there: it may have been deleted meanwhile.
     let mut insert = conn.prepare_cached(
+        "INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, \
+           http_status, error_kind, error_message, request_headers, response_headers, \
+           response_body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+         ON CONFLICT (delivery_id, attempt_number) DO NOTHING",
+    )?;
+    let mut insert_if_delivery = conn.prepare_cached(
         "INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, \
            http_status, error_kind, error_message, request_headers, response_headers, \
            response_body) \
@@ -90,6 +102,11 @@ pub(super) fn record(
             r.started_at,
             r.completed_at
         ])?;
+        let insert = if changed == 1 {
+            &mut insert
+        } else {
+            &mut insert_if_delivery
+        };
         insert.execute(params![
             r.attempt_id,
             r.delivery_id,

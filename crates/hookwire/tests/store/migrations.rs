@@ -1,0 +1,95 @@
+//! Upgrading an existing SQLite database keeps its history: migration 0004
+//! rebuilds `deliveries` and `attempts` (fewer b-trees per row), and a rebuild
+//! done wrong would cascade-delete attempts or leave them pointing at a
+//! dropped table.
+
+use hookwire::store;
+use sqlx::{Connection, Executor, Row, SqliteConnection};
+
+/// A database at migration 3 with a tenant, a webhook, an event, two
+/// deliveries and three attempts, written in the old schema.
+async fn database_before_0004(url: &str) {
+    let mut conn = SqliteConnection::connect(&format!("{url}?mode=rwc"))
+        .await
+        .expect("create database");
+    conn.execute("PRAGMA foreign_keys = ON")
+        .await
+        .expect("fk on");
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
+    let old: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version < 4)
+        .cloned()
+        .collect();
+    migrator.migrations = old.into();
+    migrator.run(&mut conn).await.expect("migrations 1-3");
+    conn.execute(
+        "INSERT INTO tenants (id, name, created_at) VALUES ('tn_1', 'acme', 1);
+         INSERT INTO webhooks (id, tenant_id, url, events, is_active, timeout_seconds,
+             retry_max_attempts, retry_initial_delay_ms, retry_max_delay_ms, secret,
+             created_at, updated_at)
+           VALUES ('wh_1', 'tn_1', 'https://example.com/h', '[\"*\"]', 1, 10, 4, 1000,
+             60000, 'whsec_x', 1, 1);
+         INSERT INTO events (id, tenant_id, event_type, data, created_at)
+           VALUES ('evt_1', 'tn_1', 'order.paid', '{}', 2);
+         INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count,
+             next_attempt_at, created_at, event_type, last_http_status)
+           VALUES ('dlv_1', 'tn_1', 'evt_1', 'wh_1', 'retrying', 2, 5000, 2, 'order.paid', 500),
+                  ('dlv_2', 'tn_1', 'evt_1', 'wh_1', 'delivered', 1, NULL, 2, 'order.paid', 200);
+         INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms, http_status)
+           VALUES ('att_1', 'dlv_1', 1, 3, 10, 500),
+                  ('att_2', 'dlv_1', 2, 4, 11, 500),
+                  ('att_3', 'dlv_2', 1, 3, 12, 200);",
+    )
+    .await
+    .expect("seed the old schema");
+    conn.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn upgrading_to_the_rebuilt_tables_keeps_every_delivery_and_attempt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/old.db", dir.path().display());
+    database_before_0004(&url).await;
+
+    let store = store::open(&url).await.expect("open and migrate");
+    let one = store
+        .delivery("tn_1", "dlv_1")
+        .await
+        .expect("read delivery")
+        .expect("dlv_1 survived");
+    assert_eq!(one.attempt_count, 2);
+    assert_eq!(one.event_type, "order.paid");
+    let attempts = store.attempts("dlv_1").await.expect("read attempts");
+    let numbers: Vec<_> = attempts
+        .iter()
+        .map(|a| (a.id.as_str(), a.attempt_number))
+        .collect();
+    assert_eq!(numbers, [("att_1", 1), ("att_2", 2)]);
+    assert_eq!(store.attempts("dlv_2").await.expect("attempts").len(), 1);
+
+    // The rebuilt attempts table refers to the rebuilt deliveries table, and
+    // deleting a webhook still cascades through both.
+    let mut conn = SqliteConnection::connect(&url).await.expect("connect");
+    let parent: String = sqlx::query("SELECT \"table\" FROM pragma_foreign_key_list('attempts')")
+        .fetch_one(&mut conn)
+        .await
+        .expect("attempts' foreign key")
+        .get(0);
+    assert_eq!(parent, "deliveries");
+    let broken = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(&mut conn)
+        .await
+        .expect("foreign key check");
+    assert!(broken.is_empty(), "{} broken references", broken.len());
+    conn.close().await.expect("close");
+
+    assert!(store.delete_webhook("tn_1", "wh_1").await.expect("delete"));
+    assert!(store
+        .delivery("tn_1", "dlv_1")
+        .await
+        .expect("read")
+        .is_none());
+    assert!(store.attempts("dlv_1").await.expect("attempts").is_empty());
+}
