@@ -178,6 +178,10 @@ async fn plans(backend: Backend, url: &str, tenant: &str, webhook: &str) {
     let queries = [
         format!("SELECT count(*) FROM deliveries WHERE webhook_id = '{webhook}' AND created_at >= {{since}}"),
         format!("SELECT count(*) FROM deliveries WHERE tenant_id = '{tenant}' AND created_at >= {{since}}"),
+        // The queue-depth gauge and the worker's claim read the live queue.
+        "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= {since}".to_owned(),
+        // Tenant stats: the top failing webhooks.
+        format!("SELECT f.webhook_id, w.url, f.failures FROM (SELECT webhook_id, COUNT(*) AS failures FROM deliveries INDEXED BY deliveries_tenant_window WHERE tenant_id = '{tenant}' AND created_at >= {{since}} AND status = 'failed' GROUP BY webhook_id) f JOIN webhooks w ON w.id = f.webhook_id ORDER BY f.failures DESC, f.webhook_id LIMIT 10"),
     ];
     println!("\nquery plans:");
     for q in queries {

@@ -64,9 +64,15 @@ DROP TABLE attempts;
 ALTER TABLE attempts_new RENAME TO attempts;
 DROP TABLE deliveries_old;
 
--- The worker's claim: unfinished deliveries by due time (partial: live queue only).
-CREATE INDEX deliveries_due ON deliveries (next_attempt_at)
+-- The worker's claim: unfinished deliveries by due time (partial: live queue
+-- only). With `status` in it, the queue-depth gauge reads it alone: a lookup
+-- into a WITHOUT ROWID table goes by text key, no longer by rowid.
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, status)
     WHERE status IN ('pending', 'retrying');
+-- A tenant's retry queue (tenant stats): only retrying rows, so the happy path
+-- (pending → delivered) never writes to it.
+CREATE INDEX deliveries_retrying ON deliveries (tenant_id, next_attempt_at)
+    WHERE status = 'retrying';
 CREATE INDEX deliveries_webhook ON deliveries (webhook_id, id DESC);
 CREATE INDEX deliveries_event ON deliveries (event_id);
 -- Window statistics read only these (covering) indexes.

@@ -84,10 +84,11 @@ impl StatsStore for SqliteStore {
         .fetch_one(&self.reader)
         .await?;
         let retry_queue_size: i64 = sqlx::query_scalar(
-            // `status IN (…)` repeats the partial index's predicate so SQLite uses
-            // the due-queue index instead of scanning the tenant's history.
-            "SELECT COUNT(*) FROM deliveries \
-             WHERE status IN ('pending', 'retrying') AND status = 'retrying' \
+            // From the partial index of retrying deliveries, named: left to
+            // itself the planner may walk the tenant's history or the whole
+            // due queue instead.
+            "SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_retrying \
+             WHERE status = 'retrying' \
                AND next_attempt_at <= ?2 AND tenant_id = ?1",
         )
         .bind(tenant_id)
@@ -95,10 +96,17 @@ impl StatsStore for SqliteStore {
         .fetch_one(&self.reader)
         .await?;
         let top = sqlx::query(
-            "SELECT d.webhook_id, w.url, COUNT(*) AS failures \
-             FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-             WHERE d.tenant_id = ?1 AND d.created_at >= ?2 AND d.status = 'failed' \
-             GROUP BY d.webhook_id, w.url ORDER BY failures DESC, d.webhook_id LIMIT 10",
+            // Counted in the tenant's window index alone (named: left to
+            // itself, SQLite walks each webhook's window for the grouping
+            // order and looks every row up in the table for its tenant),
+            // then joined.
+            "SELECT f.webhook_id, w.url, f.failures \
+             FROM (SELECT webhook_id, COUNT(*) AS failures \
+                   FROM deliveries INDEXED BY deliveries_tenant_window \
+                   WHERE tenant_id = ?1 AND created_at >= ?2 AND status = 'failed' \
+                   GROUP BY webhook_id) f \
+             JOIN webhooks w ON w.id = f.webhook_id \
+             ORDER BY f.failures DESC, f.webhook_id LIMIT 10",
         )
         .bind(tenant_id)
         .bind(ms(since))
