@@ -1,7 +1,7 @@
 //! Upgrading an existing SQLite database keeps its history: migration 0004
-//! rebuilds `deliveries` and `attempts` (fewer b-trees per row), and a rebuild
-//! done wrong would cascade-delete attempts or leave them pointing at a
-//! dropped table.
+//! rebuilds `attempts` (keyed by delivery, fewer b-trees per row), and a
+//! rebuild done wrong would lose attempts or leave their foreign key pointing
+//! elsewhere than `deliveries`.
 
 use hookwire::store;
 use sqlx::{Connection, Executor, Row, SqliteConnection};
@@ -48,7 +48,7 @@ async fn database_before_0004(url: &str) {
 }
 
 #[tokio::test]
-async fn upgrading_to_the_rebuilt_tables_keeps_every_delivery_and_attempt() {
+async fn upgrading_to_the_rebuilt_attempts_table_keeps_every_delivery_and_attempt() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}/old.db", dir.path().display());
     database_before_0004(&url).await;
@@ -69,7 +69,7 @@ async fn upgrading_to_the_rebuilt_tables_keeps_every_delivery_and_attempt() {
     assert_eq!(numbers, [("att_1", 1), ("att_2", 2)]);
     assert_eq!(store.attempts("dlv_2").await.expect("attempts").len(), 1);
 
-    // The rebuilt attempts table refers to the rebuilt deliveries table, and
+    // The rebuilt attempts table refers to the deliveries table, and
     // deleting a webhook still cascades through both.
     let mut conn = SqliteConnection::connect(&url).await.expect("connect");
     let parent: String = sqlx::query("SELECT \"table\" FROM pragma_foreign_key_list('attempts')")
