@@ -4,10 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use hookwire_server::cli::{self, Cli, Command};
+use hookwire_server::config::Config;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match runtime(&cli.command) {
+    let runtime = match runtime(&cli) {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("hookwire: starting the runtime: {e}");
@@ -24,17 +25,26 @@ fn main() -> ExitCode {
 }
 
 /// The async runtime: a thread per core, and one more in a process that
-/// serves. The SQLite group commit runs its transaction on the runtime thread
-/// that took the batch (a hop to a thread of its own cost more than it saved,
-/// see BENCHMARKS.md) and holds that thread ~1 ms per batch, durably
-/// committing; the extra thread keeps a core's worth of HTTP work running
-/// meanwhile (measured: +4–6 % deliveries/s at one webhook on two cores,
-/// PostgreSQL unchanged). `TOKIO_WORKER_THREADS`, if set, still decides.
-fn runtime(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
+/// serves on SQLite. The SQLite group commit runs its transaction on the
+/// runtime thread that took the batch (a hop to a thread of its own cost more
+/// than it saved, see BENCHMARKS.md) and holds that thread ~1 ms per batch,
+/// durably committing; the extra thread keeps a core's worth of HTTP work
+/// running meanwhile (measured: +4–6 % deliveries/s at one webhook on two
+/// cores). PostgreSQL commits without holding a thread and gains nothing from
+/// it. `TOKIO_WORKER_THREADS`, if set, still decides.
+fn runtime(cli: &Cli) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();
-    let serves = matches!(command, Command::Serve { .. } | Command::Demo { .. });
-    if serves && std::env::var_os("TOKIO_WORKER_THREADS").is_none() {
+    let on_sqlite = match cli.command {
+        // The demo always runs on an embedded SQLite database.
+        Command::Demo { .. } => true,
+        // A config that does not load is reported by `serve` itself.
+        Command::Serve { .. } => {
+            Config::load(cli.config.as_deref()).is_ok_and(|c| c.database_url.starts_with("sqlite:"))
+        }
+        _ => false,
+    };
+    if on_sqlite && std::env::var_os("TOKIO_WORKER_THREADS").is_none() {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         builder.worker_threads(cores + 1);
     }
