@@ -204,7 +204,9 @@ async fn plans(backend: Backend, url: &str, tenant: &str, webhook: &str) {
             }
             Backend::Postgres => {
                 let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-                let q = q.replace("{since}", &format!("to_timestamp({since} / 1000.0)"));
+                // `INDEXED BY` is SQLite's; PostgreSQL plans without it.
+                let q = without_indexed_by(&q)
+                    .replace("{since}", &format!("to_timestamp({since} / 1000.0)"));
                 let rows: Vec<(String,)> = sqlx::query_as(&format!("EXPLAIN {q}"))
                     .fetch_all(&mut c)
                     .await
@@ -219,4 +221,19 @@ async fn plans(backend: Backend, url: &str, tenant: &str, webhook: &str) {
             }
         }
     }
+}
+
+/// `q` without SQLite's `INDEXED BY <index>` clauses.
+fn without_indexed_by(q: &str) -> String {
+    let mut words = q.split(' ');
+    let mut out = Vec::new();
+    while let Some(w) = words.next() {
+        if w == "INDEXED" {
+            words.next(); // BY
+            words.next(); // the index
+        } else {
+            out.push(w);
+        }
+    }
+    out.join(" ")
 }
