@@ -136,13 +136,15 @@ impl HttpSender {
                 }
             }
         };
+        // One deadline for the whole exchange, response excerpt included:
+        // the `tokio::time::timeout` below (not reqwest's per-request one
+        // as well, a second timer per attempt measuring the same thing).
         let exchange = async {
             let resp = self
                 .client
                 .post(url)
                 .headers(headers)
                 .body(body)
-                .timeout(timeout)
                 .send()
                 .await?;
             let status = resp.status().as_u16();
