@@ -48,12 +48,13 @@ impl Publish {
 
 type Reply<T> = oneshot::Sender<store::Result<T>>;
 
-/// One attempt's result waiting for its commit.
+/// One attempt's result waiting for its commit; the reply hands the attempt
+/// back with whether the lease still held.
 struct PendingResult {
     owner: String,
     attempt: Attempt,
     result: AttemptResult,
-    reply: Reply<bool>,
+    reply: Reply<(bool, Attempt)>,
 }
 
 /// Everything waiting for the next commit.
@@ -138,7 +139,7 @@ impl GroupCommit {
         owner: &str,
         attempt: Attempt,
         result: AttemptResult,
-    ) -> store::Result<bool> {
+    ) -> store::Result<(bool, Attempt)> {
         let (reply, answer) = oneshot::channel();
         self.results.lock().results.push(PendingResult {
             owner: owner.to_owned(),
@@ -307,11 +308,10 @@ impl Recorder for GroupCommit {
     async fn record(
         &self,
         owner: &str,
-        attempt: &Attempt,
+        attempt: Attempt,
         result: &AttemptResult,
-    ) -> Result<bool, store::Error> {
-        self.record_result(owner, attempt.clone(), result.clone())
-            .await
+    ) -> Result<(bool, Attempt), store::Error> {
+        self.record_result(owner, attempt, result.clone()).await
     }
 }
 
@@ -319,16 +319,17 @@ impl Recorder for GroupCommit {
 struct ResultGroup {
     owner: String,
     pairs: Vec<(Attempt, AttemptResult)>,
-    replies: Vec<Reply<bool>>,
+    replies: Vec<Reply<(bool, Attempt)>>,
 }
 
 impl ResultGroup {
-    /// Tell each attempt how its write went.
+    /// Tell each attempt how its write went (handing it back).
     fn answer(self, written: store::Result<Vec<bool>>) {
         match written {
             Ok(flags) => {
-                for (reply, flag) in self.replies.into_iter().zip(flags) {
-                    let _ = reply.send(Ok(flag));
+                let attempts = self.pairs.into_iter().map(|(a, _)| a);
+                for ((reply, flag), attempt) in self.replies.into_iter().zip(flags).zip(attempts) {
+                    let _ = reply.send(Ok((flag, attempt)));
                 }
             }
             Err(e) => {
