@@ -1,10 +1,12 @@
-//! Upgrading an existing SQLite database keeps its history: migration 0004
+//! Upgrading an existing database keeps its history. SQLite's migration 0004
 //! rebuilds `attempts` (keyed by delivery, fewer b-trees per row), and a
 //! rebuild done wrong would lose attempts or leave their foreign key pointing
-//! elsewhere than `deliveries`.
+//! elsewhere than `deliveries`; PostgreSQL's 0006 swaps the attempts' primary
+//! key for the (delivery, number) pair.
 
 use hookwire::store;
-use sqlx::{Connection, Executor, Row, SqliteConnection};
+use hookwire::testing::{Backend, TestDatabase};
+use sqlx::{Connection, Executor, PgConnection, Row, SqliteConnection};
 
 /// A database at migration 3 with a tenant, a webhook, an event, two
 /// deliveries and three attempts, written in the old schema.
@@ -92,4 +94,64 @@ async fn upgrading_to_the_rebuilt_attempts_table_keeps_every_delivery_and_attemp
         .expect("read")
         .is_none());
     assert!(store.attempts("dlv_1").await.expect("attempts").is_empty());
+}
+
+#[tokio::test]
+async fn upgrading_postgres_to_attempts_keyed_by_delivery_keeps_every_attempt() {
+    let Some(db) = TestDatabase::create(Backend::Postgres).await else {
+        return;
+    };
+    let mut conn = PgConnection::connect(&db.url).await.expect("connect");
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    let old: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version < 6)
+        .cloned()
+        .collect();
+    migrator.migrations = old.into();
+    migrator.run(&mut conn).await.expect("migrations 1-5");
+    conn.execute(
+        "INSERT INTO tenants (id, name, created_at) VALUES ('tn_1', 'acme', now());
+         INSERT INTO webhooks (id, tenant_id, url, events, is_active, timeout_seconds,
+             retry_max_attempts, retry_initial_delay_ms, retry_max_delay_ms, secret,
+             created_at, updated_at)
+           VALUES ('wh_1', 'tn_1', 'https://example.com/h', '{*}', true, 10, 4, 1000,
+             60000, 'whsec_x', now(), now());
+         INSERT INTO events (id, tenant_id, event_type, data, created_at)
+           VALUES ('evt_1', 'tn_1', 'order.paid', '{}', now());
+         INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count,
+             created_at, event_type)
+           VALUES ('dlv_1', 'tn_1', 'evt_1', 'wh_1', 'retrying', 2, now(), 'order.paid');
+         INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms)
+           VALUES ('att_1', 'dlv_1', 1, now(), 10), ('att_2', 'dlv_1', 2, now(), 11);",
+    )
+    .await
+    .expect("seed the old schema");
+    conn.close().await.expect("close");
+
+    let store = store::open(&db.url).await.expect("open and migrate");
+    let attempts = store.attempts("dlv_1").await.expect("read attempts");
+    let ids: Vec<_> = attempts.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["att_1", "att_2"]);
+
+    let mut conn = PgConnection::connect(&db.url).await.expect("connect");
+    let key: String = sqlx::query(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE conrelid = 'attempts'::regclass AND contype = 'p'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("attempts' primary key")
+    .get(0);
+    assert_eq!(key, "PRIMARY KEY (delivery_id, attempt_number)");
+    // The pair still refuses a second attempt with the same number.
+    let duplicate = conn
+        .execute(
+            "INSERT INTO attempts (id, delivery_id, attempt_number, started_at, duration_ms) \
+             VALUES ('att_3', 'dlv_1', 2, now(), 12)",
+        )
+        .await;
+    assert!(duplicate.is_err(), "a second attempt 2 was accepted");
+    conn.close().await.expect("close");
 }
