@@ -14,8 +14,9 @@ use crate::{admin_token, http};
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    /// The engine.
-    pub hookwire: Hookwire,
+    /// The engine, behind one pointer: axum clones the state for every
+    /// extractor of every request, and the engine is a dozen shared handles.
+    pub hookwire: Arc<Hookwire>,
     /// Hash of the admin token.
     pub admin_token: Arc<TokenHash>,
     /// Per-key request buckets; `None` when rate limiting is off.
@@ -67,7 +68,7 @@ impl App {
         crate::http::metrics::handle();
         let worker = Arc::new(OnceLock::new());
         let state = AppState {
-            hookwire: hookwire.clone(),
+            hookwire: Arc::new(hookwire.clone()),
             admin_token: Arc::new(admin_hash),
             limiter: Limiter::new(config.rate_limit_per_second, config.rate_limit_burst),
             max_body_bytes: config.max_body_bytes,
