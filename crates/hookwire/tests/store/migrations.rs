@@ -6,7 +6,21 @@
 
 use hookwire::store;
 use hookwire::testing::{Backend, TestDatabase};
+use sqlx::migrate::Migrator;
 use sqlx::{Connection, Executor, PgConnection, Row, SqliteConnection};
+
+/// `migrator` with only the migrations older than `version`: the schema an
+/// existing database had before that migration.
+fn before(mut migrator: Migrator, version: i64) -> Migrator {
+    let old: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|m| m.version < version)
+        .cloned()
+        .collect();
+    migrator.migrations = old.into();
+    migrator
+}
 
 /// A database at migration 3 with a tenant, a webhook, an event, two
 /// deliveries and three attempts, written in the old schema.
@@ -17,15 +31,10 @@ async fn database_before_0004(url: &str) {
     conn.execute("PRAGMA foreign_keys = ON")
         .await
         .expect("fk on");
-    let mut migrator = sqlx::migrate!("./migrations/sqlite");
-    let old: Vec<_> = migrator
-        .migrations
-        .iter()
-        .filter(|m| m.version < 4)
-        .cloned()
-        .collect();
-    migrator.migrations = old.into();
-    migrator.run(&mut conn).await.expect("migrations 1-3");
+    before(sqlx::migrate!("./migrations/sqlite"), 4)
+        .run(&mut conn)
+        .await
+        .expect("migrations 1-3");
     conn.execute(
         "INSERT INTO tenants (id, name, created_at) VALUES ('tn_1', 'acme', 1);
          INSERT INTO webhooks (id, tenant_id, url, events, is_active, timeout_seconds,
@@ -102,15 +111,10 @@ async fn upgrading_postgres_to_attempts_keyed_by_delivery_keeps_every_attempt() 
         return;
     };
     let mut conn = PgConnection::connect(&db.url).await.expect("connect");
-    let mut migrator = sqlx::migrate!("./migrations/postgres");
-    let old: Vec<_> = migrator
-        .migrations
-        .iter()
-        .filter(|m| m.version < 6)
-        .cloned()
-        .collect();
-    migrator.migrations = old.into();
-    migrator.run(&mut conn).await.expect("migrations 1-5");
+    before(sqlx::migrate!("./migrations/postgres"), 6)
+        .run(&mut conn)
+        .await
+        .expect("migrations 1-5");
     conn.execute(
         "INSERT INTO tenants (id, name, created_at) VALUES ('tn_1', 'acme', now());
          INSERT INTO webhooks (id, tenant_id, url, events, is_active, timeout_seconds,
