@@ -6,6 +6,16 @@ use clap::Parser;
 use hookwire_server::cli::{self, Cli, Command};
 use hookwire_server::config::Config;
 
+/// jemalloc, not the system allocator: glibc's malloc/free (arena locks,
+/// `malloc_consolidate` on every larger request) were ~16 % of the server's
+/// CPU under load — a delivery allocates dozens of small, short-lived
+/// buffers across threads. With jemalloc the server used ~25 % less CPU per
+/// delivery, and unlike mimalloc (tried earlier) its RSS stayed flat under a
+/// 1,000,000-delivery backlog (BENCHMARKS.md, session 10).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match runtime(&cli) {
