@@ -229,7 +229,10 @@ pub trait QueueStore: Send + Sync + 'static {
     /// When the earliest unfinished delivery is due, to sleep exactly until then.
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
     /// Make `owner`'s leased deliveries due at `now` (graceful shutdown, or a
-    /// single-node restart).
+    /// single-node restart). Only leases still in force: a claim sets
+    /// `next_attempt_at` to the lease's end, so an expired lease is due
+    /// already — and leaving those out keeps this a range scan of the due
+    /// index's future, not of a whole backlog (1,000,000 due rows: 4.6 s).
     async fn release_leases(&self, owner: Option<&str>, now: DateTime<Utc>) -> Result<u64>;
     /// Schedule one more attempt of a delivery now. `false` if it does not exist
     /// or is being attempted at this moment.

@@ -15,6 +15,7 @@ hookwire::backend_tests!(
     a_result_batch_updates_only_deliveries_still_leased_but_keeps_every_attempt,
     each_batch_fans_out_to_the_webhooks_as_they_are_now,
     a_webhook_added_through_another_node_gets_the_next_batchs_deliveries,
+    releasing_leases_frees_those_in_force_and_leaves_expired_ones_due,
 );
 
 fn event(tenant: &str, key: Option<&str>) -> Event {
@@ -213,4 +214,38 @@ async fn a_webhook_added_through_another_node_gets_the_next_batchs_deliveries(b:
 
     crate::history::another_webhook(&other_node, &tenant).await;
     assert_eq!(fan_out(&store, &tenant).await, 2);
+}
+
+async fn releasing_leases_frees_those_in_force_and_leaves_expired_ones_due(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let (tenant, _webhook) = crate::history::setup(&store).await;
+    crate::history::publish_many(&store, &tenant, TimeDelta::zero(), 2).await;
+    let now = clock::now();
+    let at = |s| now + TimeDelta::seconds(s);
+    let claimed = store.claim_due("w", now, at(60), 10, &[]).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(store
+        .claim_due("x", at(30), at(90), 10, &[])
+        .await
+        .unwrap()
+        .is_empty());
+    // Both leases run until 60 s: released at 30 s, both are due then.
+    let released = store.release_leases(Some("w"), at(30)).await.unwrap();
+    assert_eq!(released, 2);
+    let retaken = store.claim_due("x", at(30), at(40), 10, &[]).await.unwrap();
+    assert_eq!(retaken.len(), 2, "released deliveries are due again");
+    // x's leases ended at 40 s: at 50 s there is nothing in force to release,
+    // and the deliveries are due already.
+    assert_eq!(store.release_leases(Some("x"), at(50)).await.unwrap(), 0);
+    let again = store
+        .claim_due("y", at(50), at(110), 10, &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        again.len(),
+        2,
+        "expired leases are claimable without a release"
+    );
 }

@@ -118,7 +118,7 @@ impl QueueStore for SqliteStore {
         let done = sqlx::query(
             "UPDATE deliveries SET next_attempt_at = ?2, lease_owner = NULL, lease_expires_at = NULL \
              WHERE lease_owner IS NOT NULL AND status IN ('pending', 'retrying') \
-               AND next_attempt_at IS NOT NULL AND (?1 IS NULL OR lease_owner = ?1)",
+               AND next_attempt_at > ?2 AND (?1 IS NULL OR lease_owner = ?1)",
         )
         .bind(owner)
         .bind(ms(now))
