@@ -4,7 +4,7 @@
 //! a round of publishing and delivering costs one, not one for each side.
 //!
 //! There is no timer: between two commits a slot holder only yields to the
-//! runtime a few times while the next batch is less than half the last one
+//! runtime a few times while the next batch is smaller than the last one
 //! (`Lane::gather`), so writes in flight can join it. A write joins the
 //! pending list and waits for one of `concurrency` commit slots — or for its
 //! answer, when an
@@ -93,8 +93,9 @@ impl Lane {
 
     /// Give the writes in flight a moment to join the next batch: yield to
     /// the runtime (at most [`GATHER_YIELDS`] times, no timer) until `want`
-    /// are pending — half the batch just committed, so a lone write under
-    /// light load never waits, and a busy lane's batches stay full. A
+    /// are pending — as many as the batch just committed, so a busy lane's
+    /// batches stay full, while under light load a write that is already
+    /// pending is taken at once. A
     /// commit's cost is mostly per commit (the WAL pages every index touches,
     /// the fsync), so fuller batches cost less per write.
     async fn gather(&self, want: usize) {
@@ -202,7 +203,7 @@ impl GroupCommit {
                     while let Some(next) = batch {
                         let size = next.publishes.len() + next.results.len();
                         this.commit(next).await;
-                        lane.gather(size / 2).await;
+                        lane.gather(size).await;
                         batch = lane.take();
                     }
                     drop(slot);
