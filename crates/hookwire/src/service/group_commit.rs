@@ -95,9 +95,9 @@ impl Lane {
     /// the runtime (at most [`GATHER_YIELDS`] times, no timer) until `want`
     /// are pending — as many as the batch just committed, so a busy lane's
     /// batches stay full, while under light load a write that is already
-    /// pending is taken at once. A
-    /// commit's cost is mostly per commit (the WAL pages every index touches,
-    /// the fsync), so fuller batches cost less per write.
+    /// pending is taken at once. A commit's cost is mostly per commit (the
+    /// WAL pages every index touches, the fsync), so fuller batches cost less
+    /// per write.
     async fn gather(&self, want: usize) {
         for _ in 0..GATHER_YIELDS {
             if self.len() >= want {
