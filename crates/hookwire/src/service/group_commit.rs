@@ -7,13 +7,12 @@
 //! runtime a few times while the next batch is smaller than the last one
 //! (`Lane::gather`), so writes in flight can join it. A write joins the
 //! pending list and waits for one of `concurrency` commit slots — or for its
-//! answer, when an
-//! earlier slot holder took it along; whoever gets a slot takes everything
-//! pending and commits it in a task of its own, so a caller that goes away (an
-//! HTTP client hanging up) never abandons the others' writes halfway. When the
-//! batch fails as a whole — one bad publish rolls back all — each publish is
-//! retried alone and the results are written on their own, so one failure
-//! never becomes another write's error.
+//! answer, when an earlier slot holder took it along; whoever gets a slot
+//! takes everything pending and commits it in a task of its own, so a caller
+//! that goes away (an HTTP client hanging up) never abandons the others'
+//! writes halfway. When the batch fails as a whole — one bad publish rolls
+//! back all — each publish is retried alone and the results are written on
+//! their own, so one failure never becomes another write's error.
 //!
 //! After the commit, the same task hands the leased deliveries to the worker
 //! (direct dispatch) and wakes the queue's workers; the caller only gets its
