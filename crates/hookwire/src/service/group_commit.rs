@@ -70,6 +70,13 @@ struct Pending {
     results: Vec<PendingResult>,
 }
 
+impl Pending {
+    /// Writes of either kind.
+    fn len(&self) -> usize {
+        self.publishes.len() + self.results.len()
+    }
+}
+
 /// Writes waiting for a commit and the slots to commit them.
 struct Lane {
     pending: Mutex<Pending>,
@@ -99,22 +106,17 @@ impl Lane {
     /// per write.
     async fn gather(&self, want: usize) {
         for _ in 0..GATHER_YIELDS {
-            if self.len() >= want {
+            if self.lock().len() >= want {
                 break;
             }
             tokio::task::yield_now().await;
         }
     }
 
-    fn len(&self) -> usize {
-        let pending = self.lock();
-        pending.publishes.len() + pending.results.len()
-    }
-
     /// Everything pending, if anything is.
     fn take(&self) -> Option<Pending> {
         let batch = std::mem::take(&mut *self.lock());
-        (!batch.publishes.is_empty() || !batch.results.is_empty()).then_some(batch)
+        (batch.len() > 0).then_some(batch)
     }
 }
 
@@ -200,7 +202,7 @@ impl GroupCommit {
                     // waiting caller would cost two task wake-ups per round.
                     let mut batch = Some(batch);
                     while let Some(next) = batch {
-                        let size = next.publishes.len() + next.results.len();
+                        let size = next.len();
                         this.commit(next).await;
                         lane.gather(size).await;
                         batch = lane.take();
