@@ -1,12 +1,22 @@
 //! Capacity bookkeeping for one worker: a lane per webhook.
 //!
-//! A lane holds the webhook's attempts in flight (at most `cap`) and a line of
-//! leased jobs waiting for a slot (at most `wait_cap`). Jobs reach a lane two
-//! ways: a publish in this process reserves a place before its transaction
-//! commits (direct dispatch) and hands the job over after; or the worker's claim
-//! admits claimed jobs. A slot frees the moment an attempt's HTTP exchange ends —
-//! recording the result does not hold the endpoint's slot — and the next waiting
-//! job starts at once, with no database round trip in between.
+//! A lane holds the webhook's attempts in flight (at most `cap`) and leased jobs
+//! waiting for a slot. Jobs reach a lane two ways: a publish in this process
+//! reserves a place before its transaction commits (direct dispatch) and hands
+//! the job over after; or the worker's claim admits jobs from the queue. A slot
+//! frees the moment an attempt's HTTP exchange ends — recording the result does
+//! not hold the endpoint's slot — and the next waiting job starts at once, with
+//! no database round trip in between.
+//!
+//! Queued jobs go first. They are older — retries, and deliveries that found
+//! the lane full when they were published — so each lane keeps two lines:
+//! claimed jobs (at most `wait_cap`, on top of the publishes' places) start
+//! before dispatched ones (at most `wait_cap` with those running and
+//! reserved). And a few global permits (`claim_reserve`) are kept for claimed
+//! jobs: without them, under a sustained overload every permit that comes
+//! free would go straight to a dispatched job, the claim would never find
+//! one, and the queue — retries included — would wait until the publishes
+//! stop.
 //!
 //! Over all lanes, a semaphore bounds attempts in flight (`max_in_flight`) —
 //! from start until their result is recorded, so results cannot pile up in
@@ -38,16 +48,29 @@ struct Lane {
     running: usize,
     /// Places reserved by publishes whose transaction has not finished yet.
     reserved: usize,
-    /// Leased jobs waiting for a slot, with the instant after which starting
-    /// them could outlive their lease.
+    /// Jobs from this process's publishes waiting for a slot, with the instant
+    /// after which starting them could outlive their lease.
     waiting: VecDeque<(Job, Instant)>,
+    /// Jobs from the queue waiting for a slot (started first), likewise.
+    claimed: VecDeque<(Job, Instant)>,
     /// Moving average of this endpoint's exchange time, in ms (0 = unknown).
     avg_ms: f64,
 }
 
 impl Lane {
     fn load(&self) -> usize {
-        self.running + self.reserved + self.waiting.len()
+        self.running + self.reserved + self.waiting.len() + self.claimed.len()
+    }
+
+    fn has_waiting(&self) -> bool {
+        !self.claimed.is_empty() || !self.waiting.is_empty()
+    }
+
+    /// The next job to start: the queue's first.
+    fn next(&mut self) -> Option<(Job, Instant)> {
+        self.claimed
+            .pop_front()
+            .or_else(|| self.waiting.pop_front())
     }
 }
 
@@ -75,26 +98,31 @@ pub(crate) struct Lanes {
     wait_cap: usize,
     max_waiting: usize,
     permits: Arc<Semaphore>,
+    /// Global permits a dispatched job leaves free, for claimed ones.
+    claim_reserve: usize,
     state: Mutex<State>,
 }
 
 impl Lanes {
-    /// `cap` attempts in flight and `wait_cap` waiting per webhook;
-    /// `max_in_flight` attempts in flight and `max_waiting` waiting overall;
+    /// `cap` attempts in flight and `wait_cap` waiting (per line) per webhook;
+    /// `max_in_flight` attempts in flight, of which `claim_reserve` only for
+    /// claimed jobs (at most an eighth), and `max_waiting` waiting overall;
     /// jobs are leased for `lease`.
     pub(crate) fn new(
         lease: Duration,
         cap: usize,
         wait_cap: usize,
-        max_in_flight: usize,
+        (max_in_flight, claim_reserve): (usize, usize),
         max_waiting: usize,
     ) -> Self {
+        let max_in_flight = max_in_flight.max(1);
         Self {
             lease,
             cap: cap.max(1),
             wait_cap,
             max_waiting,
-            permits: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            permits: Arc::new(Semaphore::new(max_in_flight)),
+            claim_reserve: claim_reserve.min(max_in_flight / 8),
             state: Mutex::default(),
         }
     }
@@ -104,15 +132,26 @@ impl Lanes {
         self.permits.available_permits()
     }
 
-    /// Webhooks whose lane is full: a claim should not take their deliveries.
+    /// Webhooks whose lane is full for claimed jobs: a claim should not take
+    /// their deliveries.
     pub(crate) fn full(&self) -> Vec<String> {
-        let limit = self.cap + self.wait_cap;
         self.lock()
             .lanes
             .iter()
-            .filter(|(_, l)| l.load() >= limit)
+            .filter(|(_, l)| self.full_for_claims(l))
             .map(|(id, _)| id.clone())
             .collect()
+    }
+
+    /// No place for a publish's job: its running, reserved and waiting jobs —
+    /// claimed ones included, so publishes overflow while the queue drains.
+    fn full_for_publishes(&self, lane: &Lane) -> bool {
+        lane.load() >= self.cap + self.wait_cap
+    }
+
+    /// No place for a claimed job: its own line is full.
+    fn full_for_claims(&self, lane: &Lane) -> bool {
+        lane.claimed.len() >= self.wait_cap.max(1)
     }
 
     /// Reserve a place for a delivery to `webhook_id` that a publish is about to
@@ -122,7 +161,7 @@ impl Lanes {
         let mut state = self.lock();
         let room = state.queued < self.max_waiting;
         let lane = state.lanes.entry(webhook_id.to_owned()).or_default();
-        if !room || lane.load() >= self.cap + self.wait_cap {
+        if !room || self.full_for_publishes(lane) {
             let wait = self.drain_estimate(lane, timeout);
             tidy(&mut state, webhook_id);
             return Err(wait);
@@ -168,13 +207,13 @@ impl Lanes {
         let id = job.webhook.id.clone();
         let room = state.queued < self.max_waiting;
         let lane = state.lanes.entry(id.clone()).or_default();
-        if !room || lane.load() >= self.cap + self.wait_cap {
+        if !room || self.full_for_claims(lane) {
             let wait = self.drain_estimate(lane, timeout_of(&job));
             tidy(&mut state, &id);
             return Err((job.delivery.id, wait));
         }
         let latest = latest_start(&job, lease_ends, self.lease);
-        lane.waiting.push_back((job, latest));
+        lane.claimed.push_back((job, latest));
         state.queued += 1;
         let mut out = Vec::new();
         self.pump(&mut state, &id, &mut out);
@@ -187,10 +226,11 @@ impl Lanes {
     /// global permits) — then a claim held back by it is worth repeating.
     pub(crate) fn finished(&self, webhook_id: &str, took: Duration) -> (Vec<Start>, bool) {
         let mut state = self.lock();
-        let limit = self.cap + self.wait_cap;
         let mut was_full = !state.blocked.is_empty();
+        if let Some(lane) = state.lanes.get(webhook_id) {
+            was_full |= self.full_for_claims(lane);
+        }
         if let Some(lane) = state.lanes.get_mut(webhook_id) {
-            was_full |= lane.load() >= limit;
             lane.running = lane.running.saturating_sub(1);
             let ms = took.as_secs_f64() * 1000.0;
             lane.avg_ms = if lane.avg_ms == 0.0 {
@@ -217,9 +257,13 @@ impl Lanes {
         (out, was_blocked)
     }
 
-    /// Pump blocked lanes while global permits last.
+    /// Pump blocked lanes, each once, while global permits last (a lane
+    /// blocked again goes back to the end of the list).
     fn pump_blocked(&self, state: &mut State, out: &mut Vec<Start>) {
-        while self.permits.available_permits() > 0 {
+        for _ in 0..state.blocked.len() {
+            if self.permits.available_permits() == 0 {
+                break;
+            }
             let Some(next) = state.blocked.pop_front() else {
                 break;
             };
@@ -231,29 +275,45 @@ impl Lanes {
     /// Forget every waiting job (at shutdown: their leases are released).
     pub(crate) fn drain_waiting(&self) -> usize {
         let mut state = self.lock();
-        let n = state.lanes.values().map(|l| l.waiting.len()).sum();
+        let n = state
+            .lanes
+            .values()
+            .map(|l| l.waiting.len() + l.claimed.len())
+            .sum();
         for lane in state.lanes.values_mut() {
             lane.waiting.clear();
+            lane.claimed.clear();
         }
         state.queued = state.queued.saturating_sub(n);
         n
     }
 
-    /// Start waiting jobs of one lane while it has free slots and permits last;
+    /// Start waiting jobs of one lane, claimed ones first, while it has free
+    /// slots and permits last (a dispatched job leaves the claim reserve);
     /// drop the ones whose lease could run out mid-attempt.
     fn pump(&self, state: &mut State, webhook_id: &str, out: &mut Vec<Start>) {
         let Some(lane) = state.lanes.get_mut(webhook_id) else {
             return;
         };
         let now = Instant::now();
-        while lane.running < self.cap && !lane.waiting.is_empty() {
-            let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+        while lane.running < self.cap && lane.has_waiting() {
+            let reserve = if lane.claimed.is_empty() {
+                self.claim_reserve
+            } else {
+                0
+            };
+            let permit = if self.permits.available_permits() > reserve {
+                self.permits.clone().try_acquire_owned().ok()
+            } else {
+                None
+            };
+            let Some(permit) = permit else {
                 if !state.blocked.iter().any(|b| b == webhook_id) {
                     state.blocked.push_back(webhook_id.to_owned());
                 }
                 return;
             };
-            if let Some((job, latest)) = lane.waiting.pop_front() {
+            if let Some((job, latest)) = lane.next() {
                 state.queued = state.queued.saturating_sub(1);
                 if now >= latest {
                     tracing::debug!(delivery_id = %job.delivery.id,

@@ -125,6 +125,8 @@ struct Claimed {
     limited: bool,
     /// Global permits were what ran short.
     short_of_permits: bool,
+    /// The queue held fewer due jobs than the claim asked for.
+    drained: bool,
 }
 
 impl Worker {
@@ -143,7 +145,12 @@ impl Worker {
             options.lease,
             options.per_webhook_in_flight,
             options.per_webhook_waiting,
-            options.max_in_flight,
+            // A claim goes again once a quarter batch of permits is free:
+            // keep that many for claimed jobs.
+            (
+                options.max_in_flight,
+                (options.batch_size as usize / 4).max(1),
+            ),
             options.max_in_flight.max(1) * 4,
         );
         Self {
@@ -200,13 +207,14 @@ impl Worker {
                         count: 0,
                         limited: false,
                         short_of_permits: false,
+                        drained: false,
                     }
                 }
             };
             if round.count == s.options.batch_size as usize && !round.limited {
                 continue;
             }
-            if round.short_of_permits {
+            if round.short_of_permits && !round.drained {
                 // Ask the next releases for a wake-up, unless enough were freed
                 // since the claim looked.
                 s.wants_permits.store(true, Ordering::Release);
@@ -276,6 +284,7 @@ impl Worker {
                 count: 0,
                 limited,
                 short_of_permits,
+                drained: false,
             });
         }
         let now = clock::now();
@@ -302,6 +311,7 @@ impl Worker {
             count,
             limited,
             short_of_permits,
+            drained: count < free,
         })
     }
 

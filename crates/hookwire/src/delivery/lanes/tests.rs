@@ -43,7 +43,7 @@ fn later() -> Instant {
 
 #[tokio::test]
 async fn a_lane_runs_cap_jobs_and_starts_the_next_when_one_finishes() {
-    let lanes = Lanes::new(LEASE, 2, 3, 100, 100);
+    let lanes = Lanes::new(LEASE, 2, 3, (100, 0), 100);
     let w = webhook("wh_a").await;
     let mut started = Vec::new();
     for _ in 0..4 {
@@ -58,21 +58,26 @@ async fn a_lane_runs_cap_jobs_and_starts_the_next_when_one_finishes() {
 
 #[tokio::test]
 async fn a_full_lane_refuses_and_says_when_it_will_have_drained() {
-    let lanes = Lanes::new(LEASE, 1, 1, 100, 100);
+    let lanes = Lanes::new(LEASE, 1, 1, (100, 0), 100);
     let w = webhook("wh_a").await;
     let first = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
     assert_eq!(first.len(), 1);
     lanes.reserve("wh_a", Duration::from_secs(30)).unwrap();
-    assert_eq!(lanes.full(), vec!["wh_a".to_string()]);
-    let Err((_, wait)) = lanes.admit(job(&w), later()) else {
-        panic!("a full lane admitted a job");
-    };
-    // Nothing measured yet: 2 rounds of the 100 ms default, within [10 ms, 2 × 30 s].
-    assert_eq!(wait, Duration::from_millis(200));
+    // Full for publishes: nothing measured yet, so 2 rounds of the 100 ms
+    // default, within [10 ms, 2 × 30 s].
     let Err(wait) = lanes.reserve("wh_a", Duration::from_secs(30)) else {
         panic!("a full lane took a reservation");
     };
     assert_eq!(wait, Duration::from_millis(200));
+    // Claimed jobs have a line of their own, on top of the publishes' places.
+    assert!(lanes.full().is_empty());
+    let queued = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
+    assert!(queued.is_empty(), "the one slot is taken");
+    assert_eq!(lanes.full(), vec!["wh_a".to_string()]);
+    let Err((_, wait)) = lanes.admit(job(&w), later()) else {
+        panic!("a full lane admitted a job");
+    };
+    assert_eq!(wait, Duration::from_millis(300), "3 jobs ahead, one slot");
     // Another webhook is unaffected.
     let other = webhook("wh_b").await;
     assert_eq!(
@@ -86,8 +91,64 @@ async fn a_full_lane_refuses_and_says_when_it_will_have_drained() {
 }
 
 #[tokio::test]
+async fn a_claimed_job_starts_before_the_publishes_waiting_in_its_lane() {
+    let lanes = Lanes::new(LEASE, 1, 5, (100, 0), 100);
+    let w = webhook("wh_a").await;
+    let running = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
+    assert_eq!(running.len(), 1);
+    lanes.reserve("wh_a", Duration::from_secs(1)).unwrap();
+    let published = job(&w);
+    let published_id = published.delivery.id.clone();
+    assert!(
+        lanes.fill(published, later()).is_empty(),
+        "the slot is taken"
+    );
+    let claimed = job(&w);
+    let claimed_id = claimed.delivery.id.clone();
+    assert!(lanes
+        .admit(claimed, later())
+        .map_err(|_| ())
+        .unwrap()
+        .is_empty());
+    drop(running);
+    let (next, _) = lanes.finished("wh_a", Duration::from_millis(1));
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        next[0].job.delivery.id, claimed_id,
+        "the older, queued job first"
+    );
+    drop(next);
+    let (next, _) = lanes.finished("wh_a", Duration::from_millis(1));
+    assert_eq!(next[0].job.delivery.id, published_id);
+}
+
+#[tokio::test]
+async fn publishes_leave_the_claim_reserve_of_permits_to_claimed_jobs() {
+    // 16 permits, 2 of them kept for claimed jobs.
+    let lanes = Lanes::new(LEASE, 20, 20, (16, 2), 100);
+    let w = webhook("wh_a").await;
+    let mut running = Vec::new();
+    for _ in 0..16 {
+        lanes.reserve("wh_a", Duration::from_secs(1)).unwrap();
+        running.extend(lanes.fill(job(&w), later()));
+    }
+    assert_eq!(running.len(), 14, "publishes stop at the reserve");
+    assert_eq!(lanes.free_permits(), 2);
+    let claimed = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
+    assert_eq!(claimed.len(), 1, "a claimed job takes a reserved permit");
+    // A permit given back refills the reserve before a waiting publish gets one.
+    drop(running.pop());
+    let (next, was_blocked) = lanes.released();
+    assert!(next.is_empty(), "two free permits: both kept in reserve");
+    assert!(was_blocked, "the lane waits for permits");
+    drop(running.pop());
+    let (next, _) = lanes.released();
+    assert_eq!(next.len(), 1, "beyond the reserve, publishes start again");
+}
+
+#[tokio::test]
 async fn a_cancelled_reservation_frees_its_place_and_a_filled_one_starts() {
-    let lanes = Lanes::new(LEASE, 1, 0, 100, 100);
+    let lanes = Lanes::new(LEASE, 1, 0, (100, 0), 100);
     let w = webhook("wh_a").await;
     lanes.reserve("wh_a", Duration::from_secs(1)).unwrap();
     assert!(lanes.reserve("wh_a", Duration::from_secs(1)).is_err());
@@ -100,7 +161,7 @@ async fn a_cancelled_reservation_frees_its_place_and_a_filled_one_starts() {
 
 #[tokio::test]
 async fn global_permits_bound_all_lanes_and_a_finish_unblocks_another_lane() {
-    let lanes = Lanes::new(LEASE, 5, 5, 1, 100);
+    let lanes = Lanes::new(LEASE, 5, 5, (1, 0), 100);
     let (a, b) = (webhook("wh_a").await, webhook("wh_b").await);
     let running = lanes.admit(job(&a), later()).map_err(|_| ()).unwrap();
     assert_eq!(running.len(), 1);
@@ -115,7 +176,7 @@ async fn global_permits_bound_all_lanes_and_a_finish_unblocks_another_lane() {
 
 #[tokio::test]
 async fn a_permit_held_while_recording_blocks_until_released() {
-    let lanes = Lanes::new(LEASE, 5, 5, 1, 100);
+    let lanes = Lanes::new(LEASE, 5, 5, (1, 0), 100);
     let a = webhook("wh_a").await;
     let mut running = lanes.admit(job(&a), later()).map_err(|_| ()).unwrap();
     assert!(lanes
@@ -134,7 +195,7 @@ async fn a_permit_held_while_recording_blocks_until_released() {
 
 #[tokio::test]
 async fn a_job_whose_lease_would_run_out_is_not_started() {
-    let lanes = Lanes::new(LEASE, 1, 5, 100, 100);
+    let lanes = Lanes::new(LEASE, 1, 5, (100, 0), 100);
     let w = webhook("wh_a").await;
     // The lease ends in 1 s, less than the webhook's timeout: never start it.
     let short = Instant::now() + Duration::from_secs(1);
@@ -151,7 +212,7 @@ async fn a_job_whose_lease_would_run_out_is_not_started() {
 #[tokio::test]
 async fn a_lease_shorter_than_the_timeout_still_starts_a_fresh_job() {
     let lease = Duration::from_secs(3);
-    let lanes = Lanes::new(lease, 1, 5, 100, 100);
+    let lanes = Lanes::new(lease, 1, 5, (100, 0), 100);
     let w = webhook("wh_a").await;
     let started = lanes
         .admit(job(&w), Instant::now() + lease)
@@ -162,7 +223,7 @@ async fn a_lease_shorter_than_the_timeout_still_starts_a_fresh_job() {
 
 #[tokio::test]
 async fn the_drain_estimate_follows_the_measured_exchange_time() {
-    let lanes = Lanes::new(LEASE, 1, 1, 100, 100);
+    let lanes = Lanes::new(LEASE, 1, 1, (100, 0), 100);
     let w = webhook("wh_a").await;
     let running = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
     lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
