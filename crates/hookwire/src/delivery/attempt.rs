@@ -32,20 +32,43 @@ pub struct TestSend {
 }
 
 /// The JSON body a receiver gets. Built by hand around the stored `data` text so
-/// every attempt sends the same bytes the event was published with.
+/// every attempt sends the same bytes the event was published with; the
+/// strings are escaped straight into the body, with no value built per field.
 pub fn payload(event: &Event, webhook_id: &str) -> String {
-    let s = |v: &str| serde_json::Value::from(v).to_string();
-    format!(
-        r#"{{"id":{},"type":{},"timestamp":{},"webhook_id":{},"data":{}}}"#,
-        s(&event.id),
-        s(&event.event_type),
-        s(&event
-            .created_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        s(webhook_id),
-        event.data
-    )
+    let timestamp = event
+        .created_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut out = Vec::with_capacity(
+        96 + event.id.len() + event.event_type.len() + webhook_id.len() + event.data.len(),
+    );
+    let fields = [
+        (&br#"{"id":"#[..], event.id.as_str()),
+        (br#","type":"#, &event.event_type),
+        (br#","timestamp":"#, &timestamp),
+        (br#","webhook_id":"#, webhook_id),
+    ];
+    for (key, value) in fields {
+        out.extend_from_slice(key);
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, value);
+    }
+    out.extend_from_slice(br#","data":"#);
+    out.extend_from_slice(event.data.as_bytes());
+    out.push(b'}');
+    String::from_utf8(out).unwrap_or_default()
 }
+
+/// The names of the headers [`headers`] adds to the webhook's own.
+const OWN_HEADERS: [&str; 8] = [
+    "content-type",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "x-webhook-signature",
+    "x-webhook-event",
+    "x-webhook-delivery",
+    "x-webhook-attempt",
+];
 
 /// Every header of attempt `number` of `delivery`, signed at `now`.
 pub fn headers(job: &Job, number: u32, now: DateTime<Utc>, body: &[u8]) -> Vec<(String, String)> {
@@ -118,23 +141,26 @@ pub fn decide(
     }
 }
 
-/// Send attempt `number` of `job` and build its record.
+/// Send attempt `number` of `job` and build its record (the response's headers
+/// and body move into the record; the returned response keeps the rest).
 pub async fn send(sender: &HttpSender, job: &Job, number: u32) -> (Attempt, Response) {
     let started_at = clock::now();
     let body = payload(&job.event, &job.webhook.id);
     let headers = headers(job, number, started_at, body.as_bytes());
     let mut map = HeaderMap::with_capacity(headers.len());
     for (k, v) in &headers {
-        if let (Ok(k), Ok(v)) = (
-            HeaderName::from_bytes(k.as_bytes()),
-            HeaderValue::from_str(v),
-        ) {
+        // Our own headers' names are known: no parsing for them.
+        let name = match OWN_HEADERS.iter().find(|own| *own == k) {
+            Some(own) => Ok(HeaderName::from_static(own)),
+            None => HeaderName::from_bytes(k.as_bytes()),
+        };
+        if let (Ok(k), Ok(v)) = (name, HeaderValue::from_str(v)) {
             map.insert(k, v);
         }
     }
     map.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     let timeout = Duration::from_secs(u64::from(job.webhook.timeout_seconds));
-    let resp = sender
+    let mut resp = sender
         .post(&job.webhook.url, map, body.into_bytes(), timeout)
         .await;
     let attempt = Attempt {
@@ -147,8 +173,9 @@ pub async fn send(sender: &HttpSender, job: &Job, number: u32) -> (Attempt, Resp
         error_kind: resp.error.as_ref().map(|(k, _)| k.as_str().to_owned()),
         error_message: resp.error.as_ref().map(|(_, m)| m.clone()),
         request_headers: headers.into_iter().collect(),
-        response_headers: resp.headers.clone(),
-        response_body: resp.body.clone(),
+        // Kept on the attempt only: the caller decides on status and Retry-After.
+        response_headers: std::mem::take(&mut resp.headers),
+        response_body: resp.body.take(),
     };
     (attempt, resp)
 }
