@@ -149,7 +149,8 @@ impl Lanes {
         lane.load() >= self.cap + self.wait_cap
     }
 
-    /// No place for a claimed job: its own line is full.
+    /// No place for a claimed job: its own line holds `wait_cap` jobs (at
+    /// least one place, so a claim can feed a lane whatever the setting).
     fn full_for_claims(&self, lane: &Lane) -> bool {
         lane.claimed.len() >= self.wait_cap.max(1)
     }
