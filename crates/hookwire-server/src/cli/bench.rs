@@ -7,8 +7,15 @@
 //! then wait until every healthy delivery has arrived. The same HTTP client stack
 //! then POSTs the same body to the same receiver with keep-alive and no storage:
 //! hookwire's deliveries/s is reported as a ratio of that raw rate.
+//!
+//! Besides rates and latencies it reports where the machine's time went per
+//! delivery — the server's CPU, the bench's own (publishers and receiver),
+//! and with a local PostgreSQL its backends' — next to what one raw POST
+//! costs, so a ratio can be read as a budget.
 
-use std::process::{Child, Command, Stdio};
+mod cpu;
+mod server;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,6 +23,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _};
 use axum::body::Bytes;
 use serde_json::{json, Value};
+
+use cpu::{cpu_seconds_of, machine_busy_fraction, machine_ticks};
+use server::Server;
 
 /// Options of one run.
 #[derive(Debug, Clone, clap::Args)]
@@ -75,6 +85,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let healthy = args.webhooks - (args.webhooks as f64 * args.fail_ratio).round() as usize;
     let expected = (args.events * healthy) as u64;
 
+    let postmaster = postmaster_of(&db_url, &args).await;
+    let db_before = postmaster.map(cpu::ended_children_cpu_seconds);
     let cpu_before = server.cpu_seconds();
     let own_before = cpu_seconds_of("self");
     let machine_before = machine_ticks();
@@ -97,6 +109,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let machine_busy = machine_busy_fraction(machine_before, machine_ticks());
     let rss_mb = server.peak_rss_mb();
     server.stop();
+    // The server's connections are closed: its backends end, and the
+    // postmaster counts their CPU time once it has reaped them.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let db_cpu = postmaster
+        .zip(db_before)
+        .map(|(pm, before)| cpu::ended_children_cpu_seconds(pm) - before);
 
     if args.backend == "postgres" {
         drop_pg_database(&args.postgres_url, &db_url).await;
@@ -117,6 +135,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let mut pubs = publish_us;
     pubs.sort_unstable();
     let deliveries_per_s = expected as f64 / delivered_in.as_secs_f64();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let us_each = |seconds: f64| round(seconds * 1e6 / expected as f64);
     let report = json!({
         "backend": args.backend, "webhooks": args.webhooks, "events": args.events,
         "publishers": args.publishers, "rate": args.rate, "fail_ratio": args.fail_ratio,
@@ -127,6 +147,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "publish_to_received_ms": { "p50": pct(&lat, 50.0), "p90": pct(&lat, 90.0), "p99": pct(&lat, 99.0), "max": pct(&lat, 100.0) },
         "server_cpu_seconds": round(cpu), "server_peak_rss_mb": round(rss_mb),
         "bench_cpu_seconds": round(own_cpu),
+        "cpu_us_per_delivery": {
+            "server": us_each(cpu), "bench": us_each(own_cpu), "database": db_cpu.map(us_each),
+        },
+        "machine_us_per_delivery": round(cores * 1e6 / deliveries_per_s),
+        "machine_us_per_raw_post": round(cores * 1e6 / baseline),
         "machine_busy_pct": round(machine_busy * 100.0),
         "baseline_raw_posts_per_s": round(baseline),
         "ratio_to_baseline": (deliveries_per_s / baseline * 1000.0).round() / 1000.0,
@@ -223,6 +248,22 @@ async fn drop_pg_database(admin_url: &str, db_url: &str) {
             .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
             .await;
     }
+}
+
+/// The PostgreSQL postmaster serving `db_url`, when it runs on this machine
+/// and its processes are visible: the parent of a backend.
+async fn postmaster_of(db_url: &str, args: &BenchArgs) -> Option<u32> {
+    use sqlx::Connection;
+    if args.backend != "postgres" {
+        return None;
+    }
+    let mut c = sqlx::PgConnection::connect(db_url).await.ok()?;
+    let backend: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut c)
+        .await
+        .ok()?;
+    let _ = c.close().await;
+    cpu::parent_of(u32::try_from(backend).ok()?).filter(|pm| *pm > 1)
 }
 
 fn url_with_db(url: &str, db: &str) -> String {
@@ -351,125 +392,4 @@ async fn raw_post_rate(
         t.await??;
     }
     Ok(n as f64 / started.elapsed().as_secs_f64())
-}
-
-/// User + system CPU seconds so far of process `pid` (or `self`), from
-/// Linux /proc.
-fn cpu_seconds_of(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
-        .sum();
-    ticks / 100.0
-}
-
-/// The machine's (busy, total) CPU ticks so far, from /proc/stat: whether
-/// a run was bound by CPU (busy near 100 %) or by waiting.
-fn machine_ticks() -> (u64, u64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let ticks: Vec<u64> = stat
-        .lines()
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .skip(1)
-        // guest time is already counted in user time.
-        .take(8)
-        .filter_map(|t| t.parse().ok())
-        .collect();
-    // user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
-    let total: u64 = ticks.iter().sum();
-    let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
-    (total - idle, total)
-}
-
-fn machine_busy_fraction(before: (u64, u64), after: (u64, u64)) -> f64 {
-    let total = after.1.saturating_sub(before.1);
-    if total == 0 {
-        return 0.0;
-    }
-    after.0.saturating_sub(before.0) as f64 / total as f64
-}
-
-/// `hookwire serve` as a child process.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    const ADMIN: &'static str = "bench-admin-token-0123456789";
-
-    async fn start(db_url: &str) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let log = std::env::var("HOOKWIRE_BENCH_SERVER_LOG").ok();
-        let child = Command::new(std::env::current_exe()?)
-            .arg("serve")
-            .env("HOOKWIRE_DATABASE_URL", db_url)
-            .env("HOOKWIRE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("HOOKWIRE_ADMIN_TOKEN", Self::ADMIN)
-            .env("HOOKWIRE_ALLOW_HTTP", "true")
-            .env("HOOKWIRE_ALLOW_PRIVATE_NETWORKS", "true")
-            .env("HOOKWIRE_RATE_LIMIT_PER_SECOND", "0")
-            // The server's log level (its log goes to stdout, shown only when set):
-            // raise it to see e.g. write batch sizes.
-            .env("RUST_LOG", log.as_deref().unwrap_or("warn"))
-            .env_remove("HOOKWIRE_CONFIG")
-            .stdout(if log.is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            })
-            .spawn()?;
-        let base = format!("http://127.0.0.1:{port}");
-        let server = Self { child, base };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let ready = reqwest::get(format!("{}/readyz", server.base)).await;
-            if ready.is_ok_and(|r| r.status() == reqwest::StatusCode::OK) {
-                break;
-            }
-            if Instant::now() > deadline {
-                bail!("hookwire serve did not become ready");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Ok(server)
-    }
-
-    /// User + system CPU seconds so far.
-    fn cpu_seconds(&self) -> f64 {
-        cpu_seconds_of(&self.child.id().to_string())
-    }
-
-    /// Peak resident memory in MB (Linux /proc VmHWM).
-    fn peak_rss_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }

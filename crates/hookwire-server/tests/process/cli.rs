@@ -319,6 +319,8 @@ fn bench_smoke(extra: &[&str]) {
         "deliveries_per_s",
         "baseline_raw_posts_per_s",
         "ratio_to_baseline",
+        "machine_us_per_delivery",
+        "machine_us_per_raw_post",
     ] {
         assert!(
             report[field].as_f64().is_some_and(|v| v > 0.0),
@@ -326,6 +328,27 @@ fn bench_smoke(extra: &[&str]) {
         );
     }
     assert!(report["publish_to_received_ms"]["p99"].as_f64().is_some());
+    // CPU is counted in 10 ms ticks: a small run may read 0, never less.
+    let per_delivery = &report["cpu_us_per_delivery"];
+    for field in ["server", "bench"] {
+        assert!(
+            per_delivery[field].as_f64().is_some_and(|v| v >= 0.0),
+            "{field}: {report}"
+        );
+    }
+    // A PostgreSQL on this machine has its backends' CPU counted too.
+    let local_postgres = extra.contains(&"postgres")
+        && extra
+            .iter()
+            .any(|a| a.contains("@127.0.0.1") || a.contains("@localhost"));
+    if local_postgres {
+        assert!(
+            per_delivery["database"].as_f64().is_some_and(|v| v >= 0.0),
+            "{report}"
+        );
+    } else if !extra.contains(&"postgres") {
+        assert!(per_delivery["database"].is_null(), "{report}");
+    }
     assert!(
         report["server_peak_rss_mb"]
             .as_f64()
