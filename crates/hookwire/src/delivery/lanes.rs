@@ -79,8 +79,17 @@ struct State {
     lanes: HashMap<String, Lane>,
     /// Lanes with waiting jobs that found no global permit.
     blocked: VecDeque<String>,
+    /// Lanes with claimed jobs waiting that found no global permit: served
+    /// first, and by any permit (the dispatched ones leave the reserve).
+    blocked_claimed: VecDeque<String>,
     /// Jobs waiting or reserved over all lanes.
     queued: usize,
+}
+
+impl State {
+    fn any_blocked(&self) -> bool {
+        !self.blocked.is_empty() || !self.blocked_claimed.is_empty()
+    }
 }
 
 /// A job allowed to start, with the global permit it holds while its HTTP
@@ -227,7 +236,7 @@ impl Lanes {
     /// global permits) — then a claim held back by it is worth repeating.
     pub(crate) fn finished(&self, webhook_id: &str, took: Duration) -> (Vec<Start>, bool) {
         let mut state = self.lock();
-        let mut was_full = !state.blocked.is_empty();
+        let mut was_full = state.any_blocked();
         if let Some(lane) = state.lanes.get(webhook_id) {
             was_full |= self.full_for_claims(lane);
         }
@@ -252,19 +261,26 @@ impl Lanes {
     /// blocked, so a capacity-limited claim may go again.
     pub(crate) fn released(&self) -> (Vec<Start>, bool) {
         let mut state = self.lock();
-        let was_blocked = !state.blocked.is_empty();
+        let was_blocked = state.any_blocked();
         let mut out = Vec::new();
         self.pump_blocked(&mut state, &mut out);
         (out, was_blocked)
     }
 
-    /// Pump blocked lanes, each once, while global permits last (a lane
-    /// blocked again goes back to the end of the list).
+    /// Pump blocked lanes while global permits last: those with claimed jobs
+    /// first, with any permit, then the others while permits beyond the claim
+    /// reserve last. Each round starts a job or drops the lane from its list
+    /// (a lane at its cap is pumped again when one of its attempts ends), so
+    /// this ends, and stops at once when nothing can start.
     fn pump_blocked(&self, state: &mut State, out: &mut Vec<Start>) {
-        for _ in 0..state.blocked.len() {
-            if self.permits.available_permits() == 0 {
+        while self.permits.available_permits() > 0 {
+            let Some(next) = state.blocked_claimed.pop_front() else {
                 break;
-            }
+            };
+            self.pump(state, &next, out);
+            tidy(state, &next);
+        }
+        while self.permits.available_permits() > self.claim_reserve {
             let Some(next) = state.blocked.pop_front() else {
                 break;
             };
@@ -309,8 +325,13 @@ impl Lanes {
                 None
             };
             let Some(permit) = permit else {
-                if !state.blocked.iter().any(|b| b == webhook_id) {
-                    state.blocked.push_back(webhook_id.to_owned());
+                let list = if lane.claimed.is_empty() {
+                    &mut state.blocked
+                } else {
+                    &mut state.blocked_claimed
+                };
+                if !list.iter().any(|b| b == webhook_id) {
+                    list.push_back(webhook_id.to_owned());
                 }
                 return;
             };

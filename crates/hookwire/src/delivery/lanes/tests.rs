@@ -237,3 +237,40 @@ async fn the_drain_estimate_follows_the_measured_exchange_time() {
     };
     assert_eq!(wait, Duration::from_millis(80));
 }
+
+#[tokio::test]
+async fn a_freed_permit_goes_to_a_lane_with_claimed_jobs_before_earlier_blocked_ones() {
+    // 8 permits, 1 kept for claimed jobs.
+    let lanes = Lanes::new(LEASE, 10, 10, (8, 1), 100);
+    let (a, b) = (webhook("wh_a").await, webhook("wh_b").await);
+    let mut running = Vec::new();
+    for _ in 0..8 {
+        lanes.reserve("wh_a", Duration::from_secs(1)).unwrap();
+        running.extend(lanes.fill(job(&a), later()));
+    }
+    assert_eq!(running.len(), 7, "the publishes leave one permit");
+    running.extend(lanes.admit(job(&b), later()).map_err(|_| ()).unwrap());
+    assert_eq!(running.len(), 8, "a claimed job takes the reserved one");
+    // Both lanes now wait for a permit, wh_a's publish first.
+    let claimed = job(&b);
+    let claimed_id = claimed.delivery.id.clone();
+    assert!(lanes
+        .admit(claimed, later())
+        .map_err(|_| ())
+        .unwrap()
+        .is_empty());
+    drop(running.pop());
+    let (next, _) = lanes.released();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].job.delivery.id, claimed_id);
+    drop(next);
+    let (next, _) = lanes.released();
+    assert!(
+        next.is_empty(),
+        "one free permit is the reserve: wh_a's publish waits"
+    );
+    drop(running.pop());
+    let (next, _) = lanes.released();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].job.webhook.id, "wh_a");
+}
