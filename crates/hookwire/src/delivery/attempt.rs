@@ -55,6 +55,7 @@ pub fn payload(event: &Event, webhook_id: &str) -> String {
     out.extend_from_slice(br#","data":"#);
     out.extend_from_slice(event.data.as_bytes());
     out.push(b'}');
+    // UTF-8 by construction: the parts are strings, escaped by serde_json.
     String::from_utf8(out).unwrap_or_default()
 }
 

@@ -230,10 +230,11 @@ impl Lanes {
         Ok(out)
     }
 
-    /// An attempt's HTTP exchange to `webhook_id` ended after `took` (its permit
-    /// has been dropped): free its slot. Returns the jobs that may start now, and
-    /// whether capacity had been exhausted (the lane full, or lanes blocked on
-    /// global permits) — then a claim held back by it is worth repeating.
+    /// An attempt's HTTP exchange to `webhook_id` ended after `took` (its global
+    /// permit is held until its result is recorded): free its slot. Returns the jobs that may start now, and
+    /// whether capacity had been exhausted (the lane full for claimed jobs, or
+    /// lanes blocked on global permits) — then a claim held back by it is worth
+    /// repeating.
     pub(crate) fn finished(&self, webhook_id: &str, took: Duration) -> (Vec<Start>, bool) {
         let mut state = self.lock();
         let mut was_full = state.any_blocked();
