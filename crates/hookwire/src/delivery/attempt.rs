@@ -269,11 +269,11 @@ async fn run_in_span(
     // A copy of the webhook only where the retry limit is overridden.
     let webhook = match max_attempts {
         Some(max) => {
-            let mut w = job.webhook.clone();
+            let mut w = Webhook::clone(&job.webhook);
             w.retry.max_attempts = max;
             std::borrow::Cow::Owned(w)
         }
-        None => std::borrow::Cow::Borrowed(&job.webhook),
+        None => std::borrow::Cow::Borrowed(&*job.webhook),
     };
     let now = clock::now();
     let mut decision = decide(&webhook, number, &resp, now, rand::random());

@@ -113,8 +113,8 @@ impl Hookwire {
         webhook.is_active = true;
         let job = Job {
             delivery,
-            event,
-            webhook,
+            event: std::sync::Arc::new(event),
+            webhook: std::sync::Arc::new(webhook),
         };
         let ctx = attempt::Context {
             store: &self.store,

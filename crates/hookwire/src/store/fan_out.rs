@@ -57,7 +57,7 @@ type MatchKey<'r> = (&'r str, &'r [String], Option<&'r str>);
 struct Lookups<'c, 'r> {
     cache: &'c WebhookCache,
     use_cache: bool,
-    done: HashMap<MatchKey<'r>, Vec<Webhook>>,
+    done: HashMap<MatchKey<'r>, Vec<std::sync::Arc<Webhook>>>,
     /// The generation the pass's answers were read at (the first one's).
     generation: Option<i64>,
     /// Whether some answer was read at another generation.
@@ -82,7 +82,7 @@ impl<'c, 'r> Lookups<'c, 'r> {
         &mut self,
         tx: &mut dyn PublishTx,
         r: &'r PublishRequest<'_>,
-    ) -> Result<Vec<Webhook>> {
+    ) -> Result<Vec<std::sync::Arc<Webhook>>> {
         let key = (
             r.event.tenant_id.as_str(),
             r.patterns,
@@ -267,7 +267,7 @@ impl FanOut {
     /// take it), otherwise queued, due when it says.
     pub(crate) fn new(
         event: &Event,
-        webhooks: Vec<Webhook>,
+        webhooks: Vec<std::sync::Arc<Webhook>>,
         direct: Option<&dyn DirectClaim>,
     ) -> Self {
         let mut out = Self {
@@ -275,15 +275,20 @@ impl FanOut {
             leased: Vec::with_capacity(webhooks.len()),
             jobs: Vec::new(),
         };
+        // One copy of the event for all its jobs, made on the first.
+        let mut shared: Option<std::sync::Arc<Event>> = None;
         for webhook in webhooks {
             let mut d = Delivery::pending(event, webhook.id.clone());
             let placement = direct.map(|c| c.place(&webhook));
             match (placement, direct) {
                 (Some(Placement::Leased), Some(claim)) => {
                     d.next_attempt_at = Some(claim.lease_until());
+                    let event = shared
+                        .get_or_insert_with(|| std::sync::Arc::new(event.clone()))
+                        .clone();
                     out.jobs.push(Job {
                         delivery: d.clone(),
-                        event: event.clone(),
+                        event,
                         webhook,
                     });
                     out.leased.push(true);
@@ -308,10 +313,14 @@ pub(crate) fn assemble_jobs(
     events: Vec<Event>,
     webhooks: Vec<Webhook>,
 ) -> Vec<Job> {
-    let events: std::collections::HashMap<_, _> =
-        events.into_iter().map(|e| (e.id.clone(), e)).collect();
-    let webhooks: std::collections::HashMap<_, _> =
-        webhooks.into_iter().map(|w| (w.id.clone(), w)).collect();
+    let events: std::collections::HashMap<_, _> = events
+        .into_iter()
+        .map(|e| (e.id.clone(), std::sync::Arc::new(e)))
+        .collect();
+    let webhooks: std::collections::HashMap<_, _> = webhooks
+        .into_iter()
+        .map(|w| (w.id.clone(), std::sync::Arc::new(w)))
+        .collect();
     deliveries
         .into_iter()
         .filter_map(|delivery| {

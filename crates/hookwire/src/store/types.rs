@@ -71,10 +71,12 @@ pub trait DirectClaim: Send + Sync {
 pub struct Job {
     /// The delivery, as claimed (its `attempt_count` is the attempts made so far).
     pub delivery: Delivery,
-    /// What to send.
-    pub event: Event,
-    /// Where and how to send it.
-    pub webhook: Webhook,
+    /// What to send: shared by the jobs of one event (a fan-out to N
+    /// webhooks holds one copy of the payload, not N).
+    pub event: std::sync::Arc<Event>,
+    /// Where and how to send it: shared with the webhook cache and the
+    /// event's other jobs, not copied per delivery.
+    pub webhook: std::sync::Arc<Webhook>,
 }
 
 /// The new state of a delivery after an attempt.

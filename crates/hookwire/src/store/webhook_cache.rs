@@ -12,7 +12,7 @@
 //! made in the same transaction would be, on any number of nodes.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::{Error, Result};
 use crate::model::Webhook;
@@ -25,10 +25,11 @@ const MAX_KEYS: usize = 4096;
 /// patterns and the channel.
 pub(crate) type LookupKey = (String, Vec<String>, Option<String>);
 
-/// A webhook lookup's answer and the generation it was read at.
+/// A webhook lookup's answer and the generation it was read at. The webhooks
+/// are shared: a cached answer hands out references, not copies.
 #[derive(Debug, Clone)]
 pub(crate) struct Matched {
-    pub(crate) webhooks: Vec<Webhook>,
+    pub(crate) webhooks: Vec<Arc<Webhook>>,
     pub(crate) generation: i64,
 }
 
@@ -44,7 +45,7 @@ impl Matched {
         for row in rows {
             let (g, webhook) = row?;
             generation = Some(g);
-            webhooks.extend(webhook);
+            webhooks.extend(webhook.map(Arc::new));
         }
         let generation =
             generation.ok_or_else(|| Error::Corrupt("no webhook generation row".into()))?;
@@ -65,7 +66,7 @@ pub(crate) struct WebhookCache {
 struct Inner {
     /// The generation every entry was read at (`None`: nothing read yet).
     generation: Option<i64>,
-    entries: HashMap<LookupKey, Vec<Webhook>>,
+    entries: HashMap<LookupKey, Vec<Arc<Webhook>>>,
 }
 
 impl WebhookCache {

@@ -30,8 +30,8 @@ fn job(webhook: &Webhook) -> Job {
     };
     Job {
         delivery: Delivery::pending(&event, webhook.id.clone()),
-        event,
-        webhook: webhook.clone(),
+        event: std::sync::Arc::new(event),
+        webhook: std::sync::Arc::new(webhook.clone()),
     }
 }
 
