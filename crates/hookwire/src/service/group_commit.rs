@@ -394,3 +394,6 @@ fn by_owner(results: Vec<PendingResult>) -> Vec<ResultGroup> {
     }
     groups
 }
+
+#[cfg(test)]
+mod tests;
