@@ -3,11 +3,14 @@
 //! The session is the token itself (a tenant API key or the admin token) in an
 //! `HttpOnly`, `SameSite=Strict` cookie scoped to `/ui`: scripts cannot read it,
 //! other sites cannot send it, and every node can check it against the database
-//! without shared session state. The admin picks a tenant, kept in a second cookie.
+//! without shared session state. Behind a proxy that terminates TLS (it says so
+//! in `X-Forwarded-Proto` or `Forwarded`) the cookie is also `Secure`, so a
+//! browser never sends it over plain HTTP; on plain HTTP it cannot be (a
+//! browser would drop it), which is what `listen` on a private address is for. The admin picks a tenant, kept in a second cookie.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -48,13 +51,39 @@ pub(super) struct TenantSession {
     pub tenant_id: String,
 }
 
-/// A cookie scoped to the dashboard that scripts cannot read.
-pub(super) fn cookie(name: &'static str, value: String) -> Cookie<'static> {
+/// A cookie scoped to the dashboard that scripts cannot read; `Secure` when
+/// the request came over HTTPS (see [`over_https`]).
+pub(super) fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/ui")
         .http_only(true)
         .same_site(SameSite::Strict)
+        .secure(secure)
         .build()
+}
+
+/// Whether the browser's request came over HTTPS, as the proxy in front (which
+/// terminates TLS: hookwire itself serves plain HTTP) reports it. A client that
+/// claims so falsely only gets a cookie its browser will not send back.
+pub(super) fn over_https(headers: &HeaderMap) -> bool {
+    let forwarded_proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
+    let forwarded = headers
+        .get(header::FORWARDED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|first| {
+            first.split(';').any(|pair| {
+                pair.trim().split_once('=').is_some_and(|(k, v)| {
+                    k.trim().eq_ignore_ascii_case("proto")
+                        && v.trim().trim_matches('"').eq_ignore_ascii_case("https")
+                })
+            })
+        });
+    forwarded_proto || forwarded
 }
 
 impl FromRequestParts<AppState> for Session {
@@ -123,6 +152,7 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, UiError> {
@@ -132,17 +162,19 @@ async fn login(
         let page = login_form(Some("That token is not a valid API key or admin token."));
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     }
+    let secure = over_https(&headers);
     let jar = jar
-        .add(cookie(TOKEN_COOKIE, token.to_owned()))
-        .remove(cookie(TENANT_COOKIE, String::new()));
+        .add(cookie(TOKEN_COOKIE, token.to_owned(), secure))
+        .remove(cookie(TENANT_COOKIE, String::new(), secure));
     let to = if admin { "/ui/tenants" } else { "/ui/webhooks" };
     Ok((jar, Redirect::to(to)).into_response())
 }
 
-async fn logout(jar: CookieJar) -> impl IntoResponse {
+async fn logout(headers: HeaderMap, jar: CookieJar) -> impl IntoResponse {
+    let secure = over_https(&headers);
     let jar = jar
-        .remove(cookie(TOKEN_COOKIE, String::new()))
-        .remove(cookie(TENANT_COOKIE, String::new()));
+        .remove(cookie(TOKEN_COOKIE, String::new(), secure))
+        .remove(cookie(TENANT_COOKIE, String::new(), secure));
     (jar, Redirect::to("/ui/login"))
 }
 

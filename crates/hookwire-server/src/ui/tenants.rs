@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::error::UiError;
 use super::layout::{self, Nav};
-use super::session::{cookie, Session, TENANT_COOKIE};
+use super::session::{cookie, over_https, Session, TENANT_COOKIE};
 use super::when;
 use crate::app::AppState;
 
@@ -126,11 +126,12 @@ struct SelectForm {
 async fn select(
     State(state): State<AppState>,
     session: Session,
+    headers: axum::http::HeaderMap,
     jar: CookieJar,
     Form(form): Form<SelectForm>,
 ) -> Result<Response, UiError> {
     admin(&session)?;
     let tenant = state.hookwire.tenant(&form.tenant_id).await?;
-    let jar = jar.add(cookie(TENANT_COOKIE, tenant.id));
+    let jar = jar.add(cookie(TENANT_COOKIE, tenant.id, over_https(&headers)));
     Ok((jar, Redirect::to("/ui/webhooks")).into_response())
 }

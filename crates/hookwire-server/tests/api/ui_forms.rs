@@ -14,6 +14,7 @@ hookwire::backend_tests!(
     cross_site_form_posts_are_refused_and_change_nothing,
     a_rejected_form_explains_why_and_creates_nothing,
     only_the_admin_sees_tenants_and_secrets_never_show_twice,
+    behind_an_https_proxy_the_session_cookie_is_secure_and_not_on_plain_http,
 );
 
 fn client() -> Client {
@@ -248,4 +249,41 @@ async fn only_the_admin_sees_tenants_and_secrets_never_show_twice(b: Backend) {
     assert!(!later.contains(&secret), "the secret is shown only once");
     let listed = get(&app, "/ui/webhooks", &key).await.text().await.unwrap();
     assert!(!listed.contains(&secret));
+}
+
+async fn behind_an_https_proxy_the_session_cookie_is_secure_and_not_on_plain_http(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (_, key) = app.tenant("acme").await;
+    let login = |proxy: Option<(&'static str, &'static str)>| {
+        let mut req = client()
+            .post(format!("{}/ui/login", app.base))
+            .form(&[("token", key.as_str())]);
+        if let Some((name, value)) = proxy {
+            req = req.header(name, value);
+        }
+        req.send()
+    };
+    let cookie_of = |r: &Response| {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("hookwire_session="))
+            .expect("a session cookie")
+            .to_owned()
+    };
+    let plain = cookie_of(&login(None).await.unwrap());
+    assert!(!plain.contains("Secure"), "{plain}");
+    for proxy in [
+        ("x-forwarded-proto", "https"),
+        ("forwarded", "for=192.0.2.60;proto=https;by=203.0.113.43"),
+    ] {
+        let secure = cookie_of(&login(Some(proxy)).await.unwrap());
+        assert!(secure.contains("Secure"), "{proxy:?}: {secure}");
+        assert!(secure.contains("HttpOnly"), "{secure}");
+    }
+    let http = cookie_of(&login(Some(("x-forwarded-proto", "http"))).await.unwrap());
+    assert!(!http.contains("Secure"), "{http}");
 }
