@@ -14,6 +14,7 @@ hookwire::backend_tests!(
     every_webhook_field_round_trips,
     webhooks_are_scoped_to_their_tenant,
     webhook_lists_filter_by_event_pattern_and_activity,
+    an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote,
 );
 
 async fn tenant(store: &DynStore, name: &str) -> String {
@@ -58,7 +59,6 @@ async fn every_webhook_field_round_trips(b: Backend) {
     assert_eq!(store.webhook(&t, &w.id).await.unwrap(), Some(w.clone()));
 
     w.is_active = false;
-    w.disabled_reason = Some("410 Gone".into());
     w.previous_secret = Some(w.secret.clone());
     w.previous_secret_expires_at = Some(hookwire::clock::now());
     assert!(store.update_webhook(&w).await.unwrap());
@@ -197,4 +197,51 @@ async fn crossed_webhook_changes_on_postgresql_wait_for_each_other_without_deadl
     first.commit().await.expect("first commits");
     second.await.unwrap().expect("second commits");
     assert_eq!(generation().await, before + 3, "one bump per changed row");
+}
+
+async fn an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let t = tenant(&store, "acme").await;
+    let w = webhook(&t, &["*"], true).await;
+    store.insert_webhook(&w).await.unwrap();
+    let read = |store: DynStore| {
+        let (t, id) = (t.clone(), w.id.clone());
+        async move { store.webhook(&t, &id).await.unwrap().unwrap() }
+    };
+    // Read by an API call before the worker saw the endpoint fail.
+    let mut stale = w.clone();
+    let now = hookwire::clock::now();
+    let since = store.webhook_failed(&w.id, now).await.unwrap();
+    assert!(since.is_some());
+    stale.name = Some("renamed".into());
+    assert!(store.update_webhook(&stale).await.unwrap());
+    let after = read(store.clone()).await;
+    assert_eq!(after.name.as_deref(), Some("renamed"));
+    assert_eq!(after.failing_since, since, "the failing streak is kept");
+
+    // Read while failing, written after the worker saw it recover.
+    let stale = after;
+    store.webhook_recovered(&w.id).await.unwrap();
+    assert!(store.update_webhook(&stale).await.unwrap());
+    assert_eq!(read(store.clone()).await.failing_since, None);
+
+    // Disabled by the worker while a user disables it too: the reason stays.
+    let mut stale = read(store.clone()).await;
+    store.disable_webhook(&w.id, "410 Gone", now).await.unwrap();
+    stale.is_active = false;
+    assert!(store.update_webhook(&stale).await.unwrap());
+    let after = read(store.clone()).await;
+    assert!(!after.is_active);
+    assert_eq!(after.disabled_reason.as_deref(), Some("410 Gone"));
+
+    // Enabling again clears the reason and any streak.
+    store.webhook_failed(&w.id, now).await.unwrap();
+    let mut enable = read(store.clone()).await;
+    enable.is_active = true;
+    assert!(store.update_webhook(&enable).await.unwrap());
+    let after = read(store.clone()).await;
+    assert!(after.is_active);
+    assert_eq!((after.disabled_reason, after.failing_since), (None, None));
 }

@@ -57,6 +57,30 @@ fn bind_webhook<'q>(
     w: &'q Webhook,
     sealer: &Sealer,
 ) -> Result<sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>> {
+    Ok(bind_editable(q, w, sealer)?
+        .bind(&w.disabled_reason)
+        .bind(ms(w.created_at))
+        .bind(ms(w.updated_at))
+        .bind(w.failing_since.map(ms)))
+}
+
+/// Bind what an update writes: the id, the tenant and the settings as
+/// `?1…?16`, then `updated_at` as `?17`. The health columns are not among
+/// them (see `update_webhook`).
+fn bind_update<'q>(
+    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    w: &'q Webhook,
+    sealer: &Sealer,
+) -> Result<sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>> {
+    Ok(bind_editable(q, w, sealer)?.bind(ms(w.updated_at)))
+}
+
+/// `?1…?16`: the columns of [`WEBHOOK_COLUMNS`] up to the previous secret's expiry.
+fn bind_editable<'q>(
+    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    w: &'q Webhook,
+    sealer: &Sealer,
+) -> Result<sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>> {
     Ok(q.bind(&w.id)
         .bind(&w.tenant_id)
         .bind(&w.url)
@@ -72,11 +96,7 @@ fn bind_webhook<'q>(
         .bind(to_json(&w.headers)?)
         .bind(sealer.seal(w.secret.expose()))
         .bind(w.previous_secret.as_ref().map(|p| sealer.seal(p.expose())))
-        .bind(w.previous_secret_expires_at.map(ms))
-        .bind(&w.disabled_reason)
-        .bind(ms(w.created_at))
-        .bind(ms(w.updated_at))
-        .bind(w.failing_since.map(ms)))
+        .bind(w.previous_secret_expires_at.map(ms)))
 }
 
 const WEBHOOK_COLUMNS: &str = "id, tenant_id, url, name, description, events, channels, \
@@ -144,12 +164,17 @@ impl WebhookStore for SqliteStore {
     }
 
     async fn update_webhook(&self, w: &Webhook) -> Result<bool> {
+        // The health columns follow the row, not the caller's copy, which was
+        // read before the worker may have marked the webhook failing, recovered
+        // or disabled it: enabling clears them, anything else keeps them.
         let sql = "UPDATE webhooks SET url = ?3, name = ?4, description = ?5, events = ?6, \
             channels = ?7, is_active = ?8, timeout_seconds = ?9, retry_max_attempts = ?10, \
             retry_initial_delay_ms = ?11, retry_max_delay_ms = ?12, headers = ?13, secret = ?14, \
-            previous_secret = ?15, previous_secret_expires_at = ?16, disabled_reason = ?17, \
-            created_at = ?18, updated_at = ?19, failing_since = ?20 WHERE id = ?1 AND tenant_id IS ?2";
-        let done = bind_webhook(sqlx::query(sql), w, &self.sealer)?
+            previous_secret = ?15, previous_secret_expires_at = ?16, updated_at = ?17, \
+            disabled_reason = CASE WHEN ?8 THEN NULL ELSE disabled_reason END, \
+            failing_since = CASE WHEN ?8 AND NOT is_active THEN NULL ELSE failing_since END \
+            WHERE id = ?1 AND tenant_id IS ?2";
+        let done = bind_update(sqlx::query(sql), w, &self.sealer)?
             .execute(&mut *self.writer.lock().await)
             .await?;
         Ok(done.rows_affected() == 1)
