@@ -147,10 +147,7 @@ impl Worker {
             options.per_webhook_waiting,
             // A claim goes again once a quarter batch of permits is free:
             // keep that many for claimed jobs.
-            (
-                options.max_in_flight,
-                (options.batch_size as usize / 4).max(1),
-            ),
+            (options.max_in_flight, quarter_batch(options.batch_size)),
             options.max_in_flight.max(1) * 4,
         );
         Self {
@@ -317,7 +314,7 @@ impl Worker {
 
     /// Free permits worth another claim query.
     fn quarter_batch(&self) -> usize {
-        (self.shared.options.batch_size as usize / 4).max(1)
+        quarter_batch(self.shared.options.batch_size)
     }
 
     /// Reserve a place in `webhook_id`'s lane for a publish (see `dispatch`).
@@ -378,6 +375,12 @@ impl Worker {
         }
         in_flight.decrement(1.0);
     }
+}
+
+/// A quarter of a claim batch: the free permits worth another claim query,
+/// and the permits kept for claimed jobs.
+fn quarter_batch(batch_size: u32) -> usize {
+    (batch_size as usize / 4).max(1)
 }
 
 /// A running attempt's hold on its lane: released when the HTTP exchange ends,

@@ -2,6 +2,7 @@
 //! backends' `publish` and `claim_due`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -57,7 +58,7 @@ type MatchKey<'r> = (&'r str, &'r [String], Option<&'r str>);
 struct Lookups<'c, 'r> {
     cache: &'c WebhookCache,
     use_cache: bool,
-    done: HashMap<MatchKey<'r>, Vec<std::sync::Arc<Webhook>>>,
+    done: HashMap<MatchKey<'r>, Vec<Arc<Webhook>>>,
     /// The generation the pass's answers were read at (the first one's).
     generation: Option<i64>,
     /// Whether some answer was read at another generation.
@@ -82,7 +83,7 @@ impl<'c, 'r> Lookups<'c, 'r> {
         &mut self,
         tx: &mut dyn PublishTx,
         r: &'r PublishRequest<'_>,
-    ) -> Result<Vec<std::sync::Arc<Webhook>>> {
+    ) -> Result<Vec<Arc<Webhook>>> {
         let key = (
             r.event.tenant_id.as_str(),
             r.patterns,
@@ -267,7 +268,7 @@ impl FanOut {
     /// take it), otherwise queued, due when it says.
     pub(crate) fn new(
         event: &Event,
-        webhooks: Vec<std::sync::Arc<Webhook>>,
+        webhooks: Vec<Arc<Webhook>>,
         direct: Option<&dyn DirectClaim>,
     ) -> Self {
         let mut out = Self {
@@ -276,7 +277,7 @@ impl FanOut {
             jobs: Vec::new(),
         };
         // One copy of the event for all its jobs, made on the first.
-        let mut shared: Option<std::sync::Arc<Event>> = None;
+        let mut shared: Option<Arc<Event>> = None;
         for webhook in webhooks {
             let mut d = Delivery::pending(event, webhook.id.clone());
             let placement = direct.map(|c| c.place(&webhook));
@@ -284,7 +285,7 @@ impl FanOut {
                 (Some(Placement::Leased), Some(claim)) => {
                     d.next_attempt_at = Some(claim.lease_until());
                     let event = shared
-                        .get_or_insert_with(|| std::sync::Arc::new(event.clone()))
+                        .get_or_insert_with(|| Arc::new(event.clone()))
                         .clone();
                     out.jobs.push(Job {
                         delivery: d.clone(),
@@ -315,11 +316,11 @@ pub(crate) fn assemble_jobs(
 ) -> Vec<Job> {
     let events: std::collections::HashMap<_, _> = events
         .into_iter()
-        .map(|e| (e.id.clone(), std::sync::Arc::new(e)))
+        .map(|e| (e.id.clone(), Arc::new(e)))
         .collect();
     let webhooks: std::collections::HashMap<_, _> = webhooks
         .into_iter()
-        .map(|w| (w.id.clone(), std::sync::Arc::new(w)))
+        .map(|w| (w.id.clone(), Arc::new(w)))
         .collect();
     deliveries
         .into_iter()

@@ -4,18 +4,7 @@
 /// User + system CPU seconds so far of process `pid` (or `self`), from
 /// Linux /proc.
 pub(super) fn cpu_seconds_of(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = [11, 12]
-        .iter()
-        .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
-        .sum();
-    ticks / 100.0
+    seconds_in(&stat_fields(pid), [11, 12])
 }
 
 /// The machine's (busy, total) CPU ticks so far, from /proc/stat: whether
@@ -59,8 +48,12 @@ fn stat_fields(pid: &str) -> Vec<String> {
 
 /// CPU seconds of the ended (and reaped) children of `pid` so far.
 pub(super) fn ended_children_cpu_seconds(pid: u32) -> f64 {
-    let fields = stat_fields(&pid.to_string());
-    let ticks: f64 = [13, 14]
+    seconds_in(&stat_fields(&pid.to_string()), [13, 14])
+}
+
+/// The sum of two clock-tick fields of a stat line, in seconds.
+fn seconds_in(fields: &[String], at: [usize; 2]) -> f64 {
+    let ticks: f64 = at
         .iter()
         .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
         .sum();
