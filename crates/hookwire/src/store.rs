@@ -104,8 +104,13 @@ pub trait WebhookStore: Send + Sync + 'static {
         filter: &WebhookFilter,
         page: &PageRequest,
     ) -> Result<Page<Webhook>>;
-    /// Save every field of an existing webhook; `false` if it no longer exists.
-    async fn update_webhook(&self, webhook: &Webhook) -> Result<bool>;
+    /// Save the settings of an existing webhook and return it as stored; `None`
+    /// if it no longer exists. `was_active` is `is_active` as the caller read
+    /// it: the row's own value is kept unless the caller changed it, so a
+    /// PATCH of other fields read before the worker auto-disabled the webhook
+    /// does not enable it again. The health columns (`failing_since`,
+    /// `disabled_reason`) likewise follow the row; enabling clears them.
+    async fn update_webhook(&self, webhook: &Webhook, was_active: bool) -> Result<Option<Webhook>>;
     /// Delete a webhook; its deliveries (pending ones included) go with it.
     async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool>;
     /// Make the global webhooks (no tenant) exactly `webhooks`: insert new ones,

@@ -145,7 +145,8 @@ impl Hookwire {
         webhook.previous_secret = Some(std::mem::replace(&mut webhook.secret, new.clone()));
         webhook.previous_secret_expires_at = Some(now + TimeDelta::hours(ROTATION_GRACE_HOURS));
         webhook.updated_at = now;
-        self.save(webhook).await?;
+        let was_active = webhook.is_active;
+        self.save(webhook, was_active).await?;
         Ok(new)
     }
 }

@@ -52,9 +52,10 @@ impl Hookwire {
         draft: WebhookDraft,
     ) -> Result<Webhook, Error> {
         let mut webhook = self.webhook(tenant_id, id).await?;
+        let was_active = webhook.is_active;
         let spec = self.validate(draft, RetryPolicy::default()).await?;
         webhook.apply(spec);
-        self.save(webhook).await
+        self.save(webhook, was_active).await
     }
 
     /// Change only the fields present in `patch` (PATCH).
@@ -65,10 +66,11 @@ impl Hookwire {
         patch: WebhookPatch,
     ) -> Result<Webhook, Error> {
         let mut webhook = self.webhook(tenant_id, id).await?;
+        let was_active = webhook.is_active;
         let (draft, retry_base) = patch.onto(&webhook);
         let spec = self.validate(draft, retry_base).await?;
         webhook.apply(spec);
-        self.save(webhook).await
+        self.save(webhook, was_active).await
     }
 
     /// Make the global webhooks (which receive matching events of every tenant)
@@ -107,13 +109,14 @@ impl Hookwire {
         }
     }
 
-    pub(super) async fn save(&self, webhook: Webhook) -> Result<Webhook, Error> {
-        if self.store.update_webhook(&webhook).await? {
-            Ok(webhook)
-        } else {
+    /// Write `webhook`, a changed copy of one read when it was `was_active`,
+    /// and return it as stored (see [`crate::store::WebhookStore::update_webhook`]).
+    pub(super) async fn save(&self, webhook: Webhook, was_active: bool) -> Result<Webhook, Error> {
+        self.store
+            .update_webhook(&webhook, was_active)
+            .await?
             // Deleted between our read and write.
-            Err(Error::NotFound("webhook"))
-        }
+            .ok_or(Error::NotFound("webhook"))
     }
 
     /// The catalog's names, for validating filters and published types, from a

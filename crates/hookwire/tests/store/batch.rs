@@ -193,7 +193,11 @@ async fn each_batch_fans_out_to_the_webhooks_as_they_are_now(b: Backend) {
     assert_eq!(fan_out(&store, &tenant).await, 1, "from the cache");
 
     webhook.is_active = false;
-    assert!(store.update_webhook(&webhook).await.unwrap());
+    assert!(store
+        .update_webhook(&webhook, true)
+        .await
+        .unwrap()
+        .is_some());
     assert_eq!(fan_out(&store, &tenant).await, 0, "disabled");
 
     let second = crate::history::another_webhook(&store, &tenant).await;

@@ -15,6 +15,7 @@ hookwire::backend_tests!(
     webhooks_are_scoped_to_their_tenant,
     webhook_lists_filter_by_event_pattern_and_activity,
     an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote,
+    an_update_read_before_an_auto_disable_does_not_enable_the_webhook_again,
 );
 
 async fn tenant(store: &DynStore, name: &str) -> String {
@@ -61,12 +62,13 @@ async fn every_webhook_field_round_trips(b: Backend) {
     w.is_active = false;
     w.previous_secret = Some(w.secret.clone());
     w.previous_secret_expires_at = Some(hookwire::clock::now());
-    assert!(store.update_webhook(&w).await.unwrap());
+    let stored = store.update_webhook(&w, true).await.unwrap();
+    assert_eq!(stored.as_ref(), Some(&w), "returned as stored");
     assert_eq!(store.webhook(&t, &w.id).await.unwrap(), Some(w.clone()));
 
     assert!(store.delete_webhook(&t, &w.id).await.unwrap());
     assert_eq!(store.webhook(&t, &w.id).await.unwrap(), None);
-    assert!(!store.update_webhook(&w).await.unwrap());
+    assert_eq!(store.update_webhook(&w, false).await.unwrap(), None);
 }
 
 async fn webhooks_are_scoped_to_their_tenant(b: Backend) {
@@ -216,7 +218,7 @@ async fn an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote(b: Backen
     let since = store.webhook_failed(&w.id, now).await.unwrap();
     assert!(since.is_some());
     stale.name = Some("renamed".into());
-    assert!(store.update_webhook(&stale).await.unwrap());
+    assert!(store.update_webhook(&stale, true).await.unwrap().is_some());
     let after = read(store.clone()).await;
     assert_eq!(after.name.as_deref(), Some("renamed"));
     assert_eq!(after.failing_since, since, "the failing streak is kept");
@@ -224,14 +226,14 @@ async fn an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote(b: Backen
     // Read while failing, written after the worker saw it recover.
     let stale = after;
     store.webhook_recovered(&w.id).await.unwrap();
-    assert!(store.update_webhook(&stale).await.unwrap());
+    assert!(store.update_webhook(&stale, true).await.unwrap().is_some());
     assert_eq!(read(store.clone()).await.failing_since, None);
 
     // Disabled by the worker while a user disables it too: the reason stays.
     let mut stale = read(store.clone()).await;
     store.disable_webhook(&w.id, "410 Gone", now).await.unwrap();
     stale.is_active = false;
-    assert!(store.update_webhook(&stale).await.unwrap());
+    assert!(store.update_webhook(&stale, true).await.unwrap().is_some());
     let after = read(store.clone()).await;
     assert!(!after.is_active);
     assert_eq!(after.disabled_reason.as_deref(), Some("410 Gone"));
@@ -240,8 +242,44 @@ async fn an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote(b: Backen
     store.webhook_failed(&w.id, now).await.unwrap();
     let mut enable = read(store.clone()).await;
     enable.is_active = true;
-    assert!(store.update_webhook(&enable).await.unwrap());
-    let after = read(store.clone()).await;
-    assert!(after.is_active);
-    assert_eq!((after.disabled_reason, after.failing_since), (None, None));
+    let stored = store.update_webhook(&enable, false).await.unwrap().unwrap();
+    assert_eq!(stored, read(store.clone()).await, "returned as stored");
+    assert!(stored.is_active);
+    assert_eq!((stored.disabled_reason, stored.failing_since), (None, None));
+}
+
+async fn an_update_read_before_an_auto_disable_does_not_enable_the_webhook_again(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let t = tenant(&store, "acme").await;
+    let w = webhook(&t, &["*"], true).await;
+    store.insert_webhook(&w).await.unwrap();
+    // A PATCH of the description reads the webhook while it is active ...
+    let mut stale = store.webhook(&t, &w.id).await.unwrap().unwrap();
+    // ... the worker disables it after too many failures ...
+    let now = hookwire::clock::now();
+    let since = store.webhook_failed(&w.id, now).await.unwrap();
+    assert!(since.is_some());
+    store
+        .disable_webhook(&w.id, "failing for 5 days", now)
+        .await
+        .unwrap();
+    // ... and the PATCH writes its copy, which still says active.
+    stale.description = Some("billing events".into());
+    let stored = store.update_webhook(&stale, true).await.unwrap().unwrap();
+
+    let after = store.webhook(&t, &w.id).await.unwrap().unwrap();
+    assert_eq!(stored, after, "the answer is the row");
+    assert_eq!(after.description.as_deref(), Some("billing events"));
+    assert!(!after.is_active, "still disabled");
+    assert_eq!(after.disabled_reason.as_deref(), Some("failing for 5 days"));
+    assert_eq!(after.failing_since, since, "the failing streak is kept");
+
+    // Enabling it on purpose (a copy read while disabled) does enable it.
+    let mut enable = after;
+    enable.is_active = true;
+    let stored = store.update_webhook(&enable, false).await.unwrap().unwrap();
+    assert!(stored.is_active);
+    assert_eq!((stored.disabled_reason, stored.failing_since), (None, None));
 }

@@ -65,8 +65,8 @@ fn bind_webhook<'q>(
 }
 
 /// Bind what an update writes: the id, the tenant and the settings as
-/// `?1…?16`, then `updated_at` as `?17`. The health columns are not among
-/// them (see `update_webhook`).
+/// `?1…?16`, then `updated_at` as `?17`. `is_active` (`?8`) and the health
+/// columns are the row's unless the caller changed `is_active` (see `update_webhook`).
 fn bind_update<'q>(
     q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     w: &'q Webhook,
@@ -163,21 +163,26 @@ impl WebhookStore for SqliteStore {
         Ok(Page::from_rows(items, page, |w: &Webhook| &w.id))
     }
 
-    async fn update_webhook(&self, w: &Webhook) -> Result<bool> {
-        // The health columns follow the row, not the caller's copy, which was
-        // read before the worker may have marked the webhook failing, recovered
-        // or disabled it: enabling clears them, anything else keeps them.
+    async fn update_webhook(&self, w: &Webhook, was_active: bool) -> Result<Option<Webhook>> {
+        // `is_active` and the health columns follow the row, not the caller's
+        // copy, unless the caller changed `is_active` (see the trait).
         let sql = "UPDATE webhooks SET url = ?3, name = ?4, description = ?5, events = ?6, \
-            channels = ?7, is_active = ?8, timeout_seconds = ?9, retry_max_attempts = ?10, \
+            channels = ?7, timeout_seconds = ?9, retry_max_attempts = ?10, \
             retry_initial_delay_ms = ?11, retry_max_delay_ms = ?12, headers = ?13, secret = ?14, \
             previous_secret = ?15, previous_secret_expires_at = ?16, updated_at = ?17, \
-            disabled_reason = CASE WHEN ?8 THEN NULL ELSE disabled_reason END, \
-            failing_since = CASE WHEN ?8 AND NOT is_active THEN NULL ELSE failing_since END \
-            WHERE id = ?1 AND tenant_id IS ?2";
-        let done = bind_update(sqlx::query(sql), w, &self.sealer)?
-            .execute(&mut *self.writer.lock().await)
-            .await?;
-        Ok(done.rows_affected() == 1)
+            is_active = CASE WHEN ?8 = ?18 THEN is_active ELSE ?8 END, \
+            disabled_reason = CASE WHEN ?8 AND NOT ?18 THEN NULL ELSE disabled_reason END, \
+            failing_since = CASE WHEN ?8 AND NOT ?18 AND NOT is_active THEN NULL \
+                            ELSE failing_since END \
+            WHERE id = ?1 AND tenant_id IS ?2 \
+            RETURNING *";
+        bind_update(sqlx::query(sql), w, &self.sealer)?
+            .bind(was_active)
+            .fetch_optional(&mut *self.writer.lock().await)
+            .await?
+            .as_ref()
+            .map(|r| webhook_from_row(r, &self.sealer))
+            .transpose()
     }
 
     async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool> {
