@@ -3,7 +3,8 @@
 //! Seeds N deliveries (one event, one delivery and one attempt each, spread over
 //! the last 7 days, across 100 webhooks of one tenant; 90 % delivered, 5 % failed,
 //! 5 % retrying) with set-based SQL, then times the stats queries the API runs and
-//! prints their query plans.
+//! a webhook's history page (all of it, and its failures only), and prints the
+//! stats queries' plans.
 //!
 //! ```text
 //! cargo bench -p hookwire --features testing --bench stats -- [--deliveries N] [--backend sqlite|postgres]
@@ -13,9 +14,12 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use hookwire::clock;
-use hookwire::model::{ApiKey, RetryPolicy, Tenant, Webhook, WebhookDraft, WebhookSpec};
+use hookwire::model::{
+    ApiKey, DeliveryStatus, RetryPolicy, Tenant, Webhook, WebhookDraft, WebhookSpec,
+};
 use hookwire::net::UrlPolicy;
-use hookwire::store::{self, DynStore};
+use hookwire::page::PageRequest;
+use hookwire::store::{self, DeliveryFilter, DynStore};
 use hookwire::testing::{Backend, TestDatabase};
 use sqlx::{Connection, Executor};
 
@@ -67,6 +71,21 @@ async fn main() {
     })
     .await;
     report("queue_depth", || store.queue_depth(now)).await;
+    // A history page of one webhook, and of its failures only (5 % of it).
+    let page = PageRequest::default();
+    let any = DeliveryFilter::default();
+    let failed = DeliveryFilter {
+        status: Some(DeliveryStatus::Failed),
+        ..Default::default()
+    };
+    report("list_deliveries, first page", || {
+        store.list_deliveries(&tenant, &webhooks[7], &any, &page)
+    })
+    .await;
+    report("list_deliveries status=failed, first page", || {
+        store.list_deliveries(&tenant, &webhooks[7], &failed, &page)
+    })
+    .await;
     plans(backend, &db.url, &tenant, &webhooks[7]).await;
 }
 

@@ -2,6 +2,7 @@
 
 mod batch;
 mod history;
+mod listing;
 mod migrations;
 mod tenants;
 mod webhooks;

@@ -180,24 +180,31 @@ impl EventStore for PgStore {
         filter: &DeliveryFilter,
         page: &PageRequest,
     ) -> Result<Page<Delivery>> {
-        let rows = sqlx::query(
+        // Failed deliveries come from their own partial index (migration
+        // 0007), which a plan can use only when the statement names the status.
+        let status = match filter.status {
+            Some(DeliveryStatus::Failed) => "status = 'failed' AND status = $3",
+            _ => "($3::text IS NULL OR status = $3)",
+        };
+        let sql = format!(
             "SELECT * FROM deliveries WHERE webhook_id = $1 AND tenant_id = $2 \
-               AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR id < $4) \
+               AND {status} AND ($4::text IS NULL OR id < $4) \
                AND ($5::text IS NULL OR event_type = $5) \
                AND ($6::timestamptz IS NULL OR created_at >= $6) \
                AND ($7::timestamptz IS NULL OR created_at < $7) \
-             ORDER BY id DESC LIMIT $8",
-        )
-        .bind(webhook_id)
-        .bind(tenant_id)
-        .bind(filter.status.map(DeliveryStatus::as_str))
-        .bind(&page.before_id)
-        .bind(&filter.event_type)
-        .bind(filter.since)
-        .bind(filter.until)
-        .bind(page.fetch_limit())
-        .fetch_all(&self.pool)
-        .await?;
+             ORDER BY id DESC LIMIT $8"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(webhook_id)
+            .bind(tenant_id)
+            .bind(filter.status.map(DeliveryStatus::as_str))
+            .bind(&page.before_id)
+            .bind(&filter.event_type)
+            .bind(filter.since)
+            .bind(filter.until)
+            .bind(page.fetch_limit())
+            .fetch_all(&self.pool)
+            .await?;
         let items = rows.iter().map(delivery_from_row).collect::<Result<_>>()?;
         Ok(Page::from_rows(items, page, |d: &Delivery| &d.id))
     }

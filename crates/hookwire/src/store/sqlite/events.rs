@@ -165,23 +165,33 @@ impl EventStore for SqliteStore {
         filter: &DeliveryFilter,
         page: &PageRequest,
     ) -> Result<Page<Delivery>> {
-        let rows = sqlx::query(
-            "SELECT * FROM deliveries WHERE webhook_id = ?1 AND tenant_id = ?2 \
-               AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR id < ?4) \
+        // Failed deliveries come from their own index (migration 0005) rather
+        // than from a walk through the webhook's history.
+        let (index, status) = match filter.status {
+            Some(DeliveryStatus::Failed) => (
+                "INDEXED BY deliveries_webhook_failed",
+                "status = 'failed' AND status = ?3",
+            ),
+            _ => ("", "(?3 IS NULL OR status = ?3)"),
+        };
+        let sql = format!(
+            "SELECT * FROM deliveries {index} WHERE webhook_id = ?1 AND tenant_id = ?2 \
+               AND {status} AND (?4 IS NULL OR id < ?4) \
                AND (?5 IS NULL OR event_type = ?5) AND (?6 IS NULL OR created_at >= ?6) \
                AND (?7 IS NULL OR created_at < ?7) \
-             ORDER BY id DESC LIMIT ?8",
-        )
-        .bind(webhook_id)
-        .bind(tenant_id)
-        .bind(filter.status.map(DeliveryStatus::as_str))
-        .bind(&page.before_id)
-        .bind(&filter.event_type)
-        .bind(filter.since.map(ms))
-        .bind(filter.until.map(ms))
-        .bind(page.fetch_limit())
-        .fetch_all(&self.reader)
-        .await?;
+             ORDER BY id DESC LIMIT ?8"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(webhook_id)
+            .bind(tenant_id)
+            .bind(filter.status.map(DeliveryStatus::as_str))
+            .bind(&page.before_id)
+            .bind(&filter.event_type)
+            .bind(filter.since.map(ms))
+            .bind(filter.until.map(ms))
+            .bind(page.fetch_limit())
+            .fetch_all(&self.reader)
+            .await?;
         let items = rows.iter().map(delivery_from_row).collect::<Result<_>>()?;
         Ok(Page::from_rows(items, page, |d: &Delivery| &d.id))
     }
