@@ -1,6 +1,7 @@
 //! A real headless Chromium driven over WebDriver (Debian's `chromium` and
 //! `chromium-driver`), for the dashboard's end-to-end tests.
 
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -11,7 +12,8 @@ use serde_json::json;
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// A browser session; the driver process is killed on drop.
+/// A browser session. [`Browser::quit`] ends it; if a test fails first, drop
+/// kills the driver and every Chromium process it started.
 pub struct Browser {
     pub client: Client,
     driver: Child,
@@ -21,6 +23,14 @@ pub struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // The driver leads a process group of its own, which Chromium's
+        // processes inherit: killing only the driver would leave them running
+        // (orphaned) after the test.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -46,6 +56,8 @@ pub async fn launch(artifacts: &str) -> Option<Browser> {
         .expect("a free port");
     let driver = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        // Its own process group, so that drop can end Chromium with it.
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -93,6 +105,11 @@ pub async fn launch(artifacts: &str) -> Option<Browser> {
 }
 
 impl Browser {
+    /// End the session: the driver closes Chromium (its crash reporter too).
+    pub async fn quit(self) {
+        let _ = self.client.clone().close().await;
+    }
+
     /// Save a PNG of the viewport as `<artifacts>/<name>.png`.
     pub async fn shot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");

@@ -112,6 +112,7 @@ async fn a_browser_user_sees_a_redelivery_fail_and_its_retry_land(b: Backend) {
     browser.shot("07-webhook-chart").await;
     pages_at_phone_width(&browser, &app, &webhook_path).await;
     admin_switches_tenant(&browser, &app).await;
+    browser.quit().await;
 }
 
 async fn pages_at_phone_width(browser: &Browser, app: &TestApp, webhook_path: &str) {
