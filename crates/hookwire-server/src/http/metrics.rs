@@ -8,7 +8,7 @@
 //! reports the shared queue, not only its own view).
 
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
@@ -23,7 +23,10 @@ const BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
 
-/// The process's recorder, installed on first use.
+/// How often the recorder folds recorded histogram samples into its buckets.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// The process's recorder, installed on first use, with its upkeep running.
 pub fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
@@ -37,8 +40,27 @@ pub fn handle() -> &'static PrometheusHandle {
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("a metrics recorder was already installed; /metrics will be empty");
         }
+        spawn_upkeep(handle.clone());
         handle
     })
+}
+
+/// A recorder built without the exporter's own listener keeps every histogram
+/// sample until something drains it: a render (a scrape of `/metrics`) or an
+/// upkeep. With nobody scraping, that was every attempt's and request's
+/// duration, kept for the life of the process (measured: RSS 32 → 67 MB over
+/// five minutes of a 1,000,000-delivery backlog, still rising). A thread of
+/// its own, so it runs whatever runtime the recorder was first used from.
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let started = std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || loop {
+            std::thread::sleep(UPKEEP_EVERY);
+            handle.run_upkeep();
+        });
+    if let Err(e) = started {
+        tracing::warn!(error = %e, "no metrics upkeep thread; histograms drain only when scraped");
+    }
 }
 
 /// Prometheus metrics: events published, attempts by outcome, attempt and API
