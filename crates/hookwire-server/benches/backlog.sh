@@ -16,11 +16,19 @@ BACKEND=${1:-sqlite}
 BIN=${2:-target/release/hookwire}
 N=${N:-1000000}
 PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432/postgres}
-DIR=$(mktemp -d); ADMIN=backlog-admin-token-0123456789
+DIR=$(mktemp -d); ADMIN=backlog-admin-token-0123456789; P=
+DB=hookwire_backlog_$$
+# Whatever happens: no server left running, no database or files left behind.
+cleanup() {
+  [ -n "$P" ] && kill -KILL "$P" 2>/dev/null
+  [ "$BACKEND" = postgres ] && psql -q "$PGURL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" 2>/dev/null
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
 PORT=$(python3 -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])")
 if [ "$BACKEND" = postgres ]; then
-  psql -q "$PGURL" -c "DROP DATABASE IF EXISTS hookwire_backlog" -c "CREATE DATABASE hookwire_backlog"
-  URL="${PGURL%/*}/hookwire_backlog"
+  psql -q "$PGURL" -c "CREATE DATABASE $DB"
+  URL="${PGURL%/*}/$DB"
 else
   URL="sqlite:$DIR/backlog.db"
 fi
@@ -34,7 +42,7 @@ TID=$(echo "$T" | python3 -c "import json,sys; print(json.load(sys.stdin)['id'])
 KEY=$(echo "$T" | python3 -c "import json,sys; print(json.load(sys.stdin)['api_key'])")
 W=$(curl -s -X POST $API/webhooks -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{"url":"http://127.0.0.1:9/closed","events":["*"],"retry":{"max_attempts":10}}')
 WID=$(echo "$W" | python3 -c "import json,sys; print(json.load(sys.stdin)['id'])")
-kill -TERM $P; wait $P
+kill -TERM $P; wait $P; P=
 if [ "$BACKEND" = postgres ]; then
   psql -q "$URL" <<SQL
 INSERT INTO events (id, tenant_id, event_type, data, created_at)
@@ -65,7 +73,5 @@ else
 import sqlite3; c=sqlite3.connect('$DIR/backlog.db'); print('attempted|unfinished:', c.execute(\"SELECT count(*) FILTER (WHERE attempt_count > 0), count(*) FILTER (WHERE status IN ('pending','retrying')) FROM deliveries\").fetchone())
 for r in c.execute(\"EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE status IN ('pending', 'retrying') AND next_attempt_at <= 99999999999999 ORDER BY next_attempt_at LIMIT 64\"): print(r)"
 fi
-S=$(date +%s.%N); kill -TERM $P; wait $P; E=$(date +%s.%N)
+S=$(date +%s.%N); kill -TERM $P; wait $P; E=$(date +%s.%N); P=
 echo "SIGTERM exit: $(python3 -c "print(round($E-$S,2))") s; log tail:"; tail -3 $DIR/serve2.log
-[ "$BACKEND" = postgres ] && psql -q "$PGURL" -c "DROP DATABASE hookwire_backlog"
-rm -rf $DIR

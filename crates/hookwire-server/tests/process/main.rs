@@ -6,6 +6,7 @@
 mod receiver;
 mod server;
 
+mod backlog;
 mod cli;
 mod crash;
 mod db_restart;
