@@ -27,7 +27,8 @@ pub(crate) use fan_out::{assemble_jobs, FanOut};
 
 pub use types::{
     AttemptResult, DeliveryFilter, DirectClaim, EventFilter, Job, Placement, PublishRequest,
-    Published, TenantStats, TimelineBucket, WebhookCounts, WebhookFilter, WebhookStats,
+    Published, TenantStats, TimelineBucket, WebhookChanges, WebhookCounts, WebhookFilter,
+    WebhookStats,
 };
 
 /// A store shared by every part of a process.
@@ -105,12 +106,16 @@ pub trait WebhookStore: Send + Sync + 'static {
         page: &PageRequest,
     ) -> Result<Page<Webhook>>;
     /// Save the settings of an existing webhook and return it as stored; `None`
-    /// if it no longer exists. `was_active` is `is_active` as the caller read
-    /// it: the row's own value is kept unless the caller changed it, so a
-    /// PATCH of other fields read before the worker auto-disabled the webhook
-    /// does not enable it again. The health columns (`failing_since`,
-    /// `disabled_reason`) likewise follow the row; enabling clears them.
-    async fn update_webhook(&self, webhook: &Webhook, was_active: bool) -> Result<Option<Webhook>>;
+    /// if it no longer exists. `is_active` and the secrets are written only if
+    /// `changes` says so: a PATCH of other fields, read before the worker
+    /// auto-disabled the webhook or before a rotation, neither enables it
+    /// again nor brings the old secret back. The health columns
+    /// (`failing_since`, `disabled_reason`) follow the row; enabling clears them.
+    async fn update_webhook(
+        &self,
+        webhook: &Webhook,
+        changes: WebhookChanges,
+    ) -> Result<Option<Webhook>>;
     /// Delete a webhook; its deliveries (pending ones included) go with it.
     async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool>;
     /// Make the global webhooks (no tenant) exactly `webhooks`: insert new ones,

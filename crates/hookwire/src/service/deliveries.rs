@@ -136,7 +136,8 @@ impl Hookwire {
         webhook_id: &str,
         secret: Option<&str>,
     ) -> Result<WebhookSecret, Error> {
-        let mut webhook: Webhook = self.webhook(tenant_id, webhook_id).await?;
+        let read: Webhook = self.webhook(tenant_id, webhook_id).await?;
+        let mut webhook = read.clone();
         let new = match secret {
             Some(s) => WebhookSecret::parse(s)?,
             None => WebhookSecret::generate(),
@@ -145,8 +146,7 @@ impl Hookwire {
         webhook.previous_secret = Some(std::mem::replace(&mut webhook.secret, new.clone()));
         webhook.previous_secret_expires_at = Some(now + TimeDelta::hours(ROTATION_GRACE_HOURS));
         webhook.updated_at = now;
-        let was_active = webhook.is_active;
-        self.save(webhook, was_active).await?;
+        self.save(&read, webhook).await?;
         Ok(new)
     }
 }

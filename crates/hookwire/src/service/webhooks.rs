@@ -8,7 +8,7 @@ use sha2::Digest as _;
 use super::Hookwire;
 use crate::model::{RetryPolicy, Webhook, WebhookDraft, WebhookPatch, WebhookSpec};
 use crate::page::{Page, PageRequest};
-use crate::store::WebhookFilter;
+use crate::store::{WebhookChanges, WebhookFilter};
 use crate::Error;
 
 impl Hookwire {
@@ -51,11 +51,11 @@ impl Hookwire {
         id: &str,
         draft: WebhookDraft,
     ) -> Result<Webhook, Error> {
-        let mut webhook = self.webhook(tenant_id, id).await?;
-        let was_active = webhook.is_active;
+        let read = self.webhook(tenant_id, id).await?;
         let spec = self.validate(draft, RetryPolicy::default()).await?;
+        let mut webhook = read.clone();
         webhook.apply(spec);
-        self.save(webhook, was_active).await
+        self.save(&read, webhook).await
     }
 
     /// Change only the fields present in `patch` (PATCH).
@@ -65,12 +65,12 @@ impl Hookwire {
         id: &str,
         patch: WebhookPatch,
     ) -> Result<Webhook, Error> {
-        let mut webhook = self.webhook(tenant_id, id).await?;
-        let was_active = webhook.is_active;
-        let (draft, retry_base) = patch.onto(&webhook);
+        let read = self.webhook(tenant_id, id).await?;
+        let (draft, retry_base) = patch.onto(&read);
         let spec = self.validate(draft, retry_base).await?;
+        let mut webhook = read.clone();
         webhook.apply(spec);
-        self.save(webhook, was_active).await
+        self.save(&read, webhook).await
     }
 
     /// Make the global webhooks (which receive matching events of every tenant)
@@ -109,11 +109,11 @@ impl Hookwire {
         }
     }
 
-    /// Write `webhook`, a changed copy of one read when it was `was_active`,
-    /// and return it as stored (see [`crate::store::WebhookStore::update_webhook`]).
-    pub(super) async fn save(&self, webhook: Webhook, was_active: bool) -> Result<Webhook, Error> {
+    /// Write `webhook`, a changed copy of `read`, and return it as stored
+    /// (see [`crate::store::WebhookStore::update_webhook`]).
+    pub(super) async fn save(&self, read: &Webhook, webhook: Webhook) -> Result<Webhook, Error> {
         self.store
-            .update_webhook(&webhook, was_active)
+            .update_webhook(&webhook, WebhookChanges::between(read, &webhook))
             .await?
             // Deleted between our read and write.
             .ok_or(Error::NotFound("webhook"))

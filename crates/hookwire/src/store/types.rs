@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::model::{Delivery, DeliveryStatus, Event, EventTypeName, Webhook};
+use crate::secret::WebhookSecret;
 
 /// Narrows a webhook list.
 #[derive(Debug, Clone, Default)]
@@ -11,6 +12,33 @@ pub struct WebhookFilter {
     pub event: Option<EventTypeName>,
     /// Only active (or only inactive) webhooks.
     pub is_active: Option<bool>,
+}
+
+/// What an update changed in a webhook, against the copy it was made from.
+/// The settings are always written; these columns only when changed, since
+/// the row may have moved on since the copy was read: the worker disables
+/// webhooks, and a concurrent rotation replaces the secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookChanges {
+    /// `is_active` was changed (enabling also clears the health columns).
+    pub is_active: bool,
+    /// The secrets were changed (a new secret, or a rotation).
+    pub secrets: bool,
+}
+
+impl WebhookChanges {
+    /// The changes from `read` to `new`.
+    pub fn between(read: &Webhook, new: &Webhook) -> Self {
+        fn expose(s: &Option<WebhookSecret>) -> Option<&str> {
+            s.as_ref().map(WebhookSecret::expose)
+        }
+        Self {
+            is_active: read.is_active != new.is_active,
+            secrets: read.secret.expose() != new.secret.expose()
+                || expose(&read.previous_secret) != expose(&new.previous_secret)
+                || read.previous_secret_expires_at != new.previous_secret_expires_at,
+        }
+    }
 }
 
 /// What publishing created, or found for a repeated idempotency key.

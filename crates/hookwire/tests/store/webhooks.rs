@@ -5,7 +5,8 @@ use hookwire::model::{
 };
 use hookwire::net::UrlPolicy;
 use hookwire::page::PageRequest;
-use hookwire::store::{DynStore, WebhookFilter};
+use hookwire::secret::WebhookSecret;
+use hookwire::store::{DynStore, WebhookChanges, WebhookFilter};
 use hookwire::testing::Backend;
 
 use crate::fresh_store;
@@ -16,7 +17,24 @@ hookwire::backend_tests!(
     webhook_lists_filter_by_event_pattern_and_activity,
     an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote,
     an_update_read_before_an_auto_disable_does_not_enable_the_webhook_again,
+    an_update_read_before_a_rotation_keeps_the_rotated_secret,
 );
+
+/// An update of the settings alone.
+pub(crate) const SETTINGS: WebhookChanges = WebhookChanges {
+    is_active: false,
+    secrets: false,
+};
+/// An update that enables or disables the webhook.
+pub(crate) const ACTIVITY: WebhookChanges = WebhookChanges {
+    is_active: true,
+    secrets: false,
+};
+/// An update that changes everything it can.
+const EVERYTHING: WebhookChanges = WebhookChanges {
+    is_active: true,
+    secrets: true,
+};
 
 async fn tenant(store: &DynStore, name: &str) -> String {
     let t = Tenant::new(name).unwrap();
@@ -62,13 +80,13 @@ async fn every_webhook_field_round_trips(b: Backend) {
     w.is_active = false;
     w.previous_secret = Some(w.secret.clone());
     w.previous_secret_expires_at = Some(hookwire::clock::now());
-    let stored = store.update_webhook(&w, true).await.unwrap();
+    let stored = store.update_webhook(&w, EVERYTHING).await.unwrap();
     assert_eq!(stored.as_ref(), Some(&w), "returned as stored");
     assert_eq!(store.webhook(&t, &w.id).await.unwrap(), Some(w.clone()));
 
     assert!(store.delete_webhook(&t, &w.id).await.unwrap());
     assert_eq!(store.webhook(&t, &w.id).await.unwrap(), None);
-    assert_eq!(store.update_webhook(&w, false).await.unwrap(), None);
+    assert_eq!(store.update_webhook(&w, EVERYTHING).await.unwrap(), None);
 }
 
 async fn webhooks_are_scoped_to_their_tenant(b: Backend) {
@@ -218,7 +236,11 @@ async fn an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote(b: Backen
     let since = store.webhook_failed(&w.id, now).await.unwrap();
     assert!(since.is_some());
     stale.name = Some("renamed".into());
-    assert!(store.update_webhook(&stale, true).await.unwrap().is_some());
+    assert!(store
+        .update_webhook(&stale, SETTINGS)
+        .await
+        .unwrap()
+        .is_some());
     let after = read(store.clone()).await;
     assert_eq!(after.name.as_deref(), Some("renamed"));
     assert_eq!(after.failing_since, since, "the failing streak is kept");
@@ -226,14 +248,22 @@ async fn an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote(b: Backen
     // Read while failing, written after the worker saw it recover.
     let stale = after;
     store.webhook_recovered(&w.id).await.unwrap();
-    assert!(store.update_webhook(&stale, true).await.unwrap().is_some());
+    assert!(store
+        .update_webhook(&stale, SETTINGS)
+        .await
+        .unwrap()
+        .is_some());
     assert_eq!(read(store.clone()).await.failing_since, None);
 
     // Disabled by the worker while a user disables it too: the reason stays.
     let mut stale = read(store.clone()).await;
     store.disable_webhook(&w.id, "410 Gone", now).await.unwrap();
     stale.is_active = false;
-    assert!(store.update_webhook(&stale, true).await.unwrap().is_some());
+    assert!(store
+        .update_webhook(&stale, ACTIVITY)
+        .await
+        .unwrap()
+        .is_some());
     let after = read(store.clone()).await;
     assert!(!after.is_active);
     assert_eq!(after.disabled_reason.as_deref(), Some("410 Gone"));
@@ -242,7 +272,11 @@ async fn an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote(b: Backen
     store.webhook_failed(&w.id, now).await.unwrap();
     let mut enable = read(store.clone()).await;
     enable.is_active = true;
-    let stored = store.update_webhook(&enable, false).await.unwrap().unwrap();
+    let stored = store
+        .update_webhook(&enable, ACTIVITY)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored, read(store.clone()).await, "returned as stored");
     assert!(stored.is_active);
     assert_eq!((stored.disabled_reason, stored.failing_since), (None, None));
@@ -267,7 +301,11 @@ async fn an_update_read_before_an_auto_disable_does_not_enable_the_webhook_again
         .unwrap();
     // ... and the PATCH writes its copy, which still says active.
     stale.description = Some("billing events".into());
-    let stored = store.update_webhook(&stale, true).await.unwrap().unwrap();
+    let stored = store
+        .update_webhook(&stale, SETTINGS)
+        .await
+        .unwrap()
+        .unwrap();
 
     let after = store.webhook(&t, &w.id).await.unwrap().unwrap();
     assert_eq!(stored, after, "the answer is the row");
@@ -279,7 +317,65 @@ async fn an_update_read_before_an_auto_disable_does_not_enable_the_webhook_again
     // Enabling it on purpose (a copy read while disabled) does enable it.
     let mut enable = after;
     enable.is_active = true;
-    let stored = store.update_webhook(&enable, false).await.unwrap().unwrap();
+    let stored = store
+        .update_webhook(&enable, ACTIVITY)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(stored.is_active);
     assert_eq!((stored.disabled_reason, stored.failing_since), (None, None));
+}
+
+async fn an_update_read_before_a_rotation_keeps_the_rotated_secret(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let t = tenant(&store, "acme").await;
+    let w = webhook(&t, &["*"], true).await;
+    store.insert_webhook(&w).await.unwrap();
+    // A PATCH of the name reads the webhook ...
+    let read = store.webhook(&t, &w.id).await.unwrap().unwrap();
+    // ... the secret is rotated meanwhile ...
+    let mut rotated = read.clone();
+    rotated.previous_secret = Some(std::mem::replace(
+        &mut rotated.secret,
+        WebhookSecret::generate(),
+    ));
+    rotated.previous_secret_expires_at = Some(hookwire::clock::now());
+    let changes = WebhookChanges::between(&read, &rotated);
+    assert_eq!(
+        changes,
+        WebhookChanges {
+            is_active: false,
+            secrets: true
+        }
+    );
+    store
+        .update_webhook(&rotated, changes)
+        .await
+        .unwrap()
+        .unwrap();
+    // ... and the PATCH writes its copy, which still holds the old secret.
+    let mut renamed = read.clone();
+    renamed.name = Some("billing".into());
+    let changes = WebhookChanges::between(&read, &renamed);
+    assert_eq!(changes, SETTINGS);
+    let stored = store
+        .update_webhook(&renamed, changes)
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(stored.name.as_deref(), Some("billing"));
+    assert_eq!(
+        stored.secret.expose(),
+        rotated.secret.expose(),
+        "the new secret signs"
+    );
+    assert_eq!(
+        stored.previous_secret.as_ref().map(WebhookSecret::expose),
+        Some(read.secret.expose()),
+        "the old one alongside it"
+    );
+    assert_eq!(stored, store.webhook(&t, &w.id).await.unwrap().unwrap());
 }

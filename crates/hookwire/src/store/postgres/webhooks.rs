@@ -10,7 +10,7 @@ use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
 use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
-use crate::store::{reseal_row, WebhookFilter, WebhookStore};
+use crate::store::{reseal_row, WebhookChanges, WebhookFilter, WebhookStore};
 
 pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> {
     let open = |stored: String| -> Result<WebhookSecret> {
@@ -61,8 +61,8 @@ fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<
 }
 
 /// Bind what an update writes: the id, the tenant and the settings as
-/// `$1…$16`, then `updated_at` as `$17`. `is_active` (`$8`) and the health
-/// columns are the row's unless the caller changed `is_active` (see `update_webhook`).
+/// `$1…$16`, then `updated_at` as `$17`. `is_active` (`$8`) and the secrets
+/// (`$14…$16`) are written only when changed (see `update_webhook`).
 fn bind_update<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<'q> {
     bind_editable(q, w, sealer).bind(w.updated_at)
 }
@@ -145,21 +145,30 @@ impl WebhookStore for PgStore {
         Ok(Page::from_rows(items, page, |w: &Webhook| &w.id))
     }
 
-    async fn update_webhook(&self, w: &Webhook, was_active: bool) -> Result<Option<Webhook>> {
-        // `is_active` and the health columns follow the row, not the caller's
-        // copy, unless the caller changed `is_active` (see the trait).
+    async fn update_webhook(
+        &self,
+        w: &Webhook,
+        changes: WebhookChanges,
+    ) -> Result<Option<Webhook>> {
+        // `is_active`, the secrets and the health columns follow the row, not
+        // the caller's copy, unless the caller changed them (see the trait).
         let sql = "UPDATE webhooks SET url = $3, name = $4, description = $5, events = $6, \
             channels = $7, timeout_seconds = $9, retry_max_attempts = $10, \
-            retry_initial_delay_ms = $11, retry_max_delay_ms = $12, headers = $13, secret = $14, \
-            previous_secret = $15, previous_secret_expires_at = $16, updated_at = $17, \
-            is_active = CASE WHEN $8 = $18 THEN is_active ELSE $8 END, \
-            disabled_reason = CASE WHEN $8 AND NOT $18 THEN NULL ELSE disabled_reason END, \
-            failing_since = CASE WHEN $8 AND NOT $18 AND NOT is_active THEN NULL \
+            retry_initial_delay_ms = $11, retry_max_delay_ms = $12, headers = $13, \
+            updated_at = $17, \
+            secret = CASE WHEN $19 THEN $14 ELSE secret END, \
+            previous_secret = CASE WHEN $19 THEN $15 ELSE previous_secret END, \
+            previous_secret_expires_at = \
+                CASE WHEN $19 THEN $16 ELSE previous_secret_expires_at END, \
+            is_active = CASE WHEN $18 THEN $8 ELSE is_active END, \
+            disabled_reason = CASE WHEN $18 AND $8 THEN NULL ELSE disabled_reason END, \
+            failing_since = CASE WHEN $18 AND $8 AND NOT is_active THEN NULL \
                             ELSE failing_since END \
             WHERE id = $1 AND tenant_id IS NOT DISTINCT FROM $2 \
             RETURNING *";
         bind_update(sqlx::query(sql), w, &self.sealer)
-            .bind(was_active)
+            .bind(changes.is_active)
+            .bind(changes.secrets)
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
