@@ -14,6 +14,7 @@ use tokio::sync::Notify;
 
 use crate::model::{ApiKey, Attempt, Delivery, Event, EventType, Tenant, Webhook};
 use crate::page::{Page, PageRequest};
+use crate::secret::WebhookSecret;
 
 mod error;
 pub(crate) mod fan_out;
@@ -115,6 +116,18 @@ pub trait WebhookStore: Send + Sync + 'static {
         &self,
         webhook: &Webhook,
         changes: WebhookChanges,
+    ) -> Result<Option<Webhook>>;
+    /// Make `secret` the webhook's signing secret and the current one its
+    /// previous secret until `previous_expires_at`, in one statement that takes
+    /// the current secret from the row: of two rotations at once, the second
+    /// keeps the first one's new secret signing. `None` if it does not exist.
+    async fn rotate_webhook_secret(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        secret: &WebhookSecret,
+        previous_expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<Option<Webhook>>;
     /// Delete a webhook; its deliveries (pending ones included) go with it.
     async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool>;

@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Hookwire;
 use crate::delivery::{attempt, TestSend};
-use crate::model::{Attempt, Delivery, Event, EventType, Webhook};
+use crate::model::{Attempt, Delivery, Event, EventType};
 use crate::page::{Page, PageRequest};
 use crate::secret::WebhookSecret;
 use crate::store::{DeliveryFilter, Job};
@@ -136,17 +136,16 @@ impl Hookwire {
         webhook_id: &str,
         secret: Option<&str>,
     ) -> Result<WebhookSecret, Error> {
-        let read: Webhook = self.webhook(tenant_id, webhook_id).await?;
-        let mut webhook = read.clone();
         let new = match secret {
             Some(s) => WebhookSecret::parse(s)?,
             None => WebhookSecret::generate(),
         };
         let now = clock::now();
-        webhook.previous_secret = Some(std::mem::replace(&mut webhook.secret, new.clone()));
-        webhook.previous_secret_expires_at = Some(now + TimeDelta::hours(ROTATION_GRACE_HOURS));
-        webhook.updated_at = now;
-        self.save(&read, webhook).await?;
+        let grace_ends = now + TimeDelta::hours(ROTATION_GRACE_HOURS);
+        self.store
+            .rotate_webhook_secret(tenant_id, webhook_id, &new, grace_ends, now)
+            .await?
+            .ok_or(Error::NotFound("webhook"))?;
         Ok(new)
     }
 }

@@ -18,6 +18,7 @@ hookwire::backend_tests!(
     an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote,
     an_update_read_before_an_auto_disable_does_not_enable_the_webhook_again,
     an_update_read_before_a_rotation_keeps_the_rotated_secret,
+    a_rotation_takes_the_secret_it_replaces_from_the_row,
 );
 
 /// An update of the settings alone.
@@ -378,4 +379,38 @@ async fn an_update_read_before_a_rotation_keeps_the_rotated_secret(b: Backend) {
         "the old one alongside it"
     );
     assert_eq!(stored, store.webhook(&t, &w.id).await.unwrap().unwrap());
+}
+
+async fn a_rotation_takes_the_secret_it_replaces_from_the_row(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let t = tenant(&store, "acme").await;
+    let w = webhook(&t, &["*"], true).await;
+    store.insert_webhook(&w).await.unwrap();
+    let now = hookwire::clock::now();
+    let later = now + chrono::TimeDelta::hours(24);
+    // Two rotations at once: each caller hands its new secret out, and the
+    // second must keep the first one's signing alongside its own.
+    let (first, second) = (WebhookSecret::generate(), WebhookSecret::generate());
+    store
+        .rotate_webhook_secret(&t, &w.id, &first, later, now)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = store
+        .rotate_webhook_secret(&t, &w.id, &second, later, now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.secret.expose(), second.expose());
+    assert_eq!(
+        stored.previous_secret.as_ref().map(WebhookSecret::expose),
+        Some(first.expose())
+    );
+    assert!(stored.previous_secret_expires_at.is_some());
+    assert_eq!(stored, store.webhook(&t, &w.id).await.unwrap().unwrap());
+
+    let missing = store.rotate_webhook_secret("another-tenant", &w.id, &first, later, now);
+    assert_eq!(missing.await.unwrap(), None, "scoped to the tenant");
 }

@@ -194,6 +194,31 @@ impl WebhookStore for SqliteStore {
             .transpose()
     }
 
+    async fn rotate_webhook_secret(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        secret: &WebhookSecret,
+        previous_expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Webhook>> {
+        sqlx::query(
+            "UPDATE webhooks SET previous_secret = secret, secret = ?3, \
+               previous_secret_expires_at = ?4, updated_at = ?5 \
+             WHERE id = ?1 AND tenant_id = ?2 RETURNING *",
+        )
+        .bind(id)
+        .bind(tenant_id)
+        .bind(self.sealer.seal(secret.expose()))
+        .bind(ms(previous_expires_at))
+        .bind(ms(now))
+        .fetch_optional(&mut *self.writer.lock().await)
+        .await?
+        .as_ref()
+        .map(|r| webhook_from_row(r, &self.sealer))
+        .transpose()
+    }
+
     async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM webhooks WHERE id = ?1 AND tenant_id = ?2")
             .bind(id)
