@@ -7,7 +7,7 @@ use hookwire::net::UrlPolicy;
 use hookwire::page::PageRequest;
 use hookwire::secret::WebhookSecret;
 use hookwire::store::{DynStore, WebhookChanges, WebhookFilter};
-use hookwire::testing::Backend;
+use hookwire::testing::{Backend, TestDatabase};
 
 use crate::fresh_store;
 
@@ -42,6 +42,16 @@ async fn tenant(store: &DynStore, name: &str) -> String {
     let (k, _) = ApiKey::generate(&t.id);
     store.create_tenant(&t, &k).await.unwrap();
     t.id
+}
+
+/// A fresh store with tenant "acme" and one active webhook of it, or `None`
+/// (skip, see `TestDatabase`).
+async fn store_with_a_webhook(b: Backend) -> Option<(DynStore, TestDatabase, String, Webhook)> {
+    let (store, db) = fresh_store(b).await?;
+    let t = tenant(&store, "acme").await;
+    let w = webhook(&t, &["*"], true).await;
+    store.insert_webhook(&w).await.unwrap();
+    Some((store, db, t, w))
 }
 
 async fn webhook(tenant: &str, events: &[&str], active: bool) -> Webhook {
@@ -221,12 +231,9 @@ async fn crossed_webhook_changes_on_postgresql_wait_for_each_other_without_deadl
 }
 
 async fn an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote(b: Backend) {
-    let Some((store, _db)) = fresh_store(b).await else {
+    let Some((store, _db, t, w)) = store_with_a_webhook(b).await else {
         return;
     };
-    let t = tenant(&store, "acme").await;
-    let w = webhook(&t, &["*"], true).await;
-    store.insert_webhook(&w).await.unwrap();
     let read = |store: DynStore| {
         let (t, id) = (t.clone(), w.id.clone());
         async move { store.webhook(&t, &id).await.unwrap().unwrap() }
@@ -284,12 +291,9 @@ async fn an_update_from_a_stale_copy_keeps_the_health_the_worker_wrote(b: Backen
 }
 
 async fn an_update_read_before_an_auto_disable_does_not_enable_the_webhook_again(b: Backend) {
-    let Some((store, _db)) = fresh_store(b).await else {
+    let Some((store, _db, t, w)) = store_with_a_webhook(b).await else {
         return;
     };
-    let t = tenant(&store, "acme").await;
-    let w = webhook(&t, &["*"], true).await;
-    store.insert_webhook(&w).await.unwrap();
     // A PATCH of the description reads the webhook while it is active ...
     let mut stale = store.webhook(&t, &w.id).await.unwrap().unwrap();
     // ... the worker disables it after too many failures ...
@@ -328,12 +332,9 @@ async fn an_update_read_before_an_auto_disable_does_not_enable_the_webhook_again
 }
 
 async fn an_update_read_before_a_rotation_keeps_the_rotated_secret(b: Backend) {
-    let Some((store, _db)) = fresh_store(b).await else {
+    let Some((store, _db, t, w)) = store_with_a_webhook(b).await else {
         return;
     };
-    let t = tenant(&store, "acme").await;
-    let w = webhook(&t, &["*"], true).await;
-    store.insert_webhook(&w).await.unwrap();
     // A PATCH of the name reads the webhook ...
     let read = store.webhook(&t, &w.id).await.unwrap().unwrap();
     // ... the secret is rotated meanwhile ...
@@ -382,12 +383,9 @@ async fn an_update_read_before_a_rotation_keeps_the_rotated_secret(b: Backend) {
 }
 
 async fn a_rotation_takes_the_secret_it_replaces_from_the_row(b: Backend) {
-    let Some((store, _db)) = fresh_store(b).await else {
+    let Some((store, _db, t, w)) = store_with_a_webhook(b).await else {
         return;
     };
-    let t = tenant(&store, "acme").await;
-    let w = webhook(&t, &["*"], true).await;
-    store.insert_webhook(&w).await.unwrap();
     let now = hookwire::clock::now();
     let later = now + chrono::TimeDelta::hours(24);
     // Two rotations at once: each caller hands its new secret out, and the
