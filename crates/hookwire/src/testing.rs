@@ -64,20 +64,34 @@ impl TestDatabase {
         }
     }
 
-    async fn create_pg() -> Option<Self> {
+    /// The URL of the test PostgreSQL server's admin database, for a harness
+    /// that creates databases of its own; `None` means "skip this test", as
+    /// for [`TestDatabase::create`].
+    pub async fn postgres_admin_url() -> Option<String> {
+        let (admin_url, _conn) = Self::connect_admin().await?;
+        Some(admin_url)
+    }
+
+    /// Connect to the admin database, or `None` (with a loud notice) when no
+    /// server is reachable outside CI; in CI that is a failure.
+    async fn connect_admin() -> Option<(String, PgConnection)> {
         let admin_url =
             std::env::var("HOOKWIRE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG.into());
-        let mut conn = match PgConnection::connect(&admin_url).await {
-            Ok(c) => c,
+        match PgConnection::connect(&admin_url).await {
+            Ok(conn) => Some((admin_url, conn)),
             Err(e) if std::env::var_os("CI").is_none() => {
                 eprintln!(
                     "\n*** SKIPPED: PostgreSQL test — no server at {admin_url} ({e}). \
                      Set HOOKWIRE_TEST_POSTGRES_URL. Under CI=true this is a failure. ***\n"
                 );
-                return None;
+                None
             }
             Err(e) => panic!("PostgreSQL is required in CI but {admin_url} failed: {e}"),
-        };
+        }
+    }
+
+    async fn create_pg() -> Option<Self> {
+        let (admin_url, mut conn) = Self::connect_admin().await?;
         let name = format!("hookwire_test_{}", uuid::Uuid::now_v7().simple());
         conn.execute(format!("CREATE DATABASE {name}").as_str())
             .await

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use hookwire::testing::{Backend, TestDatabase};
+use hookwire::testing::TestDatabase;
 
 #[test]
 fn the_backlog_harness_runs_on_a_small_sqlite_backlog() {
@@ -13,12 +13,9 @@ fn the_backlog_harness_runs_on_a_small_sqlite_backlog() {
 #[tokio::test]
 async fn the_backlog_harness_runs_on_a_small_postgresql_backlog() {
     // Skips (loudly) when no PostgreSQL is reachable and this is not CI.
-    let Some(probe) = TestDatabase::create(Backend::Postgres).await else {
+    let Some(admin) = TestDatabase::postgres_admin_url().await else {
         return;
     };
-    drop(probe);
-    let admin = std::env::var("HOOKWIRE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     tokio::task::spawn_blocking(move || backlog_smoke("postgres", Some(&admin)))
         .await
         .unwrap();

@@ -275,14 +275,11 @@ fn the_benchmark_harness_runs_a_small_smoke_load() {
 
 #[tokio::test]
 async fn the_benchmark_harness_runs_a_small_smoke_load_on_postgres() {
-    // Only to learn whether PostgreSQL is reachable (skip loudly if not, outside
-    // CI); the harness creates and drops its own database.
-    let Some(probe) = TestDatabase::create(Backend::Postgres).await else {
+    // Skip loudly if PostgreSQL is unreachable, outside CI; the harness creates
+    // and drops its own database.
+    let Some(admin) = TestDatabase::postgres_admin_url().await else {
         return;
     };
-    drop(probe);
-    let admin = std::env::var("HOOKWIRE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     tokio::task::spawn_blocking(move || {
         bench_smoke(&["--backend", "postgres", "--postgres-url", &admin]);
     })

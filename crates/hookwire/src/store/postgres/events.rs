@@ -181,9 +181,10 @@ impl EventStore for PgStore {
         page: &PageRequest,
     ) -> Result<Page<Delivery>> {
         // Failed deliveries come from their own partial index (migration
-        // 0007), which a plan can use only when the statement names the status.
+        // 0007), which a plan can use only when the statement names the status
+        // (`$3` stays bound, unused then, so both take the same arguments).
         let status = match filter.status {
-            Some(DeliveryStatus::Failed) => "status = 'failed' AND status = $3",
+            Some(DeliveryStatus::Failed) => "status = 'failed'",
             _ => "($3::text IS NULL OR status = $3)",
         };
         let sql = format!(

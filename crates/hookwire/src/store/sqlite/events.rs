@@ -166,12 +166,12 @@ impl EventStore for SqliteStore {
         page: &PageRequest,
     ) -> Result<Page<Delivery>> {
         // Failed deliveries come from their own index (migration 0005) rather
-        // than from a walk through the webhook's history.
+        // than from a walk through the webhook's history (`?3` stays bound,
+        // unused then, so both statements take the same arguments).
         let (index, status) = match filter.status {
-            Some(DeliveryStatus::Failed) => (
-                "INDEXED BY deliveries_webhook_failed",
-                "status = 'failed' AND status = ?3",
-            ),
+            Some(DeliveryStatus::Failed) => {
+                ("INDEXED BY deliveries_webhook_failed", "status = 'failed'")
+            }
             _ => ("", "(?3 IS NULL OR status = ?3)"),
         };
         let sql = format!(
