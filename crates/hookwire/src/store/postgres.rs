@@ -5,24 +5,26 @@
 //!
 //! # Plans on growing tables
 //!
-//! The queue's statements (the claim, the result batch, unclaiming, the next
-//! due time) are sent unprepared (`persistent(false)`), so PostgreSQL plans
-//! each run for the table's current size. A prepared statement soon switches
-//! to a generic plan, and one made while `deliveries` was small keeps its
-//! sequential scan as the table grows, until an ANALYZE invalidates it: on a
-//! fresh database every result batch read the whole table (13 M rows read in a
-//! 20,000-event run; unprepared, the same run read 0.17 M and delivered ~20 %
-//! more per second).
+//! The queue's reads and leases (the claim, unclaiming, the next due time) are
+//! sent unprepared (`persistent(false)`), so PostgreSQL plans each run for the
+//! table's current size. A prepared statement soon switches to a generic plan,
+//! and one made while `deliveries` was small keeps its sequential scan as the
+//! table grows, until an ANALYZE invalidates it: on a fresh database every
+//! result batch read the whole table (13 M rows read in a 20,000-event run;
+//! unprepared, the same run read 0.17 M and delivered ~20 % more per second).
 //!
-//! Publishes go the other way, on a pool of their own whose sessions always
-//! use generic plans (`plan_cache_mode = force_generic_plan`). Their statements
-//! read nothing but unique-key lookups (webhooks, events by idempotency key,
-//! the one-row webhook generation), so no table size changes their plan — yet
-//! in the default mode PostgreSQL re-planned the multi-`INSERT` statement for
-//! every batch, its custom plans looking cheaper than the generic one. Measured
-//! alternately: database CPU at 1,000 events/s 0.95–1.00 → 0.81–0.82 cores,
-//! one webhook at saturation +4 to +15 %. (Generic plans for every statement
-//! gave only −5 %: the unprepared queue statements plan worse that way.)
+//! The group commit's writes (publishes and attempt results) go the other
+//! way, on a pool of their own whose sessions always use generic plans and may
+//! not scan a table or join by hashing or merging: every statement there reads
+//! and writes rows by key, so the only plan left is a nested loop of key
+//! probes, O(batch) at any table size, and it is made once per connection
+//! instead of once per batch. (In the default mode PostgreSQL re-planned the
+//! multi-`INSERT` publish for every batch, its custom plans looking cheaper;
+//! the result batch, unprepared, was parsed and planned every time.) JIT is off
+//! there: a plan without scans costs "10 billion" by the planner's arithmetic,
+//! and JIT-compiling every run of it cost 20 ms. Measured alternately (BENCHMARKS.md,
+//! session 13): database CPU per delivery −10 to −20 %. (Generic plans for
+//! every statement gave only −5 %: the claim plans worse that way.)
 
 mod catalog;
 mod events;
@@ -34,12 +36,15 @@ mod stats;
 mod tenants;
 mod webhooks;
 
+#[cfg(test)]
+mod tests;
+
 /// The channel on which publishes and requeues wake every node's worker.
 const WAKEUP_CHANNEL: &str = "hookwire_wakeup";
 
-/// Publish batches committed at once ([`crate::store::EventStore::write_concurrency`]):
-/// a few in flight keep connections busy while one waits for its WAL flush.
-const PUBLISH_SLOTS: usize = 4;
+/// Group commits in flight at once ([`crate::store::EventStore::write_concurrency`]):
+/// a few keep connections busy while one waits for its WAL flush.
+const WRITE_SLOTS: usize = 4;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -50,12 +55,26 @@ use super::webhook_cache::WebhookCache;
 use super::{Error, Result};
 use crate::secret::sealer::Sealer;
 
+/// The session settings of the write connections (see "Plans on growing
+/// tables" above).
+fn write_options(opts: PgConnectOptions) -> PgConnectOptions {
+    opts.options([
+        ("plan_cache_mode", "force_generic_plan"),
+        ("enable_seqscan", "off"),
+        ("enable_hashjoin", "off"),
+        ("enable_mergejoin", "off"),
+        ("jit", "off"),
+    ])
+}
+
 /// A PostgreSQL database shared by every node.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
-    /// Connections for publishes only, planned generically (see above).
-    publisher: PgPool,
+    /// Connections for the group commit's writes (publishes and attempt
+    /// results), one per write slot, planned generically and by key only
+    /// (see above).
+    writes: PgPool,
     /// Seals webhook secrets on write and opens them on read.
     sealer: Sealer,
     /// Webhook lookups of publishes, reused while the webhooks do not change.
@@ -79,13 +98,13 @@ impl PgStore {
             .await
             .map_err(|e| Error::from_sqlx(e, "connection"))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let publisher = PgPoolOptions::new()
-            .max_connections(PUBLISH_SLOTS as u32)
+        let writes = PgPoolOptions::new()
+            .max_connections(WRITE_SLOTS as u32)
             .acquire_timeout(Duration::from_secs(5))
-            .connect_lazy_with(opts.options([("plan_cache_mode", "force_generic_plan")]));
+            .connect_lazy_with(write_options(opts));
         Ok(Self {
             pool,
-            publisher,
+            writes,
             sealer,
             webhooks: Default::default(),
         })

@@ -81,7 +81,7 @@ impl EventStore for PgStore {
         dedupe_since: DateTime<Utc>,
         direct: Option<&dyn DirectClaim>,
     ) -> Result<Published> {
-        let mut tx = self.publisher.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let published = self
             .publish_in(&mut tx, event, patterns, dedupe_since, direct)
             .await?;
@@ -95,18 +95,18 @@ impl EventStore for PgStore {
             // rows as they would inside a transaction (READ COMMITTED), and the
             // single statement that stores every row is atomic on its own. No
             // BEGIN and COMMIT: two round trips fewer, one WAL flush.
-            let mut conn = self.publisher.acquire().await?;
+            let mut conn = self.writes.acquire().await?;
             return self.publish_all(&mut conn, batch).await;
         }
         // One transaction, one WAL flush for the whole batch.
-        let mut tx = self.publisher.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let out = self.publish_all(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(out)
     }
 
     fn write_concurrency(&self) -> usize {
-        super::PUBLISH_SLOTS
+        super::WRITE_SLOTS
     }
 
     async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {

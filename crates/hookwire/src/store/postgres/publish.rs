@@ -30,6 +30,29 @@ pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u
     Ok(done.rows_affected())
 }
 
+/// The statement of [`insert_rows`]. On the write connections its generic
+/// plan inserts from the arrays and reads nothing but the one-row webhook
+/// generation (see "Plans on growing tables" in `postgres.rs`).
+pub(super) const INSERT_ROWS: &str = "WITH current AS ( \
+       SELECT $18::bigint IS NULL OR generation = $18 AS ok FROM webhook_generation), \
+     new_events AS ( \
+       INSERT INTO events (id, tenant_id, event_type, channel, data, created_at) \
+       SELECT e.id, e.tenant_id, e.event_type, e.channel, e.data::json, e.created_at \
+       FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                   $6::timestamptz[]) AS e(id, tenant_id, event_type, channel, data, created_at) \
+       WHERE (SELECT ok FROM current)), \
+     new_deliveries AS ( \
+       INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
+         next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
+       SELECT d.id, d.tenant_id, d.event_id, d.webhook_id, d.status, 0, d.due, d.owner, \
+              CASE WHEN d.owner IS NULL THEN NULL ELSE d.due END, d.created_at, d.event_type \
+       FROM UNNEST($7::text[], $8::text[], $9::text[], $10::text[], $11::text[], \
+                   $12::timestamptz[], $13::text[], $14::timestamptz[], $15::text[]) \
+            AS d(id, tenant_id, event_id, webhook_id, status, due, owner, created_at, event_type) \
+       WHERE (SELECT ok FROM current)), \
+     wake AS (SELECT pg_notify($16, '') FROM current WHERE ok AND $17) \
+     SELECT ok FROM current, (SELECT count(*) FROM wake) AS woken";
+
 /// Events (without idempotency keys) and deliveries, each with the owner of
 /// its lease if leased, in one statement — one round trip — plus the wake-up
 /// for the other nodes' workers when some deliveries went to the queue
@@ -51,48 +74,43 @@ pub(super) async fn insert_rows(
     let ev = |f: fn(&Event) -> &str| -> Vec<&str> { events.iter().map(|e| f(e)).collect() };
     let dl =
         |f: fn(&Delivery) -> &str| -> Vec<&str> { deliveries.iter().map(|(d, _)| f(d)).collect() };
-    sqlx::query_scalar(
-        "WITH current AS ( \
-           SELECT $18::bigint IS NULL OR generation = $18 AS ok FROM webhook_generation), \
-         new_events AS ( \
-           INSERT INTO events (id, tenant_id, event_type, channel, data, created_at) \
-           SELECT e.id, e.tenant_id, e.event_type, e.channel, e.data::json, e.created_at \
-           FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                       $6::timestamptz[]) AS e(id, tenant_id, event_type, channel, data, created_at) \
-           WHERE (SELECT ok FROM current)), \
-         new_deliveries AS ( \
-           INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
-             next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
-           SELECT d.id, d.tenant_id, d.event_id, d.webhook_id, d.status, 0, d.due, d.owner, \
-                  CASE WHEN d.owner IS NULL THEN NULL ELSE d.due END, d.created_at, d.event_type \
-           FROM UNNEST($7::text[], $8::text[], $9::text[], $10::text[], $11::text[], \
-                       $12::timestamptz[], $13::text[], $14::timestamptz[], $15::text[]) \
-                AS d(id, tenant_id, event_id, webhook_id, status, due, owner, created_at, event_type) \
-           WHERE (SELECT ok FROM current)), \
-         wake AS (SELECT pg_notify($16, '') FROM current WHERE ok AND $17) \
-         SELECT ok FROM current, (SELECT count(*) FROM wake) AS woken",
-    )
-    .bind(ev(|e| &e.id))
-    .bind(ev(|e| &e.tenant_id))
-    .bind(ev(|e| &e.event_type))
-    .bind(events.iter().map(|e| e.channel.as_deref()).collect::<Vec<_>>())
-    .bind(ev(|e| &e.data))
-    .bind(events.iter().map(|e| e.created_at).collect::<Vec<_>>())
-    .bind(dl(|d| &d.id))
-    .bind(dl(|d| &d.tenant_id))
-    .bind(dl(|d| &d.event_id))
-    .bind(dl(|d| &d.webhook_id))
-    .bind(dl(|d| d.status.as_str()))
-    .bind(deliveries.iter().map(|(d, _)| d.next_attempt_at).collect::<Vec<_>>())
-    .bind(deliveries.iter().map(|(_, o)| *o).collect::<Vec<_>>())
-    .bind(deliveries.iter().map(|(d, _)| d.created_at).collect::<Vec<_>>())
-    .bind(dl(|d| &d.event_type))
-    .bind(WAKEUP_CHANNEL)
-    .bind(wake_others)
-    .bind(generation)
-    .fetch_one(conn)
-    .await
-    .map_err(Into::into)
+    sqlx::query_scalar(INSERT_ROWS)
+        .bind(ev(|e| &e.id))
+        .bind(ev(|e| &e.tenant_id))
+        .bind(ev(|e| &e.event_type))
+        .bind(
+            events
+                .iter()
+                .map(|e| e.channel.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(ev(|e| &e.data))
+        .bind(events.iter().map(|e| e.created_at).collect::<Vec<_>>())
+        .bind(dl(|d| &d.id))
+        .bind(dl(|d| &d.tenant_id))
+        .bind(dl(|d| &d.event_id))
+        .bind(dl(|d| &d.webhook_id))
+        .bind(dl(|d| d.status.as_str()))
+        .bind(
+            deliveries
+                .iter()
+                .map(|(d, _)| d.next_attempt_at)
+                .collect::<Vec<_>>(),
+        )
+        .bind(deliveries.iter().map(|(_, o)| *o).collect::<Vec<_>>())
+        .bind(
+            deliveries
+                .iter()
+                .map(|(d, _)| d.created_at)
+                .collect::<Vec<_>>(),
+        )
+        .bind(dl(|d| &d.event_type))
+        .bind(WAKEUP_CHANNEL)
+        .bind(wake_others)
+        .bind(generation)
+        .fetch_one(conn)
+        .await
+        .map_err(Into::into)
 }
 
 pub(super) async fn deliveries_of(

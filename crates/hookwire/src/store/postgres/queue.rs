@@ -81,7 +81,7 @@ impl QueueStore for PgStore {
         results: &[(Attempt, AttemptResult)],
     ) -> Result<Vec<bool>> {
         // One statement, atomic on its own: no BEGIN/COMMIT round trips.
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writes.acquire().await?;
         super::record::record(&mut conn, owner, results).await
     }
 
@@ -91,7 +91,7 @@ impl QueueStore for PgStore {
         owner: &str,
         results: &[(Attempt, AttemptResult)],
     ) -> Result<(Vec<Published>, Vec<bool>)> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
         let published = self.publish_all(&mut tx, publishes).await?;
         let updated = super::record::record(&mut tx, owner, results).await?;
         tx.commit().await?;
