@@ -5,26 +5,30 @@
 //!
 //! # Plans on growing tables
 //!
-//! The queue's reads and leases (the claim, unclaiming, the next due time) are
-//! sent unprepared (`persistent(false)`), so PostgreSQL plans each run for the
-//! table's current size. A prepared statement soon switches to a generic plan,
-//! and one made while `deliveries` was small keeps its sequential scan as the
-//! table grows, until an ANALYZE invalidates it: on a fresh database every
-//! result batch read the whole table (13 M rows read in a 20,000-event run;
-//! unprepared, the same run read 0.17 M and delivered ~20 % more per second).
+//! A prepared statement soon switches to a generic plan, and one made while
+//! `deliveries` was small keeps its sequential scan as the table grows, until
+//! an ANALYZE invalidates it: on a fresh database every result batch read the
+//! whole table (13 M rows read in a 20,000-event run; planned per run, the same
+//! run read 0.17 M and delivered ~20 % more per second).
 //!
-//! The group commit's writes (publishes and attempt results) go the other
-//! way, on a pool of their own whose sessions always use generic plans and may
-//! not scan a table or join by hashing or merging: every statement there reads
-//! and writes rows by key, so the only plan left is a nested loop of key
-//! probes, O(batch) at any table size, and it is made once per connection
-//! instead of once per batch. (In the default mode PostgreSQL re-planned the
-//! multi-`INSERT` publish for every batch, its custom plans looking cheaper;
-//! the result batch, unprepared, was parsed and planned every time.) JIT is off
-//! there: a plan without scans costs "10 billion" by the planner's arithmetic,
-//! and JIT-compiling every run of it cost 20 ms. Measured alternately (BENCHMARKS.md,
-//! session 13): database CPU per delivery −10 to −20 %. (Generic plans for
-//! every statement gave only −5 %: the claim plans worse that way.)
+//! So the hot statements (publishes, attempt results, the claim) run on a pool
+//! of their own whose sessions always use generic plans and may not scan a
+//! table or join by hashing or merging: every statement there reads and writes
+//! rows by key or walks the due index, so the only plans left are nested loops
+//! of index probes, O(batch) at any table size, made once per connection
+//! instead of once per batch (`tests.rs` checks them on a fresh database).
+//! In the default mode PostgreSQL re-planned the multi-`INSERT` publish for
+//! every batch (its custom plans looking cheaper), and the result batch, sent
+//! unprepared, was parsed and planned every time. JIT is off there: a plan
+//! the settings leave no cheaper choice than costs "10 billion" by the
+//! planner's arithmetic, and JIT-compiling every run of it cost 20 ms.
+//! Measured alternately (BENCHMARKS.md, session 13): database CPU per delivery
+//! −10 to −20 %. (Generic plans without those settings, for every statement,
+//! gave only −5 %: the claim plans worse that way.)
+//!
+//! The rest of the queue's statements (unclaiming, the next due time, the
+//! operators' requeues) run on the main pool; the two that read by status are
+//! sent unprepared (`persistent(false)`) and planned per run.
 
 mod catalog;
 mod events;
@@ -71,9 +75,9 @@ fn write_options(opts: PgConnectOptions) -> PgConnectOptions {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
-    /// Connections for the group commit's writes (publishes and attempt
-    /// results), one per write slot, planned generically and by key only
-    /// (see above).
+    /// Connections for the hot statements: the group commit's writes
+    /// (publishes and attempt results; one per write slot) and the claim,
+    /// planned generically and by key only (see above).
     writes: PgPool,
     /// Seals webhook secrets on write and opens them on read.
     sealer: Sealer,
@@ -99,7 +103,7 @@ impl PgStore {
             .map_err(|e| Error::from_sqlx(e, "connection"))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let writes = PgPoolOptions::new()
-            .max_connections(WRITE_SLOTS as u32)
+            .max_connections(WRITE_SLOTS as u32 + 1)
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy_with(write_options(opts));
         Ok(Self {
