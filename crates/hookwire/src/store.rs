@@ -257,6 +257,20 @@ pub trait QueueStore: Send + Sync + 'static {
     /// already — and leaving those out keeps this a range scan of the due
     /// index's future, not of a whole backlog (1,000,000 due rows: 4.6 s).
     async fn release_leases(&self, owner: Option<&str>, now: DateTime<Utc>) -> Result<u64>;
+    /// Worker `owner` is alive at `now`: write its heartbeat, and take back the
+    /// leases of every other worker last seen before `dead_before` — a killed
+    /// process cannot release its own — making their deliveries due at `now`
+    /// and forgetting those workers. Leases end by `leases_end_by` (now plus
+    /// the lease), which bounds the due index's range read, as in
+    /// [`release_leases`](Self::release_leases). Returns the deliveries taken
+    /// back.
+    async fn heartbeat(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        dead_before: DateTime<Utc>,
+        leases_end_by: DateTime<Utc>,
+    ) -> Result<u64>;
     /// Schedule one more attempt of a delivery now. `false` if it does not exist
     /// or is being attempted at this moment.
     async fn requeue_delivery(&self, tenant_id: &str, id: &str, now: DateTime<Utc>)

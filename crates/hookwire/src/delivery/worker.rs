@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use tokio::sync::Notify;
-use tokio_util::task::TaskTracker;
+use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
 use super::attempt::{self, Recorder};
 use super::dispatch::Reservation;
@@ -28,6 +28,8 @@ use super::lanes::{Lanes, Start};
 use crate::service::DispatchSlot;
 use crate::store::{self, DynStore, Job};
 use crate::{clock, Hookwire};
+
+mod liveness;
 
 /// How a worker paces itself.
 #[derive(Debug, Clone)]
@@ -50,7 +52,16 @@ pub struct WorkerOptions {
     pub per_webhook_waiting: usize,
     /// How long in-flight attempts may finish after shutdown is requested.
     pub shutdown_grace: Duration,
+    /// How often the worker says it is alive in the store. Another worker that
+    /// has not heard from it for [`DEAD_AFTER_HEARTBEATS`] of these takes its
+    /// leases back, so a killed node's deliveries wait that long, not the whole
+    /// lease.
+    pub heartbeat_interval: Duration,
 }
+
+/// Heartbeats missed before a worker is presumed dead: a busy or briefly
+/// stalled worker is not, and a killed one is found in 30 s by default.
+pub const DEAD_AFTER_HEARTBEATS: u32 = 3;
 
 impl Default for WorkerOptions {
     fn default() -> Self {
@@ -62,6 +73,7 @@ impl Default for WorkerOptions {
             per_webhook_in_flight: 10,
             per_webhook_waiting: 100,
             shutdown_grace: Duration::from_secs(10),
+            heartbeat_interval: Duration::from_secs(10),
         }
     }
 }
@@ -185,6 +197,9 @@ impl Worker {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let s = &self.shared;
         s.store.watch(s.wake.clone());
+        // Beats for as long as this future lives: dropped (a task aborted, a
+        // process killed), the worker falls silent and the others take over.
+        let _alive = AbortOnDropHandle::new(tokio::spawn(liveness::keep_alive(self.clone())));
         s.dispatch.set(Some(self.clone()));
         tokio::pin!(shutdown);
         loop {

@@ -6,6 +6,7 @@ mod listing;
 mod migrations;
 mod tenants;
 mod webhooks;
+mod workers;
 
 use hookwire::store::{self, DynStore};
 use hookwire::testing::{Backend, TestDatabase};

@@ -137,6 +137,43 @@ impl QueueStore for PgStore {
         Ok(done.rows_affected())
     }
 
+    async fn heartbeat(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        dead_before: DateTime<Utc>,
+        leases_end_by: DateTime<Utc>,
+    ) -> Result<u64> {
+        // One statement: the heartbeat, the dead workers forgotten and their
+        // leases released; then, if any were, a wake-up for every node.
+        let freed: i64 = sqlx::query_scalar(
+            "WITH alive AS ( \
+               INSERT INTO workers (owner, seen_at) VALUES ($1, $2) \
+               ON CONFLICT (owner) DO UPDATE SET seen_at = EXCLUDED.seen_at), \
+             dead AS ( \
+               DELETE FROM workers WHERE seen_at < $3 AND owner <> $1 RETURNING owner), \
+             freed AS ( \
+               UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, \
+                 lease_expires_at = NULL \
+               WHERE status IN ('pending', 'retrying') \
+                 AND next_attempt_at > $2 AND next_attempt_at <= $4 \
+                 AND lease_owner IN (SELECT owner FROM dead) \
+               RETURNING 1) \
+             SELECT count(*) FROM freed",
+        )
+        .persistent(false)
+        .bind(owner)
+        .bind(now)
+        .bind(dead_before)
+        .bind(leases_end_by)
+        .fetch_one(&self.pool)
+        .await?;
+        if freed > 0 {
+            notify(&self.pool).await?;
+        }
+        Ok(u64::try_from(freed).unwrap_or(0))
+    }
+
     async fn requeue_delivery(
         &self,
         tenant_id: &str,

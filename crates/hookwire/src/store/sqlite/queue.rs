@@ -127,6 +127,45 @@ impl QueueStore for SqliteStore {
         Ok(done.rows_affected())
     }
 
+    async fn heartbeat(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        dead_before: DateTime<Utc>,
+        leases_end_by: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
+        sqlx::query(
+            "INSERT INTO workers (owner, seen_at) VALUES (?1, ?2) \
+             ON CONFLICT (owner) DO UPDATE SET seen_at = excluded.seen_at",
+        )
+        .bind(owner)
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        let freed = sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = ?2, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE status IN ('pending', 'retrying') \
+               AND next_attempt_at > ?2 AND next_attempt_at <= ?4 \
+               AND lease_owner IN (SELECT owner FROM workers WHERE seen_at < ?3 AND owner <> ?1)",
+        )
+        .bind(owner)
+        .bind(ms(now))
+        .bind(ms(dead_before))
+        .bind(ms(leases_end_by))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("DELETE FROM workers WHERE seen_at < ?2 AND owner <> ?1")
+            .bind(owner)
+            .bind(ms(dead_before))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(freed)
+    }
+
     async fn requeue_delivery(
         &self,
         tenant_id: &str,
