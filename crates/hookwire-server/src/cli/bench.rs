@@ -262,8 +262,10 @@ async fn postmaster_of(db_url: &str, args: &BenchArgs) -> Option<u32> {
         .fetch_one(&mut c)
         .await
         .ok()?;
+    // Looked up while the backend lives: once the connection closes, it exits.
+    let postmaster = cpu::parent_of(u32::try_from(backend).ok()?).filter(|pm| *pm > 1);
     let _ = c.close().await;
-    cpu::parent_of(u32::try_from(backend).ok()?).filter(|pm| *pm > 1)
+    postmaster
 }
 
 fn url_with_db(url: &str, db: &str) -> String {
