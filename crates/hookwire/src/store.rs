@@ -28,8 +28,8 @@ pub(crate) use fan_out::{assemble_jobs, FanOut};
 
 pub use types::{
     AttemptResult, DeliveryFilter, DirectClaim, EventFilter, Job, Placement, PublishRequest,
-    Published, TenantStats, TimelineBucket, WebhookChanges, WebhookCounts, WebhookFilter,
-    WebhookStats,
+    Published, SettingsChanges, TenantStats, TimelineBucket, WebhookChanges, WebhookCounts,
+    WebhookFilter, WebhookStats,
 };
 
 /// A store shared by every part of a process.
@@ -106,12 +106,13 @@ pub trait WebhookStore: Send + Sync + 'static {
         filter: &WebhookFilter,
         page: &PageRequest,
     ) -> Result<Page<Webhook>>;
-    /// Save the settings of an existing webhook and return it as stored; `None`
-    /// if it no longer exists. `is_active` and the secrets are written only if
-    /// `changes` says so: a PATCH of other fields, read before the worker
-    /// auto-disabled the webhook or before a rotation, neither enables it
-    /// again nor brings the old secret back. The health columns
-    /// (`failing_since`, `disabled_reason`) follow the row; enabling clears them.
+    /// Save the changes of an existing webhook and return it as stored; `None`
+    /// if it no longer exists. Only the columns `changes` names are written:
+    /// a PATCH of other fields, read before the worker auto-disabled the
+    /// webhook, before a rotation or before another PATCH, neither enables it
+    /// again, nor brings the old secret back, nor undoes the other PATCH. The
+    /// health columns (`failing_since`, `disabled_reason`) follow the row;
+    /// enabling clears them.
     async fn update_webhook(
         &self,
         webhook: &Webhook,

@@ -15,15 +15,18 @@ pub struct WebhookFilter {
 }
 
 /// What an update changed in a webhook, against the copy it was made from.
-/// The settings are always written; these columns only when changed, since
-/// the row may have moved on since the copy was read: the worker disables
-/// webhooks, and a concurrent rotation replaces the secrets.
+/// Only what changed is written: the row may have moved on since the copy was
+/// read — the worker disables webhooks, a concurrent rotation replaces the
+/// secrets, a concurrent PATCH changes another setting — and writing the
+/// copy's unchanged values back would undo those.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebhookChanges {
     /// `is_active` was changed (enabling also clears the health columns).
     pub is_active: bool,
     /// The secrets were changed (a new secret, or a rotation).
     pub secrets: bool,
+    /// The settings that were changed.
+    pub settings: SettingsChanges,
 }
 
 impl WebhookChanges {
@@ -37,6 +40,56 @@ impl WebhookChanges {
             secrets: read.secret.expose() != new.secret.expose()
                 || expose(&read.previous_secret) != expose(&new.previous_secret)
                 || read.previous_secret_expires_at != new.previous_secret_expires_at,
+            settings: SettingsChanges::between(read, new),
+        }
+    }
+}
+
+/// Which of a webhook's settings an update changed (see [`WebhookChanges`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SettingsChanges {
+    /// `url`.
+    pub url: bool,
+    /// `name`.
+    pub name: bool,
+    /// `description`.
+    pub description: bool,
+    /// The event-type filters.
+    pub events: bool,
+    /// The channels.
+    pub channels: bool,
+    /// `timeout_seconds`.
+    pub timeout: bool,
+    /// The retry policy (its three columns together).
+    pub retry: bool,
+    /// The custom headers.
+    pub headers: bool,
+}
+
+impl SettingsChanges {
+    /// Every setting: write the copy's settings as they are.
+    pub const ALL: Self = Self {
+        url: true,
+        name: true,
+        description: true,
+        events: true,
+        channels: true,
+        timeout: true,
+        retry: true,
+        headers: true,
+    };
+
+    /// The settings that differ between `read` and `new`.
+    pub fn between(read: &Webhook, new: &Webhook) -> Self {
+        Self {
+            url: read.url != new.url,
+            name: read.name != new.name,
+            description: read.description != new.description,
+            events: read.events != new.events,
+            channels: read.channels != new.channels,
+            timeout: read.timeout_seconds != new.timeout_seconds,
+            retry: read.retry != new.retry,
+            headers: read.headers != new.headers,
         }
     }
 }

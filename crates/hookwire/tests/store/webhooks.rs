@@ -6,7 +6,7 @@ use hookwire::model::{
 use hookwire::net::UrlPolicy;
 use hookwire::page::PageRequest;
 use hookwire::secret::WebhookSecret;
-use hookwire::store::{DynStore, WebhookChanges, WebhookFilter};
+use hookwire::store::{DynStore, SettingsChanges, WebhookChanges, WebhookFilter};
 use hookwire::testing::{Backend, TestDatabase};
 
 use crate::fresh_store;
@@ -19,22 +19,76 @@ hookwire::backend_tests!(
     an_update_read_before_an_auto_disable_does_not_enable_the_webhook_again,
     an_update_read_before_a_rotation_keeps_the_rotated_secret,
     a_rotation_takes_the_secret_it_replaces_from_the_row,
+    two_updates_read_together_keep_each_others_changes,
 );
 
-/// An update of the settings alone.
+/// What renaming a webhook changes.
+fn only_the_name() -> WebhookChanges {
+    WebhookChanges {
+        is_active: false,
+        secrets: false,
+        settings: SettingsChanges {
+            name: true,
+            ..SettingsChanges::default()
+        },
+    }
+}
+
+async fn two_updates_read_together_keep_each_others_changes(b: Backend) {
+    let Some((store, _db, t, w)) = store_with_a_webhook(b).await else {
+        return;
+    };
+    // Two PATCHes read the webhook at once; one renames it, the other
+    // changes its URL and retry policy.
+    let read = store.webhook(&t, &w.id).await.unwrap().unwrap();
+    let mut renamed = read.clone();
+    renamed.name = Some("billing".into());
+    let mut moved = read.clone();
+    moved.url = "https://93.184.216.35/moved".into();
+    moved.retry.max_attempts = 7;
+    let changes = WebhookChanges::between(&read, &moved);
+    assert_eq!(
+        changes.settings,
+        SettingsChanges {
+            url: true,
+            retry: true,
+            ..SettingsChanges::default()
+        }
+    );
+    store
+        .update_webhook(&renamed, WebhookChanges::between(&read, &renamed))
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = store
+        .update_webhook(&moved, changes)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.name.as_deref(), Some("billing"), "the rename stays");
+    assert_eq!(stored.url, moved.url);
+    assert_eq!(stored.retry.max_attempts, 7);
+    assert_eq!(stored.retry.initial_delay_ms, read.retry.initial_delay_ms);
+    assert_eq!(store.webhook(&t, &w.id).await.unwrap().unwrap(), stored);
+}
+
+/// An update of the settings alone (all of them).
 pub(crate) const SETTINGS: WebhookChanges = WebhookChanges {
     is_active: false,
     secrets: false,
+    settings: SettingsChanges::ALL,
 };
 /// An update that enables or disables the webhook.
 pub(crate) const ACTIVITY: WebhookChanges = WebhookChanges {
     is_active: true,
     secrets: false,
+    settings: SettingsChanges::ALL,
 };
 /// An update that changes everything it can.
 const EVERYTHING: WebhookChanges = WebhookChanges {
     is_active: true,
     secrets: true,
+    settings: SettingsChanges::ALL,
 };
 
 async fn tenant(store: &DynStore, name: &str) -> String {
@@ -349,7 +403,8 @@ async fn an_update_read_before_a_rotation_keeps_the_rotated_secret(b: Backend) {
         changes,
         WebhookChanges {
             is_active: false,
-            secrets: true
+            secrets: true,
+            settings: SettingsChanges::default(),
         }
     );
     store
@@ -361,7 +416,7 @@ async fn an_update_read_before_a_rotation_keeps_the_rotated_secret(b: Backend) {
     let mut renamed = read.clone();
     renamed.name = Some("billing".into());
     let changes = WebhookChanges::between(&read, &renamed);
-    assert_eq!(changes, SETTINGS);
+    assert_eq!(changes, only_the_name());
     let stored = store
         .update_webhook(&renamed, changes)
         .await

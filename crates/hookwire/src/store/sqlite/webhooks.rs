@@ -168,11 +168,19 @@ impl WebhookStore for SqliteStore {
         w: &Webhook,
         changes: WebhookChanges,
     ) -> Result<Option<Webhook>> {
-        // `is_active`, the secrets and the health columns follow the row, not
-        // the caller's copy, unless the caller changed them (see the trait).
-        let sql = "UPDATE webhooks SET url = ?3, name = ?4, description = ?5, events = ?6, \
-            channels = ?7, timeout_seconds = ?9, retry_max_attempts = ?10, \
-            retry_initial_delay_ms = ?11, retry_max_delay_ms = ?12, headers = ?13, \
+        // Every column follows the row, not the caller's copy, unless the
+        // caller changed it (see the trait); the health columns follow the row.
+        let sql = "UPDATE webhooks SET \
+            url = CASE WHEN ?20 THEN ?3 ELSE url END, \
+            name = CASE WHEN ?21 THEN ?4 ELSE name END, \
+            description = CASE WHEN ?22 THEN ?5 ELSE description END, \
+            events = CASE WHEN ?23 THEN ?6 ELSE events END, \
+            channels = CASE WHEN ?24 THEN ?7 ELSE channels END, \
+            timeout_seconds = CASE WHEN ?25 THEN ?9 ELSE timeout_seconds END, \
+            retry_max_attempts = CASE WHEN ?26 THEN ?10 ELSE retry_max_attempts END, \
+            retry_initial_delay_ms = CASE WHEN ?26 THEN ?11 ELSE retry_initial_delay_ms END, \
+            retry_max_delay_ms = CASE WHEN ?26 THEN ?12 ELSE retry_max_delay_ms END, \
+            headers = CASE WHEN ?27 THEN ?13 ELSE headers END, \
             updated_at = ?17, \
             secret = CASE WHEN ?19 THEN ?14 ELSE secret END, \
             previous_secret = CASE WHEN ?19 THEN ?15 ELSE previous_secret END, \
@@ -187,6 +195,14 @@ impl WebhookStore for SqliteStore {
         bind_update(sqlx::query(sql), w, &self.sealer)?
             .bind(changes.is_active)
             .bind(changes.secrets)
+            .bind(changes.settings.url)
+            .bind(changes.settings.name)
+            .bind(changes.settings.description)
+            .bind(changes.settings.events)
+            .bind(changes.settings.channels)
+            .bind(changes.settings.timeout)
+            .bind(changes.settings.retry)
+            .bind(changes.settings.headers)
             .fetch_optional(&mut *self.writer.lock().await)
             .await?
             .as_ref()
