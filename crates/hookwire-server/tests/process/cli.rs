@@ -324,6 +324,17 @@ fn bench_smoke(extra: &[&str]) {
             "{field}: {report}"
         );
     }
+    // Two baselines, before and after the run; the higher one counts.
+    let both: Vec<f64> = report["baseline_before_and_after_per_s"]
+        .as_array()
+        .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
+        .unwrap_or_default();
+    assert!(both.len() == 2 && both.iter().all(|v| *v > 0.0), "{report}");
+    assert_eq!(
+        report["baseline_raw_posts_per_s"].as_f64(),
+        Some(both[0].max(both[1])),
+        "{report}"
+    );
     assert!(report["publish_to_received_ms"]["p99"].as_f64().is_some());
     // CPU is counted in 10 ms ticks: a small run may read 0, never less.
     let per_delivery = &report["cpu_us_per_delivery"];
