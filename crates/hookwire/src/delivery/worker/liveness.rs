@@ -29,6 +29,7 @@ pub(super) async fn keep_alive(worker: Worker) {
         {
             Ok(0) => {}
             Ok(n) => {
+                metrics::counter!("hookwire_leases_taken_back_total").increment(n);
                 tracing::warn!(
                     released = n,
                     "took back the leases of a worker that fell silent"
