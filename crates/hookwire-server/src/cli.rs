@@ -13,6 +13,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::config::Config;
+
 pub use client::ApiArgs;
 pub use serve::Role;
 
@@ -154,11 +156,18 @@ pub enum ConfigAction {
     Check,
 }
 
-/// Run a parsed command line.
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Run a parsed command line; `serve` uses `loaded` if its config was read
+/// already, and reads it otherwise.
+pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
     let config = cli.config.as_deref();
     match cli.command {
-        Command::Serve { role } => serve::run(config, role).await?,
+        Command::Serve { role } => {
+            let loaded = match loaded {
+                Some(loaded) => loaded,
+                None => Config::load(config)?,
+            };
+            serve::run(loaded, role).await?
+        }
         Command::Demo { exit } => demo::run(exit).await?,
         Command::Listen {
             port,

@@ -18,14 +18,26 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match runtime(&cli) {
+    // `serve` reads its config before the runtime exists (the runtime's size
+    // depends on the backend), once: the same copy then runs the service.
+    let config = match &cli.command {
+        Command::Serve { .. } => match Config::load(cli.config.as_deref()) {
+            Ok(config) => Some(config),
+            Err(e) => {
+                eprintln!("hookwire: {:#}", anyhow::Error::from(e));
+                return ExitCode::FAILURE;
+            }
+        },
+        _ => None,
+    };
+    let runtime = match runtime(&cli, config.as_ref()) {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("hookwire: starting the runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(cli)) {
+    match runtime.block_on(cli::run(cli, config)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("hookwire: {e:#}");
@@ -42,16 +54,13 @@ fn main() -> ExitCode {
 /// running meanwhile (measured: +4–6 % deliveries/s at one webhook on two
 /// cores). PostgreSQL commits without holding a thread and gains nothing from
 /// it. `TOKIO_WORKER_THREADS`, if set, still decides.
-fn runtime(cli: &Cli) -> std::io::Result<tokio::runtime::Runtime> {
+fn runtime(cli: &Cli, config: Option<&Config>) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();
     let on_sqlite = match cli.command {
         // The demo always runs on an embedded SQLite database.
         Command::Demo { .. } => true,
-        // A config that does not load is reported by `serve` itself.
-        Command::Serve { .. } => {
-            Config::load(cli.config.as_deref()).is_ok_and(|c| c.database_url.starts_with("sqlite:"))
-        }
+        Command::Serve { .. } => config.is_some_and(|c| c.database_url.starts_with("sqlite:")),
         _ => false,
     };
     if on_sqlite && std::env::var_os("TOKIO_WORKER_THREADS").is_none() {

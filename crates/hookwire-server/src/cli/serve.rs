@@ -1,7 +1,5 @@
 //! `hookwire serve`: the API, the delivery worker and the retention job.
 
-use std::path::Path;
-
 use anyhow::Context as _;
 use hookwire::Worker;
 use tokio_util::sync::CancellationToken;
@@ -22,8 +20,7 @@ pub enum Role {
 }
 
 /// Run until SIGINT/SIGTERM, then shut down gracefully.
-pub async fn run(config_path: Option<&Path>, role: Role) -> anyhow::Result<()> {
-    let config = Config::load(config_path)?;
+pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     init_logging(config.log_format);
     let app = App::build(&config).await?;
     if let Some(token) = &app.generated_admin_token {
