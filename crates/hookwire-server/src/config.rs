@@ -146,6 +146,20 @@ const ENV_KEYS: &[&str] = &[
     "shutdown_grace_seconds",
 ];
 
+/// What went wrong in figment's errors, by key: the key and the problem,
+/// without figment's notes on where it read each value (those name our own
+/// source lines and Rust types, which mean nothing to whoever wrote the file).
+fn describe(errors: figment::Error) -> String {
+    errors
+        .into_iter()
+        .map(|e| match e.path.join(".") {
+            key if key.is_empty() => e.kind.to_string(),
+            key => format!("{key}: {}", e.kind),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Expand `${VAR}` and `${VAR:-default}` in one string, looking variables up
 /// with `lookup` (the config loader's rule; public for the fuzz target).
 pub fn expand_vars(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
@@ -165,7 +179,7 @@ impl Config {
                 .filter(|k| ENV_KEYS.contains(&k.as_str().to_ascii_lowercase().as_str())),
         );
         let config: Config = figment.extract().map_err(|e| {
-            let mut msg = e.to_string();
+            let mut msg = describe(e);
             if let Some(p) = &path {
                 msg = format!("{msg} (config file {})", p.display());
             }

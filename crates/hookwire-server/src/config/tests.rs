@@ -112,3 +112,28 @@ fn the_shipped_example_config_loads() {
     assert_eq!(c.listen, Config::default().listen);
     assert_eq!(c.event_types.len(), 2);
 }
+
+#[test]
+fn a_bad_value_is_reported_by_its_key_without_figments_internals() {
+    for (file, expected) in [
+        (
+            "retention_days = \"soon\"\n",
+            "retention_days: invalid type",
+        ),
+        ("bogus_key = 1\n", "bogus_key: unknown field"),
+        ("[[webhooks]]\nurl = 5\n", "webhooks.0.url: invalid type"),
+    ] {
+        Jail::expect_with(|jail| {
+            jail.create_file("hookwire.toml", file)?;
+            let err = Config::load(Some(Path::new("hookwire.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{expected} in: {err}");
+            assert!(err.ends_with("(config file hookwire.toml)"), "{err}");
+            for internal in ["config.rs", "BTreeMap", "figment"] {
+                assert!(!err.contains(internal), "{internal} in: {err}");
+            }
+            Ok(())
+        });
+    }
+}
