@@ -53,13 +53,13 @@ impl App {
     /// Open the database, apply migrations and config-file catalog entries, and
     /// settle the admin token.
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
-        let sealer = config.sealer().map_err(|e| {
+        let options = config.open_options().map_err(|e| {
             hookwire::Error::from(hookwire::ValidationError::field(
                 "secret_encryption_key",
                 e.to_string(),
             ))
         })?;
-        let store = hookwire::store::open_sealed(&config.database_url, sealer).await?;
+        let store = hookwire::store::open_with(&config.database_url, options).await?;
         let hookwire = Hookwire::new(store, config.engine_options());
         hookwire.ensure_event_types(&config.event_types).await?;
         hookwire.sync_global_webhooks(&config.webhooks).await?;

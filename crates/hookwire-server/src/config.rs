@@ -25,6 +25,9 @@ pub struct Config {
     pub listen: String,
     /// `sqlite://PATH` (default, embedded) or `postgres://…` (many nodes).
     pub database_url: String,
+    /// PostgreSQL: connections of this node's main pool; the hot statements'
+    /// pool adds 5 (see README). Unused on SQLite.
+    pub database_max_connections: u32,
     /// Bearer token for tenant management. When unset, one is generated on first
     /// start, printed once, and only its hash is kept in the database.
     pub admin_token: Option<String>,
@@ -87,6 +90,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             max_in_flight: 1024,
             max_in_flight_per_webhook: 10,
+            database_max_connections: 16,
             lease_seconds: 90,
             shutdown_grace_seconds: 10,
             event_types: Vec::new(),
@@ -129,6 +133,7 @@ pub enum ConfigError {
 const ENV_KEYS: &[&str] = &[
     "listen",
     "database_url",
+    "database_max_connections",
     "admin_token",
     "secret_encryption_key",
     "allow_http",
@@ -189,6 +194,14 @@ impl Config {
         Ok(config)
     }
 
+    /// How to open the store: the secrets' sealer and the pool size.
+    pub fn open_options(&self) -> Result<hookwire::store::OpenOptions, SealError> {
+        Ok(hookwire::store::OpenOptions {
+            sealer: self.sealer()?,
+            max_connections: self.database_max_connections,
+        })
+    }
+
     /// What seals webhook secrets at rest: the configured master keys, or none.
     pub fn sealer(&self) -> Result<Sealer, SealError> {
         // Previous keys without a current one read sealed rows and write plain
@@ -243,6 +256,9 @@ impl Config {
         }
         if self.max_in_flight_per_webhook == 0 {
             return bad("max_in_flight_per_webhook", "must be at least 1");
+        }
+        if self.database_max_connections == 0 {
+            return bad("database_max_connections", "must be at least 1");
         }
         if self.lease_seconds < 2 {
             return bad("lease_seconds", "must be at least 2");

@@ -137,3 +137,22 @@ fn a_bad_value_is_reported_by_its_key_without_figments_internals() {
         });
     }
 }
+
+#[test]
+fn the_database_pool_size_is_a_key_and_an_env_var() {
+    Jail::expect_with(|jail| {
+        jail.create_file("hookwire.toml", "database_max_connections = 8\n")?;
+        let c = Config::load(Some(Path::new("hookwire.toml"))).expect("loads");
+        assert_eq!(c.open_options().unwrap().max_connections, 8);
+        jail.set_env("HOOKWIRE_DATABASE_MAX_CONNECTIONS", "4");
+        let c = Config::load(Some(Path::new("hookwire.toml"))).expect("loads");
+        assert_eq!(c.database_max_connections, 4);
+        jail.set_env("HOOKWIRE_DATABASE_MAX_CONNECTIONS", "0");
+        let err = Config::load(Some(Path::new("hookwire.toml"))).unwrap_err();
+        assert!(
+            err.to_string().contains("database_max_connections"),
+            "{err}"
+        );
+        Ok(())
+    });
+}

@@ -50,13 +50,17 @@ const WAKEUP_CHANNEL: &str = "hookwire_wakeup";
 /// a few keep connections busy while one waits for its WAL flush.
 const WRITE_SLOTS: usize = 4;
 
+/// Connections of the hot statements' pool: one per write slot, and one for
+/// the claim.
+pub const HOT_CONNECTIONS: u32 = WRITE_SLOTS as u32 + 1;
+
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::webhook_cache::WebhookCache;
-use super::{Error, Result};
+use super::{Error, OpenOptions, Result};
 use crate::secret::sealer::Sealer;
 
 /// The session settings of the write connections (see "Plans on growing
@@ -94,16 +98,32 @@ impl PgStore {
 
     /// Connect and migrate, sealing webhook secrets with `sealer`.
     pub async fn open_sealed(url: &str, sealer: Sealer) -> Result<Self> {
+        Self::open_with(
+            url,
+            OpenOptions {
+                sealer,
+                ..OpenOptions::default()
+            },
+        )
+        .await
+    }
+
+    /// Connect and migrate, with `options`.
+    pub async fn open_with(url: &str, options: OpenOptions) -> Result<Self> {
+        let OpenOptions {
+            sealer,
+            max_connections,
+        } = options;
         let opts = PgConnectOptions::from_str(url)?.application_name("hookwire");
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(opts.clone())
             .await
             .map_err(|e| Error::from_sqlx(e, "connection"))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let writes = PgPoolOptions::new()
-            .max_connections(WRITE_SLOTS as u32 + 1)
+            .max_connections(HOT_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy_with(write_options(opts));
         Ok(Self {

@@ -4,6 +4,7 @@ mod batch;
 mod history;
 mod listing;
 mod migrations;
+mod pool;
 mod tenants;
 mod webhooks;
 mod workers;
