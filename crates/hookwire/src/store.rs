@@ -18,6 +18,7 @@ use crate::secret::WebhookSecret;
 
 mod error;
 pub(crate) mod fan_out;
+mod open;
 pub mod postgres;
 pub mod sqlite;
 mod types;
@@ -25,6 +26,8 @@ pub(crate) mod webhook_cache;
 
 pub use error::{Error, Result};
 pub(crate) use fan_out::{assemble_jobs, FanOut};
+pub use open::{open, open_sealed, open_with, OpenOptions};
+pub(crate) use types::merge_timeline;
 
 pub use types::{
     AttemptResult, DeliveryFilter, DirectClaim, EventFilter, Job, Placement, PublishRequest,
@@ -367,82 +370,6 @@ pub trait RetentionStore: Send + Sync + 'static {
     async fn expire_idempotency_keys(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64>;
     /// Delete up to `batch` final deliveries beyond the newest `keep` of each webhook.
     async fn trim_deliveries(&self, keep: u32, batch: u32) -> Result<u64>;
-}
-
-/// Open the database named by `url` (`sqlite://path`, `sqlite::memory:`,
-/// `postgres://…`), creating a SQLite file if needed, and apply migrations.
-pub async fn open(url: &str) -> Result<DynStore> {
-    open_sealed(url, crate::secret::sealer::Sealer::default()).await
-}
-
-/// [`open`], with webhook secrets encrypted at rest by `sealer`.
-pub async fn open_sealed(url: &str, sealer: crate::secret::sealer::Sealer) -> Result<DynStore> {
-    open_with(
-        url,
-        OpenOptions {
-            sealer,
-            ..OpenOptions::default()
-        },
-    )
-    .await
-}
-
-/// How a store is opened, beyond its URL.
-#[derive(Clone)]
-pub struct OpenOptions {
-    /// Seals webhook secrets on write and opens them on read.
-    pub sealer: crate::secret::sealer::Sealer,
-    /// PostgreSQL: connections of the main pool (the API's queries and the
-    /// queue's other statements); the hot statements' pool adds
-    /// [`postgres::HOT_CONNECTIONS`]. Each node opens up to their sum, so
-    /// the server's `max_connections` bounds nodes × sum. Unused by SQLite.
-    pub max_connections: u32,
-}
-
-impl Default for OpenOptions {
-    fn default() -> Self {
-        Self {
-            sealer: Default::default(),
-            max_connections: 16,
-        }
-    }
-}
-
-/// [`open`], with `options`.
-pub async fn open_with(url: &str, options: OpenOptions) -> Result<DynStore> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(
-            sqlite::SqliteStore::open_sealed(url, options.sealer).await?,
-        ))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open_with(url, options).await?))
-    } else {
-        Err(Error::UnsupportedUrl(url.to_owned()))
-    }
-}
-
-/// Join per-bucket counts `(bucket, delivered, failed, pending)` with per-bucket
-/// mean attempt durations `(bucket, ms)`, both as the backends' GROUP BY returns
-/// them, into [`TimelineBucket`]s in order.
-pub(crate) fn merge_timeline(
-    since: DateTime<Utc>,
-    bucket_ms: i64,
-    counts: Vec<(i64, u64, u64, u64)>,
-    durations: Vec<(i64, f64)>,
-) -> Vec<TimelineBucket> {
-    let durations: std::collections::HashMap<i64, f64> = durations.into_iter().collect();
-    let mut buckets: Vec<TimelineBucket> = counts
-        .into_iter()
-        .map(|(b, delivered, failed, pending)| TimelineBucket {
-            start: since + chrono::TimeDelta::milliseconds(b.saturating_mul(bucket_ms)),
-            delivered,
-            failed,
-            pending,
-            avg_duration_ms: durations.get(&b).copied(),
-        })
-        .collect();
-    buckets.sort_by_key(|b| b.start);
-    buckets
 }
 
 /// The re-sealed `(secret, previous_secret)` of one stored webhook row, or `None`

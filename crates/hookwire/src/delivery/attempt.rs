@@ -13,6 +13,12 @@ use crate::signer::Signer;
 use crate::store::{AttemptResult, DynStore, Job};
 use crate::{clock, id, store};
 
+mod health;
+mod metrics;
+
+use health::update_health;
+use metrics::record_metrics;
+
 /// What an attempt decided beyond the delivery's own state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
@@ -315,40 +321,6 @@ async fn run_in_span(
     Ok((attempt, decision))
 }
 
-/// Webhooks that get their own `webhook_id` label on the failure counter; the
-/// rest share `other`, so a tenant with thousands of webhooks cannot blow up
-/// the metrics' cardinality.
-const MAX_LABELLED_WEBHOOKS: usize = 100;
-
-fn failure_label(webhook_id: &str) -> String {
-    static LABELLED: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
-        std::sync::OnceLock::new();
-    let set = LABELLED.get_or_init(Default::default);
-    let mut set = set
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if set.contains(webhook_id) || set.len() < MAX_LABELLED_WEBHOOKS {
-        set.insert(webhook_id.to_owned());
-        webhook_id.to_owned()
-    } else {
-        "other".to_owned()
-    }
-}
-
-fn record_metrics(webhook_id: &str, attempt: &Attempt, decision: &Decision) {
-    let outcome = decision.result.status.as_str();
-    if !attempt.succeeded() {
-        metrics::counter!("hookwire_webhook_failures_total", "webhook_id" => failure_label(webhook_id))
-            .increment(1);
-    }
-    metrics::counter!("hookwire_attempts_total", "outcome" => outcome).increment(1);
-    metrics::histogram!("hookwire_attempt_duration_seconds")
-        .record(attempt.duration_ms as f64 / 1000.0);
-    if decision.result.status.is_final() {
-        metrics::counter!("hookwire_deliveries_completed_total", "outcome" => outcome).increment(1);
-    }
-}
-
 /// An attempt that was not sent (the webhook was disabled after the event was
 /// published), recorded so the history says why the delivery failed.
 fn not_sent(job: &Job, number: u32, why: &str) -> Attempt {
@@ -364,55 +336,6 @@ fn not_sent(job: &Job, number: u32, why: &str) -> Attempt {
         request_headers: Default::default(),
         response_headers: Default::default(),
         response_body: None,
-    }
-}
-
-async fn update_health(
-    store: &DynStore,
-    webhook: &Webhook,
-    attempt: &Attempt,
-    decision: &Decision,
-    now: DateTime<Utc>,
-    auto_disable_after: Duration,
-) -> Result<(), store::Error> {
-    if attempt.succeeded() {
-        if webhook.failing_since.is_some() {
-            store.webhook_recovered(&webhook.id).await?;
-        }
-        return Ok(());
-    }
-    if let Some(reason) = &decision.disable {
-        tracing::warn!(webhook_id = %webhook.id, %reason, "disabling webhook");
-        return store.disable_webhook(&webhook.id, reason, now).await;
-    }
-    let limit = TimeDelta::from_std(auto_disable_after).unwrap_or(TimeDelta::MAX);
-    if webhook
-        .failing_since
-        .is_some_and(|s| now.signed_duration_since(s) < limit)
-    {
-        // Already marked failing (as of the job's snapshot) and far from the
-        // limit: nothing to write. Near it, the store's answer decides.
-        return Ok(());
-    }
-    let since = store.webhook_failed(&webhook.id, now).await?;
-    if let Some(since) = since.filter(|s| now.signed_duration_since(*s) >= limit) {
-        let reason = format!(
-            "every attempt has failed since {} (auto_disable_after {})",
-            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            humanize(auto_disable_after)
-        );
-        tracing::warn!(webhook_id = %webhook.id, %reason, "disabling webhook");
-        store.disable_webhook(&webhook.id, &reason, now).await?;
-    }
-    Ok(())
-}
-
-fn humanize(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        s if s % 86_400 == 0 && s > 0 => format!("{}d", s / 86_400),
-        s if s % 3_600 == 0 && s > 0 => format!("{}h", s / 3_600),
-        s => format!("{s}s"),
     }
 }
 

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,76 +29,13 @@ use crate::service::DispatchSlot;
 use crate::store::{self, DynStore, Job};
 use crate::{clock, Hookwire};
 
+mod holds;
 mod liveness;
+mod options;
 
-/// How a worker paces itself.
-#[derive(Debug, Clone)]
-pub struct WorkerOptions {
-    /// Deliveries claimed per round.
-    pub batch_size: u32,
-    /// How long a claim is held before another worker may take the delivery over
-    /// (must exceed the longest webhook timeout, 60 s).
-    pub lease: Duration,
-    /// Longest sleep between rounds when nothing wakes the worker.
-    pub poll_interval: Duration,
-    /// Attempts in flight at once, over all webhooks, each counted until its
-    /// result is recorded: this also bounds the results waiting for the
-    /// database, so memory stays flat when the database falls behind.
-    pub max_in_flight: usize,
-    /// Attempts in flight at once to one webhook.
-    pub per_webhook_in_flight: usize,
-    /// Leased deliveries waiting in line for one webhook's slots; beyond it, new
-    /// ones stay in the queue until the line has likely drained.
-    pub per_webhook_waiting: usize,
-    /// How long in-flight attempts may finish after shutdown is requested.
-    pub shutdown_grace: Duration,
-    /// How often the worker says it is alive in the store. Another worker that
-    /// has not heard from it for [`DEAD_AFTER_HEARTBEATS`] of these takes its
-    /// leases back, so a killed node's deliveries wait that long, not the whole
-    /// lease.
-    pub heartbeat_interval: Duration,
-}
-
-/// Heartbeats missed before a worker is presumed dead: a busy or briefly
-/// stalled worker is not, and a killed one is found in 30 s by default.
-pub const DEAD_AFTER_HEARTBEATS: u32 = 3;
-
-impl Default for WorkerOptions {
-    fn default() -> Self {
-        Self {
-            batch_size: 64,
-            lease: Duration::from_secs(90),
-            poll_interval: Duration::from_secs(1),
-            max_in_flight: 1024,
-            per_webhook_in_flight: 10,
-            per_webhook_waiting: 100,
-            shutdown_grace: Duration::from_secs(10),
-            heartbeat_interval: Duration::from_secs(10),
-        }
-    }
-}
-
-/// When a worker last went round its loop, for readiness checks: a worker
-/// stuck (on a dead database, say) stops beating.
-#[derive(Debug, Clone, Default)]
-pub struct Heartbeat(Arc<AtomicI64>);
-
-impl Heartbeat {
-    fn beat(&self) {
-        self.0
-            .store(clock::now().timestamp_millis(), Ordering::Relaxed);
-    }
-
-    /// Time since the last round; `None` before the first.
-    pub fn age(&self) -> Option<Duration> {
-        match self.0.load(Ordering::Relaxed) {
-            0 => None,
-            ms => Some(Duration::from_millis(
-                (clock::now().timestamp_millis() - ms).max(0) as u64,
-            )),
-        }
-    }
-}
+use holds::{Permit, Slot};
+pub use liveness::Heartbeat;
+pub use options::{WorkerOptions, DEAD_AFTER_HEARTBEATS};
 
 /// A delivery worker. Any number may run, in one process or many.
 #[derive(Clone)]
@@ -396,46 +333,4 @@ impl Worker {
 /// and the permits kept for claimed jobs.
 fn quarter_batch(batch_size: u32) -> usize {
     (batch_size as usize / 4).max(1)
-}
-
-/// A running attempt's hold on its lane: released when the HTTP exchange ends,
-/// or when the task ends any other way (so a slot can never leak).
-struct Slot {
-    worker: Worker,
-    webhook_id: String,
-    started: Instant,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let s = &self.worker.shared;
-        let (starts, was_full) = s.lanes.finished(&self.webhook_id, self.started.elapsed());
-        self.worker.start(starts);
-        if was_full {
-            s.freed.notify_one();
-        }
-    }
-}
-
-/// A running attempt's global permit: held until its result is recorded (or
-/// the task ends any other way), then handed to a lane waiting for one.
-struct Permit {
-    worker: Worker,
-    permit: Option<tokio::sync::OwnedSemaphorePermit>,
-}
-
-impl Drop for Permit {
-    fn drop(&mut self) {
-        drop(self.permit.take());
-        let s = &self.worker.shared;
-        let (starts, was_blocked) = s.lanes.released();
-        self.worker.start(starts);
-        // A claim waiting for capacity goes again once a quarter batch of
-        // permits is free (not on every release: that would be a claim query
-        // per attempt); exactly one release wakes it.
-        let enough = s.lanes.free_permits() >= self.worker.quarter_batch();
-        if was_blocked || (enough && s.wants_permits.swap(false, Ordering::AcqRel)) {
-            s.freed.notify_one();
-        }
-    }
 }

@@ -2,7 +2,7 @@
 //!
 //! SQLite allows one writer at a time. Rather than let connections fight over the
 //! write lock (and see `SQLITE_BUSY` on lock upgrades), writes go through one
-//! connection ([`writer`]), so they queue in-process; reads use a pool and,
+//! connection (module `writer`), so they queue in-process; reads use a pool and,
 //! thanks to WAL mode, never wait for writers. `synchronous = FULL` makes every
 //! commit durable before we answer (an accepted event survives power loss, not
 //! only a process crash).

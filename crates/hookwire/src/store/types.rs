@@ -272,3 +272,27 @@ pub struct TimelineBucket {
     /// Mean duration of their attempts, in ms.
     pub avg_duration_ms: Option<f64>,
 }
+
+/// Join per-bucket counts `(bucket, delivered, failed, pending)` with per-bucket
+/// mean attempt durations `(bucket, ms)`, both as the backends' GROUP BY returns
+/// them, into [`TimelineBucket`]s in order.
+pub(crate) fn merge_timeline(
+    since: DateTime<Utc>,
+    bucket_ms: i64,
+    counts: Vec<(i64, u64, u64, u64)>,
+    durations: Vec<(i64, f64)>,
+) -> Vec<TimelineBucket> {
+    let durations: std::collections::HashMap<i64, f64> = durations.into_iter().collect();
+    let mut buckets: Vec<TimelineBucket> = counts
+        .into_iter()
+        .map(|(b, delivered, failed, pending)| TimelineBucket {
+            start: since + chrono::TimeDelta::milliseconds(b.saturating_mul(bucket_ms)),
+            delivered,
+            failed,
+            pending,
+            avg_duration_ms: durations.get(&b).copied(),
+        })
+        .collect();
+    buckets.sort_by_key(|b| b.start);
+    buckets
+}

@@ -194,7 +194,7 @@ async fn each_batch_fans_out_to_the_webhooks_as_they_are_now(b: Backend) {
 
     webhook.is_active = false;
     assert!(store
-        .update_webhook(&webhook, crate::webhooks::ACTIVITY)
+        .update_webhook(&webhook, crate::webhook_updates::ACTIVITY)
         .await
         .unwrap()
         .is_some());

@@ -6,6 +6,7 @@ mod listing;
 mod migrations;
 mod pool;
 mod tenants;
+mod webhook_updates;
 mod webhooks;
 mod workers;
 

@@ -1,7 +1,10 @@
-//! The worker's heartbeat: a killed process cannot release its leases, so
-//! every worker says in the store that it is alive, and takes back the leases
-//! of workers that fell silent.
+//! The worker's liveness, twice over: in the store, for the other nodes (a
+//! killed process cannot release its leases, so every worker says it is alive
+//! and takes back the leases of workers that fell silent), and in the process,
+//! for readiness checks ([`Heartbeat`]).
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -37,6 +40,28 @@ pub(super) async fn keep_alive(worker: Worker) {
                 s.wake.notify_one();
             }
             Err(e) => tracing::warn!(error = %e, "could not write the worker's heartbeat"),
+        }
+    }
+}
+
+/// When a worker last went round its loop, for readiness checks: a worker
+/// stuck (on a dead database, say) stops beating.
+#[derive(Debug, Clone, Default)]
+pub struct Heartbeat(Arc<AtomicI64>);
+
+impl Heartbeat {
+    pub(super) fn beat(&self) {
+        self.0
+            .store(clock::now().timestamp_millis(), Ordering::Relaxed);
+    }
+
+    /// Time since the last round; `None` before the first.
+    pub fn age(&self) -> Option<Duration> {
+        match self.0.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(Duration::from_millis(
+                (clock::now().timestamp_millis() - ms).max(0) as u64,
+            )),
         }
     }
 }

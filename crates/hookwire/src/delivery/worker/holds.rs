@@ -1,0 +1,49 @@
+//! What a running attempt holds, given back by `Drop` so nothing can leak:
+//! its lane slot and its global permit.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use super::Worker;
+
+/// A running attempt's hold on its lane: released when the HTTP exchange ends,
+/// or when the task ends any other way (so a slot can never leak).
+pub(super) struct Slot {
+    pub(super) worker: Worker,
+    pub(super) webhook_id: String,
+    pub(super) started: Instant,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let s = &self.worker.shared;
+        let (starts, was_full) = s.lanes.finished(&self.webhook_id, self.started.elapsed());
+        self.worker.start(starts);
+        if was_full {
+            s.freed.notify_one();
+        }
+    }
+}
+
+/// A running attempt's global permit: held until its result is recorded (or
+/// the task ends any other way), then handed to a lane waiting for one.
+pub(super) struct Permit {
+    pub(super) worker: Worker,
+    pub(super) permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        drop(self.permit.take());
+        let s = &self.worker.shared;
+        let (starts, was_blocked) = s.lanes.released();
+        self.worker.start(starts);
+        // A claim waiting for capacity goes again once a quarter batch of
+        // permits is free (not on every release: that would be a claim query
+        // per attempt); exactly one release wakes it.
+        let enough = s.lanes.free_permits() >= self.worker.quarter_batch();
+        if was_blocked || (enough && s.wants_permits.swap(false, Ordering::AcqRel)) {
+            s.freed.notify_one();
+        }
+    }
+}

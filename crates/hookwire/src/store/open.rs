@@ -1,0 +1,57 @@
+//! Opening a store: the URL picks the backend.
+
+use std::sync::Arc;
+
+use super::{postgres, sqlite, DynStore, Error, Result};
+
+/// Open the database named by `url` (`sqlite://path`, `sqlite::memory:`,
+/// `postgres://…`), creating a SQLite file if needed, and apply migrations.
+pub async fn open(url: &str) -> Result<DynStore> {
+    open_sealed(url, crate::secret::sealer::Sealer::default()).await
+}
+
+/// [`open`], with webhook secrets encrypted at rest by `sealer`.
+pub async fn open_sealed(url: &str, sealer: crate::secret::sealer::Sealer) -> Result<DynStore> {
+    open_with(
+        url,
+        OpenOptions {
+            sealer,
+            ..OpenOptions::default()
+        },
+    )
+    .await
+}
+
+/// How a store is opened, beyond its URL.
+#[derive(Clone)]
+pub struct OpenOptions {
+    /// Seals webhook secrets on write and opens them on read.
+    pub sealer: crate::secret::sealer::Sealer,
+    /// PostgreSQL: connections of the main pool (the API's queries and the
+    /// queue's other statements); the hot statements' pool adds
+    /// [`postgres::HOT_CONNECTIONS`]. Each node opens up to their sum, so
+    /// the server's `max_connections` bounds nodes × sum. Unused by SQLite.
+    pub max_connections: u32,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            sealer: Default::default(),
+            max_connections: 16,
+        }
+    }
+}
+
+/// [`open`], with `options`.
+pub async fn open_with(url: &str, options: OpenOptions) -> Result<DynStore> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(
+            sqlite::SqliteStore::open_sealed(url, options.sealer).await?,
+        ))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open_with(url, options).await?))
+    } else {
+        Err(Error::UnsupportedUrl(url.to_owned()))
+    }
+}
