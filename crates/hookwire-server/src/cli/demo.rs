@@ -131,7 +131,7 @@ pub async fn run(exit: bool) -> anyhow::Result<()> {
             )
             .await?;
         println!(
-            "   published {} {event_type} (202 before any delivery)",
+            "   published {} {event_type} (202: stored; the publish does not wait for delivery)",
             str(&e["id"])
         );
         deliveries.extend(
