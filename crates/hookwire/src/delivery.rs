@@ -8,11 +8,13 @@
 //!   publishes in this process (`dispatch`), the rest claimed from the store —
 //!   within a global and a per-webhook cap (`lanes`), writing results through
 //!   the engine's group commit, in the same transactions as its publishes.
+//! - `rate_limit`: a webhook's requests-per-second limit, over every node.
 
 pub mod attempt;
 mod dispatch;
 pub mod http;
 mod lanes;
+pub(crate) mod rate_limit;
 pub mod worker;
 
 pub use attempt::TestSend;

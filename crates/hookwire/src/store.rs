@@ -20,6 +20,7 @@ mod error;
 pub(crate) mod fan_out;
 mod open;
 pub mod postgres;
+mod shared;
 pub mod sqlite;
 mod types;
 pub(crate) mod webhook_cache;
@@ -27,12 +28,12 @@ pub(crate) mod webhook_cache;
 pub use error::{Error, Result};
 pub(crate) use fan_out::{assemble_jobs, FanOut};
 pub use open::{open, open_sealed, open_with, OpenOptions};
-pub(crate) use types::merge_timeline;
+pub(crate) use shared::{last_error, merge_timeline, reseal_row};
 
 pub use types::{
     AttemptResult, DeliveryFilter, DirectClaim, EventFilter, Job, Placement, PublishRequest,
-    Published, SettingsChanges, TenantStats, TimelineBucket, WebhookChanges, WebhookCounts,
-    WebhookFilter, WebhookStats,
+    Published, SendSlot, SettingsChanges, TenantStats, TimelineBucket, WebhookChanges,
+    WebhookCounts, WebhookFilter, WebhookStats,
 };
 
 /// A store shared by every part of a process.
@@ -253,6 +254,19 @@ pub trait QueueStore: Send + Sync + 'static {
     /// Hand claimed deliveries back, due at `now` (a worker claimed more for one
     /// webhook than its concurrency cap allows).
     async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()>;
+    /// Take the next send slot of a webhook with a rate limit: one request
+    /// per `interval_us` microseconds, over every node (generic cell rate
+    /// algorithm on one row per webhook). Granted, the slot is `now` or the
+    /// first one after those already taken, and the next is one interval
+    /// later. With `latest`, a slot after it is not taken: the answer is
+    /// [`SendSlot::Busy`] with the first free one.
+    async fn take_send_slot(
+        &self,
+        webhook_id: &str,
+        interval_us: i64,
+        now: DateTime<Utc>,
+        latest: Option<DateTime<Utc>>,
+    ) -> Result<SendSlot>;
     /// When the earliest unfinished delivery is due, to sleep exactly until then.
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>>;
     /// Make `owner`'s leased deliveries due at `now` (graceful shutdown, or a
@@ -309,19 +323,6 @@ pub trait QueueStore: Send + Sync + 'static {
     fn watch(&self, _wake: Arc<Notify>) {}
 }
 
-/// The `last_error` a delivery shows for an attempt: the transport error, or the
-/// status line of a non-2xx response.
-pub(crate) fn last_error(a: &Attempt) -> Option<String> {
-    match (&a.error_message, a.http_status) {
-        (Some(msg), _) => Some(match &a.error_kind {
-            Some(kind) => format!("{kind}: {msg}"),
-            None => msg.clone(),
-        }),
-        (None, Some(status)) if !(200..300).contains(&status) => Some(format!("HTTP {status}")),
-        _ => None,
-    }
-}
-
 /// Window statistics, computed in SQL over covering indexes.
 #[async_trait]
 pub trait StatsStore: Send + Sync + 'static {
@@ -370,25 +371,4 @@ pub trait RetentionStore: Send + Sync + 'static {
     async fn expire_idempotency_keys(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64>;
     /// Delete up to `batch` final deliveries beyond the newest `keep` of each webhook.
     async fn trim_deliveries(&self, keep: u32, batch: u32) -> Result<u64>;
-}
-
-/// The re-sealed `(secret, previous_secret)` of one stored webhook row, or `None`
-/// when both are already in the sealer's current form (shared by the backends'
-/// `reseal_secrets`).
-pub(crate) fn reseal_row(
-    sealer: &crate::secret::sealer::Sealer,
-    id: &str,
-    secret: &str,
-    previous: Option<&str>,
-) -> Result<Option<(String, Option<String>)>> {
-    if sealer.is_current(secret) && previous.is_none_or(|p| sealer.is_current(p)) {
-        return Ok(None);
-    }
-    let reseal = |stored: &str| -> Result<String> {
-        let plain = sealer
-            .open(stored)
-            .map_err(|e| Error::Corrupt(format!("webhook {id}: {e}")))?;
-        Ok(sealer.seal(&plain))
-    };
-    Ok(Some((reseal(secret)?, previous.map(reseal).transpose()?)))
 }

@@ -55,6 +55,8 @@ pub struct WebhookView {
     pub retry: RetryPolicy,
     /// Extra static request headers.
     pub headers: BTreeMap<String, String>,
+    /// At most this many requests per second, over all nodes; `null`: no limit.
+    pub rate_limit_per_second: Option<u32>,
     /// Always true: every webhook signs.
     pub has_secret: bool,
     /// The signing secret; present only in the response that created the webhook.
@@ -81,6 +83,7 @@ impl WebhookView {
             timeout_seconds: w.timeout_seconds,
             retry: w.retry,
             headers: w.headers,
+            rate_limit_per_second: w.rate_limit_per_second,
             has_secret: true,
             secret: None,
             disabled_reason: w.disabled_reason,

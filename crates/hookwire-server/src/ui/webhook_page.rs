@@ -101,6 +101,7 @@ pub(super) async fn render(
                 @if !w.channels.is_empty() { dt { "Channels" } dd { (w.channels.join(", ")) } }
                 @if let Some(d) = &w.description { dt { "Description" } dd { (d) } }
                 dt { "Timeout" } dd { (w.timeout_seconds) " s" }
+                @if let Some(rate) = w.rate_limit_per_second { dt { "Rate limit" } dd { (rate) " requests/s" } }
                 dt { "Retries" } dd { (w.retry.max_attempts) " attempts, backoff from " (w.retry.initial_delay_ms) " ms" }
                 dt { "Created" } dd { (when(w.created_at)) }
             }

@@ -14,6 +14,7 @@ mod isolation;
 mod operations;
 mod publishing;
 mod rate_limit;
+mod rate_limits;
 mod receiver;
 mod retries;
 mod secrets_at_rest;

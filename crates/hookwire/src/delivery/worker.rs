@@ -25,6 +25,7 @@ use super::attempt::{self, Recorder};
 use super::dispatch::Reservation;
 use super::http::HttpSender;
 use super::lanes::{Lanes, Start};
+use super::rate_limit::{self, Turn, MAX_SLOT_WAIT};
 use crate::service::DispatchSlot;
 use crate::store::{self, DynStore, Job};
 use crate::{clock, Hookwire};
@@ -305,13 +306,32 @@ impl Worker {
             worker: self.clone(),
             permit: Some(permit),
         };
-        let in_flight = metrics::gauge!("hookwire_deliveries_in_flight");
-        in_flight.increment(1.0);
         let mut slot = Some(Slot {
             worker: self.clone(),
             webhook_id: job.webhook.id.clone(),
             started: Instant::now(),
         });
+        // A webhook with a rate limit: wait for its send slot (holding the lane
+        // slot, so its lane does not start more), or, when that is too far
+        // off, hand the delivery back to the queue — no attempt is made.
+        let later = match rate_limit::wait_turn(&s.store, &job.webhook, Some(MAX_SLOT_WAIT)).await {
+            Ok(Turn::Now) => None,
+            Ok(Turn::Later(due)) => Some(due),
+            // No slot, no request: the lease expires and the delivery is due again.
+            Err(e) => {
+                tracing::warn!(delivery_id = %job.delivery.id, error = %e, "taking a send slot failed");
+                return;
+            }
+        };
+        if let Some(due) = later {
+            let ids = std::slice::from_ref(&job.delivery.id);
+            if let Err(e) = s.store.unclaim(&s.owner, ids, due).await {
+                tracing::warn!(delivery_id = %job.delivery.id, error = %e, "could not requeue a rate-limited delivery");
+            }
+            return;
+        }
+        let in_flight = metrics::gauge!("hookwire_deliveries_in_flight");
+        in_flight.increment(1.0);
         let ctx = attempt::Context {
             store: &s.store,
             sender: &s.sender,

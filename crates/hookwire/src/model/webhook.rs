@@ -36,6 +36,10 @@ pub struct Webhook {
     pub retry: RetryPolicy,
     /// Extra static headers sent with every request (e.g. a receiver's own auth).
     pub headers: BTreeMap<String, String>,
+    /// At most this many requests per second to this webhook, over all nodes
+    /// (for receivers that cannot take a burst); `None`: no limit beyond the
+    /// per-webhook concurrency cap.
+    pub rate_limit_per_second: Option<u32>,
     /// Current signing secret.
     pub secret: WebhookSecret,
     /// The secret before the last rotation; still signs alongside until
@@ -72,6 +76,7 @@ impl Webhook {
             timeout_seconds: 0,
             retry: RetryPolicy::default(),
             headers: BTreeMap::new(),
+            rate_limit_per_second: None,
             secret: WebhookSecret::generate(),
             previous_secret: None,
             previous_secret_expires_at: None,
@@ -101,6 +106,7 @@ impl Webhook {
         self.timeout_seconds = spec.timeout_seconds;
         self.retry = spec.retry;
         self.headers = spec.headers;
+        self.rate_limit_per_second = spec.rate_limit_per_second;
         if let Some(secret) = spec.secret {
             self.secret = secret;
             self.previous_secret = None;

@@ -14,6 +14,8 @@ const MAX_EVENTS: usize = 100;
 const MAX_CHANNELS: usize = 50;
 const MAX_HEADERS: usize = 20;
 const DEFAULT_TIMEOUT_SECONDS: u32 = 10;
+/// Highest per-webhook rate limit; above it, the concurrency cap is the limit.
+pub const MAX_RATE_LIMIT_PER_SECOND: u32 = 10_000;
 
 /// Headers hookwire sets itself; a webhook's static headers may not override them,
 /// or a receiver could be handed a forged signature or a wrong body length.
@@ -51,6 +53,9 @@ pub struct WebhookDraft {
     pub retry: Option<RetryPolicyDraft>,
     /// Extra static request headers.
     pub headers: Option<BTreeMap<String, String>>,
+    /// At most this many requests per second to this webhook (1–10000);
+    /// absent or `null`: no limit.
+    pub rate_limit_per_second: Option<u32>,
     /// Signing secret; generated (`whsec_…`) when absent on create, kept when
     /// absent on PUT.
     pub secret: Option<String>,
@@ -84,6 +89,10 @@ pub struct WebhookPatch {
     pub retry: Option<RetryPolicyDraft>,
     /// New static headers (replaces the whole map).
     pub headers: Option<BTreeMap<String, String>>,
+    /// New requests-per-second limit (`null` removes it).
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>))]
+    pub rate_limit_per_second: Option<Option<u32>>,
     /// New secret, effective immediately (use rotate-secret for a grace period).
     pub secret: Option<String>,
 }
@@ -103,6 +112,9 @@ impl WebhookPatch {
             timeout_seconds: Some(self.timeout_seconds.unwrap_or(current.timeout_seconds)),
             retry: self.retry,
             headers: Some(self.headers.unwrap_or_else(|| current.headers.clone())),
+            rate_limit_per_second: self
+                .rate_limit_per_second
+                .unwrap_or(current.rate_limit_per_second),
             secret: self.secret,
         };
         (draft, current.retry)
@@ -130,6 +142,8 @@ pub struct WebhookSpec {
     pub retry: RetryPolicy,
     /// Static headers.
     pub headers: BTreeMap<String, String>,
+    /// Requests-per-second limit, if any.
+    pub rate_limit_per_second: Option<u32>,
     /// A new secret, if one was given.
     pub secret: Option<WebhookSecret>,
 }
@@ -155,6 +169,15 @@ impl WebhookSpec {
                 "must be between 1 and 60",
             ));
         }
+        if draft
+            .rate_limit_per_second
+            .is_some_and(|r| !(1..=MAX_RATE_LIMIT_PER_SECOND).contains(&r))
+        {
+            return Err(ValidationError::field(
+                "rate_limit_per_second",
+                format!("must be between 1 and {MAX_RATE_LIMIT_PER_SECOND}, or null for no limit"),
+            ));
+        }
         let retry = draft.retry.unwrap_or_default().resolve(retry_base)?;
         let headers = check_headers(draft.headers.unwrap_or_default())?;
         let secret = draft
@@ -173,6 +196,7 @@ impl WebhookSpec {
             timeout_seconds,
             retry,
             headers,
+            rate_limit_per_second: draft.rate_limit_per_second,
             secret,
         })
     }
@@ -326,6 +350,7 @@ mod tests {
         assert_eq!(spec.retry, RetryPolicy::default());
         assert!(spec.is_active);
         assert!(spec.secret.is_none());
+        assert_eq!(spec.rate_limit_per_second, None, "no limit unless asked");
     }
 
     #[tokio::test]
@@ -339,6 +364,11 @@ mod tests {
         let mut d = draft();
         d.timeout_seconds = Some(61);
         assert_eq!(field_of(d).await, "timeout_seconds");
+        for rate in [0, MAX_RATE_LIMIT_PER_SECOND + 1] {
+            let mut d = draft();
+            d.rate_limit_per_second = Some(rate);
+            assert_eq!(field_of(d).await, "rate_limit_per_second");
+        }
         let mut d = draft();
         d.channels = Some(vec!["bad channel".into()]);
         assert_eq!(field_of(d).await, "channels");

@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::Hookwire;
-use crate::delivery::{attempt, TestSend};
+use crate::delivery::{attempt, rate_limit, TestSend};
 use crate::model::{Attempt, Delivery, Event, EventType};
 use crate::page::{Page, PageRequest};
 use crate::secret::WebhookSecret;
@@ -123,6 +123,9 @@ impl Hookwire {
             recorder: &attempt::Direct(&self.store),
             auto_disable_after: self.options.auto_disable_after,
         };
+        // A test counts against the webhook's rate limit like any request,
+        // and waits for its slot however far off.
+        rate_limit::wait_turn(&self.store, &job.webhook, None).await?;
         let (attempt, _) = attempt::run(&ctx, &job, Some(1), &mut || {}).await?;
         let delivery = self.delivery(tenant_id, &job.delivery.id).await?.delivery;
         Ok(TestSend { delivery, attempt })

@@ -64,6 +64,8 @@ pub struct SettingsChanges {
     pub retry: bool,
     /// The custom headers.
     pub headers: bool,
+    /// `rate_limit_per_second`.
+    pub rate_limit: bool,
 }
 
 impl SettingsChanges {
@@ -77,6 +79,7 @@ impl SettingsChanges {
         timeout: true,
         retry: true,
         headers: true,
+        rate_limit: true,
     };
 
     /// The settings that differ between `read` and `new`.
@@ -90,8 +93,19 @@ impl SettingsChanges {
             timeout: read.timeout_seconds != new.timeout_seconds,
             retry: read.retry != new.retry,
             headers: read.headers != new.headers,
+            rate_limit: read.rate_limit_per_second != new.rate_limit_per_second,
         }
     }
+}
+
+/// A rate-limited webhook's answer to a request for a send slot (see
+/// [`QueueStore::take_send_slot`](super::QueueStore::take_send_slot)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendSlot {
+    /// Taken: send at this time.
+    At(DateTime<Utc>),
+    /// Not taken (it would have been later than asked): the first free slot.
+    Busy(DateTime<Utc>),
 }
 
 /// What publishing created, or found for a repeated idempotency key.
@@ -271,28 +285,4 @@ pub struct TimelineBucket {
     pub pending: u64,
     /// Mean duration of their attempts, in ms.
     pub avg_duration_ms: Option<f64>,
-}
-
-/// Join per-bucket counts `(bucket, delivered, failed, pending)` with per-bucket
-/// mean attempt durations `(bucket, ms)`, both as the backends' GROUP BY returns
-/// them, into [`TimelineBucket`]s in order.
-pub(crate) fn merge_timeline(
-    since: DateTime<Utc>,
-    bucket_ms: i64,
-    counts: Vec<(i64, u64, u64, u64)>,
-    durations: Vec<(i64, f64)>,
-) -> Vec<TimelineBucket> {
-    let durations: std::collections::HashMap<i64, f64> = durations.into_iter().collect();
-    let mut buckets: Vec<TimelineBucket> = counts
-        .into_iter()
-        .map(|(b, delivered, failed, pending)| TimelineBucket {
-            start: since + chrono::TimeDelta::milliseconds(b.saturating_mul(bucket_ms)),
-            delivered,
-            failed,
-            pending,
-            avg_duration_ms: durations.get(&b).copied(),
-        })
-        .collect();
-    buckets.sort_by_key(|b| b.start);
-    buckets
 }

@@ -5,6 +5,7 @@ mod history;
 mod listing;
 mod migrations;
 mod pool;
+mod send_slots;
 mod tenants;
 mod webhook_updates;
 mod webhooks;

@@ -14,7 +14,9 @@ use super::events::{delivery_from_row, event_from_row, EVENT_COLUMNS};
 use super::webhooks::webhook_from_row;
 use super::{PgStore, Result, WAKEUP_CHANNEL};
 use crate::model::{Attempt, Event, Webhook};
-use crate::store::{assemble_jobs, AttemptResult, Job, PublishRequest, Published, QueueStore};
+use crate::store::{
+    assemble_jobs, AttemptResult, Job, PublishRequest, Published, QueueStore, SendSlot,
+};
 
 /// The claim: the earliest due deliveries, skipping those another node holds
 /// and the webhooks whose lanes are full. On the write connections its generic
@@ -112,6 +114,43 @@ impl QueueStore for PgStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn take_send_slot(
+        &self,
+        webhook_id: &str,
+        interval_us: i64,
+        now: DateTime<Utc>,
+        latest: Option<DateTime<Utc>>,
+    ) -> Result<SendSlot> {
+        // The row lock of ON CONFLICT DO UPDATE orders concurrent takers.
+        let interval = interval_us as f64;
+        let taken: Option<DateTime<Utc>> = sqlx::query_scalar(
+            "INSERT INTO webhook_send_slots AS s (webhook_id, next_at) \
+               VALUES ($1, $2 + $3::float8 * interval '1 microsecond') \
+             ON CONFLICT (webhook_id) DO UPDATE \
+               SET next_at = GREATEST(s.next_at, $2) + $3::float8 * interval '1 microsecond' \
+               WHERE $4::timestamptz IS NULL OR GREATEST(s.next_at, $2) <= $4 \
+             RETURNING next_at - $3::float8 * interval '1 microsecond'",
+        )
+        .bind(webhook_id)
+        .bind(now)
+        .bind(interval)
+        .bind(latest)
+        .fetch_optional(&self.pool)
+        .await?;
+        match taken {
+            Some(at) => Ok(SendSlot::At(at)),
+            None => {
+                let free = sqlx::query_scalar(
+                    "SELECT next_at FROM webhook_send_slots WHERE webhook_id = $1",
+                )
+                .bind(webhook_id)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(SendSlot::Busy(free))
+            }
+        }
     }
 
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {

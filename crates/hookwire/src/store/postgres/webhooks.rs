@@ -37,6 +37,9 @@ pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> 
             max_delay_ms: row.try_get::<i64, _>("retry_max_delay_ms")? as u64,
         },
         headers,
+        rate_limit_per_second: row
+            .try_get::<Option<i32>, _>("rate_limit_per_second")?
+            .map(|r| r as u32),
         secret: open(row.try_get("secret")?)?,
         previous_secret: row
             .try_get::<Option<String>, _>("previous_secret")?
@@ -52,13 +55,14 @@ pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> 
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Bind every webhook column as `$1…$20` in the order of [`WEBHOOK_COLUMNS`].
+/// Bind every webhook column as `$1…$21` in the order of [`WEBHOOK_COLUMNS`].
 fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<'q> {
     bind_editable(q, w, sealer)
         .bind(&w.disabled_reason)
         .bind(w.created_at)
         .bind(w.updated_at)
         .bind(w.failing_since)
+        .bind(w.rate_limit_per_second.map(|r| r as i32))
 }
 
 /// Bind what an update writes: the id, the tenant and the settings as
@@ -91,14 +95,14 @@ fn bind_editable<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery
 const WEBHOOK_COLUMNS: &str = "id, tenant_id, url, name, description, events, channels, \
     is_active, timeout_seconds, retry_max_attempts, retry_initial_delay_ms, \
     retry_max_delay_ms, headers, secret, previous_secret, previous_secret_expires_at, \
-    disabled_reason, created_at, updated_at, failing_since";
+    disabled_reason, created_at, updated_at, failing_since, rate_limit_per_second";
 
 #[async_trait]
 impl WebhookStore for PgStore {
     async fn insert_webhook(&self, w: &Webhook) -> Result<()> {
         let sql = format!(
             "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
         );
         bind_webhook(sqlx::query(&sql), w, &self.sealer)
             .execute(&self.pool)
@@ -164,6 +168,7 @@ impl WebhookStore for PgStore {
             retry_initial_delay_ms = CASE WHEN $26 THEN $11 ELSE retry_initial_delay_ms END, \
             retry_max_delay_ms = CASE WHEN $26 THEN $12 ELSE retry_max_delay_ms END, \
             headers = CASE WHEN $27 THEN $13 ELSE headers END, \
+            rate_limit_per_second = CASE WHEN $29 THEN $28 ELSE rate_limit_per_second END, \
             updated_at = $17, \
             secret = CASE WHEN $19 THEN $14 ELSE secret END, \
             previous_secret = CASE WHEN $19 THEN $15 ELSE previous_secret END, \
@@ -186,6 +191,8 @@ impl WebhookStore for PgStore {
             .bind(changes.settings.timeout)
             .bind(changes.settings.retry)
             .bind(changes.settings.headers)
+            .bind(w.rate_limit_per_second.map(|r| r as i32))
+            .bind(changes.settings.rate_limit)
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
@@ -243,8 +250,9 @@ impl WebhookStore for PgStore {
              retry_max_attempts = excluded.retry_max_attempts, \
              retry_initial_delay_ms = excluded.retry_initial_delay_ms, \
              retry_max_delay_ms = excluded.retry_max_delay_ms, headers = excluded.headers, \
+             rate_limit_per_second = excluded.rate_limit_per_second, \
              secret = excluded.secret, updated_at = excluded.updated_at",
-            (1..=20).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            (1..=21).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
         );
         for w in webhooks {
             bind_webhook(sqlx::query(&sql), w, &self.sealer)

@@ -7,9 +7,11 @@ use sqlx::Connection;
 
 use super::events::{delivery_from_row, event_from_row};
 use super::webhooks::webhook_from_row;
-use super::{ms, opt_time, to_json, Result, SqliteStore};
+use super::{ms, opt_time, to_json, Error, Result, SqliteStore};
 use crate::model::{Attempt, Event, Webhook};
-use crate::store::{assemble_jobs, AttemptResult, Job, PublishRequest, Published, QueueStore};
+use crate::store::{
+    assemble_jobs, AttemptResult, Job, PublishRequest, Published, QueueStore, SendSlot,
+};
 
 #[async_trait]
 impl QueueStore for SqliteStore {
@@ -103,6 +105,45 @@ impl QueueStore for SqliteStore {
         .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(())
+    }
+
+    async fn take_send_slot(
+        &self,
+        webhook_id: &str,
+        interval_us: i64,
+        now: DateTime<Utc>,
+        latest: Option<DateTime<Utc>>,
+    ) -> Result<SendSlot> {
+        // Times in microseconds: a limit of up to 10,000/s needs them.
+        let mut conn = self.writer.lock().await;
+        let taken: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO webhook_send_slots (webhook_id, next_at) VALUES (?1, ?2 + ?3) \
+             ON CONFLICT (webhook_id) DO UPDATE SET next_at = MAX(next_at, ?2) + ?3 \
+               WHERE ?4 IS NULL OR MAX(next_at, ?2) <= ?4 \
+             RETURNING next_at - ?3",
+        )
+        .bind(webhook_id)
+        .bind(now.timestamp_micros())
+        .bind(interval_us)
+        .bind(latest.map(|l| l.timestamp_micros()))
+        .fetch_optional(&mut *conn)
+        .await?;
+        let slot = |us: i64| {
+            DateTime::from_timestamp_micros(us)
+                .ok_or_else(|| Error::Corrupt(format!("send slot {us} out of range")))
+        };
+        match taken {
+            Some(at) => Ok(SendSlot::At(slot(at)?)),
+            None => {
+                let free: i64 = sqlx::query_scalar(
+                    "SELECT next_at FROM webhook_send_slots WHERE webhook_id = ?1",
+                )
+                .bind(webhook_id)
+                .fetch_one(&mut *conn)
+                .await?;
+                Ok(SendSlot::Busy(slot(free)?))
+            }
+        }
     }
 
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {

@@ -38,6 +38,7 @@ pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<We
             max_delay_ms: row.get::<i64>("retry_max_delay_ms")? as u64,
         },
         headers: json(&row.get::<String>("headers")?, "webhooks.headers")?,
+        rate_limit_per_second: row.get("rate_limit_per_second")?,
         secret: open(row.get("secret")?)?,
         previous_secret: row
             .get::<Option<String>>("previous_secret")?
@@ -51,7 +52,7 @@ pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<We
     })
 }
 
-/// Bind every webhook column as `?1…?20` in the order of [`WEBHOOK_COLUMNS`].
+/// Bind every webhook column as `?1…?21` in the order of [`WEBHOOK_COLUMNS`].
 fn bind_webhook<'q>(
     q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     w: &'q Webhook,
@@ -61,7 +62,8 @@ fn bind_webhook<'q>(
         .bind(&w.disabled_reason)
         .bind(ms(w.created_at))
         .bind(ms(w.updated_at))
-        .bind(w.failing_since.map(ms)))
+        .bind(w.failing_since.map(ms))
+        .bind(w.rate_limit_per_second))
 }
 
 /// Bind what an update writes: the id, the tenant and the settings as
@@ -102,14 +104,14 @@ fn bind_editable<'q>(
 const WEBHOOK_COLUMNS: &str = "id, tenant_id, url, name, description, events, channels, \
     is_active, timeout_seconds, retry_max_attempts, retry_initial_delay_ms, \
     retry_max_delay_ms, headers, secret, previous_secret, previous_secret_expires_at, \
-    disabled_reason, created_at, updated_at, failing_since";
+    disabled_reason, created_at, updated_at, failing_since, rate_limit_per_second";
 
 #[async_trait]
 impl WebhookStore for SqliteStore {
     async fn insert_webhook(&self, w: &Webhook) -> Result<()> {
         let sql = format!(
             "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES \
-             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+             (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
         );
         bind_webhook(sqlx::query(&sql), w, &self.sealer)?
             .execute(&mut *self.writer.lock().await)
@@ -181,6 +183,7 @@ impl WebhookStore for SqliteStore {
             retry_initial_delay_ms = CASE WHEN ?26 THEN ?11 ELSE retry_initial_delay_ms END, \
             retry_max_delay_ms = CASE WHEN ?26 THEN ?12 ELSE retry_max_delay_ms END, \
             headers = CASE WHEN ?27 THEN ?13 ELSE headers END, \
+            rate_limit_per_second = CASE WHEN ?29 THEN ?28 ELSE rate_limit_per_second END, \
             updated_at = ?17, \
             secret = CASE WHEN ?19 THEN ?14 ELSE secret END, \
             previous_secret = CASE WHEN ?19 THEN ?15 ELSE previous_secret END, \
@@ -203,6 +206,8 @@ impl WebhookStore for SqliteStore {
             .bind(changes.settings.timeout)
             .bind(changes.settings.retry)
             .bind(changes.settings.headers)
+            .bind(w.rate_limit_per_second)
+            .bind(changes.settings.rate_limit)
             .fetch_optional(&mut *self.writer.lock().await)
             .await?
             .as_ref()
@@ -261,8 +266,9 @@ impl WebhookStore for SqliteStore {
              retry_max_attempts = excluded.retry_max_attempts, \
              retry_initial_delay_ms = excluded.retry_initial_delay_ms, \
              retry_max_delay_ms = excluded.retry_max_delay_ms, headers = excluded.headers, \
+             rate_limit_per_second = excluded.rate_limit_per_second, \
              secret = excluded.secret, updated_at = excluded.updated_at",
-            (1..=20).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+            (1..=21).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
         );
         for w in webhooks {
             bind_webhook(sqlx::query(&sql), w, &self.sealer)?

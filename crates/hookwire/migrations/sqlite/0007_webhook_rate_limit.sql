@@ -1,0 +1,9 @@
+-- A webhook may cap the deliveries its receiver gets per second. The next
+-- free send slot of each capped webhook lives in a table of its own (so taking
+-- a slot does not touch the webhook row, whose changes refresh every node's
+-- webhook cache): generic cell rate algorithm, one row per webhook.
+ALTER TABLE webhooks ADD COLUMN rate_limit_per_second INTEGER;
+CREATE TABLE webhook_send_slots (
+    webhook_id TEXT PRIMARY KEY REFERENCES webhooks (id) ON DELETE CASCADE,
+    next_at    INTEGER NOT NULL
+) STRICT;

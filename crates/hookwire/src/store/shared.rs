@@ -1,0 +1,64 @@
+//! What both backends derive the same way from what they read or write.
+
+use chrono::{DateTime, Utc};
+
+use super::{Error, Result, TimelineBucket};
+use crate::model::Attempt;
+
+/// The `last_error` a delivery shows for an attempt: the transport error, or the
+/// status line of a non-2xx response.
+pub(crate) fn last_error(a: &Attempt) -> Option<String> {
+    match (&a.error_message, a.http_status) {
+        (Some(msg), _) => Some(match &a.error_kind {
+            Some(kind) => format!("{kind}: {msg}"),
+            None => msg.clone(),
+        }),
+        (None, Some(status)) if !(200..300).contains(&status) => Some(format!("HTTP {status}")),
+        _ => None,
+    }
+}
+
+/// Join per-bucket counts `(bucket, delivered, failed, pending)` with per-bucket
+/// mean attempt durations `(bucket, ms)`, both as the backends' GROUP BY returns
+/// them, into [`TimelineBucket`]s in order.
+pub(crate) fn merge_timeline(
+    since: DateTime<Utc>,
+    bucket_ms: i64,
+    counts: Vec<(i64, u64, u64, u64)>,
+    durations: Vec<(i64, f64)>,
+) -> Vec<TimelineBucket> {
+    let durations: std::collections::HashMap<i64, f64> = durations.into_iter().collect();
+    let mut buckets: Vec<TimelineBucket> = counts
+        .into_iter()
+        .map(|(b, delivered, failed, pending)| TimelineBucket {
+            start: since + chrono::TimeDelta::milliseconds(b.saturating_mul(bucket_ms)),
+            delivered,
+            failed,
+            pending,
+            avg_duration_ms: durations.get(&b).copied(),
+        })
+        .collect();
+    buckets.sort_by_key(|b| b.start);
+    buckets
+}
+
+/// The re-sealed `(secret, previous_secret)` of one stored webhook row, or `None`
+/// when both are already in the sealer's current form (shared by the backends'
+/// `reseal_secrets`).
+pub(crate) fn reseal_row(
+    sealer: &crate::secret::sealer::Sealer,
+    id: &str,
+    secret: &str,
+    previous: Option<&str>,
+) -> Result<Option<(String, Option<String>)>> {
+    if sealer.is_current(secret) && previous.is_none_or(|p| sealer.is_current(p)) {
+        return Ok(None);
+    }
+    let reseal = |stored: &str| -> Result<String> {
+        let plain = sealer
+            .open(stored)
+            .map_err(|e| Error::Corrupt(format!("webhook {id}: {e}")))?;
+        Ok(sealer.seal(&plain))
+    };
+    Ok(Some((reseal(secret)?, previous.map(reseal).transpose()?)))
+}
