@@ -77,7 +77,7 @@ impl DirectClaim for Reservation {
     }
 
     fn place(&self, webhook: &Webhook) -> Placement {
-        let timeout = Duration::from_secs(u64::from(webhook.timeout_seconds));
+        let timeout = super::rate_limit::longest_attempt(webhook);
         match self.worker.reserve(&webhook.id, timeout) {
             Ok(()) => {
                 self.lock().push(webhook.id.clone());

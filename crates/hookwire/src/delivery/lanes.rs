@@ -218,7 +218,7 @@ impl Lanes {
         let room = state.queued < self.max_waiting;
         let lane = state.lanes.entry(id.clone()).or_default();
         if !room || self.full_for_claims(lane) {
-            let wait = self.drain_estimate(lane, timeout_of(&job));
+            let wait = self.drain_estimate(lane, longest_attempt_of(&job));
             tidy(&mut state, &id);
             return Err((job.delivery.id, wait));
         }
@@ -370,15 +370,16 @@ impl Lanes {
     }
 }
 
-fn timeout_of(job: &Job) -> Duration {
-    Duration::from_secs(u64::from(job.webhook.timeout_seconds))
+/// Its timeout, plus the wait for a send slot when its webhook has a rate limit.
+fn longest_attempt_of(job: &Job) -> Duration {
+    super::rate_limit::longest_attempt(&job.webhook)
 }
 
 /// The last instant at which `job` may start and still be recorded within its
-/// lease (of length `lease`): the timeout plus a margin before its end, or half
+/// lease (of length `lease`): its longest attempt plus a margin before its end, or half
 /// the lease when that is shorter.
 fn latest_start(job: &Job, lease_ends: Instant, lease: Duration) -> Instant {
-    let reserve = (timeout_of(job) + LEASE_MARGIN).min(lease / 2);
+    let reserve = (longest_attempt_of(job) + LEASE_MARGIN).min(lease / 2);
     lease_ends.checked_sub(reserve).unwrap_or_else(Instant::now)
 }
 

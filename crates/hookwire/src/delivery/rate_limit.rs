@@ -12,9 +12,21 @@ use crate::store::{self, DynStore, SendSlot};
 
 /// How far ahead a worker takes a slot and waits for it. A queued delivery
 /// whose slot would be later goes back to the queue instead, due at the first
-/// free slot: the wait plus the longest timeout (60 s) stays inside the 90 s
-/// lease, and a waiting delivery never holds a lane slot for long.
+/// free slot, so a waiting delivery never holds a lane slot for long; the
+/// lanes keep this much more of a lease in reserve for a limited webhook's
+/// attempts ([`longest_attempt`]).
 pub(crate) const MAX_SLOT_WAIT: Duration = Duration::from_secs(20);
+
+/// The longest an attempt to `webhook` may take once started: its timeout,
+/// plus the longest wait for a send slot when it has a rate limit (what the
+/// lanes keep in reserve of a lease before starting an attempt).
+pub(crate) fn longest_attempt(webhook: &Webhook) -> Duration {
+    let timeout = Duration::from_secs(u64::from(webhook.timeout_seconds));
+    match webhook.rate_limit_per_second {
+        Some(_) => timeout + MAX_SLOT_WAIT,
+        None => timeout,
+    }
+}
 
 /// When the request may go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -210,6 +210,24 @@ async fn a_job_whose_lease_would_run_out_is_not_started() {
 }
 
 #[tokio::test]
+async fn a_rate_limited_job_keeps_its_longest_slot_wait_in_reserve() {
+    let lanes = Lanes::new(LEASE, 2, 5, (100, 0), 100);
+    let plain = webhook("wh_plain").await;
+    let mut limited = webhook("wh_limited").await;
+    limited.rate_limit_per_second = Some(1);
+    // 30 s of lease left: enough for a 10 s timeout and the 5 s margin, not
+    // for a 20 s wait for a send slot on top.
+    let ends = Instant::now() + Duration::from_secs(30);
+    let started = lanes.admit(job(&plain), ends).map_err(|_| ()).unwrap();
+    assert_eq!(started.len(), 1);
+    let started = lanes.admit(job(&limited), ends).map_err(|_| ()).unwrap();
+    assert!(started.is_empty(), "its attempt could outlive the lease");
+    let ends = Instant::now() + Duration::from_secs(40);
+    let started = lanes.admit(job(&limited), ends).map_err(|_| ()).unwrap();
+    assert_eq!(started.len(), 1, "35 s of reserve fits in 40 s");
+}
+
+#[tokio::test]
 async fn a_lease_shorter_than_the_timeout_still_starts_a_fresh_job() {
     let lease = Duration::from_secs(3);
     let lanes = Lanes::new(lease, 1, 5, (100, 0), 100);
