@@ -152,6 +152,21 @@ async fn a_delivery_whose_slot_is_far_off_goes_back_to_the_queue_unattempted(b: 
     assert_eq!(d["attempts"], json!([]));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(rx.at("/busy").is_empty(), "nothing was sent");
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let requeues: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("hookwire_rate_limited_requeues_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    assert!(requeues >= 1.0, "requeue counted: {requeues}");
 }
 
 async fn test_sends_count_against_the_rate_limit(b: Backend) {

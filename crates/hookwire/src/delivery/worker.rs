@@ -310,6 +310,7 @@ impl Worker {
             worker: self.clone(),
             webhook_id: job.webhook.id.clone(),
             started: Instant::now(),
+            took: None,
         });
         // A webhook with a rate limit: wait for its send slot (holding the lane
         // slot, so its lane does not start more), or, when that is too far
@@ -324,6 +325,11 @@ impl Worker {
             }
         };
         if let Some(due) = later {
+            let wait = (due - clock::now()).to_std().unwrap_or(MAX_SLOT_WAIT);
+            if let Some(held) = slot.as_mut() {
+                held.took = Some(wait.max(MAX_SLOT_WAIT));
+            }
+            metrics::counter!("hookwire_rate_limited_requeues_total").increment(1);
             let ids = std::slice::from_ref(&job.delivery.id);
             if let Err(e) = s.store.unclaim(&s.owner, ids, due).await {
                 tracing::warn!(delivery_id = %job.delivery.id, error = %e, "could not requeue a rate-limited delivery");

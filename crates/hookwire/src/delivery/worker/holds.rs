@@ -2,7 +2,7 @@
 //! its lane slot and its global permit.
 
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::Worker;
 
@@ -12,12 +12,18 @@ pub(super) struct Slot {
     pub(super) worker: Worker,
     pub(super) webhook_id: String,
     pub(super) started: Instant,
+    /// What the lane learns the attempt took, when not the time since
+    /// `started`: a delivery sent back to the queue by its webhook's rate
+    /// limit counts as long as its wait would have been, so the lane's drain
+    /// estimate sends the next publishes to the queue too.
+    pub(super) took: Option<Duration>,
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
         let s = &self.worker.shared;
-        let (starts, was_full) = s.lanes.finished(&self.webhook_id, self.started.elapsed());
+        let took = self.took.unwrap_or_else(|| self.started.elapsed());
+        let (starts, was_full) = s.lanes.finished(&self.webhook_id, took);
         self.worker.start(starts);
         if was_full {
             s.freed.notify_one();
