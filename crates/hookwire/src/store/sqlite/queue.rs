@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension as _;
 use sqlx::Connection;
 
 use super::events::{delivery_from_row, event_from_row};
@@ -114,36 +115,44 @@ impl QueueStore for SqliteStore {
         now: DateTime<Utc>,
         latest: Option<DateTime<Utc>>,
     ) -> Result<SendSlot> {
-        // Times in microseconds: a limit of up to 10,000/s needs them.
-        let mut conn = self.writer.lock().await;
-        let taken: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO webhook_send_slots (webhook_id, next_at) VALUES (?1, ?2 + ?3) \
-             ON CONFLICT (webhook_id) DO UPDATE SET next_at = MAX(next_at, ?2) + ?3 \
-               WHERE ?4 IS NULL OR MAX(next_at, ?2) <= ?4 \
-             RETURNING next_at - ?3",
-        )
-        .bind(webhook_id)
-        .bind(now.timestamp_micros())
-        .bind(interval_us)
-        .bind(latest.map(|l| l.timestamp_micros()))
-        .fetch_optional(&mut *conn)
-        .await?;
+        // Times in microseconds: a limit of up to 10,000/s needs them. A slot
+        // is a rate limiter's state, not history: its commit need not wait for
+        // the disk (after a power loss the slots may start afresh).
         let slot = |us: i64| {
             DateTime::from_timestamp_micros(us)
                 .ok_or_else(|| Error::Corrupt(format!("send slot {us} out of range")))
         };
-        match taken {
-            Some(at) => Ok(SendSlot::At(slot(at)?)),
-            None => {
-                let free: i64 = sqlx::query_scalar(
-                    "SELECT next_at FROM webhook_send_slots WHERE webhook_id = ?1",
+        let mut writer = self.writer.lock().await;
+        writer.direct().unsynced(|c| {
+            let taken: Option<i64> = c
+                .prepare_cached(
+                    "INSERT INTO webhook_send_slots (webhook_id, next_at) VALUES (?1, ?2 + ?3) \
+                     ON CONFLICT (webhook_id) DO UPDATE SET next_at = MAX(next_at, ?2) + ?3 \
+                       WHERE ?4 IS NULL OR MAX(next_at, ?2) <= ?4 \
+                     RETURNING next_at - ?3",
+                )?
+                .query_row(
+                    rusqlite::params![
+                        webhook_id,
+                        now.timestamp_micros(),
+                        interval_us,
+                        latest.map(|l| l.timestamp_micros())
+                    ],
+                    |row| row.get(0),
                 )
-                .bind(webhook_id)
-                .fetch_one(&mut *conn)
-                .await?;
-                Ok(SendSlot::Busy(slot(free)?))
+                .optional()?;
+            match taken {
+                Some(at) => Ok(SendSlot::At(slot(at)?)),
+                None => {
+                    let free: i64 = c
+                        .prepare_cached(
+                            "SELECT next_at FROM webhook_send_slots WHERE webhook_id = ?1",
+                        )?
+                        .query_row([webhook_id], |row| row.get(0))?;
+                    Ok(SendSlot::Busy(slot(free)?))
+                }
             }
-        }
+        })
     }
 
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {

@@ -125,6 +125,21 @@ impl Direct {
         Ok(Self(rusqlite::Connection::open_with_flags(uri, flags)?))
     }
 
+    /// Run `f` in autocommit mode with `synchronous = NORMAL` — its commits do
+    /// not wait for the disk; the next durable commit syncs them — and set
+    /// `FULL` again before returning. Nothing awaits in between, so no
+    /// cancelled caller can leave the connection's commits undurable. For
+    /// state that may be lost on power failure (send slots), never history.
+    pub(super) fn unsynced<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T>,
+    ) -> Result<T> {
+        self.0.execute_batch("PRAGMA synchronous = NORMAL")?;
+        let out = f(&self.0);
+        self.0.execute_batch("PRAGMA synchronous = FULL")?;
+        out
+    }
+
     /// Begin a write transaction (`IMMEDIATE`: the write lock is taken now, so
     /// what the transaction reads stays current until it commits).
     pub(super) fn begin(&mut self) -> Result<DirectTx<'_>> {
@@ -167,5 +182,36 @@ impl Drop for DirectTx<'_> {
                 tracing::error!(error = %e, "rolling back a write transaction failed");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synchronous(c: &rusqlite::Connection) -> i64 {
+        c.pragma_query_value(None, "synchronous", |r| r.get(0))
+            .expect("read synchronous")
+    }
+
+    #[test]
+    fn unsynced_work_runs_at_normal_and_leaves_full_behind_even_when_it_fails() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("w.db");
+        std::fs::File::create(&path).expect("an empty database file");
+        let mut direct = Direct::open(&path).expect("open");
+        direct
+            .0
+            .pragma_update(None, "synchronous", "FULL")
+            .expect("FULL");
+        let seen = direct.unsynced(|c| Ok(synchronous(c))).expect("runs");
+        assert_eq!(seen, 1, "NORMAL inside");
+        assert_eq!(synchronous(&direct.0), 2, "FULL after");
+        let failed: Result<()> = direct.unsynced(|c| {
+            c.execute_batch("SELECT * FROM no_such_table")?;
+            Ok(())
+        });
+        assert!(failed.is_err());
+        assert_eq!(synchronous(&direct.0), 2, "FULL after a failure too");
     }
 }
