@@ -127,6 +127,9 @@ pub enum WebhooksAction {
         /// Display name.
         #[arg(long)]
         name: Option<String>,
+        /// At most this many requests per second to it (1-10000), over all nodes.
+        #[arg(long, value_name = "PER_SECOND")]
+        rate_limit: Option<u32>,
         /// Which server, which key.
         #[command(flatten)]
         api: ApiArgs,
@@ -188,8 +191,9 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
                 endpoint,
                 events,
                 name,
+                rate_limit,
                 api,
-            } => client::create(&api, &endpoint, &events, name).await?,
+            } => client::create(&api, &endpoint, &events, name, rate_limit).await?,
             WebhooksAction::Delete { id, api } => client::delete(&api, &id).await?,
         },
         Command::Bench(args) => bench::run(args).await?,

@@ -131,10 +131,14 @@ pub async fn create(
     url: &str,
     events: &[String],
     name: Option<String>,
+    rate_limit: Option<u32>,
 ) -> anyhow::Result<()> {
     let mut body = json!({ "url": url, "events": events });
     if let Some(n) = name {
         body["name"] = json!(n);
+    }
+    if let Some(r) = rate_limit {
+        body["rate_limit_per_second"] = json!(r);
     }
     let v = api
         .call(reqwest::Method::POST, "/webhooks", Some(body))

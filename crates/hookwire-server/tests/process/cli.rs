@@ -134,7 +134,15 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         )
     };
     let url = format!("http://127.0.0.1:{port}/in");
-    let (ok, out, err) = api(&["webhooks", "create", &url, "--event", "webhook.test"]);
+    let (ok, out, err) = api(&[
+        "webhooks",
+        "create",
+        &url,
+        "--event",
+        "webhook.test",
+        "--rate-limit",
+        "50",
+    ]);
     assert!(ok, "{err}");
     assert!(out.contains("signing secret (shown once)"), "{out}");
     let id = out.split_whitespace().nth(1).unwrap().to_owned();
@@ -147,6 +155,11 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         .await
         .unwrap();
     assert_eq!(patched.status(), 200);
+    let patched: serde_json::Value = patched.json().await.unwrap();
+    assert_eq!(
+        patched["rate_limit_per_second"], 50,
+        "--rate-limit was sent"
+    );
 
     let (ok, out, err) = api(&["webhooks", "list"]);
     assert!(ok, "{err}");
