@@ -48,6 +48,7 @@ pub(super) async fn edit(
         name: Some(text(&form.name)),
         description: Some(text(&form.description)),
         channels: Some(words(&form.channels)),
+        rate_limit_per_second: Some(form.rate_limit()),
         ..WebhookPatch::default()
     };
     match state

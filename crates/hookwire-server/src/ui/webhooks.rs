@@ -40,6 +40,9 @@ pub(super) struct WebhookForm {
     /// Channels separated by commas or spaces.
     #[serde(default)]
     pub channels: String,
+    /// Requests per second at most; blank for no limit.
+    #[serde(default)]
+    pub rate_limit: String,
 }
 
 /// Split a list typed into a text field.
@@ -64,8 +67,16 @@ impl WebhookForm {
             name: text(&self.name),
             description: text(&self.description),
             channels: Some(words(&self.channels)),
+            rate_limit_per_second: self.rate_limit(),
             ..WebhookDraft::default()
         }
+    }
+
+    /// The typed rate limit: blank is none; what is not a whole number becomes
+    /// 0, which validation refuses with the allowed range.
+    pub(super) fn rate_limit(&self) -> Option<u32> {
+        let typed = self.rate_limit.trim();
+        (!typed.is_empty()).then(|| typed.parse().unwrap_or(0))
     }
 
     /// The form's values for an existing webhook.
@@ -76,6 +87,10 @@ impl WebhookForm {
             description: w.description.clone().unwrap_or_default(),
             events: w.events.join(", "),
             channels: w.channels.join(", "),
+            rate_limit: w
+                .rate_limit_per_second
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -99,6 +114,10 @@ impl WebhookForm {
                 div {
                     label for="channels" { "Channels (optional)" }
                     input id="channels" name="channels" value=(self.channels);
+                }
+                div {
+                    label for="rate_limit" { "Rate limit, requests/s (optional)" }
+                    input id="rate_limit" name="rate_limit" type="number" min="1" max="10000" value=(self.rate_limit);
                 }
             }
             label for="description" { "Description (optional)" }

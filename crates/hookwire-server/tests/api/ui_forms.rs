@@ -4,7 +4,7 @@
 use hookwire::testing::Backend;
 use reqwest::header::{COOKIE, LOCATION};
 use reqwest::{redirect, Client, Response};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, str_of, ResponseExt, TestApp, ADMIN};
 
@@ -15,6 +15,7 @@ hookwire::backend_tests!(
     a_rejected_form_explains_why_and_creates_nothing,
     only_the_admin_sees_tenants_and_secrets_never_show_twice,
     behind_an_https_proxy_the_session_cookie_is_secure_and_not_on_plain_http,
+    the_dashboard_sets_changes_and_clears_a_rate_limit,
 );
 
 fn client() -> Client {
@@ -286,4 +287,54 @@ async fn behind_an_https_proxy_the_session_cookie_is_secure_and_not_on_plain_htt
     }
     let http = cookie_of(&login(Some(("x-forwarded-proto", "http"))).await.unwrap());
     assert!(!http.contains("Secure"), "{http}");
+}
+
+async fn the_dashboard_sets_changes_and_clears_a_rate_limit(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (_, key) = app.tenant("acme").await;
+    let url = "https://93.184.216.34/limited";
+    let r = post(
+        &app,
+        "/ui/webhooks",
+        &key,
+        &[("url", url), ("events", "*"), ("rate_limit", "5")],
+    )
+    .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let list = app.get("/api/v1/webhooks", &key).await.json_ok(200).await;
+    let id = str_of(&list["data"][0]["id"]);
+    assert_eq!(list["data"][0]["rate_limit_per_second"], 5);
+    let page = get(&app, &format!("/ui/webhooks/{id}"), &key).await;
+    let page = page.text().await.unwrap();
+    assert!(page.contains("5 requests/s"), "shown: {page}");
+
+    let edit = |limit: &'static str| {
+        let (app, key, id) = (&app, &key, &id);
+        async move {
+            post(
+                app,
+                &format!("/ui/webhooks/{id}"),
+                key,
+                &[("url", url), ("events", "*"), ("rate_limit", limit)],
+            )
+            .await
+        }
+    };
+    let r = edit("many").await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("rate_limit_per_second:"));
+    let limit = |v: Value| v["rate_limit_per_second"].clone();
+    let read = || async {
+        app.get(&format!("/api/v1/webhooks/{id}"), &key)
+            .await
+            .json_ok(200)
+            .await
+    };
+    assert_eq!(limit(read().await), 5, "a rejected edit changes nothing");
+    assert!(edit("20").await.status().is_redirection());
+    assert_eq!(limit(read().await), 20);
+    assert!(edit("").await.status().is_redirection());
+    assert_eq!(limit(read().await), Value::Null, "blank: no limit");
 }
