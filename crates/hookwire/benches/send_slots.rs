@@ -17,23 +17,18 @@ use hookwire::clock;
 use hookwire::model::{ApiKey, RetryPolicy, Tenant, Webhook, WebhookDraft, WebhookSpec};
 use hookwire::net::UrlPolicy;
 use hookwire::store::{self, SendSlot};
-use hookwire::testing::{Backend, TestDatabase};
+use hookwire::testing::TestDatabase;
+
+#[path = "common/args.rs"]
+mod args;
+use args::Args;
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let takes: usize = arg("--takes").and_then(|v| v.parse().ok()).unwrap_or(5_000);
-    let tasks: usize = arg("--tasks").and_then(|v| v.parse().ok()).unwrap_or(10);
-    let backend = match arg("--backend").as_deref() {
-        Some("postgres") => Backend::Postgres,
-        _ => Backend::Sqlite,
-    };
+    let args = Args::from_env();
+    let takes: usize = args.get("--takes", 5_000);
+    let tasks: usize = args.get("--tasks", 10).max(1);
+    let backend = args.backend();
     let db = TestDatabase::create(backend)
         .await
         .expect("a database for the benchmark");

@@ -26,22 +26,15 @@ use sqlx::{Connection, Executor};
 const WEBHOOKS: usize = 100;
 const SPAN_MS: i64 = 7 * 86_400_000;
 
+#[path = "common/args.rs"]
+mod args;
+use args::Args;
+
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let n: i64 = arg("--deliveries")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let backend = match arg("--backend").as_deref() {
-        Some("postgres") => Backend::Postgres,
-        _ => Backend::Sqlite,
-    };
+    let args = Args::from_env();
+    let n: i64 = args.get("--deliveries", 1_000_000);
+    let backend = args.backend();
     let db = TestDatabase::create(backend)
         .await
         .expect("a database for the benchmark");

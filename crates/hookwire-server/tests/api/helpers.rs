@@ -1,5 +1,6 @@
 //! `spawn_app()` and request helpers.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -200,4 +201,25 @@ impl ResponseExt for Response {
         );
         body
     }
+}
+
+/// Parse Prometheus text into `series{labels} -> value`.
+pub fn scrape(text: &str) -> HashMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let (series, value) = l.rsplit_once(' ')?;
+            Some((series.to_owned(), value.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The total of `name`'s series whose labels contain `label`.
+pub fn metric_sum(m: &HashMap<String, f64>, name: &str, label: &str) -> f64 {
+    m.iter()
+        .filter(|(k, _)| {
+            (k.as_str() == name || k.starts_with(&format!("{name}{{"))) && k.contains(label)
+        })
+        .map(|(_, v)| v)
+        .sum()
 }

@@ -1,11 +1,9 @@
 //! Statistics, metrics, history filters over many deliveries, readiness.
 
-use std::collections::HashMap;
-
 use hookwire::testing::Backend;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, str_of, ResponseExt, TestApp};
+use crate::helpers::{metric_sum, scrape, spawn_app, str_of, ResponseExt, TestApp};
 use crate::receiver::{Answer, Receiver};
 
 hookwire::backend_tests!(
@@ -133,26 +131,6 @@ async fn stats_report_a_known_mix_of_outcomes(b: Backend) {
         .await;
 }
 
-/// Parse Prometheus text into `series{labels} -> value`.
-fn scrape(text: &str) -> HashMap<String, f64> {
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| {
-            let (series, value) = l.rsplit_once(' ')?;
-            Some((series.to_owned(), value.parse().ok()?))
-        })
-        .collect()
-}
-
-fn sum(m: &HashMap<String, f64>, name: &str, label: &str) -> f64 {
-    m.iter()
-        .filter(|(k, _)| {
-            (k.as_str() == name || k.starts_with(&format!("{name}{{"))) && k.contains(label)
-        })
-        .map(|(_, v)| v)
-        .sum()
-}
-
 async fn metrics_move_as_deliveries_happen(b: Backend) {
     let Some(app) = spawn_app(b).await else {
         return;
@@ -186,7 +164,9 @@ async fn metrics_move_as_deliveries_happen(b: Backend) {
         publish_and_settle(&app, &key, json!({ "type": "webhook.test", "data": {} })).await;
     }
     let after = get().await;
-    let delta = |name: &str, label: &str| sum(&after, name, label) - sum(&before, name, label);
+    let delta = |name: &str, label: &str| {
+        metric_sum(&after, name, label) - metric_sum(&before, name, label)
+    };
     assert_eq!(delta("hookwire_events_published_total", ""), 2.0);
     assert_eq!(
         delta("hookwire_attempts_total", "outcome=\"delivered\""),

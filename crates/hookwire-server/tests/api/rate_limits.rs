@@ -9,7 +9,7 @@ use serde_json::json;
 
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, str_of, ResponseExt, TestApp};
+use crate::helpers::{metric_sum, scrape, spawn_app, str_of, ResponseExt, TestApp};
 use crate::receiver::Receiver;
 
 hookwire::backend_tests!(
@@ -161,11 +161,11 @@ async fn a_delivery_whose_slot_is_far_off_goes_back_to_the_queue_unattempted(b: 
         .text()
         .await
         .unwrap();
-    let requeues: f64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("hookwire_rate_limited_requeues_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0.0);
+    let requeues = metric_sum(
+        &scrape(&metrics),
+        "hookwire_rate_limited_requeues_total",
+        "",
+    );
     assert!(requeues >= 1.0, "requeue counted: {requeues}");
 }
 
