@@ -14,6 +14,7 @@ mod extract;
 mod health;
 mod list;
 pub mod metrics;
+mod parse;
 pub mod rate_limit;
 mod stats;
 mod tenants;

@@ -21,6 +21,13 @@ pub enum Error {
     /// The object already exists (a unique name or key is taken).
     #[error("{0}")]
     Conflict(String),
+    /// An idempotency key used within its window for a different request: the
+    /// caller reused a key by mistake, and replaying the first event would hide it.
+    #[error(
+        "this idempotency key was used in the last 24 h for a different event (type, channel \
+         or data differ); send a new key for a new event"
+    )]
+    IdempotencyKeyReused,
     /// The database failed; the detail is logged, never shown to API clients.
     #[error(transparent)]
     Store(store::Error),

@@ -38,16 +38,21 @@ pub struct DeliveryDetailView {
 
 /// Filters of a webhook's delivery history.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryListQuery {
     /// Only deliveries in this status.
     pub status: Option<DeliveryStatus>,
     /// Only deliveries of events of this type.
     pub event_type: Option<String>,
     /// Only deliveries created at or after this time (RFC 3339).
+    #[serde(default, deserialize_with = "super::parse::rfc3339_opt")]
     pub since: Option<DateTime<Utc>>,
     /// Only deliveries created before this time (RFC 3339).
+    #[serde(default, deserialize_with = "super::parse::rfc3339_opt")]
     pub until: Option<DateTime<Utc>>,
     /// Items per page, 1–250 (default 50).
+    #[serde(default, deserialize_with = "super::parse::limit_opt")]
+    #[param(minimum = 1, maximum = 250)]
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -84,7 +89,9 @@ async fn retry_delivery(
 /// A webhook's delivery history, newest first.
 #[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "deliveries",
     params(DeliveryListQuery),
-    responses((status = 200, body = List<DeliveryView>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = List<DeliveryView>), (status = 404, body = ErrorBody),
+              (status = 400, body = ErrorBody, description = "`invalid_cursor`"),
+              (status = 422, body = ErrorBody, description = "a query parameter of the wrong form; `field` names it")))]
 async fn list_webhook_deliveries(
     TenantCtx(tenant): TenantCtx,
     State(s): State<AppState>,

@@ -49,9 +49,10 @@ pub enum ApiError {
     /// A field broke a rule.
     #[error(transparent)]
     Invalid(hookwire::ValidationError),
-    /// The object already exists.
-    #[error("{0}")]
-    Conflict(String),
+    /// The object already exists, or the request conflicts with an earlier one
+    /// (the code says which).
+    #[error("{1}")]
+    Conflict(&'static str, String),
     /// Over the rate limit; retry after this many seconds.
     #[error("rate limit exceeded; retry in {0} s")]
     RateLimited(u64),
@@ -70,7 +71,10 @@ impl From<hookwire::Error> for ApiError {
             hookwire::Error::Invalid(v) => ApiError::Invalid(v),
             hookwire::Error::InvalidCursor => ApiError::BadRequest("invalid_cursor", e.to_string()),
             hookwire::Error::NotFound(what) => ApiError::NotFound(what),
-            hookwire::Error::Conflict(msg) => ApiError::Conflict(msg),
+            hookwire::Error::Conflict(msg) => ApiError::Conflict("conflict", msg),
+            hookwire::Error::IdempotencyKeyReused => {
+                ApiError::Conflict("idempotency_key_reused", e.to_string())
+            }
             hookwire::Error::Store(StoreError::Unavailable(err)) => {
                 tracing::warn!(error = %err, "database unavailable");
                 ApiError::Unavailable
@@ -93,7 +97,7 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::Invalid(v) => (StatusCode::UNPROCESSABLE_ENTITY, v.code),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Conflict(code, _) => (StatusCode::CONFLICT, code),
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),

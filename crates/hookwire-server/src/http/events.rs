@@ -53,10 +53,12 @@ pub struct EventDetailView {
 /// Publish an event. Stored with one delivery per matching webhook before the
 /// 202; delivery happens in the background. `Idempotency-Key` (or the body's `id`)
 /// dedupes for 24 h: a repeat returns the first event and creates nothing
-/// (`Idempotent-Replayed: true`).
+/// (`Idempotent-Replayed: true`); the same key with a different type, channel or
+/// data is 409 `idempotency_key_reused`.
 #[utoipa::path(post, path = "/events", tag = "events", request_body = NewEvent,
     params(("Idempotency-Key" = Option<String>, Header, description = "Dedupes publishes for 24 h")),
     responses((status = 202, body = Published), (status = 400, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "`idempotency_key_reused`: the key was used for a different event"),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn publish(
     TenantCtx(tenant): TenantCtx,
@@ -95,6 +97,7 @@ async fn publish(
 
 /// Filters of `GET /events`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventListQuery {
     /// Only events of this type.
     #[serde(rename = "type")]
@@ -103,10 +106,14 @@ pub struct EventListQuery {
     /// Only events published on this channel.
     pub channel: Option<String>,
     /// Only events created at or after this time (RFC 3339).
+    #[serde(default, deserialize_with = "super::parse::rfc3339_opt")]
     pub since: Option<DateTime<Utc>>,
     /// Only events created before this time (RFC 3339).
+    #[serde(default, deserialize_with = "super::parse::rfc3339_opt")]
     pub until: Option<DateTime<Utc>>,
     /// Items per page, 1–250 (default 50).
+    #[serde(default, deserialize_with = "super::parse::limit_opt")]
+    #[param(minimum = 1, maximum = 250)]
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -114,7 +121,9 @@ pub struct EventListQuery {
 
 /// The tenant's events, newest first.
 #[utoipa::path(get, path = "/events", tag = "events", params(EventListQuery),
-    responses((status = 200, body = List<EventView>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = List<EventView>),
+              (status = 400, body = ErrorBody, description = "`invalid_cursor`"),
+              (status = 422, body = ErrorBody, description = "a query parameter of the wrong form; `field` names it")))]
 async fn list_events(
     TenantCtx(tenant): TenantCtx,
     State(s): State<AppState>,

@@ -1,7 +1,7 @@
 //! Request extractors whose rejections are [`ApiError`]s, so a malformed body or
 //! query string gets the same `{error, message}` shape as everything else.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::request::Parts;
@@ -63,7 +63,19 @@ fn split_serde_message(text: &str) -> (String, String) {
         (".", None) => "body".to_owned(),
         (path, None) => path.to_owned(),
     };
-    (field, reason.to_owned())
+    (field, without_type_names(reason))
+}
+
+/// serde names the Rust type a body should have been ("invalid length 0, expected
+/// struct WebhookDraft with 11 elements"); a client knows it as a JSON object.
+fn without_type_names(reason: &str) -> String {
+    match reason.find("expected struct ") {
+        Some(_) if reason.starts_with("invalid length") => {
+            "expected a JSON object, not an array".to_owned()
+        }
+        Some(at) => format!("{}expected a JSON object", &reason[..at]),
+        None => reason.to_owned(),
+    }
 }
 
 /// An optional JSON body: absent when the request has neither a body nor a
@@ -86,17 +98,26 @@ impl<T: DeserializeOwned> OptionalFromRequest<AppState> for ApiJson<T> {
     }
 }
 
-/// A query string: any parse failure is 400 `invalid_query`.
+/// A query string: a value that does not parse is 422 `invalid_field` naming the
+/// parameter, like a bad body field.
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| Self(q.0))
-            .map_err(|e: QueryRejection| ApiError::BadRequest("invalid_query", e.body_text()))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(Self).map_err(|e| {
+            let field = match e.path().to_string() {
+                p if p == "." => "query".to_owned(),
+                p => p,
+            };
+            ApiError::Invalid(hookwire::ValidationError::field(
+                field,
+                e.into_inner().to_string(),
+            ))
+        })
     }
 }
 
@@ -114,5 +135,15 @@ mod tests {
             "url"
         );
         assert_eq!(super::split_serde_message("expected value").0, "body");
+        assert_eq!(
+            super::split_serde_message(
+                "invalid length 0, expected struct WebhookDraft with 11 elements"
+            ),
+            ("body".into(), "expected a JSON object, not an array".into())
+        );
+        assert_eq!(
+            super::split_serde_message("invalid type: integer `3`, expected struct RetryDraft").1,
+            "invalid type: integer `3`, expected a JSON object"
+        );
     }
 }

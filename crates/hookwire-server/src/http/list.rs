@@ -28,8 +28,11 @@ impl<T> List<T> {
 
 /// `?limit=&cursor=`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items per page, 1–250 (default 50).
+    #[serde(default, deserialize_with = "super::parse::limit_opt")]
+    #[param(minimum = 1, maximum = 250)]
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,

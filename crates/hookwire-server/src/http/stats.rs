@@ -25,8 +25,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// `?window=`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WindowQuery {
-    /// How far back to look: `1h`, `24h` (default), `7d`…
+    /// How far back to look: any span from 1s to 366d, written like `90m`, `1h`,
+    /// `24h` (the default), `7d` or `2w`.
     pub window: Option<String>,
 }
 
@@ -37,7 +39,7 @@ impl WindowQuery {
             Some(w) => humantime::parse_duration(w).map_err(|e| {
                 ApiError::Invalid(hookwire::ValidationError::field(
                     "window",
-                    format!("{e}; use a span like 1h, 24h or 7d"),
+                    format!("{e}; use a span from 1s to 366d like 90m, 1h, 24h or 7d"),
                 ))
             }),
         }

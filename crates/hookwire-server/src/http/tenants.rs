@@ -79,7 +79,9 @@ async fn create_tenant(
 
 /// List tenants, newest first.
 #[utoipa::path(get, path = "/tenants", tag = "tenants", params(PageQuery),
-    responses((status = 200, body = List<Tenant>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = List<Tenant>), (status = 401, body = ErrorBody),
+              (status = 400, body = ErrorBody, description = "`invalid_cursor`"),
+              (status = 422, body = ErrorBody, description = "a query parameter of the wrong form; `field` names it")))]
 async fn list_tenants(
     _: Admin,
     State(s): State<AppState>,

@@ -59,6 +59,7 @@ pub struct NewSecret {
 #[serde(deny_unknown_fields)]
 pub struct Recover {
     /// Requeue failed deliveries created at or after this time (RFC 3339).
+    #[serde(deserialize_with = "super::parse::rfc3339")]
     pub since: DateTime<Utc>,
 }
 

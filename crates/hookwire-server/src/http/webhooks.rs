@@ -95,12 +95,15 @@ impl WebhookView {
 
 /// Filters of `GET /webhooks`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WebhookListQuery {
     /// Only webhooks that would receive this event type.
     pub event: Option<String>,
     /// Only active (`true`) or inactive (`false`) webhooks.
     pub is_active: Option<bool>,
     /// Items per page, 1–250 (default 50).
+    #[serde(default, deserialize_with = "super::parse::limit_opt")]
+    #[param(minimum = 1, maximum = 250)]
     pub limit: Option<u32>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -124,7 +127,9 @@ async fn create_webhook(
 
 /// The tenant's webhooks, newest first.
 #[utoipa::path(get, path = "/webhooks", tag = "webhooks", params(WebhookListQuery),
-    responses((status = 200, body = List<WebhookView>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = List<WebhookView>),
+              (status = 400, body = ErrorBody, description = "`invalid_cursor`"),
+              (status = 422, body = ErrorBody, description = "a query parameter of the wrong form; `field` names it")))]
 async fn list_webhooks(
     TenantCtx(tenant): TenantCtx,
     State(s): State<AppState>,

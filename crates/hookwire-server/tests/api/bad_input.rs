@@ -9,6 +9,7 @@ use crate::helpers::{spawn_app, spawn_app_with, str_of, ResponseExt};
 
 hookwire::backend_tests!(
     hostile_bodies_queries_and_headers_get_4xx_not_5xx,
+    bad_query_values_are_422_naming_the_parameter_and_its_form,
     invalid_fields_are_422_naming_the_field_and_change_nothing,
     malformed_and_oversized_bodies_are_rejected,
 );
@@ -241,6 +242,72 @@ async fn malformed_and_oversized_bodies_are_rejected(b: Backend) {
         .unwrap()
         .error(413, "payload_too_large")
         .await;
+    // A body of the wrong shape says what it should be, in JSON's words.
+    for (body, expected) in [
+        ("[]", "expected a JSON object"),
+        ("3", "expected a JSON object"),
+    ] {
+        let err = send(body.into(), "application/json")
+            .await
+            .unwrap()
+            .error(422, "invalid_field")
+            .await;
+        let message = str_of(&err["message"]);
+        assert!(message.contains(expected), "{body}: {err}");
+        assert!(
+            !message.contains("struct") && !message.contains("Draft"),
+            "{body}: {err}"
+        );
+    }
     let list = app.get("/api/v1/webhooks", &key).await.json_ok(200).await;
     assert_eq!(list["data"], json!([]));
+}
+
+async fn bad_query_values_are_422_naming_the_parameter_and_its_form(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (_, key) = app.tenant("acme").await;
+    let hook = str_of(&app.webhook(&key, json!({})).await["id"]);
+    for (query, field, expected) in [
+        ("/api/v1/events?since=yesterday", "since", "RFC 3339"),
+        ("/api/v1/events?until=2026-13-01", "until", "RFC 3339"),
+        (
+            "/api/v1/events?limit=ten",
+            "limit",
+            "whole number from 1 to 250",
+        ),
+        ("/api/v1/events?limit=0", "limit", "1"),
+        ("/api/v1/webhooks?is_active=yes", "is_active", "true"),
+        (
+            &format!("/api/v1/webhooks/{hook}/deliveries?status=bogus"),
+            "status",
+            "delivered",
+        ),
+        (
+            &format!("/api/v1/webhooks/{hook}/deliveries?since=x"),
+            "since",
+            "RFC 3339",
+        ),
+        ("/api/v1/stats?window=forever", "window", "1s to 366d"),
+    ] {
+        let body = app.get(query, &key).await.error(422, "invalid_field").await;
+        assert_eq!(body["field"], field, "{query}: {body}");
+        assert!(
+            str_of(&body["message"]).contains(expected),
+            "{query}: {body}"
+        );
+    }
+    // The same rule for a time in a body.
+    let body = app
+        .post(
+            &format!("/api/v1/webhooks/{hook}/recover"),
+            &key,
+            json!({ "since": "yesterday" }),
+        )
+        .await
+        .error(422, "invalid_field")
+        .await;
+    assert_eq!(body["field"], "since", "{body}");
+    assert!(str_of(&body["message"]).contains("RFC 3339"), "{body}");
 }

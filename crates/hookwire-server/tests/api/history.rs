@@ -275,7 +275,7 @@ async fn history_pages_and_filters_hundreds_of_deliveries(b: Backend) {
     assert_eq!(paid_us.len(), 100);
     app.get(&format!("{base}?since=yesterday"), &key)
         .await
-        .error(400, "invalid_query")
+        .error(422, "invalid_field")
         .await;
 }
 

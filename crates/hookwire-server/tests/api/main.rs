@@ -11,6 +11,7 @@ mod faults;
 mod health;
 mod history;
 mod isolation;
+mod openapi;
 mod operations;
 mod publishing;
 mod rate_limit;

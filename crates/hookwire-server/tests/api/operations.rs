@@ -255,7 +255,7 @@ async fn history_lists_a_webhooks_deliveries_by_status(b: Backend) {
     assert!(page["next_cursor"].is_string());
     app.get(&format!("{base}?status=lost"), &key)
         .await
-        .error(400, "invalid_query")
+        .error(422, "invalid_field")
         .await;
     // The event shows its deliveries.
     let events = app

@@ -182,14 +182,32 @@ async fn an_idempotency_key_dedupes_publishes(b: Backend) {
     let again = again.json_ok(202).await;
     assert_eq!(again["id"], first["id"]);
     assert_eq!(again["deliveries"][0]["id"], first["deliveries"][0]["id"]);
-    // The body's `id` works as a key too; keys are per tenant.
+    // The body's `id` works as a key too (the same body in another key order
+    // and spacing is the same request); keys are per tenant.
     let by_field = app
         .publish(
             &key,
-            json!({ "type": "webhook.test", "data": {}, "id": "order-42" }),
+            json!({ "id": "order-42", "data": { "n": 1 }, "type": "webhook.test" }),
         )
         .await;
     assert_eq!(by_field["id"], first["id"]);
+    // The same key with another body is a mistake, not a replay: 409, nothing stored.
+    for changed in [
+        json!({ "type": "webhook.test", "data": { "n": 2 }, "id": "order-42" }),
+        json!({ "type": "webhook.test", "data": { "n": 1 }, "channel": "c", "id": "order-42" }),
+    ] {
+        let body = app
+            .post("/api/v1/events", &key, changed)
+            .await
+            .error(409, "idempotency_key_reused")
+            .await;
+        assert!(
+            str_of(&body["message"]).contains("different event"),
+            "{body}"
+        );
+    }
+    let events = app.get("/api/v1/events", &key).await.json_ok(200).await;
+    assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
     let other_tenant = app
         .publish(
             &other,

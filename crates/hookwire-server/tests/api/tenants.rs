@@ -149,7 +149,7 @@ async fn tenant_management_rejects_bad_input_and_unknown_ids(b: Backend) {
         .await;
     app.get("/api/v1/tenants?limit=abc", ADMIN)
         .await
-        .error(400, "invalid_query")
+        .error(422, "invalid_field")
         .await;
     app.get("/api/v1/tenants?cursor=%21%21", ADMIN)
         .await

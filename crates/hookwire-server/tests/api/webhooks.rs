@@ -239,7 +239,7 @@ async fn webhook_lists_paginate_and_filter(b: Backend) {
         .await;
     app.get("/api/v1/webhooks?is_active=maybe", &key)
         .await
-        .error(400, "invalid_query")
+        .error(422, "invalid_field")
         .await;
     app.get("/api/v1/webhooks?cursor=@@@", &key)
         .await

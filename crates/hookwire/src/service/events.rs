@@ -18,12 +18,26 @@ pub struct EventDetail {
     pub deliveries: Vec<Delivery>,
 }
 
+/// Whether a stored event is what `(type, channel, data)` would have stored. The
+/// data are compared as JSON values, so key order and whitespace do not count.
+fn same_request(
+    stored: &Event,
+    (event_type, channel, data): &(String, Option<String>, String),
+) -> bool {
+    let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+    stored.event_type == *event_type
+        && stored.channel == *channel
+        && json(&stored.data) == json(data)
+}
+
 impl Hookwire {
     /// Publish an event for `tenant_id`: validate it, store it with one delivery
     /// per matching webhook in one transaction (shared with the publishes that
     /// arrive meanwhile: group commit), and start or queue its deliveries. Returns
     /// without waiting for any delivery. A repeated idempotency key (the header's,
-    /// or the body's `id`) within 24 h returns the first event and stores nothing.
+    /// or the body's `id`) within 24 h returns the first event and stores nothing;
+    /// the same key with a different type, channel or data is
+    /// [`Error::IdempotencyKeyReused`].
     pub async fn publish(
         &self,
         tenant_id: &str,
@@ -32,6 +46,14 @@ impl Hookwire {
     ) -> Result<Published, Error> {
         let catalog = self.catalog_names(&[new.event_type.as_str()]).await?;
         let event = Event::from_new(tenant_id, new, idempotency_key, |n| catalog.contains(n))?;
+        // Kept to tell a replay from a reused key; only keyed publishes pay for it.
+        let request = event.idempotency_key.is_some().then(|| {
+            (
+                event.event_type.clone(),
+                event.channel.clone(),
+                event.data.clone(),
+            )
+        });
         let patterns = EventTypeName::parse(&event.event_type, "type")?.matching_filters();
         let dedupe_since = clock::now() - TimeDelta::hours(IDEMPOTENCY_WINDOW_HOURS);
         let publish = Publish {
@@ -49,6 +71,11 @@ impl Hookwire {
                 e.into()
             }
         })?;
+        if let Some(request) = request.filter(|_| published.duplicate) {
+            if !same_request(&published.event, &request) {
+                return Err(Error::IdempotencyKeyReused);
+            }
+        }
         Ok(published)
     }
 
