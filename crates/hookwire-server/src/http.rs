@@ -26,7 +26,7 @@ use std::net::SocketAddr;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::CONTENT_TYPE;
-use axum::response::{Html, IntoResponse};
+use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::get;
 use axum::{middleware, Router};
 use tower_http::trace::TraceLayer;
@@ -101,6 +101,9 @@ pub fn router(state: AppState) -> Router {
     )
     .route("/docs", get(move || async move { Html(docs_html) }))
     .nest("/ui", crate::ui::router())
+    // `/ui` is nested, which `/ui/` does not match; `/` is where a browser lands.
+    .route("/ui/", get(|| async { Redirect::to("/ui") }))
+    .route("/", get(|| async { Redirect::to("/ui") }))
     .fallback(|| async { ApiError::NotFound("route") })
     .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
     .layer(middleware::from_fn_with_state(

@@ -22,6 +22,9 @@ pub enum Role {
 /// Run until SIGINT/SIGTERM, then shut down gracefully.
 pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     init_logging(config.log_format);
+    // Before anything opens the database: a second process on one SQLite file
+    // would resend the first one's deliveries in flight.
+    let _lock = hookwire::store::sqlite::ProcessLock::acquire(&config.database_url)?;
     let app = App::build(&config).await?;
     if let Some(token) = &app.generated_admin_token {
         println!("hookwire: generated an admin token (shown once; store it now):\n\n    {token}\n");
@@ -38,7 +41,8 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         None
     } else {
         if config.database_url.starts_with("sqlite:") {
-            // One process owns a SQLite file: any lease left is from a dead run.
+            // This process holds the SQLite file's lock: any lease left is from a
+            // dead run.
             let freed = app
                 .hookwire
                 .store()

@@ -13,27 +13,34 @@ pub(super) enum Nav {
     Tenants,
 }
 
-fn head(title: &str) -> Markup {
+/// A whole HTML document: the DOCTYPE first (anything before it puts browsers
+/// in quirks mode), then the head every page shares, then `body`.
+fn document(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
-        meta charset="utf-8";
-        meta name="viewport" content="width=device-width, initial-scale=1";
-        title { (title) " · hookwire" }
-        link rel="stylesheet" href="/ui/assets/app.css";
-        script src="/ui/assets/app.js" defer {}
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · hookwire" }
+                link rel="stylesheet" href="/ui/assets/app.css";
+                script src="/ui/assets/app.js" defer {}
+            }
+            (body)
+        }
     }
 }
 
 /// A page without navigation (sign-in, errors).
 pub(super) fn bare(title: &str, content: Markup) -> Markup {
-    html! {
-        html lang="en" {
-            head { (head(title)) }
+    document(
+        title,
+        html! {
             body {
                 main id="main" class="narrow" { (content) }
             }
-        }
-    }
+        },
+    )
 }
 
 /// A dashboard page for a signed-in caller.
@@ -45,9 +52,9 @@ pub(super) fn page(title: &str, nav: Nav, session: &Session, content: Markup) ->
             }
         }
     };
-    html! {
-        html lang="en" {
-            head { (head(title)) }
+    document(
+        title,
+        html! {
             body {
                 a class="skip" href="#main" { "Skip to content" }
                 header class="top" {
@@ -61,8 +68,8 @@ pub(super) fn page(title: &str, nav: Nav, session: &Session, content: Markup) ->
                         }
                     }
                     div class="who" {
-                        @if let Some(t) = &session.tenant {
-                            span class="muted" { "Tenant " code { (t) } }
+                        @if let Some(name) = &session.tenant_name {
+                            span class="muted" { "Tenant " strong { (name) } }
                         }
                         form method="post" action="/ui/logout" {
                             button type="submit" class="link" { "Sign out" }
@@ -71,6 +78,6 @@ pub(super) fn page(title: &str, nav: Nav, session: &Session, content: Markup) ->
                 }
                 main id="main" { (content) }
             }
-        }
-    }
+        },
+    )
 }

@@ -42,6 +42,8 @@ pub(super) struct Session {
     pub admin: bool,
     /// The tenant whose objects the pages show: the key's own, or the admin's pick.
     pub tenant: Option<String>,
+    /// That tenant's name, shown in the page header.
+    pub tenant_name: Option<String>,
 }
 
 /// A signed-in caller with a tenant to act on.
@@ -95,21 +97,30 @@ impl FromRequestParts<AppState> for Session {
         if state.admin_token.matches(&TokenHash::of(token)) {
             let tenant = match jar.get(TENANT_COOKIE) {
                 // A tenant deleted since it was picked is simply no longer picked.
-                Some(c) => state.hookwire.tenant(c.value()).await.ok().map(|t| t.id),
+                Some(c) => state.hookwire.tenant(c.value()).await.ok(),
                 None => None,
             };
             return Ok(Session {
                 admin: true,
-                tenant,
+                tenant_name: tenant.as_ref().map(|t| t.name.clone()),
+                tenant: tenant.map(|t| t.id),
             });
         }
-        match state.hookwire.authenticate(token).await? {
-            Some(key) => Ok(Session {
-                admin: false,
-                tenant: Some(key.tenant_id),
-            }),
-            None => Err(UiError::SignIn),
-        }
+        let key = state
+            .hookwire
+            .authenticate(token)
+            .await?
+            .ok_or(UiError::SignIn)?;
+        // Deleted since the key was confirmed (the key cache may lag): sign in again.
+        let tenant = match state.hookwire.tenant(&key.tenant_id).await {
+            Err(hookwire::Error::NotFound(_)) => return Err(UiError::SignIn),
+            other => other?,
+        };
+        Ok(Session {
+            admin: false,
+            tenant: Some(tenant.id),
+            tenant_name: Some(tenant.name),
+        })
     }
 }
 

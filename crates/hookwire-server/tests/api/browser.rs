@@ -110,8 +110,15 @@ impl Browser {
         let _ = self.client.clone().close().await;
     }
 
-    /// Save a PNG of the viewport as `<artifacts>/<name>.png`.
+    /// Save a PNG of the viewport as `<artifacts>/<name>.png`, after checking the
+    /// page renders in standards mode (a misplaced DOCTYPE means quirks mode).
     pub async fn shot(&self, name: &str) {
+        let mode = self
+            .client
+            .execute("return document.compatMode;", vec![])
+            .await
+            .expect("compatMode");
+        assert_eq!(mode, json!("CSS1Compat"), "{name}: quirks mode");
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");
     }

@@ -29,6 +29,12 @@ async fn a_browser_user_sees_a_redelivery_fail_and_its_retry_land(b: Backend) {
     app.event_types(&["order.paid"]).await;
     let ui = |path: &str| format!("{}/ui{path}", app.base);
 
+    // The site's root and `/ui/` lead to the dashboard; without a session, to
+    // sign-in.
+    for entry in ["/", "/ui/", "/ui"] {
+        browser.goto(&format!("{}{entry}", app.base)).await;
+        assert_eq!(browser.path().await, "/ui/login", "{entry}");
+    }
     // Signing in with a wrong key is refused; the right one opens the webhooks.
     browser.goto(&ui("/webhooks")).await;
     assert_eq!(browser.path().await, "/ui/login", "no session: to sign-in");
@@ -39,6 +45,10 @@ async fn a_browser_user_sees_a_redelivery_fail_and_its_retry_land(b: Backend) {
     browser.fill("token", &key).await;
     browser.press("Sign in").await;
     assert_eq!(browser.path().await, "/ui/webhooks");
+    assert!(
+        browser.text("header").await.contains("acme"),
+        "the tenant's name"
+    );
     browser.shot("02-webhooks-empty").await;
 
     // Create a webhook; its secret is shown once.
@@ -171,6 +181,6 @@ async fn admin_switches_tenant(browser: &Browser, app: &TestApp) {
         .await
         .json::<serde_json::Value>()
         .await;
-    let id = str_of(&tenants.expect("json")["data"][0]["id"]);
-    assert!(browser.body().await.contains(&id));
+    let name = str_of(&tenants.expect("json")["data"][0]["name"]);
+    assert!(browser.text("header").await.contains(&name));
 }

@@ -43,3 +43,36 @@ async fn two_nodes_deliver_every_event_once_without_double_sending() {
     }
     assert_eq!(sends.len(), ids.len());
 }
+
+/// SQLite serves one process: a second `serve` on the same file (which would take
+/// back the first one's leases and send its deliveries again) refuses to start
+/// and says what to do instead; the first goes on.
+#[tokio::test]
+async fn a_second_node_on_one_sqlite_file_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("one.db").display());
+    let first = Server::start(&url).await;
+    let second = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_hookwire"))
+            .arg("serve")
+            .current_dir(dir.path())
+            .env("HOOKWIRE_DATABASE_URL", &url)
+            .env("HOOKWIRE_LISTEN", "127.0.0.1:0")
+            .env("HOOKWIRE_ADMIN_TOKEN", crate::server::ADMIN)
+            .output(),
+    )
+    .await
+    .expect("the second node exits by itself")
+    .expect("runs");
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("one.db is in use by another hookwire process") && err.contains("PostgreSQL"),
+        "{err}"
+    );
+    let ready = reqwest::get(format!("{}/readyz", first.base))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+}

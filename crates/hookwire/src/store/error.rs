@@ -26,6 +26,17 @@ pub enum Error {
     /// A batched write failed; every result in the batch carries this message.
     #[error("batched write failed: {0}")]
     Batch(String),
+    /// Another process holds the SQLite database (see
+    /// [`ProcessLock`](super::sqlite::ProcessLock)).
+    #[error(
+        "{} is in use by another hookwire process; a SQLite database serves one process. \
+         To run several nodes, put them on PostgreSQL (database_url = \"postgres://…\")",
+        .0.display()
+    )]
+    InUse(std::path::PathBuf),
+    /// The SQLite database's lock file could not be opened or locked.
+    #[error("cannot lock {}", .0.display())]
+    Lock(std::path::PathBuf, #[source] std::io::Error),
     /// The `database_url` names no supported backend.
     #[error("unsupported database_url {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),

@@ -10,6 +10,7 @@
 mod catalog;
 mod columns;
 mod events;
+mod lock;
 mod publish;
 mod queue;
 mod record;
@@ -19,6 +20,8 @@ mod stats;
 mod tenants;
 mod webhooks;
 mod writer;
+
+pub use lock::ProcessLock;
 
 use std::str::FromStr;
 use std::sync::Arc;
