@@ -5,6 +5,7 @@ mod bench;
 mod client;
 mod demo;
 mod listen;
+mod report;
 mod serve;
 mod verify;
 
@@ -16,6 +17,7 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 
 pub use client::ApiArgs;
+pub use report::report;
 pub use serve::Role;
 
 /// Outbound webhook delivery: publish events, hookwire signs and delivers them.
@@ -203,7 +205,7 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
         } => admin::reseal(config).await?,
         Command::Config {
             action: ConfigAction::Check,
-        } => admin::check(config)?,
+        } => admin::check(config).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use figment::providers::{Env, Format, Serialized, Toml, Yaml};
 use figment::Figment;
-use hookwire::model::{EventType, WebhookDraft};
+use hookwire::model::{EventType, RetryPolicy, WebhookDraft, WebhookSpec};
 use hookwire::secret::sealer::{SealError, Sealer};
 use serde::{Deserialize, Serialize};
 
@@ -270,6 +270,44 @@ impl Config {
                     "global webhooks need a secret (e.g. \"${HOOK_SECRET}\"), or it would change on every start",
                 );
             }
+        }
+        Ok(())
+    }
+
+    /// The checks of the file's catalog entries and global webhooks that `serve`
+    /// would otherwise only make once the database is open: every name, URL rule
+    /// (its host resolved) and field, with errors naming the entry
+    /// (`event_types[0].name`). `serve` and `config check` both run it, before
+    /// anything touches the database. A global webhook's exact event names must
+    /// be declared in the file (or be `webhook.test`): the file stands alone, so
+    /// the same file starts every node, a fresh database included.
+    pub async fn validate(&self) -> Result<(), ConfigError> {
+        let entry = |list: &str, i: usize, e: hookwire::ValidationError| {
+            ConfigError::Invalid(format!("{list}[{i}].{}: {}", e.field, e.message))
+        };
+        let mut declared = std::collections::HashSet::from([EventType::TEST.to_owned()]);
+        for (i, et) in self.event_types.iter().enumerate() {
+            let et = EventType::new(&et.name, &et.description)
+                .map_err(|e| entry("event_types", i, e))?;
+            declared.insert(et.name);
+        }
+        let policy = self.engine_options().url_policy;
+        for (i, draft) in self.webhooks.iter().enumerate() {
+            let spec =
+                WebhookSpec::validate(draft.clone(), RetryPolicy::default(), &policy, |name| {
+                    declared.contains(name)
+                });
+            spec.await.map_err(|mut e| {
+                if e.code == "unknown_event_type" {
+                    e.message = format!(
+                        "{}: every exact name must be declared in [[event_types]]",
+                        e.message
+                            .split_once(" (")
+                            .map_or(e.message.as_str(), |(head, _)| head)
+                    );
+                }
+                entry("webhooks", i, e)
+            })?;
         }
         Ok(())
     }

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         Command::Serve { .. } => match Config::load(cli.config.as_deref()) {
             Ok(config) => Some(config),
             Err(e) => {
-                eprintln!("hookwire: {:#}", anyhow::Error::from(e));
+                eprintln!("hookwire: {}", cli::report(&e));
                 return ExitCode::FAILURE;
             }
         },
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
     match runtime.block_on(cli::run(cli, config)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("hookwire: {e:#}");
+            eprintln!("hookwire: {}", cli::report(e.as_ref()));
             ExitCode::FAILURE
         }
     }

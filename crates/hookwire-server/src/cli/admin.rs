@@ -29,9 +29,11 @@ pub async fn reseal(config_path: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Load and validate the configuration and print it with secrets masked.
-pub fn check(config_path: Option<&Path>) -> anyhow::Result<()> {
+/// Load and validate the configuration as `serve` would (without opening the
+/// database) and print it with secrets masked.
+pub async fn check(config_path: Option<&Path>) -> anyhow::Result<()> {
     let mut config = Config::load(config_path)?;
+    config.validate().await?;
     config.database_url = redact(&config.database_url);
     if config.admin_token.is_some() {
         config.admin_token = Some("***".into());

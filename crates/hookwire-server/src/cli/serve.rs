@@ -22,6 +22,7 @@ pub enum Role {
 /// Run until SIGINT/SIGTERM, then shut down gracefully.
 pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     init_logging(config.log_format);
+    config.validate().await?;
     // Before anything opens the database: a second process on one SQLite file
     // would resend the first one's deliveries in flight.
     let _lock = hookwire::store::sqlite::ProcessLock::acquire(&config.database_url)?;

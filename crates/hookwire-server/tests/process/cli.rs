@@ -10,7 +10,7 @@ use hookwire::testing::{Backend, TestDatabase};
 
 use crate::server::{tenant_with_webhook, Server};
 
-fn hookwire() -> Command {
+pub fn hookwire() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_hookwire"));
     c.env_remove("HOOKWIRE_URL")
         .env_remove("HOOKWIRE_TOKEN")

@@ -14,3 +14,4 @@ mod log_secrets;
 mod nodes;
 mod schemathesis;
 mod shutdown;
+mod startup_errors;

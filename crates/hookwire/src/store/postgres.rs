@@ -57,7 +57,8 @@ pub const HOT_CONNECTIONS: u32 = WRITE_SLOTS as u32 + 1;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::Connection as _;
 
 use super::webhook_cache::WebhookCache;
 use super::{Error, OpenOptions, Result};
@@ -115,6 +116,16 @@ impl PgStore {
             max_connections,
         } = options;
         let opts = PgConnectOptions::from_str(url)?.application_name("hookwire");
+        // One connection first, so that a database that is down, missing or
+        // refusing us says why ("Connection refused", "database … does not
+        // exist") at once: the pool would retry for its acquire timeout and
+        // report only "pool timed out".
+        PgConnection::connect_with(&opts)
+            .await
+            .map_err(|e| Error::from_sqlx(e, "connection"))?
+            .close()
+            .await
+            .map_err(|e| Error::from_sqlx(e, "connection"))?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(5))
