@@ -60,7 +60,8 @@ pub struct DeliveryView {
     pub status: DeliveryStatus,
     /// Attempts made so far.
     pub attempt_count: u32,
-    /// When the next attempt is due.
+    /// When the next attempt is due; null once final, and while an attempt is
+    /// in flight (its outcome decides whether there is a next one).
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// Status code of the last attempt.
     pub last_http_status: Option<u16>,
@@ -77,6 +78,7 @@ pub struct DeliveryView {
 impl DeliveryView {
     /// The view of a stored delivery.
     pub fn of(d: Delivery) -> Self {
+        let next_attempt_at = d.next_attempt_at.filter(|_| d.is_scheduled());
         Self {
             id: d.id,
             event_id: d.event_id,
@@ -84,8 +86,7 @@ impl DeliveryView {
             webhook_id: d.webhook_id,
             status: d.status,
             attempt_count: d.attempt_count,
-            // A lease pushes next_attempt_at forward; only show a real schedule.
-            next_attempt_at: d.next_attempt_at.filter(|_| !d.status.is_final()),
+            next_attempt_at,
             last_http_status: d.last_http_status,
             last_error: d.last_error,
             last_attempt_at: d.last_attempt_at,

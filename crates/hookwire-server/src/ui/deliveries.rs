@@ -58,7 +58,10 @@ async fn show(
                     dt { "Attempts" } dd data-testid="attempt-count" { (d.attempt_count) }
                     dt { "Event" } dd { a href={ "/ui/events/" (d.event_id) } { code { (d.event_id) } } " (" (d.event_type) ")" }
                     dt { "Created" } dd { (when(d.created_at)) }
-                    dt { "Next attempt" } dd { (when_opt(d.next_attempt_at.filter(|_| !d.status.is_final()))) }
+                    dt { "Next attempt" } dd {
+                        @if d.leased && !d.status.is_final() { "in flight" }
+                        @else { (when_opt(d.next_attempt_at.filter(|_| d.is_scheduled()))) }
+                    }
                     dt { "Completed" } dd { (when_opt(d.completed_at)) }
                 }
                 h2 { "Attempts" }

@@ -33,6 +33,20 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// Like [`spawn_app`], with config changes.
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    spawn(backend, tweak, Duration::from_millis(50)).await
+}
+
+/// Like [`spawn_app`], with the worker polling the queue every `poll_interval`
+/// when idle (tests otherwise poll every 50 ms; a server every second).
+pub async fn spawn_app_polling(backend: Backend, poll_interval: Duration) -> Option<TestApp> {
+    spawn(backend, |_| {}, poll_interval).await
+}
+
+async fn spawn(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Config),
+    poll_interval: Duration,
+) -> Option<TestApp> {
     let db = TestDatabase::create(backend).await?;
     let mut config = Config {
         database_url: db.url.clone(),
@@ -46,7 +60,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     let worker = Worker::new(
         &app.hookwire,
         WorkerOptions {
-            poll_interval: Duration::from_millis(50),
+            poll_interval,
             ..config.worker_options()
         },
     );

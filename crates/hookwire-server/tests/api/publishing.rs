@@ -6,12 +6,13 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 use crate::helpers::{spawn_app, str_of, ResponseExt};
-use crate::receiver::Receiver;
+use crate::receiver::{Answer, Receiver};
 
 hookwire::backend_tests!(
     an_event_reaches_exactly_the_webhooks_whose_filters_and_channels_match,
     every_delivery_is_signed_verifiably,
     an_idempotency_key_dedupes_publishes,
+    next_attempt_at_is_a_schedule_never_a_lease,
     publishing_rejects_bad_events_and_stores_nothing,
 );
 
@@ -263,4 +264,60 @@ async fn publishing_rejects_bad_events_and_stores_nothing(b: Backend) {
     }
     let events = app.get("/api/v1/events", &key).await.json_ok(200).await;
     assert_eq!(events["data"], json!([]));
+}
+
+/// A delivery attempted at once shows no `next_attempt_at` while its attempt is
+/// in flight (not the lease's end, 90 s on), and the real due time once a
+/// failure schedules a retry.
+async fn next_attempt_at_is_a_schedule_never_a_lease(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    rx.script(
+        "/slow",
+        vec![
+            Answer::Hang(std::time::Duration::from_millis(1500)),
+            Answer::Status(200),
+        ],
+    );
+    let (_, key) = app.tenant("acme").await;
+    app.webhook(
+        &key,
+        json!({ "url": rx.url("/slow"), "timeout_seconds": 1,
+                "retry": { "initial_delay_ms": 60000, "max_delay_ms": 60000 } }),
+    )
+    .await;
+    let published = app
+        .publish(&key, json!({ "type": "webhook.test", "data": {} }))
+        .await;
+    let created = chrono::DateTime::parse_from_rfc3339(&str_of(&published["created_at"])).unwrap();
+    let delivery = &published["deliveries"][0];
+    // Either attempted at once (null) or queued, due at its publication.
+    match &delivery["next_attempt_at"] {
+        Value::Null => {}
+        due => {
+            let due = chrono::DateTime::parse_from_rfc3339(&str_of(due)).unwrap();
+            assert!(due <= created, "due {due} after publication {created}");
+        }
+    }
+    let id = str_of(&delivery["id"]);
+    rx.wait_for("/slow", 1).await;
+    let in_flight = app
+        .get(&format!("/api/v1/deliveries/{id}"), &key)
+        .await
+        .json_ok(200)
+        .await;
+    assert_eq!(in_flight["attempt_count"], 0, "{in_flight}");
+    assert_eq!(in_flight["next_attempt_at"], Value::Null, "{in_flight}");
+    // The attempt times out: a retry is scheduled a minute (±20 %) on.
+    let retrying = app
+        .wait_delivery(&key, &id, |d| d["status"] == "retrying")
+        .await;
+    let due = chrono::DateTime::parse_from_rfc3339(&str_of(&retrying["next_attempt_at"])).unwrap();
+    let wait = due - created;
+    assert!(
+        wait >= chrono::TimeDelta::seconds(47) && wait <= chrono::TimeDelta::seconds(75),
+        "{retrying}"
+    );
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use hookwire::testing::Backend;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with, str_of};
+use crate::helpers::{spawn_app, spawn_app_polling, spawn_app_with, str_of};
 use crate::receiver::{Answer, Receiver};
 
 hookwire::backend_tests!(
@@ -19,7 +19,8 @@ hookwire::backend_tests!(
 );
 
 async fn a_failing_endpoint_is_retried_with_exponential_backoff_until_it_answers(b: Backend) {
-    let Some(app) = spawn_app(b).await else {
+    // A server's poll interval: the retries must not wait for it.
+    let Some(app) = spawn_app_polling(b, Duration::from_secs(1)).await else {
         return;
     };
     let rx = Receiver::start().await;
@@ -52,11 +53,21 @@ async fn a_failing_endpoint_is_retried_with_exponential_backoff_until_it_answers
     assert!(got
         .iter()
         .all(|r| r.headers["webhook-id"] == got[0].headers["webhook-id"]));
-    // Waits of ~200 ms then ~400 ms (±20 % jitter).
+    // Waits of ~200 ms then ~400 ms (±20 % jitter), each retry starting within
+    // 50 ms of its due time (plus a request's few ms): the worker, napping
+    // for its poll interval (1 s) when the result came in, is woken for it.
     let gap1 = got[1].at - got[0].at;
     let gap2 = got[2].at - got[1].at;
     assert!(gap1 >= Duration::from_millis(150), "first wait {gap1:?}");
+    assert!(
+        gap1 <= Duration::from_millis(240 + 60),
+        "first wait {gap1:?}"
+    );
     assert!(gap2 >= Duration::from_millis(300), "second wait {gap2:?}");
+    assert!(
+        gap2 <= Duration::from_millis(480 + 60),
+        "second wait {gap2:?}"
+    );
     assert_eq!(attempts[0]["response_body"], "ok");
 }
 

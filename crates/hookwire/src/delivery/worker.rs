@@ -7,13 +7,13 @@
 //! full — it claims from the store in batches with a lease, sleeping between
 //! rounds until work can be due: woken by a publish that left work in the queue
 //! (in-process, or a PostgreSQL `NOTIFY`), by a freed slot when capacity was what
-//! stopped the last claim, at the earliest scheduled retry, or after a poll
-//! interval as a fallback. Capacity lives in `lanes`: a slow or dead endpoint
+//! stopped the last claim, at the earliest scheduled retry (also one that its
+//! own attempts schedule while it naps), or after a poll interval as a fallback. Capacity lives in `lanes`: a slow or dead endpoint
 //! holds at most its few slots and never starves the others.
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -65,6 +65,11 @@ struct Shared {
     wants_permits: std::sync::atomic::AtomicBool,
     /// Where this process's publishes find the running worker.
     dispatch: DispatchSlot,
+    /// When the claim loop's nap ends, in ms since the epoch: `i64::MIN` while
+    /// it is awake, `i64::MAX` while it is working out how long to nap. An
+    /// attempt that schedules work before this wakes it (see `wake_for`), so
+    /// a retry starts on time, not at the end of a nap planned without it.
+    nap_until_ms: AtomicI64,
 }
 
 /// What one claim round found.
@@ -115,6 +120,7 @@ impl Worker {
                 freed: Notify::new(),
                 wants_permits: std::sync::atomic::AtomicBool::new(false),
                 dispatch: hookwire.dispatch_slot(),
+                nap_until_ms: AtomicI64::new(i64::MIN),
             }),
         }
     }
@@ -174,17 +180,24 @@ impl Worker {
                     continue;
                 }
             }
+            // Marked before the next due time is read, so that work scheduled
+            // after the read (which it misses) sees the mark and wakes the nap.
+            s.nap_until_ms.store(i64::MAX, Ordering::SeqCst);
             let nap = if round.limited {
                 s.options.poll_interval
             } else {
                 self.nap().await
             };
+            let until = clock::now() + TimeDelta::from_std(nap).unwrap_or(TimeDelta::zero());
+            s.nap_until_ms
+                .store(until.timestamp_millis(), Ordering::SeqCst);
             tokio::select! {
                 () = &mut shutdown => break,
                 () = s.wake.notified() => {}
                 () = tokio::time::sleep(nap) => {}
                 () = s.freed.notified(), if round.limited => {}
             }
+            s.nap_until_ms.store(i64::MIN, Ordering::SeqCst);
         }
         s.dispatch.set(None);
         let waiting = s.lanes.drain_waiting();
@@ -265,6 +278,16 @@ impl Worker {
         })
     }
 
+    /// Wake the claim loop if it naps past `due`, when this process just made
+    /// a delivery due (a retry, a requeue). Another node's naps are bounded by
+    /// its poll interval.
+    fn wake_for(&self, due: chrono::DateTime<chrono::Utc>) {
+        let s = &self.shared;
+        if due.timestamp_millis() < s.nap_until_ms.load(Ordering::SeqCst) {
+            s.wake.notify_one();
+        }
+    }
+
     /// Free permits worth another claim query.
     fn quarter_batch(&self) -> usize {
         quarter_batch(self.shared.options.batch_size)
@@ -331,8 +354,11 @@ impl Worker {
             }
             metrics::counter!("hookwire_rate_limited_requeues_total").increment(1);
             let ids = std::slice::from_ref(&job.delivery.id);
-            if let Err(e) = s.store.unclaim(&s.owner, ids, due).await {
-                tracing::warn!(delivery_id = %job.delivery.id, error = %e, "could not requeue a rate-limited delivery");
+            match s.store.unclaim(&s.owner, ids, due).await {
+                Ok(()) => self.wake_for(due),
+                Err(e) => {
+                    tracing::warn!(delivery_id = %job.delivery.id, error = %e, "could not requeue a rate-limited delivery");
+                }
             }
             return;
         }
@@ -347,9 +373,16 @@ impl Worker {
         };
         let result = attempt::run(&ctx, &job, None, &mut || drop(slot.take())).await;
         drop(slot);
-        if let Err(e) = result {
+        match result {
+            Ok((_, decision)) => {
+                if let Some(due) = decision.result.next_attempt_at {
+                    self.wake_for(due);
+                }
+            }
             // The lease expires and another attempt follows; nothing is lost.
-            tracing::warn!(delivery_id = %job.delivery.id, error = %e, "recording an attempt failed");
+            Err(e) => {
+                tracing::warn!(delivery_id = %job.delivery.id, error = %e, "recording an attempt failed");
+            }
         }
         in_flight.decrement(1.0);
     }

@@ -65,8 +65,12 @@ pub struct Delivery {
     pub status: DeliveryStatus,
     /// Attempts made so far.
     pub attempt_count: u32,
-    /// When the next attempt is due (`None` once final).
+    /// When the next attempt is due (`None` once final). While the delivery is
+    /// [`leased`](Self::leased) this is when the lease ends (another worker may
+    /// take it over then), not a schedule.
     pub next_attempt_at: Option<DateTime<Utc>>,
+    /// A worker holds it: an attempt is in flight or about to start.
+    pub leased: bool,
     /// Status code of the last attempt, if it got a response.
     pub last_http_status: Option<u16>,
     /// Error of the last attempt, if it failed.
@@ -80,6 +84,12 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// Whether `next_attempt_at` is a schedule: not final, and no attempt in
+    /// flight (a lease's end is not when anything is due).
+    pub fn is_scheduled(&self) -> bool {
+        !self.status.is_final() && !self.leased
+    }
+
     /// A fresh delivery of `event` to `webhook_id`, due at once.
     pub fn pending(event: &super::Event, webhook_id: String) -> Self {
         Self {
@@ -91,6 +101,7 @@ impl Delivery {
             status: DeliveryStatus::Pending,
             attempt_count: 0,
             next_attempt_at: Some(event.created_at),
+            leased: false,
             last_http_status: None,
             last_error: None,
             last_attempt_at: None,

@@ -284,6 +284,7 @@ impl FanOut {
             match (placement, direct) {
                 (Some(Placement::Leased), Some(claim)) => {
                     d.next_attempt_at = Some(claim.lease_until());
+                    d.leased = true;
                     let event = shared
                         .get_or_insert_with(|| Arc::new(event.clone()))
                         .clone();

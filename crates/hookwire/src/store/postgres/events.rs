@@ -42,6 +42,7 @@ pub(super) fn delivery_from_row(row: &PgRow) -> Result<Delivery> {
             .ok_or_else(|| Error::Corrupt(format!("delivery status {status:?}")))?,
         attempt_count: row.try_get::<i32, _>("attempt_count")? as u32,
         next_attempt_at: row.try_get("next_attempt_at")?,
+        leased: row.try_get::<Option<String>, _>("lease_owner")?.is_some(),
         last_http_status: row
             .try_get::<Option<i32>, _>("last_http_status")?
             .map(|s| s as u16),

@@ -38,6 +38,7 @@ pub(super) fn delivery_from_row(row: &impl Columns) -> Result<Delivery> {
             .ok_or_else(|| Error::Corrupt(format!("delivery status {status:?}")))?,
         attempt_count: row.get("attempt_count")?,
         next_attempt_at: opt_time(row.get("next_attempt_at")?)?,
+        leased: row.get::<Option<String>>("lease_owner")?.is_some(),
         last_http_status: row.get("last_http_status")?,
         last_error: row.get("last_error")?,
         last_attempt_at: opt_time(row.get("last_attempt_at")?)?,
