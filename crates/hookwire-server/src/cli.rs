@@ -109,6 +109,18 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether this command's output is meant for a terminal or a pipe, so a
+    /// reader that stops early (`| head`) should simply end it. The commands
+    /// that run a server for others (`serve`, `demo`, `bench`) keep running.
+    pub fn prints_for_pipes(&self) -> bool {
+        !matches!(
+            self,
+            Command::Serve { .. } | Command::Demo { .. } | Command::Bench(_)
+        )
+    }
+}
+
 /// `hookwire webhooks …`.
 #[derive(Debug, Subcommand)]
 pub enum WebhooksAction {

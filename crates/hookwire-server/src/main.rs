@@ -18,6 +18,9 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.prints_for_pipes() {
+        die_quietly_on_closed_pipe();
+    }
     // `serve` reads its config before the runtime exists (the runtime's size
     // depends on the backend), once: the same copy then runs the service.
     let config = match &cli.command {
@@ -43,6 +46,19 @@ fn main() -> ExitCode {
             eprintln!("hookwire: {}", cli::report(e.as_ref()));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Let a closed stdout end the process as it ends other command-line tools
+/// (`hookwire webhooks list | head -1`): by the default SIGPIPE action, which
+/// Rust's runtime replaces with "ignore", turning the next write into an error
+/// that `println!` reports by panicking.
+fn die_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any other thread exists;
+    // restoring a signal's default disposition touches no memory of ours.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

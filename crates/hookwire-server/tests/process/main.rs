@@ -12,6 +12,7 @@ mod crash;
 mod db_restart;
 mod log_secrets;
 mod nodes;
+mod pipes;
 mod schemathesis;
 mod shutdown;
 mod startup_errors;
