@@ -25,6 +25,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The heartbeat of this process's worker, once one runs (for `/readyz`).
     pub worker: Arc<OnceLock<Heartbeat>>,
+    /// Hash of the bearer token `/metrics` asks for, if one is configured.
+    pub metrics_token: Option<Arc<TokenHash>>,
 }
 
 /// A started application, ready to serve.
@@ -73,6 +75,10 @@ impl App {
             limiter: Limiter::new(config.rate_limit_per_second, config.rate_limit_burst),
             max_body_bytes: config.max_body_bytes,
             worker: worker.clone(),
+            metrics_token: config
+                .metrics_token
+                .as_deref()
+                .map(|t| Arc::new(TokenHash::of(t))),
         };
         Ok(Self {
             router: http::router(state),

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use figment::providers::{Env, Format, Serialized, Toml, Yaml};
 use figment::Figment;
-use hookwire::model::{EventType, RetryPolicy, WebhookDraft, WebhookSpec};
+use hookwire::model::{EventType, RetryPolicy, RetryPolicyDraft, WebhookDraft, WebhookSpec};
 use hookwire::secret::sealer::{SealError, Sealer};
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +53,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Disable a webhook whose every attempt has failed for this long (`5d`, `12h`).
     pub auto_disable_after: String,
+    /// When set, `GET /metrics` requires `Authorization: Bearer <metrics_token>`
+    /// (for deployments whose port is reachable by more than the scraper: the
+    /// metrics name webhook ids and show traffic). Unset, it is open.
+    pub metrics_token: Option<String>,
     /// `text` (default) or `json` log lines.
     pub log_format: LogFormat,
     /// Delivery attempts in flight at once in this process.
@@ -65,6 +69,10 @@ pub struct Config {
     /// Seconds in-flight attempts may finish after SIGTERM; the leases of those
     /// still running are then released so another node retries them at once.
     pub shutdown_grace_seconds: u64,
+    /// The retry policy of webhooks created (or replaced by PUT) without one;
+    /// each field left out keeps the built-in default (4 attempts, 1 s
+    /// initial wait, waits capped at 1 h).
+    pub default_retry: RetryPolicyDraft,
     /// Event types added to the catalog at start-up.
     pub event_types: Vec<EventType>,
     /// Global webhooks that receive matching events of every tenant.
@@ -87,12 +95,14 @@ impl Default for Config {
             rate_limit_burst: 2000,
             max_body_bytes: 1024 * 1024,
             auto_disable_after: "5d".into(),
+            metrics_token: None,
             log_format: LogFormat::Text,
             max_in_flight: 1024,
             max_in_flight_per_webhook: 10,
             database_max_connections: 16,
             lease_seconds: 90,
             shutdown_grace_seconds: 10,
+            default_retry: RetryPolicyDraft::default(),
             event_types: Vec::new(),
             webhooks: Vec::new(),
         }
@@ -149,6 +159,8 @@ const ENV_KEYS: &[&str] = &[
     "max_in_flight_per_webhook",
     "lease_seconds",
     "shutdown_grace_seconds",
+    "default_retry",
+    "metrics_token",
 ];
 
 /// What went wrong in figment's errors, by key: the key and the problem,
@@ -227,6 +239,9 @@ impl Config {
         if self.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
             return bad("admin_token", "must be at least 16 characters");
         }
+        if self.metrics_token.as_deref().is_some_and(|t| t.len() < 16) {
+            return bad("metrics_token", "must be at least 16 characters");
+        }
         if let Err(e) = self.sealer() {
             return bad("secret_encryption_key", &e.to_string());
         }
@@ -262,6 +277,9 @@ impl Config {
         }
         if self.lease_seconds < 2 {
             return bad("lease_seconds", "must be at least 2");
+        }
+        if let Err(e) = self.default_retry() {
+            return bad(&format!("default_{}", e.field), &e.message);
         }
         for (i, w) in self.webhooks.iter().enumerate() {
             if w.secret.is_none() {
@@ -312,6 +330,11 @@ impl Config {
         Ok(())
     }
 
+    /// `default_retry` with the built-in defaults filled in.
+    pub fn default_retry(&self) -> Result<RetryPolicy, hookwire::ValidationError> {
+        self.default_retry.resolve(RetryPolicy::default())
+    }
+
     /// `auto_disable_after` as a duration.
     pub fn auto_disable_after(&self) -> Result<Duration, String> {
         humantime::parse_duration(&self.auto_disable_after)
@@ -328,6 +351,7 @@ impl Config {
             auto_disable_after: self
                 .auto_disable_after()
                 .unwrap_or(Duration::from_secs(5 * 86_400)),
+            default_retry: self.default_retry().unwrap_or_default(),
         }
     }
 

@@ -34,6 +34,9 @@ pub struct Options {
     pub url_policy: UrlPolicy,
     /// Disable a webhook whose every attempt has failed for this long.
     pub auto_disable_after: Duration,
+    /// The retry policy of a webhook created (or replaced by PUT) without one,
+    /// field by field: an operator may want every receiver retried for hours.
+    pub default_retry: crate::model::RetryPolicy,
 }
 
 impl Default for Options {
@@ -41,6 +44,7 @@ impl Default for Options {
         Self {
             url_policy: UrlPolicy::default(),
             auto_disable_after: Duration::from_secs(5 * 86_400),
+            default_retry: crate::model::RetryPolicy::default(),
         }
     }
 }

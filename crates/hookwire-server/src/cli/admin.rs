@@ -38,6 +38,9 @@ pub async fn check(config_path: Option<&Path>) -> anyhow::Result<()> {
     if config.admin_token.is_some() {
         config.admin_token = Some("***".into());
     }
+    if config.metrics_token.is_some() {
+        config.metrics_token = Some("***".into());
+    }
     if config.secret_encryption_key.is_some() {
         config.secret_encryption_key = Some("***".into());
     }

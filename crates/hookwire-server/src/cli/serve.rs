@@ -69,7 +69,11 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let base = base_url(&listener)?;
         tracing::info!(listen = %config.listen, database = %redact(&config.database_url), "hookwire serving");
+        tracing::info!(
+            "dashboard {base}/ui · API reference {base}/docs · OpenAPI {base}/api/v1/openapi.json"
+        );
         crate::http::serve(listener, app.router, stop.clone().cancelled_owned()).await?;
     }
     if let Some(worker) = worker {
@@ -79,11 +83,25 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Install the log subscriber (`RUST_LOG` sets levels).
+/// Where a browser on this machine reaches the listener: its address, with
+/// loopback for an unspecified one (`0.0.0.0`, `[::]`).
+fn base_url(listener: &tokio::net::TcpListener) -> anyhow::Result<String> {
+    let mut addr = listener.local_addr()?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    Ok(format!("http://{addr}"))
+}
+
+/// Install the log subscriber (`RUST_LOG` sets levels). Colours only on a
+/// terminal: a file or a log collector gets plain text.
 pub fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal());
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),

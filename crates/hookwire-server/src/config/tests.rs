@@ -156,3 +156,30 @@ fn the_database_pool_size_is_a_key_and_an_env_var() {
         Ok(())
     });
 }
+
+#[test]
+fn default_retry_fills_missing_fields_and_names_a_bad_one() {
+    Jail::expect_with(|jail| {
+        jail.create_file("hookwire.toml", "[default_retry]\nmax_attempts = 12\n")?;
+        let c = Config::load(Some(Path::new("hookwire.toml"))).expect("loads");
+        let policy = c.engine_options().default_retry;
+        assert_eq!(policy.max_attempts, 12);
+        assert_eq!(
+            policy.initial_delay_ms,
+            RetryPolicy::default().initial_delay_ms
+        );
+        jail.set_env(
+            "HOOKWIRE_DEFAULT_RETRY",
+            "{max_attempts=6,initial_delay_ms=5000}",
+        );
+        let c = Config::load(Some(Path::new("hookwire.toml"))).expect("loads");
+        assert_eq!(c.engine_options().default_retry.max_attempts, 6);
+        assert_eq!(c.engine_options().default_retry.initial_delay_ms, 5000);
+        jail.set_env("HOOKWIRE_DEFAULT_RETRY", "{max_attempts=0}");
+        let err = Config::load(Some(Path::new("hookwire.toml")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("default_retry.max_attempts"), "{err}");
+        Ok(())
+    });
+}

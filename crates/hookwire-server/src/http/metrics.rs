@@ -11,9 +11,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use hookwire::secret::TokenHash;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use crate::app::AppState;
@@ -64,10 +66,22 @@ fn spawn_upkeep(handle: PrometheusHandle) {
 }
 
 /// Prometheus metrics: events published, attempts by outcome, attempt and API
-/// request durations, queue depth, in-flight deliveries.
-#[utoipa::path(get, path = "/metrics", tag = "health", security(()),
-    responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn render(State(s): State<AppState>) -> Response {
+/// request durations, queue depth, in-flight deliveries. Open unless the server
+/// sets `metrics_token`; then that bearer token is required.
+#[utoipa::path(get, path = "/metrics", tag = "health", security((), ("bearer" = [])),
+    responses((status = 200, content_type = "text/plain", body = String),
+              (status = 401, body = super::error::ErrorBody)))]
+pub async fn render(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &s.metrics_token {
+        let given = headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(TokenHash::of);
+        if !given.is_some_and(|g| expected.matches(&g)) {
+            return super::error::ApiError::Unauthorized.into_response();
+        }
+    }
     match s.hookwire.store().queue_depth(hookwire::clock::now()).await {
         Ok((due, later)) => {
             metrics::gauge!("hookwire_queue_depth", "state" => "due").set(due as f64);

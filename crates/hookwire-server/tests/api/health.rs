@@ -2,13 +2,14 @@ use hookwire::testing::{Backend, TestDatabase};
 use hookwire_server::app::App;
 use hookwire_server::config::Config;
 
-use crate::helpers::{spawn_app, ResponseExt};
+use crate::helpers::{spawn_app, spawn_app_with, ResponseExt};
 
 hookwire::backend_tests!(
     probes_report_the_process_and_the_database,
     the_openapi_document_describes_every_endpoint,
     the_docs_page_renders_the_reference,
     a_generated_admin_token_is_printed_once_and_shared_by_every_node,
+    a_metrics_token_guards_the_metrics,
 );
 
 async fn probes_report_the_process_and_the_database(b: Backend) {
@@ -132,4 +133,42 @@ async fn a_generated_admin_token_is_printed_once_and_shared_by_every_node(b: Bac
         .send()
         .await;
     assert_eq!(bad.unwrap().status(), 401);
+}
+
+async fn a_metrics_token_guards_the_metrics(b: Backend) {
+    const TOKEN: &str = "scraper-token-0123456789";
+    let Some(app) = spawn_app_with(b, |c| c.metrics_token = Some(TOKEN.into())).await else {
+        return;
+    };
+    let url = format!("{}/metrics", app.base);
+    let resp = app.client.get(&url).send().await.unwrap();
+    resp.error(401, "unauthorized").await;
+    let resp = app
+        .client
+        .get(&url)
+        .bearer_auth("wrong-token-0123456789")
+        .send()
+        .await
+        .unwrap();
+    resp.error(401, "unauthorized").await;
+    let resp = app
+        .client
+        .get(&url)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("hookwire_"));
+    // Without the setting it stays open.
+    let Some(open) = spawn_app(b).await else {
+        return;
+    };
+    let resp = open
+        .client
+        .get(format!("{}/metrics", open.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
 }

@@ -4,7 +4,7 @@
 use hookwire::testing::Backend;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, str_of, ResponseExt, ADMIN};
+use crate::helpers::{spawn_app, spawn_app_with, str_of, ResponseExt, ADMIN};
 
 hookwire::backend_tests!(
     a_new_webhook_gets_defaults_and_shows_its_secret_only_once,
@@ -13,6 +13,7 @@ hookwire::backend_tests!(
     put_replaces_every_writable_field,
     deleting_a_webhook_makes_it_404,
     webhook_lists_paginate_and_filter,
+    the_server_wide_default_retry_applies_where_a_webhook_sets_none,
 );
 
 async fn a_new_webhook_gets_defaults_and_shows_its_secret_only_once(b: Backend) {
@@ -245,4 +246,42 @@ async fn webhook_lists_paginate_and_filter(b: Backend) {
         .await
         .error(400, "invalid_cursor")
         .await;
+}
+
+async fn the_server_wide_default_retry_applies_where_a_webhook_sets_none(b: Backend) {
+    let Some(app) = spawn_app_with(b, |c| {
+        c.default_retry = hookwire::model::RetryPolicyDraft {
+            max_attempts: Some(12),
+            initial_delay_ms: Some(5_000),
+            max_delay_ms: None,
+        }
+    })
+    .await
+    else {
+        return;
+    };
+    let (_, key) = app.tenant("acme").await;
+    let patient = app.webhook(&key, json!({})).await;
+    assert_eq!(
+        patient["retry"],
+        json!({ "max_attempts": 12, "initial_delay_ms": 5000, "max_delay_ms": 3600000 })
+    );
+    // A webhook's own fields win, field by field.
+    let own = app
+        .webhook(&key, json!({ "retry": { "max_attempts": 2 } }))
+        .await;
+    assert_eq!(own["retry"]["max_attempts"], 2);
+    assert_eq!(own["retry"]["initial_delay_ms"], 5000);
+    // PUT resets what it leaves out to the same defaults.
+    let id = str_of(&own["id"]);
+    let put = app
+        .put(
+            &format!("/api/v1/webhooks/{id}"),
+            &key,
+            json!({ "url": "https://93.184.216.34/hook", "events": ["*"] }),
+        )
+        .await
+        .json_ok(200)
+        .await;
+    assert_eq!(put["retry"]["max_attempts"], 12);
 }

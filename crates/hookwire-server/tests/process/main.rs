@@ -16,3 +16,4 @@ mod pipes;
 mod schemathesis;
 mod shutdown;
 mod startup_errors;
+mod startup_log;

@@ -19,7 +19,7 @@ impl Hookwire {
         tenant_id: &str,
         draft: WebhookDraft,
     ) -> Result<Webhook, Error> {
-        let spec = self.validate(draft, RetryPolicy::default()).await?;
+        let spec = self.validate(draft, self.options.default_retry).await?;
         let webhook = Webhook::create(Some(tenant_id), spec);
         self.store.insert_webhook(&webhook).await?;
         Ok(webhook)
@@ -52,7 +52,7 @@ impl Hookwire {
         draft: WebhookDraft,
     ) -> Result<Webhook, Error> {
         let read = self.webhook(tenant_id, id).await?;
-        let spec = self.validate(draft, RetryPolicy::default()).await?;
+        let spec = self.validate(draft, self.options.default_retry).await?;
         let mut webhook = read.clone();
         webhook.apply(spec);
         self.save(&read, webhook).await
@@ -89,7 +89,9 @@ impl Hookwire {
                 )
                 .into());
             }
-            let spec = self.validate(draft.clone(), RetryPolicy::default()).await?;
+            let spec = self
+                .validate(draft.clone(), self.options.default_retry)
+                .await?;
             let mut webhook = Webhook::create(None, spec);
             let identity = draft.name.as_deref().unwrap_or(&draft.url);
             let digest = sha2::Sha256::digest(format!("global:{identity}").as_bytes());
