@@ -22,14 +22,19 @@ pub use serve::Role;
 
 /// Outbound webhook delivery: publish events, hookwire signs and delivers them.
 #[derive(Debug, Parser)]
-#[command(name = "hookwire", version, about)]
+#[command(name = "hookwire", version)]
 pub struct Cli {
-    /// Config file (TOML or YAML). Default: ./hookwire.toml or ./hookwire.yaml if present.
-    #[arg(long, short, env = "HOOKWIRE_CONFIG", global = true)]
-    pub config: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--config`, on the commands that read the configuration.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConfigArg {
+    /// Config file (TOML or YAML). Default: ./hookwire.toml or ./hookwire.yaml if present.
+    #[arg(long, short, env = "HOOKWIRE_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 /// The subcommands.
@@ -40,6 +45,9 @@ pub enum Command {
         /// `api` (HTTP only), `worker` (deliveries only) or `all`.
         #[arg(long, value_enum, default_value_t = Role::All)]
         role: Role,
+        /// Where the configuration comes from.
+        #[command(flatten)]
+        config: ConfigArg,
     },
     /// Show the whole loop on this machine: server, receiver, signed deliveries, a retry.
     Demo {
@@ -58,6 +66,9 @@ pub enum Command {
         /// Answer with this status code (e.g. 500 to watch retries).
         #[arg(long, default_value_t = 200)]
         status: u16,
+        /// Answer deliveries whose signature does not verify with this status.
+        #[arg(long, default_value_t = 400)]
+        invalid_status: u16,
     },
     /// Verify a delivery: headers from --header, body from stdin. Exit 1 if invalid.
     Verify {
@@ -94,7 +105,11 @@ pub enum Command {
     /// Measure end-to-end delivery throughput and latency against a raw-POST baseline.
     Bench(bench::BenchArgs),
     /// Apply database migrations and exit.
-    Migrate,
+    Migrate {
+        /// Where the configuration comes from.
+        #[command(flatten)]
+        config: ConfigArg,
+    },
     /// Webhook-secret maintenance.
     Secrets {
         /// `reseal`.
@@ -163,25 +178,32 @@ pub enum WebhooksAction {
 pub enum SecretsAction {
     /// Re-encrypt every webhook secret with `secret_encryption_key` (or store them
     /// in clear when it is unset); run after rotating the master key.
-    Reseal,
+    Reseal {
+        /// Where the configuration comes from.
+        #[command(flatten)]
+        config: ConfigArg,
+    },
 }
 
 /// `hookwire config …`.
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
-    /// Load and validate the config; print it with secrets masked.
-    Check,
+    /// Load and validate the config as `serve` would; print it with secrets masked.
+    Check {
+        /// Where the configuration comes from.
+        #[command(flatten)]
+        config: ConfigArg,
+    },
 }
 
 /// Run a parsed command line; `serve` uses `loaded` if its config was read
 /// already, and reads it otherwise.
 pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
-    let config = cli.config.as_deref();
     match cli.command {
-        Command::Serve { role } => {
+        Command::Serve { role, config } => {
             let loaded = match loaded {
                 Some(loaded) => loaded,
-                None => Config::load(config)?,
+                None => Config::load(config.config.as_deref())?,
             };
             serve::run(loaded, role).await?
         }
@@ -190,7 +212,8 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
             port,
             secret,
             status,
-        } => listen::run(port, secret, status).await?,
+            invalid_status,
+        } => listen::run(port, secret, status, invalid_status).await?,
         Command::Verify { secret, headers } => return verify::run(&secret, &headers),
         Command::Send {
             event_type,
@@ -211,13 +234,13 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
             WebhooksAction::Delete { id, api } => client::delete(&api, &id).await?,
         },
         Command::Bench(args) => bench::run(args).await?,
-        Command::Migrate => admin::migrate(config).await?,
+        Command::Migrate { config } => admin::migrate(config.config.as_deref()).await?,
         Command::Secrets {
-            action: SecretsAction::Reseal,
-        } => admin::reseal(config).await?,
+            action: SecretsAction::Reseal { config },
+        } => admin::reseal(config.config.as_deref()).await?,
         Command::Config {
-            action: ConfigAction::Check,
-        } => admin::check(config).await?,
+            action: ConfigAction::Check { config },
+        } => admin::check(config.config.as_deref()).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     // `serve` reads its config before the runtime exists (the runtime's size
     // depends on the backend), once: the same copy then runs the service.
     let config = match &cli.command {
-        Command::Serve { .. } => match Config::load(cli.config.as_deref()) {
+        Command::Serve { config, .. } => match Config::load(config.config.as_deref()) {
             Ok(config) => Some(config),
             Err(e) => {
                 eprintln!("hookwire: {}", cli::report(&e));

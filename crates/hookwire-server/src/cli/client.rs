@@ -18,12 +18,23 @@ pub struct ApiArgs {
 }
 
 impl ApiArgs {
+    /// One API call: the response's JSON, or an error with its code and message.
     pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<Value>,
     ) -> anyhow::Result<Value> {
+        Ok(self.call_with_headers(method, path, body).await?.0)
+    }
+
+    /// [`call`](Self::call), with the response's headers.
+    async fn call_with_headers(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<(Value, reqwest::header::HeaderMap)> {
         let url = format!("{}/api/v1{path}", self.url.trim_end_matches('/'));
         let mut req = reqwest::Client::new()
             .request(method, &url)
@@ -36,6 +47,7 @@ impl ApiArgs {
             .await
             .with_context(|| format!("cannot reach {url}"))?;
         let status = resp.status();
+        let headers = resp.headers().clone();
         let text = resp.text().await?;
         let value: Value = if text.is_empty() {
             Value::Null
@@ -52,7 +64,7 @@ impl ApiArgs {
                 value["error"].as_str().unwrap_or("error")
             );
         }
-        Ok(value)
+        Ok((value, headers))
     }
 }
 
@@ -72,19 +84,27 @@ pub async fn send(
     if let Some(k) = idempotency_key {
         body["id"] = json!(k);
     }
-    let v = api
-        .call(reqwest::Method::POST, "/events", Some(body))
+    let (v, headers) = api
+        .call_with_headers(reqwest::Method::POST, "/events", Some(body))
         .await?;
     if api.json {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     let deliveries = v["deliveries"].as_array().cloned().unwrap_or_default();
+    let replayed = headers
+        .get("idempotent-replayed")
+        .is_some_and(|v| v.as_bytes() == b"true");
+    let what = if replayed {
+        "already published (same idempotency key; nothing new stored):"
+    } else {
+        "published"
+    };
     println!(
-        "published {} ({}) → {} deliveries",
+        "{what} {} ({}) → {}",
         s(&v["id"]),
         s(&v["type"]),
-        deliveries.len()
+        plural(deliveries.len(), "delivery", "deliveries")
     );
     table(
         &["DELIVERY", "WEBHOOK", "STATUS"],
@@ -106,7 +126,7 @@ pub async fn list(api: &ApiArgs) -> anyhow::Result<()> {
     }
     let rows = v["data"].as_array().cloned().unwrap_or_default();
     table(
-        &["ID", "URL", "EVENTS", "ACTIVE"],
+        &["ID", "NAME", "URL", "EVENTS", "ACTIVE"],
         rows.iter().map(|w| {
             let events: Vec<String> = w["events"]
                 .as_array()
@@ -116,6 +136,7 @@ pub async fn list(api: &ApiArgs) -> anyhow::Result<()> {
                 .collect();
             vec![
                 s(&w["id"]),
+                w["name"].as_str().unwrap_or("-").to_owned(),
                 s(&w["url"]),
                 events.join(","),
                 w["is_active"].to_string(),
@@ -165,6 +186,11 @@ pub async fn delete(api: &ApiArgs, id: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `1 delivery`, `2 deliveries`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn s(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), str::to_owned)
 }
@@ -191,5 +217,15 @@ pub fn table(headers: &[&str], rows: impl Iterator<Item = Vec<String>>) {
     println!("{}", line(headers.iter().map(|h| h.to_string()).collect()));
     for r in rows {
         println!("{}", line(r));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_pluralised() {
+        assert_eq!(super::plural(1, "delivery", "deliveries"), "1 delivery");
+        assert_eq!(super::plural(0, "delivery", "deliveries"), "0 deliveries");
+        assert_eq!(super::plural(2, "delivery", "deliveries"), "2 deliveries");
     }
 }

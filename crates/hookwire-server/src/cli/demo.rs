@@ -80,7 +80,11 @@ pub async fn run(exit: bool) -> anyhow::Result<()> {
     );
 
     let secret = WebhookSecret::generate();
-    let rx = Receiver::new(Some(secret.clone()), reqwest::StatusCode::OK);
+    let rx = Receiver::new(
+        Some(secret.clone()),
+        reqwest::StatusCode::OK,
+        reqwest::StatusCode::BAD_REQUEST,
+    );
     lock(&rx.fail_once).insert("source.ready".to_owned());
     let rx_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let rx_url = format!("http://{}/hooks", rx_listener.local_addr()?);

@@ -16,8 +16,11 @@ use hookwire::verify::verify;
 pub struct Receiver {
     /// Verify signatures with this secret, if given.
     pub secret: Option<WebhookSecret>,
-    /// Status to answer with.
+    /// Status to answer a delivery with.
     pub status: StatusCode,
+    /// Status to answer a delivery whose signature does not verify with, so
+    /// the sender sees the failure (and retries) instead of a success.
+    pub invalid_status: StatusCode,
     /// Event types whose first delivery is answered 503 (the demo's outage).
     pub fail_once: Mutex<HashSet<String>>,
     /// Deliveries received, with whether they verified.
@@ -25,11 +28,17 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// A receiver answering `status`, verifying with `secret`.
-    pub fn new(secret: Option<WebhookSecret>, status: StatusCode) -> Arc<Self> {
+    /// A receiver answering `status`, verifying with `secret` and answering
+    /// `invalid_status` to what does not verify.
+    pub fn new(
+        secret: Option<WebhookSecret>,
+        status: StatusCode,
+        invalid_status: StatusCode,
+    ) -> Arc<Self> {
         Arc::new(Self {
             secret,
             status,
+            invalid_status,
             fail_once: Mutex::new(HashSet::new()),
             seen: Mutex::new(Vec::new()),
         })
@@ -59,7 +68,9 @@ async fn receive(State(rx): State<Arc<Receiver>>, headers: HeaderMap, body: Byte
             Err(e) => (format!("✗ {e}"), false),
         },
     };
-    let status = if lock(&rx.fail_once).remove(&event_type) {
+    let status = if !verdict.1 {
+        rx.invalid_status
+    } else if lock(&rx.fail_once).remove(&event_type) {
         StatusCode::SERVICE_UNAVAILABLE
     } else {
         rx.status
@@ -78,7 +89,7 @@ async fn receive(State(rx): State<Arc<Receiver>>, headers: HeaderMap, body: Byte
         if status.is_success() {
             ""
         } else {
-            " (hookwire will retry)"
+            " (hookwire retries it unless that was the webhook's last attempt)"
         },
     );
     if status.is_success() {
@@ -99,11 +110,23 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Run `hookwire listen` until Ctrl-C.
-pub async fn run(port: u16, secret: Option<String>, status: u16) -> anyhow::Result<()> {
+pub async fn run(
+    port: u16,
+    secret: Option<String>,
+    status: u16,
+    invalid_status: u16,
+) -> anyhow::Result<()> {
     let secret = secret.map(|s| WebhookSecret::parse(&s)).transpose()?;
-    let status = StatusCode::from_u16(status)
-        .map_err(|_| anyhow::anyhow!("--status {status} is not an HTTP status code"))?;
-    let rx = Receiver::new(secret, status);
+    let code = |flag: &str, n: u16| {
+        StatusCode::from_u16(n)
+            .map_err(|_| anyhow::anyhow!("{flag} {n} is not an HTTP status code"))
+    };
+    let rx = Receiver::new(
+        secret,
+        code("--status", status)?,
+        code("--invalid-status", invalid_status)?,
+    );
+    let status = rx.status;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -29,9 +29,9 @@ pub fn run(secret: &str, headers: &[String]) -> anyhow::Result<ExitCode> {
                 .and_then(|b| serde_json::to_string_pretty(&b))
                 .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
             eprintln!(
-                "valid: webhook-id {} signed at {}{}",
+                "valid: webhook-id {} signed {}{}",
                 v.msg_id,
-                v.timestamp,
+                signed_at(v.timestamp, hookwire::clock::now()),
                 if v.sha256_checked {
                     " (sha256 header checked too)"
                 } else {
@@ -45,5 +45,42 @@ pub fn run(secret: &str, headers: &[String]) -> anyhow::Result<ExitCode> {
             eprintln!("invalid: {e}");
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+/// `at 2026-12-06 21:10:05 UTC (12 s ago)` for a `webhook-timestamp`.
+fn signed_at(timestamp: i64, now: chrono::DateTime<chrono::Utc>) -> String {
+    let Some(at) = chrono::DateTime::from_timestamp(timestamp, 0) else {
+        return format!("at {timestamp}");
+    };
+    let age = (now - at).num_seconds();
+    let age = match age {
+        0 => "just now".to_owned(),
+        a if a > 0 => format!(
+            "{} ago",
+            humantime::format_duration(std::time::Duration::from_secs(a as u64))
+        ),
+        a => format!(
+            "{} in the future",
+            humantime::format_duration(std::time::Duration::from_secs(a.unsigned_abs()))
+        ),
+    };
+    format!("at {} ({age})", at.format("%Y-%m-%d %H:%M:%S UTC"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_signing_time_reads_as_a_date_and_an_age() {
+        let now = chrono::DateTime::from_timestamp(1_614_265_342, 0).unwrap();
+        assert_eq!(
+            super::signed_at(1_614_265_330, now),
+            "at 2021-02-25 15:02:10 UTC (12s ago)"
+        );
+        assert_eq!(
+            super::signed_at(1_614_265_342, now),
+            "at 2021-02-25 15:02:22 UTC (just now)"
+        );
+        assert!(super::signed_at(1_614_265_402, now).ends_with("(1m in the future)"));
     }
 }

@@ -32,7 +32,7 @@ fn demo_runs_the_whole_loop_and_verifies_every_delivery() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("answered 503 (hookwire will retry)"),
+        stdout.contains("answered 503 (hookwire retries it unless"),
         "no retry shown: {stdout}"
     );
     assert!(stdout.contains("attempt 2"), "{stdout}");
@@ -142,6 +142,8 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         "webhook.test",
         "--rate-limit",
         "50",
+        "--name",
+        "listener",
     ]);
     assert!(ok, "{err}");
     assert!(out.contains("signing secret (shown once)"), "{out}");
@@ -164,15 +166,44 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
     let (ok, out, err) = api(&["webhooks", "list"]);
     assert!(ok, "{err}");
     assert!(out.starts_with("ID") && out.contains(&id), "{out}");
-    let (ok, out, err) = api(&[
-        "send",
-        "webhook.test",
-        r#"{"hello":"world"}"#,
-        "--idempotency-key",
-        "k1",
-    ]);
+    assert!(
+        out.lines()
+            .any(|l| l.contains(&id) && l.contains("listener")),
+        "names: {out}"
+    );
+    let send_k1 = || {
+        api(&[
+            "send",
+            "webhook.test",
+            r#"{"hello":"world"}"#,
+            "--idempotency-key",
+            "k1",
+        ])
+    };
+    let (ok, out, err) = send_k1();
     assert!(ok, "{err}");
-    assert!(out.contains("published evt_"), "{out}");
+    assert!(
+        out.starts_with("published evt_") && out.contains("→ 2 deliveries\n"),
+        "{out}"
+    );
+    let (ok, again, err) = send_k1();
+    assert!(ok, "{err}");
+    assert!(again.starts_with("already published"), "{again}");
+    // A delivery whose signature does not verify is refused, so its sender
+    // sees a failure.
+    let forged = reqwest::Client::new()
+        .post(&url)
+        .header("webhook-id", "evt_forged")
+        .header(
+            "webhook-timestamp",
+            chrono::Utc::now().timestamp().to_string(),
+        )
+        .header("webhook-signature", "v1,AAAA")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
 
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let mut seen = String::new();
@@ -183,7 +214,13 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
             Err(_) => panic!("listen never showed a verified delivery:\n{seen}"),
         }
     }
-    assert!(!seen.contains('✗'), "{seen}");
+    // Only the forged request failed verification.
+    for delivery in seen.split("→ ").filter(|d| d.contains('✗')) {
+        assert!(
+            delivery.contains("evt_forged") && delivery.contains("answered 400"),
+            "{seen}"
+        );
+    }
     assert!(seen.contains("webhook.test"));
 
     // `hookwire verify` accepts exactly what the server sent.
@@ -212,6 +249,10 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         .collect();
     let (ok, stdout, err) = verify(&captured_secret, &headers, &got.body);
     assert!(ok, "verify rejected a real delivery: {err}");
+    assert!(
+        err.contains(" UTC (") && err.contains("ago)") || err.contains("just now"),
+        "{err}"
+    );
     assert!(stdout.contains("\"check\": \"verify\""), "{stdout}");
 
     let (ok, out, _) = api(&["send", "webhook.test", "{}", "--json"]);
