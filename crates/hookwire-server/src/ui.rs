@@ -16,6 +16,7 @@
 //! pages.
 
 mod assets;
+mod attempt_error;
 mod catalog;
 mod chart;
 mod deliveries;
@@ -57,7 +58,7 @@ pub fn router() -> Router<AppState> {
 fn when(t: DateTime<Utc>) -> Markup {
     html! {
         time datetime=(t.to_rfc3339_opts(SecondsFormat::Millis, true)) {
-            (t.format("%Y-%m-%d %H:%M:%S"))
+            (t.format("%Y-%m-%d %H:%M:%S UTC"))
         }
     }
 }

@@ -1,13 +1,16 @@
 //! `/docs`: a readable API reference rendered on the server from the generated
-//! OpenAPI document.
+//! OpenAPI document: descriptions as Markdown, and an example of every request
+//! and response body built from its schema (see [`examples`]).
 //!
 //! Rendered as plain HTML rather than with a JavaScript viewer because those load
 //! their code from a CDN, and hookwire must work on machines without internet.
 
+mod examples;
+
 use std::fmt::Write as _;
 
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::openapi::{Components, OpenApi, RefOr};
 
 /// The whole page.
 pub fn render(api: &OpenApi) -> String {
@@ -19,7 +22,7 @@ pub fn render(api: &OpenApi) -> String {
         esc(&api.info.version)
     );
     if let Some(d) = &api.info.description {
-        let _ = write!(body, "<p>{}</p>", esc(d));
+        body.push_str(&markdown(d));
     }
     body.push_str("<p>Machine-readable: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (OpenAPI 3.1).</p>");
     body.push_str("<nav><h2>Endpoints</h2><ul>");
@@ -34,7 +37,7 @@ pub fn render(api: &OpenApi) -> String {
     }
     body.push_str("</ul></nav>");
     for (i, (method, path, op)) in ops.iter().enumerate() {
-        render_operation(&mut body, i, method, path, op);
+        render_operation(&mut body, i, method, path, op, api.components.as_ref());
     }
     if let Some(components) = &api.components {
         body.push_str("<h2>Schemas</h2>");
@@ -75,14 +78,21 @@ fn operations(api: &OpenApi) -> Vec<(&'static str, &str, &Operation)> {
     out
 }
 
-fn render_operation(out: &mut String, i: usize, method: &str, path: &str, op: &Operation) {
+fn render_operation(
+    out: &mut String,
+    i: usize,
+    method: &str,
+    path: &str,
+    op: &Operation,
+    components: Option<&Components>,
+) {
     let _ = write!(
         out,
         "<section id=\"op{i}\"><h2><code>{method} {}</code></h2>",
         esc(path)
     );
     for text in [&op.summary, &op.description].into_iter().flatten() {
-        let _ = write!(out, "<p>{}</p>", esc(text));
+        out.push_str(&markdown(text));
     }
     if let Some(params) = op.parameters.as_ref().filter(|p| !p.is_empty()) {
         out.push_str("<h3>Parameters</h3><table><tr><th>name</th><th>in</th><th>required</th><th>description</th></tr>");
@@ -94,7 +104,7 @@ fn render_operation(out: &mut String, i: usize, method: &str, path: &str, op: &O
                 esc(&p.name),
                 esc(location.as_str().unwrap_or("")),
                 matches!(p.required, utoipa::openapi::Required::True),
-                esc(p.description.as_deref().unwrap_or(""))
+                markdown(p.description.as_deref().unwrap_or(""))
             );
         }
         out.push_str("</table>");
@@ -110,8 +120,12 @@ fn render_operation(out: &mut String, i: usize, method: &str, path: &str, op: &O
             );
         }
         out.push_str("</ul>");
+        if let Some(schema) = body.content.values().find_map(|c| c.schema.as_ref()) {
+            example_block(out, "Example request", schema, components);
+        }
     }
     out.push_str("<h3>Responses</h3><ul>");
+    let mut success_example = None;
     for (status, resp) in &op.responses.responses {
         let (desc, schema) = match resp {
             RefOr::T(r) => (
@@ -124,11 +138,70 @@ fn render_operation(out: &mut String, i: usize, method: &str, path: &str, op: &O
             out,
             "<li><strong>{}</strong> {} {}</li>",
             esc(status),
-            esc(&desc),
+            markdown_inline(&desc),
             schema.unwrap_or_default()
         );
+        if let (None, RefOr::T(r)) = (&success_example, resp) {
+            if status.starts_with('2') {
+                success_example = r
+                    .content
+                    .get("application/json")
+                    .and_then(|c| c.schema.as_ref())
+                    .map(|s| (status.clone(), s));
+            }
+        }
     }
-    out.push_str("</ul></section>");
+    out.push_str("</ul>");
+    if let Some((status, schema)) = success_example {
+        example_block(
+            out,
+            &format!("Example response ({status})"),
+            schema,
+            components,
+        );
+    }
+    out.push_str("</section>");
+}
+
+/// A heading and a pretty-printed example of `schema`.
+fn example_block(
+    out: &mut String,
+    title: &str,
+    schema: &RefOr<utoipa::openapi::schema::Schema>,
+    components: Option<&Components>,
+) {
+    let value = examples::example(schema, components);
+    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    let _ = write!(
+        out,
+        "<h3>{}</h3><pre class=\"example\">{}</pre>",
+        esc(title),
+        esc(&text)
+    );
+}
+
+/// Markdown (descriptions come from doc comments) to HTML. Raw HTML in the
+/// source is shown as text, never passed through.
+fn markdown(text: &str) -> String {
+    use pulldown_cmark::{html, Event, Parser};
+    let events = Parser::new(text).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+/// [`markdown`] for a phrase inside a list item: without the paragraph.
+fn markdown_inline(text: &str) -> String {
+    let html = markdown(text);
+    let trimmed = html.trim_end();
+    trimmed
+        .strip_prefix("<p>")
+        .and_then(|t| t.strip_suffix("</p>"))
+        .unwrap_or(trimmed)
+        .to_owned()
 }
 
 fn schema_link(schema: &Option<RefOr<utoipa::openapi::schema::Schema>>) -> String {
@@ -154,7 +227,7 @@ fn esc(s: &str) -> String {
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a}\
 main{max-width:60rem;margin:auto;padding:1rem}code,pre{font-family:ui-monospace,monospace}\
-pre{background:#f4f4f4;padding:.75rem;overflow-x:auto}section{border-top:1px solid #ddd;margin-top:1.5rem}\
+pre{background:#f4f4f4;padding:.75rem;overflow-x:auto}td p{margin:0}section{border-top:1px solid #ddd;margin-top:1.5rem}\
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}";
 
 /// Documents the error answers every operation can give (authentication, rate

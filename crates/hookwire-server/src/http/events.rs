@@ -30,9 +30,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Published {
     /// `evt_…`
+    #[schema(example = "evt_01a24d31a82f773aad75c68d05b06311")]
     pub id: String,
     /// Event type.
     #[serde(rename = "type")]
+    #[schema(example = "order.paid")]
     pub event_type: String,
     /// Publication time.
     pub created_at: DateTime<Utc>,

@@ -12,9 +12,11 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {
     /// `evt_…`; the `webhook-id` header of its deliveries.
+    #[schema(example = "evt_01a24d31a82f773aad75c68d05b06311")]
     pub id: String,
     /// Event type.
     #[serde(rename = "type")]
+    #[schema(example = "order.paid")]
     pub event_type: String,
     /// Channel, if published on one.
     pub channel: Option<String>,
@@ -49,12 +51,16 @@ impl EventView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryView {
     /// `dlv_…`
+    #[schema(example = "dlv_01a24d31a830734aa7c426c0771d1846")]
     pub id: String,
     /// The event delivered.
+    #[schema(example = "evt_01a24d31a82f773aad75c68d05b06311")]
     pub event_id: String,
     /// The event's type.
+    #[schema(example = "order.paid")]
     pub event_type: String,
     /// The webhook delivered to.
+    #[schema(example = "wh_01a24d31a81e75cc89ce54eebad340b8")]
     pub webhook_id: String,
     /// `pending`, `retrying`, `delivered` or `failed`.
     pub status: DeliveryStatus,

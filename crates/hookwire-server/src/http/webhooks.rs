@@ -36,20 +36,25 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookView {
     /// `wh_…`
+    #[schema(example = "wh_01a24d31a81e75cc89ce54eebad340b8")]
     pub id: String,
     /// Delivery URL.
+    #[schema(example = "https://example.com/webhooks")]
     pub url: String,
     /// Display name.
+    #[schema(example = "Orders")]
     pub name: Option<String>,
     /// Free text.
     pub description: Option<String>,
     /// Event filters.
+    #[schema(example = json!(["order.paid", "invoice.*"]))]
     pub events: Vec<String>,
     /// Channel restriction (empty = all).
     pub channels: Vec<String>,
     /// Whether deliveries are made.
     pub is_active: bool,
     /// Request timeout in seconds.
+    #[schema(example = 10)]
     pub timeout_seconds: u32,
     /// Retry schedule.
     pub retry: RetryPolicy,
@@ -61,6 +66,7 @@ pub struct WebhookView {
     pub has_secret: bool,
     /// The signing secret; present only in the response that created the webhook.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
     pub secret: Option<String>,
     /// Why hookwire disabled it, if it did.
     pub disabled_reason: Option<String>,

@@ -78,14 +78,29 @@ pub(super) fn timeline(buckets: &[TimelineBucket], label: &str) -> Markup {
         rx = W - RIGHT + 6.0,
         ty = TOP + 10.0,
     );
+    // Times below: where the range starts, its middle and where it ends (the
+    // last bucket's end), in UTC like every time the dashboard shows.
     if let (Some(first), Some(last)) = (buckets.first(), buckets.last()) {
+        let width = match buckets.get(1) {
+            Some(second) => second.start - first.start,
+            None => chrono::TimeDelta::zero(),
+        };
+        let end = last.start + width;
+        let fmt = if end - first.start > chrono::TimeDelta::days(1) {
+            "%m-%d %H:%M"
+        } else {
+            "%H:%M"
+        };
+        let middle = first.start + (end - first.start) / 2;
         let ly = H - 8.0;
         let _ = write!(
             svg,
-            r#"<text x="{LEFT}" y="{ly}">{}</text><text x="{}" y="{ly}" text-anchor="end">{}</text>"#,
-            first.start.format("%m-%d %H:%M"),
-            W - RIGHT,
-            last.start.format("%m-%d %H:%M"),
+            r#"<text x="{LEFT}" y="{ly}">{}</text><text x="{mx:.1}" y="{ly}" text-anchor="middle">{}</text><text x="{rx}" y="{ly}" text-anchor="end">{} UTC</text>"#,
+            first.start.format(fmt),
+            middle.format(fmt),
+            end.format(fmt),
+            mx = LEFT + plot_w / 2.0,
+            rx = W - RIGHT,
         );
     }
     html! {

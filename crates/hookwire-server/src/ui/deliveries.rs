@@ -11,6 +11,7 @@ use hookwire::delivery::attempt::payload;
 use hookwire::model::Attempt;
 use maud::{html, Markup};
 
+use super::attempt_error;
 use super::error::UiError;
 use super::layout::{self, Nav};
 use super::session::TenantSession;
@@ -41,7 +42,9 @@ async fn show(
         .hookwire
         .event_record(&ts.tenant_id, &d.event_id)
         .await?;
-    let body = pretty(&payload(&event, &d.webhook_id));
+    // The bytes every attempt sent and signed (the payload is rebuilt exactly
+    // from the stored event).
+    let body = payload(&event, &d.webhook_id);
     Ok(layout::page(
         &format!("Delivery {}", d.id),
         Nav::Webhooks,
@@ -71,7 +74,12 @@ async fn show(
                 }
             }
             h2 { "Request body" }
-            pre { code { (body) } }
+            p class="muted" { "Exactly the bytes sent and signed." }
+            pre data-testid="request-body" { code { (body) } }
+            details {
+                summary { "Pretty-printed" }
+                pre { code { (pretty(&body)) } }
+            }
         },
     ))
 }
@@ -96,7 +104,11 @@ fn attempt(a: &Attempt, open: bool) -> Markup {
                 " · " (a.duration_ms) " ms · " (when(a.started_at))
             }
             @if let Some(m) = &a.error_message {
-                p class="error" { (a.error_kind.as_deref().unwrap_or("error")) ": " (m) }
+                p class="error" data-testid="attempt-error" { (attempt_error::in_words(a.error_kind.as_deref(), m)) }
+                details {
+                    summary { "Error details" }
+                    pre { code { (a.error_kind.as_deref().unwrap_or("error")) ": " (m) } }
+                }
             }
             h3 { "Request headers" }
             (headers(&a.request_headers))

@@ -219,7 +219,7 @@ async fn render(
                                         @if w.name.is_some() { br; small class="muted" { (w.url) } }
                                     }
                                     td { (active_badge(w)) }
-                                    td { (w.events.join(", ")) }
+                                    td class="wrap" { (w.events.join(", ")) }
                                     td { (rate(hookwire::service::success_rate(stats.delivered, stats.total))) }
                                     td class="hide-narrow" { (when_opt(stats.last_delivery_at)) }
                                 }

@@ -89,9 +89,22 @@ async fn the_docs_page_renders_the_reference(b: Backend) {
     let html = resp.text().await.unwrap();
     assert!(html.contains("<code>POST /api/v1/webhooks</code>"));
     assert!(html.contains("id=\"schema-WebhookView\""));
+    // Descriptions are Markdown: backticks become code, not literal backticks.
     assert!(
-        !html.contains("http://") && !html.contains("https://"),
-        "docs load nothing remote"
+        html.contains("<code>Authorization: Bearer &lt;token&gt;</code>"),
+        "Markdown rendered"
+    );
+    assert!(
+        !html.contains("`Authorization"),
+        "raw Markdown left in the page"
+    );
+    // Every body has an example built from its schema.
+    assert!(html.contains("Example request"));
+    assert!(html.contains("Example response (201)"));
+    assert!(html.contains("&quot;events&quot;: ["), "a webhook example");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "docs load and link nothing remote"
     );
 }
 

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod attempt_records;
 mod auth;
 mod bad_input;
 mod browser;

@@ -74,6 +74,12 @@ async fn a_browser_user_sees_a_redelivery_fail_and_its_retry_land(b: Backend) {
         body.contains("webhook-signature"),
         "request headers shown: {body}"
     );
+    // The body shown is the exact bytes received (and signed).
+    let received = receiver.at("/hook").remove(0).body;
+    assert_eq!(
+        browser.text("[data-testid=request-body]").await.as_bytes(),
+        &received[..]
+    );
     browser.shot("04-delivery-delivered").await;
 
     // The receiver fails once: Redeliver shows the failed attempt, then the retry
@@ -119,10 +125,54 @@ async fn a_browser_user_sees_a_redelivery_fail_and_its_retry_land(b: Backend) {
     browser
         .wait_for("four deliveries counted", |t| t.contains("Deliveries\n4"))
         .await;
+    let chart = browser.text("figure.chart").await;
+    assert!(
+        chart.contains("UTC"),
+        "the chart's times say their zone: {chart}"
+    );
     browser.shot("07-webhook-chart").await;
+    a_refused_connection_reads_as_words(&browser, &app, &key).await;
     pages_at_phone_width(&browser, &app, &webhook_path).await;
     admin_switches_tenant(&browser, &app).await;
     browser.quit().await;
+}
+
+async fn a_refused_connection_reads_as_words(browser: &Browser, app: &TestApp, key: &str) {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    app.event_types(&["order.refunded"]).await;
+    let hook = app
+        .webhook(
+            key,
+            json!({ "url": format!("http://127.0.0.1:{closed}/gone"), "events": ["order.refunded"],
+                    "retry": { "max_attempts": 1 } }),
+        )
+        .await;
+    let published = app
+        .publish(key, json!({ "type": "order.refunded", "data": {} }))
+        .await;
+    let id = published["deliveries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["webhook_id"] == hook["id"])
+        .map(|d| str_of(&d["id"]))
+        .expect("a delivery to the closed port");
+    app.wait_delivery(key, &id, |d| d["status"] == "failed")
+        .await;
+    browser
+        .goto(&format!("{}/ui/deliveries/{id}", app.base))
+        .await;
+    assert_eq!(
+        browser.text("[data-testid=attempt-error]").await,
+        format!("connection refused by 127.0.0.1:{closed}")
+    );
+    assert!(browser.body().await.contains("Error details"));
+    browser.shot("07b-delivery-refused").await;
+    app.delete(&format!("/api/v1/webhooks/{}", str_of(&hook["id"])), key)
+        .await;
 }
 
 async fn pages_at_phone_width(browser: &Browser, app: &TestApp, webhook_path: &str) {
@@ -159,6 +209,24 @@ async fn pages_at_phone_width(browser: &Browser, app: &TestApp, webhook_path: &s
         "the page scrolls sideways at phone width"
     );
     browser.shot("11-webhook-phone").await;
+    // The webhook list's table fits the phone's width.
+    browser.goto(&format!("{}/ui/webhooks", app.base)).await;
+    let fits = browser
+        .client
+        .execute(
+            "const t = document.querySelector('table'); \
+             return t.scrollWidth <= t.parentElement.clientWidth + 1 \
+                 && document.documentElement.scrollWidth <= window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    browser.shot("11b-webhooks-phone").await;
+    assert_eq!(
+        fits,
+        json!(true),
+        "the webhook table scrolls sideways at phone width"
+    );
     browser
         .client
         .set_window_size(1280, 1000)

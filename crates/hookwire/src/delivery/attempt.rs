@@ -66,7 +66,9 @@ pub fn payload(event: &Event, webhook_id: &str) -> String {
 }
 
 /// The names of the headers [`headers`] adds to the webhook's own.
-const OWN_HEADERS: [&str; 8] = [
+const OWN_HEADERS: [&str; 10] = [
+    "user-agent",
+    "accept",
     "content-type",
     "webhook-id",
     "webhook-timestamp",
@@ -77,7 +79,10 @@ const OWN_HEADERS: [&str; 8] = [
     "x-webhook-attempt",
 ];
 
-/// Every header of attempt `number` of `delivery`, signed at `now`.
+/// Every header of attempt `number` of `delivery`, signed at `now`: all that
+/// is sent except what the transport derives (`host`, `content-length`, see
+/// [`transport_headers`]). `user-agent` and `accept` are set here rather than
+/// left to the HTTP client, so the attempt's record shows what was sent.
 pub fn headers(job: &Job, number: u32, now: DateTime<Utc>, body: &[u8]) -> Vec<(String, String)> {
     let w = &job.webhook;
     let previous = w
@@ -91,7 +96,11 @@ pub fn headers(job: &Job, number: u32, now: DateTime<Utc>, body: &[u8]) -> Vec<(
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    if !w.headers.keys().any(|k| k.eq_ignore_ascii_case("accept")) {
+        out.push(("accept".into(), "*/*".into()));
+    }
     out.extend([
+        ("user-agent".into(), super::http::USER_AGENT.into()),
         ("content-type".into(), "application/json".into()),
         ("webhook-id".into(), job.event.id.clone()),
         ("webhook-timestamp".into(), ts.to_string()),
@@ -104,6 +113,24 @@ pub fn headers(job: &Job, number: u32, now: DateTime<Utc>, body: &[u8]) -> Vec<(
         ("x-webhook-delivery".into(), job.delivery.id.clone()),
         ("x-webhook-attempt".into(), number.to_string()),
     ]);
+    out
+}
+
+/// The headers the HTTP client adds from the URL and the body, as it writes
+/// them: `host` (with the port unless it is the scheme's default) and
+/// `content-length`.
+fn transport_headers(url: &str, body_len: usize) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(2);
+    if let Ok(url) = url::Url::parse(url) {
+        if let Some(host) = url.host_str() {
+            let host = match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            };
+            out.push(("host".to_owned(), host));
+        }
+    }
+    out.push(("content-length".to_owned(), body_len.to_string()));
     out
 }
 
@@ -153,7 +180,7 @@ pub fn decide(
 pub async fn send(sender: &HttpSender, job: &Job, number: u32) -> (Attempt, Response) {
     let started_at = clock::now();
     let body = payload(&job.event, &job.webhook.id);
-    let headers = headers(job, number, started_at, body.as_bytes());
+    let mut headers = headers(job, number, started_at, body.as_bytes());
     let mut map = HeaderMap::with_capacity(headers.len());
     for (k, v) in &headers {
         // Our own headers' names are known: no parsing for them.
@@ -166,6 +193,7 @@ pub async fn send(sender: &HttpSender, job: &Job, number: u32) -> (Attempt, Resp
         }
     }
     map.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.extend(transport_headers(&job.webhook.url, body.len()));
     let timeout = Duration::from_secs(u64::from(job.webhook.timeout_seconds));
     let mut resp = sender
         .post(&job.webhook.url, map, body.into_bytes(), timeout)

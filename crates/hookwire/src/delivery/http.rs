@@ -11,6 +11,9 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use crate::net::{Lookup, SystemLookup, UrlPolicy};
 use crate::webhook_url::WebhookUrl;
 
+/// The `user-agent` of every delivery (SPEC: `hookwire/<version>`).
+pub const USER_AGENT: &str = concat!("hookwire/", env!("CARGO_PKG_VERSION"));
+
 /// How much of a response body is kept (and read at all).
 pub const RESPONSE_EXCERPT_BYTES: usize = 4096;
 /// Longest `Retry-After` honoured.
@@ -89,7 +92,7 @@ impl HttpSender {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .dns_resolver(Arc::new(GuardedResolver { policy, lookup }))
-            .user_agent(concat!("hookwire/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(60))
             .connect_timeout(Duration::from_secs(10))

@@ -34,16 +34,23 @@ pub struct Event {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "type": "order.paid",
+    "data": { "order_id": "o_1001", "amount": 4200 }
+})))]
 pub struct NewEvent {
     /// Event type from the catalog.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(example = "order.paid"))]
     pub event_type: String,
     /// Any JSON payload, delivered as the `data` field.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub data: serde_json::Value,
     /// Only webhooks with no channels, or with this channel, receive it.
+    #[cfg_attr(feature = "openapi", schema(example = "eu"))]
     pub channel: Option<String>,
     /// Idempotency key (the `Idempotency-Key` header takes precedence).
+    #[cfg_attr(feature = "openapi", schema(example = "order-1001-paid"))]
     pub id: Option<String>,
 }
 

@@ -34,30 +34,47 @@ const RESERVED_HEADER_PREFIXES: &[&str] = &["webhook-", "x-webhook-"];
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "url": "https://example.com/webhooks",
+    "events": ["order.paid", "invoice.*"],
+    "name": "Orders",
+    "retry": { "max_attempts": 8 }
+})))]
 pub struct WebhookDraft {
     /// Where to deliver; https unless the server allows http.
+    #[cfg_attr(feature = "openapi", schema(example = "https://example.com/webhooks"))]
     pub url: String,
     /// Event filters: exact names from the catalog, `prefix.*`, or `*`.
+    #[cfg_attr(feature = "openapi", schema(example = json!(["order.paid", "invoice.*"])))]
     pub events: Vec<String>,
     /// Display name.
+    #[cfg_attr(feature = "openapi", schema(example = "Orders"))]
     pub name: Option<String>,
     /// Free text.
     pub description: Option<String>,
     /// Default true.
     pub is_active: Option<bool>,
     /// Restrict to events published on these channels; empty or absent = all.
+    #[cfg_attr(feature = "openapi", schema(example = json!(["eu"])))]
     pub channels: Option<Vec<String>>,
     /// Request timeout, 1–60 (default 10).
+    #[cfg_attr(feature = "openapi", schema(example = 10))]
     pub timeout_seconds: Option<u32>,
     /// Retry schedule; missing fields take their defaults.
     pub retry: Option<RetryPolicyDraft>,
     /// Extra static request headers.
+    #[cfg_attr(feature = "openapi", schema(example = json!({"x-team": "billing"})))]
     pub headers: Option<BTreeMap<String, String>>,
     /// At most this many requests per second to this webhook (1–10000);
     /// absent or `null`: no limit.
+    #[cfg_attr(feature = "openapi", schema(example = 50))]
     pub rate_limit_per_second: Option<u32>,
     /// Signing secret; generated (`whsec_…`) when absent on create, kept when
     /// absent on PUT.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    )]
     pub secret: Option<String>,
 }
 
