@@ -3,7 +3,7 @@
 //! Sources, later ones winning: built-in defaults, `hookwire.toml` / `.yaml` (path
 //! from `--config` or `HOOKWIRE_CONFIG`, else `./hookwire.{toml,yaml,yml}` if present),
 //! then `HOOKWIRE_<KEY>` environment variables. String values in the file may use
-//! `${VAR}` (see [`subst`]), which is how secrets stay out of the file.
+//! `${VAR}` (see `config/subst.rs`), which is how secrets stay out of the file.
 
 mod subst;
 

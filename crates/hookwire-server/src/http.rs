@@ -6,7 +6,7 @@
 
 pub mod auth;
 mod deliveries;
-mod docs;
+pub mod docs;
 pub mod error;
 mod event_types;
 mod events;

@@ -7,12 +7,12 @@
 //! session is the caller's token in an `HttpOnly`, `SameSite=Strict` cookie, so any
 //! node can serve any page.
 //!
-//! One module per page family, each with `router()`: [`session`] (sign-in, the
-//! caller, same-origin checks), [`tenants`] (admin tenant switcher), [`webhooks`]
-//! (list, create), [`webhook_page`] (a webhook and its chart), [`webhook_actions`]
+//! One module per page family, each with `router()`: `session` (sign-in, the
+//! caller, same-origin checks), `tenants` (admin tenant switcher), `webhooks`
+//! (list, create), `webhook_page` (a webhook and its chart), `webhook_actions`
 //! (what its buttons do),
-//! [`deliveries`] (a delivery's attempts, redeliver), [`events`], [`catalog`].
-//! [`layout`] draws the page shell, [`chart`] the SVG charts, [`error`] the error
+//! `deliveries` (a delivery's attempts, redeliver), `events`, `catalog`.
+//! `layout` draws the page shell, `chart` the SVG charts, `error` the error
 //! pages.
 
 mod assets;

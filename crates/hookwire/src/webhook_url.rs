@@ -42,7 +42,12 @@ impl WebhookUrl {
         match url.scheme() {
             "https" => {}
             "http" if policy.allow_http => {}
-            "http" => return Err(bad("must use https (http is not allowed here)".into())),
+            "http" => {
+                return Err(bad(
+                    "must use https (http:// URLs need the server setting allow_http = true)"
+                        .into(),
+                ))
+            }
             other => return Err(bad(format!("scheme {other:?} is not supported; use https"))),
         }
         if !url.username().is_empty() || url.password().is_some() {
@@ -59,7 +64,7 @@ impl WebhookUrl {
         };
         if internal && !policy.allow_private_networks {
             return Err(bad(
-                "points at a loopback, private or link-local address, which is not allowed".into(),
+                "points at a loopback, private or link-local address, which needs the server setting allow_private_networks = true".into(),
             ));
         }
         Ok(Self(url))
@@ -76,7 +81,7 @@ impl WebhookUrl {
                 return Err(ValidationError::with_code(
                     CODE,
                     "url",
-                    "points at localhost, which is not allowed",
+                    "points at localhost, which needs the server setting allow_private_networks = true",
                 ));
             }
         }
@@ -109,7 +114,7 @@ impl WebhookUrl {
                         return Err(ValidationError::with_code(
                             CODE,
                             "url",
-                            format!("host {name} resolves to {}, an internal address, which is not allowed", addr.ip()),
+                            format!("host {name} resolves to {}, an internal address, which needs the server setting allow_private_networks = true", addr.ip()),
                         ));
                     }
                 }

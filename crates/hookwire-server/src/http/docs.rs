@@ -1,11 +1,12 @@
 //! `/docs`: a readable API reference rendered on the server from the generated
 //! OpenAPI document: descriptions as Markdown, and an example of every request
-//! and response body built from its schema (see [`examples`]).
+//! and response body built from its schema (see `docs/examples.rs`).
 //!
 //! Rendered as plain HTML rather than with a JavaScript viewer because those load
 //! their code from a CDN, and hookwire must work on machines without internet.
 
 mod examples;
+pub mod markdown;
 
 use std::fmt::Write as _;
 
@@ -32,7 +33,7 @@ pub fn render(api: &OpenApi) -> String {
             body,
             "<li><a href=\"#op{i}\"><code>{method} {}</code></a> — {}</li>",
             esc(path),
-            esc(op.summary.as_deref().unwrap_or(""))
+            markdown_inline(&first_sentence(&prose(op)))
         );
     }
     body.push_str("</ul></nav>");
@@ -57,6 +58,26 @@ pub fn render(api: &OpenApi) -> String {
          <title>hookwire API reference</title><style>{STYLE}</style></head>\
          <body><main>{body}</main></body></html>"
     )
+}
+
+/// An operation's doc comment whole: utoipa splits it into a summary (its first
+/// line) and a description (the rest), which mid-sentence rejoin here.
+fn prose(op: &Operation) -> String {
+    [&op.summary, &op.description]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Up to the end of the first sentence, on one line.
+fn first_sentence(text: &str) -> String {
+    let line = markdown::one_line(text);
+    match line.find(". ") {
+        Some(end) => line[..=end].to_owned(),
+        None => line,
+    }
 }
 
 fn operations(api: &OpenApi) -> Vec<(&'static str, &str, &Operation)> {
@@ -91,9 +112,7 @@ fn render_operation(
         "<section id=\"op{i}\"><h2><code>{method} {}</code></h2>",
         esc(path)
     );
-    for text in [&op.summary, &op.description].into_iter().flatten() {
-        out.push_str(&markdown(text));
-    }
+    out.push_str(&markdown(&prose(op)));
     if let Some(params) = op.parameters.as_ref().filter(|p| !p.is_empty()) {
         out.push_str("<h3>Parameters</h3><table><tr><th>name</th><th>in</th><th>required</th><th>description</th></tr>");
         for p in params {

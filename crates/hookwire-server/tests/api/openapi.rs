@@ -130,3 +130,37 @@ fn wrong_form(schema: &Value) -> Option<&'static str> {
         None
     }
 }
+
+/// `docs/openapi.json` and `docs/api.md` are what the server serves and what
+/// its reference renderer makes of it, so the reference in the repository never
+/// drifts from the code. `HOOKWIRE_UPDATE_DOCS=1` rewrites them.
+#[test]
+fn the_committed_api_reference_is_current() {
+    let (_, api) = hookwire_server::http::api();
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+    let expected = [
+        (
+            "openapi.json",
+            api.to_pretty_json().expect("serialises") + "\n",
+        ),
+        (
+            "api.md",
+            hookwire_server::http::docs::markdown::render(&api),
+        ),
+    ];
+    let update = std::env::var_os("HOOKWIRE_UPDATE_DOCS").is_some();
+    for (name, text) in expected {
+        let path = docs.join(name);
+        if update {
+            std::fs::create_dir_all(&docs).expect("docs/");
+            std::fs::write(&path, &text).expect("write");
+            continue;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == text,
+            "docs/{name} is out of date: run \
+             HOOKWIRE_UPDATE_DOCS=1 cargo nextest run -E 'test(the_committed_api_reference_is_current)'"
+        );
+    }
+}

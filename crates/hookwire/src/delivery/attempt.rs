@@ -81,7 +81,7 @@ const OWN_HEADERS: [&str; 10] = [
 
 /// Every header of attempt `number` of `delivery`, signed at `now`: all that
 /// is sent except what the transport derives (`host`, `content-length`, see
-/// [`transport_headers`]). `user-agent` and `accept` are set here rather than
+/// `transport_headers`). `user-agent` and `accept` are set here rather than
 /// left to the HTTP client, so the attempt's record shows what was sent.
 pub fn headers(job: &Job, number: u32, now: DateTime<Utc>, body: &[u8]) -> Vec<(String, String)> {
     let w = &job.webhook;
