@@ -33,6 +33,8 @@ pub struct AppState {
 pub struct App {
     /// The HTTP routes with state and middleware.
     pub router: Router,
+    /// The probes and metrics alone, for a `--role worker` node.
+    pub probes: Router,
     /// The engine, for callers that also run workers or tests.
     pub hookwire: Hookwire,
     /// The admin token, if this start generated it (print it once).
@@ -81,6 +83,7 @@ impl App {
                 .map(|t| Arc::new(TokenHash::of(t))),
         };
         Ok(Self {
+            probes: http::probes(state.clone()),
             router: http::router(state),
             hookwire,
             generated_admin_token,

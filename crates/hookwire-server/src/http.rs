@@ -116,6 +116,21 @@ pub fn router(state: AppState) -> Router {
     .with_state(state)
 }
 
+/// What a `--role worker` node serves: `/healthz`, `/readyz` and `/metrics`,
+/// so its liveness and its attempts can be watched, and nothing else (no API,
+/// no dashboard: those are the `api` role's).
+pub fn probes(state: AppState) -> Router {
+    let (routes, _) = OpenApiRouter::new()
+        .merge(health::router())
+        .routes(utoipa_axum::routes!(metrics::render))
+        .split_for_parts();
+    routes
+        .fallback(|| async { ApiError::NotFound("route") })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
+        .layer(middleware::from_fn(metrics::track))
+        .with_state(state)
+}
+
 /// Serve `router` on `listener` until `shutdown` resolves, finishing in-flight
 /// requests.
 pub async fn serve(

@@ -63,19 +63,23 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         ));
         Some(tokio::spawn(worker.run(stop.clone().cancelled_owned())))
     };
-    if role == Role::Worker {
-        stop.cancelled().await;
+    // Every role listens: the API (and dashboard), or for a worker its probes
+    // and metrics only.
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let base = base_url(&listener)?;
+    tracing::info!(listen = %config.listen, database = %redact(&config.database_url), ?role, "hookwire serving");
+    let routes = if role == Role::Worker {
+        tracing::info!("probes {base}/healthz {base}/readyz · metrics {base}/metrics");
+        app.probes
     } else {
-        let listener = tokio::net::TcpListener::bind(&config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let base = base_url(&listener)?;
-        tracing::info!(listen = %config.listen, database = %redact(&config.database_url), "hookwire serving");
         tracing::info!(
             "dashboard {base}/ui · API reference {base}/docs · OpenAPI {base}/api/v1/openapi.json"
         );
-        crate::http::serve(listener, app.router, stop.clone().cancelled_owned()).await?;
-    }
+        app.router
+    };
+    crate::http::serve(listener, routes, stop.clone().cancelled_owned()).await?;
     if let Some(worker) = worker {
         worker.await?;
     }

@@ -76,3 +76,31 @@ async fn a_second_node_on_one_sqlite_file_refuses_to_start() {
         .unwrap();
     assert_eq!(ready.status(), 200);
 }
+
+/// A `--role worker` node listens too, for its probes and metrics only: an
+/// orchestrator can check it and Prometheus can scrape its attempts.
+#[tokio::test]
+async fn a_worker_node_serves_its_probes_and_metrics_and_nothing_else() {
+    let Some(db) = TestDatabase::create(Backend::Postgres).await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    let api = Server::start_serving(&db.url, &["--role", "api"], &[], None).await;
+    let worker = Server::start_serving(&db.url, &["--role", "worker"], &[], None).await;
+    let key = tenant_with_webhook(&api.base, &rx.url("/in")).await;
+    let client = reqwest::Client::new();
+    publish(&client, &api.base, &key, 1)
+        .await
+        .expect("accepted");
+    rx.wait_for("/in", 1).await;
+    let get = |path: &str| client.get(format!("{}{path}", worker.base)).send();
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    let ready: serde_json::Value = get("/readyz").await.unwrap().json().await.unwrap();
+    assert_eq!(ready["worker"], "ok", "{ready}");
+    // The attempt was the worker's: its metrics show it.
+    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("hookwire_attempts_total"), "{metrics}");
+    for path in ["/api/v1/webhooks", "/ui", "/docs"] {
+        assert_eq!(get(path).await.unwrap().status(), 404, "{path}");
+    }
+}

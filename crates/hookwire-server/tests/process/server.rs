@@ -32,6 +32,16 @@ impl Server {
         env: &[(&str, &str)],
         log: Option<&std::path::Path>,
     ) -> Self {
+        Self::start_serving(database_url, &[], env, log).await
+    }
+
+    /// `hookwire serve ARGS…` (e.g. `--role worker`), ready once `/readyz` says so.
+    pub async fn start_serving(
+        database_url: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        log: Option<&std::path::Path>,
+    ) -> Self {
         let (out, err) = match log {
             Some(path) => {
                 let file = std::fs::File::create(path).expect("log file");
@@ -50,6 +60,7 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_hookwire"))
             .arg("serve")
+            .args(args)
             .current_dir(dir.path())
             .env("HOOKWIRE_DATABASE_URL", database_url)
             .env("HOOKWIRE_LISTEN", format!("127.0.0.1:{port}"))
