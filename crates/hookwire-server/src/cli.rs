@@ -4,6 +4,7 @@ mod admin;
 mod bench;
 mod client;
 mod demo;
+mod healthcheck;
 mod listen;
 mod report;
 mod serve;
@@ -57,7 +58,11 @@ pub enum Command {
     },
     /// Run a local receiver that verifies and prints every delivery.
     Listen {
-        /// Port on 127.0.0.1.
+        /// Address to listen on (`0.0.0.0` to be reachable from other machines
+        /// or containers).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// Port.
         #[arg(long, default_value_t = 9000)]
         port: u16,
         /// Verify signatures with this webhook secret.
@@ -104,6 +109,13 @@ pub enum Command {
     },
     /// Measure end-to-end delivery throughput and latency against a raw-POST baseline.
     Bench(bench::BenchArgs),
+    /// Exit 0 if a running server's /healthz answers (for container health checks).
+    Healthcheck {
+        /// The URL to ask. Default: `http://<HOOKWIRE_LISTEN>/healthz`, else
+        /// `http://127.0.0.1:8080/healthz`.
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Apply database migrations and exit.
     Migrate {
         /// Where the configuration comes from.
@@ -209,11 +221,12 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
         }
         Command::Demo { exit } => demo::run(exit).await?,
         Command::Listen {
+            host,
             port,
             secret,
             status,
             invalid_status,
-        } => listen::run(port, secret, status, invalid_status).await?,
+        } => listen::run(host, port, secret, status, invalid_status).await?,
         Command::Verify { secret, headers } => return verify::run(&secret, &headers),
         Command::Send {
             event_type,
@@ -234,6 +247,7 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
             WebhooksAction::Delete { id, api } => client::delete(&api, &id).await?,
         },
         Command::Bench(args) => bench::run(args).await?,
+        Command::Healthcheck { url } => return healthcheck::run(url).await,
         Command::Migrate { config } => admin::migrate(config.config.as_deref()).await?,
         Command::Secrets {
             action: SecretsAction::Reseal { config },

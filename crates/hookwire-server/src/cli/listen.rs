@@ -111,6 +111,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Run `hookwire listen` until Ctrl-C.
 pub async fn run(
+    host: std::net::IpAddr,
     port: u16,
     secret: Option<String>,
     status: u16,
@@ -127,7 +128,7 @@ pub async fn run(
         code("--invalid-status", invalid_status)?,
     );
     let status = rx.status;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let addr = SocketAddr::from((host, port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;

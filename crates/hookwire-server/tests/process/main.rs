@@ -8,6 +8,7 @@ mod server;
 
 mod backlog;
 mod cli;
+mod container;
 mod crash;
 mod db_restart;
 mod log_secrets;
