@@ -16,8 +16,8 @@ use hookwire::testing::{Backend, TestDatabase};
 use serde_json::{json, Value};
 
 use crate::receiver::Receiver;
+use crate::server::{tenant, ADMIN};
 
-const ADMIN: &str = "container-test-admin-token";
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// The image to test, or `None` (skip) outside CI.
@@ -143,17 +143,7 @@ async fn two_containers_on_postgres_lose_nothing_when_one_is_killed() {
     let b = node(&image, &db.url, pb).await;
     let base = |port: u16| format!("http://127.0.0.1:{port}/api/v1");
     let client = reqwest::Client::new();
-    let tenant: Value = client
-        .post(format!("{}/tenants", base(pa)))
-        .bearer_auth(ADMIN)
-        .json(&json!({ "name": "acme" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = tenant["api_key"].as_str().expect("a key").to_owned();
+    let key = tenant(&format!("http://127.0.0.1:{pa}")).await;
     let created = client
         .post(format!("{}/webhooks", base(pb)))
         .bearer_auth(&key)

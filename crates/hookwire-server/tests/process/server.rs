@@ -121,11 +121,9 @@ impl Drop for Server {
     }
 }
 
-/// Admin-side set-up through a node's API: a tenant and a webhook to `url`.
-/// Returns the tenant's API key.
-pub async fn tenant_with_webhook(base: &str, url: &str) -> String {
-    let client = reqwest::Client::new();
-    let t: Value = client
+/// Admin-side set-up through a node's API: a tenant. Returns its API key.
+pub async fn tenant(base: &str) -> String {
+    let t: Value = reqwest::Client::new()
         .post(format!("{base}/api/v1/tenants"))
         .bearer_auth(ADMIN)
         .json(&json!({ "name": "acme" }))
@@ -135,8 +133,13 @@ pub async fn tenant_with_webhook(base: &str, url: &str) -> String {
         .json()
         .await
         .unwrap();
-    let key = t["api_key"].as_str().unwrap().to_owned();
-    let w = client
+    t["api_key"].as_str().unwrap().to_owned()
+}
+
+/// [`tenant`] with a webhook to `url`. Returns the tenant's API key.
+pub async fn tenant_with_webhook(base: &str, url: &str) -> String {
+    let key = tenant(base).await;
+    let w = reqwest::Client::new()
         .post(format!("{base}/api/v1/webhooks"))
         .bearer_auth(&key)
         .json(&json!({ "url": url, "events": ["*"], "timeout_seconds": 10,
