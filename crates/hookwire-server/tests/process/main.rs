@@ -11,6 +11,7 @@ mod cli;
 mod container;
 mod crash;
 mod db_restart;
+mod healthcheck;
 mod log_secrets;
 mod nodes;
 mod pipes;
