@@ -8,8 +8,9 @@
 //! rounds until work can be due: woken by a publish that left work in the queue
 //! (in-process, or a PostgreSQL `NOTIFY`), by a freed slot when capacity was what
 //! stopped the last claim, at the earliest scheduled retry (also one that its
-//! own attempts schedule while it naps), or after a poll interval as a fallback. Capacity lives in `lanes`: a slow or dead endpoint
-//! holds at most its few slots and never starves the others.
+//! own attempts schedule while it naps), or after a poll interval as a
+//! fallback. Capacity lives in `lanes`: a slow or dead endpoint holds at most
+//! its few slots and never starves the others.
 
 use std::collections::BTreeMap;
 use std::future::Future;
