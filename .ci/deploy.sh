@@ -26,11 +26,11 @@ fi
 base=hookwire-ci/rust:bookworm
 bash .ci/rust-image.sh "$base" >&2
 echo "== docker build (the repository's Dockerfile, RUST_IMAGE=$base)" >&2
-docker build --network host --build-arg "RUST_IMAGE=$base" -t hookwire:ci . >&2
+docker build --force-rm --network host --build-arg "RUST_IMAGE=$base" -t hookwire:ci . >&2
 # Tag the build stage too (all cached): its layers, the compiled dependencies
 # above all, are the next run's cache, and an untagged chain is what prune
 # removes. Older runs' chains go, so the disk does not fill up.
-docker build --network host --build-arg "RUST_IMAGE=$base" --target build \
+docker build --force-rm --network host --build-arg "RUST_IMAGE=$base" --target build \
   -t hookwire-ci/build:latest . >/dev/null
 docker image prune -f >/dev/null 2>&1 || true
 
