@@ -11,7 +11,7 @@ use hookwire_server::config::Config;
 /// CPU under load — a delivery allocates dozens of small, short-lived
 /// buffers across threads. With jemalloc the server used ~25 % less CPU per
 /// delivery, and unlike mimalloc (tried earlier) its RSS stayed flat under a
-/// 1,000,000-delivery backlog (BENCHMARKS.md, session 10).
+/// 1,000,000-delivery backlog (commit 1f53b39, 2026-12-05; BENCHMARKS.md).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

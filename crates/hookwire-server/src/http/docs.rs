@@ -71,9 +71,17 @@ fn prose(op: &Operation) -> String {
         .join("\n")
 }
 
+/// `text` on one line, safe in a Markdown table cell.
+fn one_line(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
 /// Up to the end of the first sentence, on one line.
 fn first_sentence(text: &str) -> String {
-    let line = markdown::one_line(text);
+    let line = one_line(text);
     match line.find(". ") {
         Some(end) => line[..=end].to_owned(),
         None => line,

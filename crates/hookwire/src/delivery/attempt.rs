@@ -80,8 +80,8 @@ const OWN_HEADERS: [&str; 10] = [
 ];
 
 /// Every header of attempt `number` of `delivery`, signed at `now`: all that
-/// is sent except what the transport derives (`host`, `content-length`, see
-/// `transport_headers`). `user-agent` and `accept` are set here rather than
+/// is sent except what the transport derives (`host`, `content-length`,
+/// added to the record once the request is made). `user-agent` and `accept` are set here rather than
 /// left to the HTTP client, so the attempt's record shows what was sent.
 pub fn headers(job: &Job, number: u32, now: DateTime<Utc>, body: &[u8]) -> Vec<(String, String)> {
     let w = &job.webhook;
@@ -113,24 +113,6 @@ pub fn headers(job: &Job, number: u32, now: DateTime<Utc>, body: &[u8]) -> Vec<(
         ("x-webhook-delivery".into(), job.delivery.id.clone()),
         ("x-webhook-attempt".into(), number.to_string()),
     ]);
-    out
-}
-
-/// The headers the HTTP client adds from the URL and the body, as it writes
-/// them: `host` (with the port unless it is the scheme's default) and
-/// `content-length`.
-fn transport_headers(url: &str, body_len: usize) -> Vec<(String, String)> {
-    let mut out = Vec::with_capacity(2);
-    if let Ok(url) = url::Url::parse(url) {
-        if let Some(host) = url.host_str() {
-            let host = match url.port() {
-                Some(port) => format!("{host}:{port}"),
-                None => host.to_owned(),
-            };
-            out.push(("host".to_owned(), host));
-        }
-    }
-    out.push(("content-length".to_owned(), body_len.to_string()));
     out
 }
 
@@ -193,11 +175,16 @@ pub async fn send(sender: &HttpSender, job: &Job, number: u32) -> (Attempt, Resp
         }
     }
     map.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.extend(transport_headers(&job.webhook.url, body.len()));
+    let body_len = body.len();
     let timeout = Duration::from_secs(u64::from(job.webhook.timeout_seconds));
     let mut resp = sender
         .post(&job.webhook.url, map, body.into_bytes(), timeout)
         .await;
+    // What the client added from the URL and the body, as it wrote them.
+    if let Some(host) = resp.host.take() {
+        headers.push(("host".to_owned(), host));
+    }
+    headers.push(("content-length".to_owned(), body_len.to_string()));
     let attempt = Attempt {
         id: id::new_id(id::ATTEMPT),
         delivery_id: job.delivery.id.clone(),

@@ -62,6 +62,10 @@ pub struct Response {
     pub duration: Duration,
     /// A `Retry-After` the receiver sent with 429 or 503.
     pub retry_after: Option<Duration>,
+    /// The `host` header the request carried (the URL's host, with its port
+    /// unless it is the scheme's default, as the client writes it); `None`
+    /// when the URL was refused before anything was sent.
+    pub host: Option<String>,
 }
 
 /// One shared, keep-alive HTTP client for every delivery. Cheap to clone.
@@ -139,6 +143,10 @@ impl HttpSender {
                 }
             }
         };
+        let host = url.host_str().map(|h| match url.port() {
+            Some(port) => format!("{h}:{port}"),
+            None => h.to_owned(),
+        });
         // One deadline for the whole exchange, response excerpt included:
         // the `tokio::time::timeout` below (not reqwest's per-request one
         // as well, a second timer per attempt measuring the same thing).
@@ -188,6 +196,7 @@ impl HttpSender {
             },
         };
         out.duration = started.elapsed();
+        out.host = host;
         out
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use utoipa::openapi::{OpenApi, RefOr, Required};
 
-use super::{examples, first_sentence, operations, prose};
+use super::{examples, first_sentence, one_line, operations, prose};
 
 /// The whole reference.
 pub fn render(api: &OpenApi) -> String {
@@ -114,13 +114,6 @@ fn schema_name(schema: &RefOr<utoipa::openapi::schema::Schema>) -> String {
         ),
         RefOr::T(_) => String::new(),
     }
-}
-
-pub(super) fn one_line(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
 }
 
 fn pretty(value: &serde_json::Value) -> String {
