@@ -3,7 +3,7 @@
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
-use hookwire::delivery::Heartbeat;
+use hookwire::pipeline::Heartbeat;
 use hookwire::secret::TokenHash;
 use hookwire::{Hookwire, Worker};
 

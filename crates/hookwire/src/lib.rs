@@ -12,11 +12,12 @@
 //!   Writes are committed in groups: the publishes and attempt results that
 //!   arrive during a commit share the next transaction (on SQLite, publishes
 //!   and results together; on PostgreSQL, each in its own parallel lane).
-//! - [`delivery`]: the HTTP sender, one attempt (sign, send, record, decide), and
-//!   the [`Worker`]: its lanes (one per webhook) take the
-//!   deliveries its own process's publishes lease to it (direct dispatch) and
-//!   the due ones it claims from the shared queue; results go to the engine's
-//!   group commit.
+//! - [`pipeline`]: the life of a publish, step by step — group commit,
+//!   fan-out, the hand-off of fresh deliveries to this process's [`Worker`],
+//!   its lanes (capacity per webhook) and its claim of due deliveries from
+//!   the shared queue. Start reading here.
+//! - [`delivery`]: one attempt (sign, send, record, decide) and the
+//!   SSRF-guarded HTTP sender.
 //! - [`signer`] and [`verify`]: Standard Webhooks and `sha256=` signatures, both
 //!   sides.
 //! - [`model`]: the domain objects ([`Webhook`](model::Webhook),
@@ -64,6 +65,7 @@ pub mod id;
 pub mod model;
 pub mod net;
 pub mod page;
+pub mod pipeline;
 pub mod retention;
 pub mod secret;
 pub mod service;
@@ -74,6 +76,6 @@ pub mod testing;
 pub mod verify;
 pub mod webhook_url;
 
-pub use delivery::{Worker, WorkerOptions};
 pub use error::{Error, ValidationError};
+pub use pipeline::{Worker, WorkerOptions};
 pub use service::{Hookwire, Options};

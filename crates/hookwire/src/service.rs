@@ -7,7 +7,6 @@
 mod catalog;
 mod deliveries;
 mod events;
-mod group_commit;
 mod key_cache;
 mod stats;
 mod tenants;
@@ -19,8 +18,10 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::delivery::{HttpSender, Worker};
+use crate::delivery::HttpSender;
 use crate::net::UrlPolicy;
+use crate::pipeline::handoff::Handoff;
+use crate::pipeline::GroupCommit;
 use crate::store::DynStore;
 
 pub use deliveries::DeliveryDetail;
@@ -60,34 +61,12 @@ pub struct Hookwire {
     /// Event-type names seen in the catalog (see `catalog_names`).
     catalog: Arc<std::sync::RwLock<Arc<HashSet<String>>>>,
     /// The worker running in this process, if any: publishes lease their fresh
-    /// deliveries to it (direct dispatch).
-    dispatch: DispatchSlot,
+    /// deliveries to it.
+    handoff: Handoff,
     /// API keys recently confirmed by the store.
     keys: key_cache::KeyCache,
     /// Publishes and attempt results waiting to be committed together.
-    group_commit: group_commit::GroupCommit,
-}
-
-/// Where publishes find this process's running worker. Set by
-/// [`Worker::run`](crate::Worker::run) while it runs; shared by every clone of
-/// the engine.
-#[derive(Clone, Default)]
-pub(crate) struct DispatchSlot(Arc<std::sync::RwLock<Option<Worker>>>);
-
-impl DispatchSlot {
-    pub(crate) fn set(&self, worker: Option<Worker>) {
-        *self
-            .0
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = worker;
-    }
-
-    pub(crate) fn get(&self) -> Option<Worker> {
-        self.0
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
+    group_commit: GroupCommit,
 }
 
 impl Hookwire {
@@ -96,13 +75,13 @@ impl Hookwire {
         let wake = Arc::new(Notify::new());
         Self {
             sender: HttpSender::new(options.url_policy),
-            group_commit: group_commit::GroupCommit::new(store.clone(), wake.clone()),
+            group_commit: GroupCommit::new(store.clone(), wake.clone()),
             store,
             options,
             wake,
             catalog: Arc::default(),
             keys: key_cache::KeyCache::default(),
-            dispatch: DispatchSlot::default(),
+            handoff: Handoff::default(),
         }
     }
 
@@ -116,9 +95,10 @@ impl Hookwire {
         self.wake.clone()
     }
 
-    /// Where a worker in this process registers for direct dispatch.
-    pub(crate) fn dispatch_slot(&self) -> DispatchSlot {
-        self.dispatch.clone()
+    /// Where a worker in this process registers for the hand-off of fresh
+    /// deliveries.
+    pub(crate) fn handoff(&self) -> Handoff {
+        self.handoff.clone()
     }
 
     /// Where this process's worker records attempt results: in the same

@@ -16,24 +16,25 @@ use crate::model::{ApiKey, Attempt, Delivery, Event, EventType, Tenant, Webhook}
 use crate::page::{Page, PageRequest};
 use crate::secret::WebhookSecret;
 
+mod claim;
 mod error;
-pub(crate) mod fan_out;
 mod open;
 pub mod postgres;
 mod shared;
 pub mod sqlite;
 mod types;
-pub(crate) mod webhook_cache;
+mod write;
 
+pub(crate) use claim::assemble_jobs;
+pub use claim::Job;
 pub use error::{Error, Result};
-pub(crate) use fan_out::{assemble_jobs, FanOut};
 pub use open::{open, open_sealed, open_with, OpenOptions};
 pub(crate) use shared::{last_error, merge_timeline, reseal_row};
+pub use write::{AttemptRecord, Matched, PublishRows, Stored, WriteBatch, Written};
 
 pub use types::{
-    AttemptResult, DeliveryFilter, DirectClaim, EventFilter, Job, Placement, PublishRequest,
-    Published, SendSlot, SettingsChanges, TenantStats, TimelineBucket, WebhookChanges,
-    WebhookCounts, WebhookFilter, WebhookStats,
+    AttemptResult, DeliveryFilter, EventFilter, Published, SendSlot, SettingsChanges, TenantStats,
+    TimelineBucket, WebhookChanges, WebhookCounts, WebhookFilter, WebhookStats,
 };
 
 /// A store shared by every part of a process.
@@ -103,6 +104,15 @@ pub trait WebhookStore: Send + Sync + 'static {
     async fn insert_webhook(&self, webhook: &Webhook) -> Result<()>;
     /// One of a tenant's webhooks.
     async fn webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>>;
+    /// The active webhooks (the tenant's and global ones) whose event filters
+    /// include one of `patterns` and whose channels admit `channel`, with the
+    /// webhook generation they were read at: what a publish fans out to.
+    async fn matching_webhooks(
+        &self,
+        tenant_id: &str,
+        patterns: &[String],
+        channel: Option<&str>,
+    ) -> Result<Matched>;
     /// A tenant's webhooks, newest first.
     async fn list_webhooks(
         &self,
@@ -149,33 +159,20 @@ pub trait WebhookStore: Send + Sync + 'static {
 /// Events, deliveries and attempts as history.
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
-    /// In one transaction: store `event` and one pending delivery for each active
-    /// webhook — the tenant's own and the global ones — whose filters include one of
-    /// `patterns` and whose channels admit the event's channel. If the event's
-    /// idempotency key was used by an event created after `dedupe_since`, store
-    /// nothing and return that event instead (`duplicate: true`). With `direct`,
-    /// each new delivery goes where it says (see [`DirectClaim`]).
-    async fn publish(
-        &self,
-        event: &Event,
-        patterns: &[String],
-        dedupe_since: DateTime<Utc>,
-        direct: Option<&dyn DirectClaim>,
-    ) -> Result<Published>;
-    /// Several publishes atomically (group commit): all of them or, on any
-    /// error, none — in one transaction, or in one statement where that is
-    /// enough (PostgreSQL, no idempotency keys). Results come in the order of
-    /// `batch`.
-    async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>>;
-    /// How many batched writes (of publishes, of attempt results) may usefully
-    /// commit at once: 1 where writes serialise anyway (SQLite), more where the
-    /// database runs them in parallel.
+    /// Write `batch` in one transaction: its publishes' events and
+    /// deliveries (unless the webhook generation moved on: then nothing, and
+    /// [`Written::Stale`]), and its attempt results. The one write of the
+    /// publish→deliver path; the pipeline's group commit batches into it.
+    async fn write(&self, batch: &WriteBatch<'_>) -> Result<Written>;
+    /// How many [`write`](Self::write)s may usefully run at once: 1 where
+    /// writes serialise anyway (SQLite), more where the database runs them in
+    /// parallel.
     fn write_concurrency(&self) -> usize {
         1
     }
     /// Store an event with exactly one delivery, already leased to `owner`, so no
     /// worker claims it (a synchronous test send).
-    async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()>;
+    async fn insert_leased(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()>;
     /// One of a tenant's events.
     async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>>;
     /// A tenant's events, newest first.
@@ -217,40 +214,6 @@ pub trait QueueStore: Send + Sync + 'static {
         limit: u32,
         skip_webhooks: &[String],
     ) -> Result<Vec<Job>>;
-    /// Store attempts and their deliveries' new states in one transaction
-    /// (group commit: one durable write for many results), releasing the leases.
-    /// A delivery is only updated while `owner` holds its lease (the returned flag
-    /// says whether it was); an attempt is kept either way, as long as its delivery
-    /// exists.
-    async fn record_attempts(
-        &self,
-        owner: &str,
-        results: &[(Attempt, AttemptResult)],
-    ) -> Result<Vec<bool>>;
-    /// [`EventStore::publish_batch`] of `publishes` and
-    /// [`QueueStore::record_attempts`] of `results` in one transaction: one
-    /// durable commit where there would be two (group commit of all writes).
-    async fn publish_and_record(
-        &self,
-        publishes: &[PublishRequest<'_>],
-        owner: &str,
-        results: &[(Attempt, AttemptResult)],
-    ) -> Result<(Vec<Published>, Vec<bool>)>;
-    /// [`QueueStore::record_attempts`] for one attempt.
-    async fn record_attempt(
-        &self,
-        owner: &str,
-        attempt: &Attempt,
-        result: &AttemptResult,
-    ) -> Result<bool> {
-        let pair = [(attempt.clone(), result.clone())];
-        Ok(self
-            .record_attempts(owner, &pair)
-            .await?
-            .first()
-            .copied()
-            .unwrap_or(false))
-    }
     /// Hand claimed deliveries back, due at `now` (a worker claimed more for one
     /// webhook than its concurrency cap allows).
     async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()>;

@@ -147,3 +147,55 @@ macro_rules! backend_tests {
         }
     )*};
 }
+
+/// Write attempt results the way the group commit does, in one write of
+/// their own: per result, whether `owner` still held the delivery's lease.
+pub async fn record_attempts(
+    store: &crate::store::DynStore,
+    owner: &str,
+    results: &[(crate::model::Attempt, crate::store::AttemptResult)],
+) -> crate::store::Result<Vec<bool>> {
+    let records: Vec<crate::store::AttemptRecord> = results
+        .iter()
+        .map(|(attempt, result)| crate::store::AttemptRecord {
+            owner: owner.into(),
+            attempt: attempt.clone(),
+            result: result.clone(),
+        })
+        .collect();
+    let batch = crate::store::WriteBatch {
+        results: records.iter().collect(),
+        ..Default::default()
+    };
+    match store.write(&batch).await? {
+        crate::store::Written::Done { results, .. } => Ok(results),
+        crate::store::Written::Stale => Ok(vec![false; results.len()]),
+    }
+}
+
+/// [`record_attempts`] of one result.
+pub async fn record_attempt(
+    store: &crate::store::DynStore,
+    owner: &str,
+    attempt: &crate::model::Attempt,
+    result: &crate::store::AttemptResult,
+) -> crate::store::Result<bool> {
+    let pair = [(attempt.clone(), result.clone())];
+    let flags = record_attempts(store, owner, &pair).await?;
+    Ok(flags.first().copied().unwrap_or(false))
+}
+
+/// Publish one event straight into `store` (see
+/// [`pipeline::publish_batch`](crate::pipeline::publish_batch)).
+pub async fn publish(
+    store: &crate::store::DynStore,
+    event: &crate::model::Event,
+    patterns: &[String],
+    dedupe_since: chrono::DateTime<chrono::Utc>,
+) -> crate::store::Result<crate::store::Published> {
+    let events = vec![(event.clone(), patterns.to_vec())];
+    let mut published = crate::pipeline::publish_batch(store, events, dedupe_since).await?;
+    published
+        .pop()
+        .ok_or_else(|| crate::store::Error::Corrupt("no publish written".into()))
+}

@@ -219,18 +219,30 @@ pub trait Recorder: Send + Sync {
 
 /// Records each result in its own transaction (test sends, where there is
 /// nothing to batch with).
-pub struct Direct<'a>(pub &'a DynStore);
+pub struct Unbatched<'a>(pub &'a DynStore);
 
 #[async_trait::async_trait]
-impl Recorder for Direct<'_> {
+impl Recorder for Unbatched<'_> {
     async fn record(
         &self,
         owner: &str,
         attempt: Attempt,
         result: &AttemptResult,
     ) -> Result<(bool, Attempt), store::Error> {
-        let updated = self.0.record_attempt(owner, &attempt, result).await?;
-        Ok((updated, attempt))
+        let record = store::AttemptRecord {
+            owner: owner.into(),
+            attempt,
+            result: result.clone(),
+        };
+        let batch = store::WriteBatch {
+            results: vec![&record],
+            ..Default::default()
+        };
+        let updated = match self.0.write(&batch).await? {
+            store::Written::Done { results, .. } => results.first().copied().unwrap_or(false),
+            store::Written::Stale => false,
+        };
+        Ok((updated, record.attempt))
     }
 }
 

@@ -109,7 +109,7 @@ impl Hookwire {
         let mut delivery = Delivery::pending(&event, webhook.id.clone());
         delivery.next_attempt_at = None; // never claimable by a worker
         let owner = format!("test-{}", delivery.id);
-        self.store.insert_direct(&event, &delivery, &owner).await?;
+        self.store.insert_leased(&event, &delivery, &owner).await?;
         webhook.is_active = true;
         let job = Job {
             delivery,
@@ -120,7 +120,7 @@ impl Hookwire {
             store: &self.store,
             sender: &self.sender,
             owner: &owner,
-            recorder: &attempt::Direct(&self.store),
+            recorder: &attempt::Unbatched(&self.store),
             auto_disable_after: self.options.auto_disable_after,
         };
         // A test counts against the webhook's rate limit like any request,

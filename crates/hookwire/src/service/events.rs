@@ -2,10 +2,10 @@
 
 use chrono::TimeDelta;
 
-use super::group_commit::Publish;
 use super::Hookwire;
 use crate::model::{Delivery, Event, EventTypeName, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
 use crate::page::{Page, PageRequest};
+use crate::pipeline::Publish;
 use crate::store::{EventFilter, Published};
 use crate::{clock, Error};
 
@@ -56,12 +56,7 @@ impl Hookwire {
         });
         let patterns = EventTypeName::parse(&event.event_type, "type")?.matching_filters();
         let dedupe_since = clock::now() - TimeDelta::hours(IDEMPOTENCY_WINDOW_HOURS);
-        let publish = Publish {
-            event,
-            patterns,
-            dedupe_since,
-            reservation: self.dispatch.get().map(|w| w.reservation()),
-        };
+        let publish = Publish::new(event, patterns, dedupe_since, self.handoff.reservation());
         let published = self.group_commit.publish(publish).await.map_err(|e| {
             // The tenant was deleted after the caller authenticated (another
             // node's key cache may lag by up to its TTL).

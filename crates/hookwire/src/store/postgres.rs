@@ -32,13 +32,14 @@
 
 mod catalog;
 mod events;
-mod publish;
 mod queue;
 mod record;
 mod retention;
+mod rows;
 mod stats;
 mod tenants;
 mod webhooks;
+mod write;
 
 #[cfg(test)]
 mod tests;
@@ -60,7 +61,6 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::Connection as _;
 
-use super::webhook_cache::WebhookCache;
 use super::{Error, OpenOptions, Result};
 use crate::secret::sealer::Sealer;
 
@@ -86,8 +86,6 @@ pub struct PgStore {
     writes: PgPool,
     /// Seals webhook secrets on write and opens them on read.
     sealer: Sealer,
-    /// Webhook lookups of publishes, reused while the webhooks do not change.
-    webhooks: std::sync::Arc<WebhookCache>,
 }
 
 impl PgStore {
@@ -141,7 +139,6 @@ impl PgStore {
             pool,
             writes,
             sealer,
-            webhooks: Default::default(),
         })
     }
 }

@@ -11,7 +11,6 @@ mod catalog;
 mod columns;
 mod events;
 mod lock;
-mod publish;
 mod queue;
 mod record;
 mod retention;
@@ -19,18 +18,17 @@ mod rows;
 mod stats;
 mod tenants;
 mod webhooks;
+mod write;
 mod writer;
 
 pub use lock::ProcessLock;
 
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
-use super::webhook_cache::WebhookCache;
 use super::{Error, Result};
 use crate::secret::sealer::Sealer;
 
@@ -54,8 +52,6 @@ pub struct SqliteStore {
     reader: SqlitePool,
     /// Seals webhook secrets on write and opens them on read.
     sealer: Sealer,
-    /// Webhook lookups of publishes, reused while the webhooks do not change.
-    webhooks: Arc<WebhookCache>,
 }
 
 impl SqliteStore {
@@ -88,7 +84,6 @@ impl SqliteStore {
             writer,
             reader,
             sealer,
-            webhooks: Arc::default(),
         })
     }
 }

@@ -117,61 +117,6 @@ pub struct Published {
     pub deliveries: Vec<Delivery>,
     /// True when the idempotency key had been used: nothing new was stored.
     pub duplicate: bool,
-    /// The deliveries leased to this process's worker by a [`DirectClaim`], with
-    /// what it needs to attempt them (empty without one).
-    pub direct: Vec<Job>,
-}
-
-/// One publish of a [`publish_batch`](super::EventStore::publish_batch): the
-/// arguments of [`publish`](super::EventStore::publish).
-#[derive(Clone, Copy)]
-pub struct PublishRequest<'a> {
-    /// The event to store.
-    pub event: &'a Event,
-    /// The webhook filters that match its type.
-    pub patterns: &'a [String],
-    /// Idempotency keys used before this instant are free again.
-    pub dedupe_since: DateTime<Utc>,
-    /// Where fresh deliveries go, if this process has a worker.
-    pub direct: Option<&'a dyn DirectClaim>,
-}
-
-/// Where a publish puts one fresh delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placement {
-    /// Leased to the [`DirectClaim`]'s owner, who attempts it straight away.
-    Leased,
-    /// In the queue for any worker, due at this time.
-    Queued(DateTime<Utc>),
-}
-
-/// Lets a publish lease its fresh deliveries to this process's worker ("direct
-/// dispatch"): the worker starts them the moment the transaction commits, with
-/// no claim round trip and no wake-up. The store asks once per matching webhook,
-/// inside the publish transaction.
-pub trait DirectClaim: Send + Sync {
-    /// The lease owner written on leased deliveries.
-    fn owner(&self) -> &str;
-    /// When the lease of a leased delivery ends (then any worker may retry it).
-    fn lease_until(&self) -> DateTime<Utc>;
-    /// Where the delivery to `webhook` goes.
-    fn place(&self, webhook: &Webhook) -> Placement;
-    /// Give back every place taken so far: the rows they were for were not
-    /// inserted (the publish is being planned again).
-    fn release(&self);
-}
-
-/// A claimed delivery with everything needed to attempt it.
-#[derive(Debug, Clone)]
-pub struct Job {
-    /// The delivery, as claimed (its `attempt_count` is the attempts made so far).
-    pub delivery: Delivery,
-    /// What to send: shared by the jobs of one event (a fan-out to N
-    /// webhooks holds one copy of the payload, not N).
-    pub event: std::sync::Arc<Event>,
-    /// Where and how to send it: shared with the webhook cache and the
-    /// event's other jobs, not copied per delivery.
-    pub webhook: std::sync::Arc<Webhook>,
 }
 
 /// The new state of a delivery after an attempt.

@@ -1,9 +1,9 @@
-//! `publish_batch`: several publishes in one transaction, all or none.
+//! One write of several publishes: one transaction, all or none.
 
 use chrono::TimeDelta;
 use hookwire::clock;
 use hookwire::model::{DeliveryStatus, Event, NewEvent};
-use hookwire::store::{AttemptResult, DynStore, PublishRequest};
+use hookwire::store::{AttemptResult, DynStore};
 use hookwire::testing::Backend;
 
 use crate::fresh_store;
@@ -31,16 +31,11 @@ fn event(tenant: &str, key: Option<&str>) -> Event {
 async fn batch(store: &DynStore, events: &[Event]) -> hookwire::store::Result<Vec<bool>> {
     let patterns = vec!["*".to_owned()];
     let since = clock::now() - TimeDelta::hours(24);
-    let requests: Vec<PublishRequest<'_>> = events
+    let requests = events
         .iter()
-        .map(|e| PublishRequest {
-            event: e,
-            patterns: &patterns,
-            dedupe_since: since,
-            direct: None,
-        })
+        .map(|e| (e.clone(), patterns.clone()))
         .collect();
-    let published = store.publish_batch(&requests).await?;
+    let published = hookwire::pipeline::publish_batch(store, requests, since).await?;
     Ok(published.iter().map(|p| p.duplicate).collect())
 }
 
@@ -140,20 +135,17 @@ async fn a_result_batch_updates_only_deliveries_still_leased_but_keeps_every_att
             },
         ));
     }
-    store
-        .record_attempts("other", &results[..2])
+    hookwire::testing::record_attempts(&store, "other", &results[..2])
         .await
         .expect("the other node records the first two");
     let mut third = results[2].clone();
     third.0.id = hookwire::id::new_id(hookwire::id::ATTEMPT);
     third.0.attempt_number = 2;
-    let flags = store
-        .record_attempts("w", &[third.clone()])
+    let flags = hookwire::testing::record_attempts(&store, "w", &[third.clone()])
         .await
         .expect("a lost lease is not an error");
     assert_eq!(flags, [false], "the delivery is no longer leased to w");
-    let flags = store
-        .record_attempts("other", &[results[2].clone()])
+    let flags = hookwire::testing::record_attempts(&store, "other", &[results[2].clone()])
         .await
         .unwrap();
     assert_eq!(flags, [true]);
@@ -175,11 +167,24 @@ async fn a_result_batch_updates_only_deliveries_still_leased_but_keeps_every_att
     }
 }
 
-/// How many deliveries one plain publish of a batch creates.
-async fn fan_out(store: &DynStore, tenant: &str) -> usize {
-    let e = event(tenant, None);
-    batch(store, std::slice::from_ref(&e)).await.expect("batch");
-    store.deliveries_of_event(&e.id).await.unwrap().len()
+/// How many deliveries one publish through `node`'s engine creates: its
+/// group commit keeps the webhook lookups between publishes.
+async fn fan_out(node: &hookwire::Hookwire, tenant: &str) -> usize {
+    let new = NewEvent {
+        event_type: "webhook.test".into(),
+        data: serde_json::json!({}),
+        channel: None,
+        id: None,
+    };
+    let published = node.publish(tenant, new, None).await.expect("publish");
+    let stored = node.store().deliveries_of_event(&published.event.id);
+    let stored = stored.await.unwrap().len();
+    assert_eq!(stored, published.deliveries.len());
+    stored
+}
+
+fn engine(store: &DynStore) -> hookwire::Hookwire {
+    hookwire::Hookwire::new(store.clone(), hookwire::testing::loopback_options())
 }
 
 /// Batches reuse webhook lookups between publishes; a change to the webhooks
@@ -189,8 +194,9 @@ async fn each_batch_fans_out_to_the_webhooks_as_they_are_now(b: Backend) {
         return;
     };
     let (tenant, mut webhook) = crate::history::setup(&store).await;
-    assert_eq!(fan_out(&store, &tenant).await, 1);
-    assert_eq!(fan_out(&store, &tenant).await, 1, "from the cache");
+    let node = engine(&store);
+    assert_eq!(fan_out(&node, &tenant).await, 1);
+    assert_eq!(fan_out(&node, &tenant).await, 1, "from the cache");
 
     webhook.is_active = false;
     assert!(store
@@ -198,13 +204,13 @@ async fn each_batch_fans_out_to_the_webhooks_as_they_are_now(b: Backend) {
         .await
         .unwrap()
         .is_some());
-    assert_eq!(fan_out(&store, &tenant).await, 0, "disabled");
+    assert_eq!(fan_out(&node, &tenant).await, 0, "disabled");
 
     let second = crate::history::another_webhook(&store, &tenant).await;
-    assert_eq!(fan_out(&store, &tenant).await, 1, "created");
+    assert_eq!(fan_out(&node, &tenant).await, 1, "created");
 
     assert!(store.delete_webhook(&tenant, &second.id).await.unwrap());
-    assert_eq!(fan_out(&store, &tenant).await, 0, "deleted");
+    assert_eq!(fan_out(&node, &tenant).await, 0, "deleted");
 }
 
 async fn a_webhook_added_through_another_node_gets_the_next_batchs_deliveries(b: Backend) {
@@ -213,11 +219,12 @@ async fn a_webhook_added_through_another_node_gets_the_next_batchs_deliveries(b:
     };
     let other_node = hookwire::store::open(&db.url).await.expect("second store");
     let (tenant, _webhook) = crate::history::setup(&store).await;
-    assert_eq!(fan_out(&store, &tenant).await, 1);
-    assert_eq!(fan_out(&other_node, &tenant).await, 1);
+    let (node, other) = (engine(&store), engine(&other_node));
+    assert_eq!(fan_out(&node, &tenant).await, 1);
+    assert_eq!(fan_out(&other, &tenant).await, 1);
 
     crate::history::another_webhook(&other_node, &tenant).await;
-    assert_eq!(fan_out(&store, &tenant).await, 2);
+    assert_eq!(fan_out(&node, &tenant).await, 2, "not from the stale cache");
 }
 
 async fn releasing_leases_frees_those_in_force_and_leaves_expired_ones_due(b: Backend) {

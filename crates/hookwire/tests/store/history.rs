@@ -55,7 +55,9 @@ async fn publish(store: &DynStore, tenant: &str, age: TimeDelta, key: Option<&st
     let mut e = Event::from_new(tenant, new, None, |_| true).unwrap();
     e.created_at = clock::now() - age;
     let since = clock::now() - TimeDelta::hours(24);
-    store.publish(&e, &["*".into()], since, None).await.unwrap();
+    hookwire::testing::publish(store, &e, &["*".into()], since)
+        .await
+        .unwrap();
     e
 }
 
@@ -158,7 +160,11 @@ async fn the_per_webhook_cap_trims_the_oldest_final_deliveries(b: Backend) {
             status: DeliveryStatus::Delivered,
             next_attempt_at: None,
         };
-        assert!(store.record_attempt("w", &attempt, &done).await.unwrap());
+        assert!(
+            hookwire::testing::record_attempt(&store, "w", &attempt, &done)
+                .await
+                .unwrap()
+        );
     }
     let opts = RetentionOptions {
         max_deliveries_per_webhook: Some(2),
@@ -214,8 +220,7 @@ async fn three_outcomes(store: &DynStore, tenant: &str) -> chrono::DateTime<chro
             status,
             next_attempt_at,
         };
-        store
-            .record_attempt("w", &attempt_of(&job.delivery.id, code), &result)
+        hookwire::testing::record_attempt(store, "w", &attempt_of(&job.delivery.id, code), &result)
             .await
             .unwrap();
     }

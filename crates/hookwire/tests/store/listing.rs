@@ -38,7 +38,9 @@ async fn a_webhooks_failed_deliveries_list_newest_first_page_by_page(b: Backend)
             next_attempt_at: None,
         };
         let attempt = attempt_of(&job.delivery.id, code);
-        store.record_attempt("w", &attempt, &result).await.unwrap();
+        hookwire::testing::record_attempt(&store, "w", &attempt, &result)
+            .await
+            .unwrap();
     }
     failed.reverse();
     assert_eq!(failed.len(), 4);

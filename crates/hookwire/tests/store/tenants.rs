@@ -146,8 +146,7 @@ async fn an_in_memory_sqlite_store_reads_what_it_wrote() {
     };
     let event = Event::from_new(&tenant.id, new, None, |_| true).unwrap();
     let since = clock::now() - TimeDelta::hours(24);
-    store
-        .publish(&event, &["*".to_owned()], since, None)
+    hookwire::testing::publish(&store, &event, &["*".to_owned()], since)
         .await
         .unwrap();
     assert_eq!(

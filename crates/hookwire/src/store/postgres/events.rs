@@ -1,57 +1,17 @@
-//! Publishing and history (PostgreSQL).
+//! History of events, deliveries and attempts (PostgreSQL), and its one
+//! write (see [`write`](super::write)).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 use sqlx::Row;
 
-use super::publish::{deliveries_of, insert_event, insert_rows};
-use super::{Error, PgStore, Result};
+use super::rows::{deliveries_of, delivery_from_row, event_from_row, EVENT_COLUMNS};
+use super::write::{insert_event, insert_rows};
+use super::{PgStore, Result};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
-use crate::store::{
-    DeliveryFilter, DirectClaim, EventFilter, EventStore, PublishRequest, Published,
-};
-
-/// `data` is `json` (kept byte-for-byte); read it back as text.
-pub(super) const EVENT_COLUMNS: &str =
-    "id, tenant_id, event_type, channel, data::text AS data, idempotency_key, created_at";
-
-pub(super) fn event_from_row(row: &PgRow) -> Result<Event> {
-    Ok(Event {
-        id: row.try_get("id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        event_type: row.try_get("event_type")?,
-        channel: row.try_get("channel")?,
-        data: row.try_get("data")?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        created_at: row.try_get("created_at")?,
-    })
-}
-
-pub(super) fn delivery_from_row(row: &PgRow) -> Result<Delivery> {
-    let status: String = row.try_get("status")?;
-    Ok(Delivery {
-        id: row.try_get("id")?,
-        tenant_id: row.try_get("tenant_id")?,
-        event_id: row.try_get("event_id")?,
-        event_type: row.try_get("event_type")?,
-        webhook_id: row.try_get("webhook_id")?,
-        status: DeliveryStatus::parse(&status)
-            .ok_or_else(|| Error::Corrupt(format!("delivery status {status:?}")))?,
-        attempt_count: row.try_get::<i32, _>("attempt_count")? as u32,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        leased: row.try_get::<Option<String>, _>("lease_owner")?.is_some(),
-        last_http_status: row
-            .try_get::<Option<i32>, _>("last_http_status")?
-            .map(|s| s as u16),
-        last_error: row.try_get("last_error")?,
-        last_attempt_at: row.try_get("last_attempt_at")?,
-        created_at: row.try_get("created_at")?,
-        completed_at: row.try_get("completed_at")?,
-    })
-}
+use crate::store::{DeliveryFilter, EventFilter, EventStore, WriteBatch, Written};
 
 fn attempt_from_row(row: &PgRow) -> Result<Attempt> {
     let req: Option<Json<_>> = row.try_get("request_headers")?;
@@ -75,42 +35,15 @@ fn attempt_from_row(row: &PgRow) -> Result<Attempt> {
 
 #[async_trait]
 impl EventStore for PgStore {
-    async fn publish(
-        &self,
-        event: &Event,
-        patterns: &[String],
-        dedupe_since: DateTime<Utc>,
-        direct: Option<&dyn DirectClaim>,
-    ) -> Result<Published> {
-        let mut tx = self.writes.begin().await?;
-        let published = self
-            .publish_in(&mut tx, event, patterns, dedupe_since, direct)
-            .await?;
-        tx.commit().await?;
-        Ok(published)
-    }
-
-    async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>> {
-        if batch.iter().all(|r| r.event.idempotency_key.is_none()) {
-            // Nothing to read-then-write: the webhook lookups read committed
-            // rows as they would inside a transaction (READ COMMITTED), and the
-            // single statement that stores every row is atomic on its own. No
-            // BEGIN and COMMIT: two round trips fewer, one WAL flush.
-            let mut conn = self.writes.acquire().await?;
-            return self.publish_all(&mut conn, batch).await;
-        }
-        // One transaction, one WAL flush for the whole batch.
-        let mut tx = self.writes.begin().await?;
-        let out = self.publish_all(&mut tx, batch).await?;
-        tx.commit().await?;
-        Ok(out)
+    async fn write(&self, batch: &WriteBatch<'_>) -> Result<Written> {
+        self.write_batch(batch).await
     }
 
     fn write_concurrency(&self) -> usize {
         super::WRITE_SLOTS
     }
 
-    async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
+    async fn insert_leased(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         insert_event(&mut tx, event).await?;
         insert_rows(&mut tx, &[], &[(delivery, Some(owner))], false, None).await?;

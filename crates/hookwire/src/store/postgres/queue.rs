@@ -10,13 +10,11 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 
-use super::events::{delivery_from_row, event_from_row, EVENT_COLUMNS};
+use super::rows::{delivery_from_row, event_from_row, EVENT_COLUMNS};
 use super::webhooks::webhook_from_row;
 use super::{PgStore, Result, WAKEUP_CHANNEL};
-use crate::model::{Attempt, Event, Webhook};
-use crate::store::{
-    assemble_jobs, AttemptResult, Job, PublishRequest, Published, QueueStore, SendSlot,
-};
+use crate::model::{Event, Webhook};
+use crate::store::{assemble_jobs, Job, QueueStore, SendSlot};
 
 /// The claim: the earliest due deliveries, skipping those another node holds
 /// and the webhooks whose lanes are full. On the write connections its generic
@@ -77,29 +75,6 @@ impl QueueStore for PgStore {
             .collect::<Result<_>>()?;
         tx.commit().await?;
         Ok(assemble_jobs(deliveries, events, webhooks))
-    }
-
-    async fn record_attempts(
-        &self,
-        owner: &str,
-        results: &[(Attempt, AttemptResult)],
-    ) -> Result<Vec<bool>> {
-        // One statement, atomic on its own: no BEGIN/COMMIT round trips.
-        let mut conn = self.writes.acquire().await?;
-        super::record::record(&mut conn, owner, results).await
-    }
-
-    async fn publish_and_record(
-        &self,
-        publishes: &[PublishRequest<'_>],
-        owner: &str,
-        results: &[(Attempt, AttemptResult)],
-    ) -> Result<(Vec<Published>, Vec<bool>)> {
-        let mut tx = self.writes.begin().await?;
-        let published = self.publish_all(&mut tx, publishes).await?;
-        let updated = super::record::record(&mut tx, owner, results).await?;
-        tx.commit().await?;
-        Ok((published, updated))
     }
 
     async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()> {

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use super::Result;
-use crate::model::Attempt;
-use crate::store::AttemptResult;
+use crate::store::AttemptRecord;
 
 /// The result batch: one statement, one round trip. The attempts' INSERT runs
 /// as a CTE beside the deliveries' UPDATE (the attempts' foreign keys are
@@ -32,22 +31,25 @@ pub(super) const RECORD: &str = "WITH new_attempts AS ( \
        last_error = u.last_error, last_attempt_at = u.started_at, \
        completed_at = u.completed_at, lease_owner = NULL, lease_expires_at = NULL \
      FROM UNNEST($2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], \
-                 $7::text[], $8::timestamptz[], $9::timestamptz[]) \
+                 $7::text[], $8::timestamptz[], $9::timestamptz[], $1::text[]) \
        AS u(id, status, attempt_number, next_attempt_at, http_status, last_error, \
-            started_at, completed_at) \
-     WHERE d.id = u.id AND d.lease_owner = $1 \
+            started_at, completed_at, owner) \
+     WHERE d.id = u.id AND d.lease_owner = u.owner \
      RETURNING d.id";
 
 /// Write `results` in one statement (atomic alone, or part of the caller's
-/// transaction): each delivery still leased to `owner` takes its new status,
+/// transaction): each delivery still leased to its record's owner takes its
+/// new status,
 /// and every attempt whose delivery still exists gets its history row.
 /// Returns, per result, whether the delivery was updated (false: the lease was
 /// lost, e.g. expired and taken by another node).
 pub(super) async fn record(
     conn: &mut PgConnection,
-    owner: &str,
-    results: &[(Attempt, AttemptResult)],
+    records: &[&AttemptRecord],
 ) -> Result<Vec<bool>> {
+    let owners: Vec<&str> = records.iter().map(|r| &*r.owner).collect();
+    let results: Vec<(&crate::model::Attempt, &crate::store::AttemptResult)> =
+        records.iter().map(|r| (&r.attempt, &r.result)).collect();
     let ids: Vec<String> = results.iter().map(|(a, _)| a.delivery_id.clone()).collect();
     let statuses: Vec<&str> = results.iter().map(|(_, r)| r.status.as_str()).collect();
     let numbers: Vec<i32> = results
@@ -81,7 +83,7 @@ pub(super) async fn record(
         .map(|(a, _)| serde_json::to_string(&a.response_headers).unwrap_or_else(|_| "{}".into()))
         .collect();
     let updated: Vec<String> = sqlx::query_scalar(RECORD)
-        .bind(owner)
+        .bind(&owners)
         .bind(&ids)
         .bind(&statuses)
         .bind(&numbers)

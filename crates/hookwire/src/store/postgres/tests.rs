@@ -6,9 +6,9 @@ use std::str::FromStr;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Executor, PgConnection, Row};
 
-use super::publish::INSERT_ROWS;
 use super::queue::CLAIM;
 use super::record::RECORD;
+use super::write::INSERT_ROWS;
 use super::{write_options, PgStore};
 use crate::testing::{Backend, TestDatabase};
 

@@ -1,7 +1,7 @@
-//! Publishing and history (SQLite).
+//! History of events, deliveries and attempts (SQLite), and its one write
+//! (see [`write`](super::write)).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
@@ -10,9 +10,7 @@ use super::rows::{insert_deliveries, insert_events};
 use super::{json, ms, opt_time, time, Error, Result, SqliteStore};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
-use crate::store::{
-    DeliveryFilter, DirectClaim, EventFilter, EventStore, PublishRequest, Published,
-};
+use crate::store::{DeliveryFilter, EventFilter, EventStore, WriteBatch, Written};
 
 pub(super) fn event_from_row(row: &impl Columns) -> Result<Event> {
     Ok(Event {
@@ -71,30 +69,17 @@ fn attempt_from_row(row: &SqliteRow) -> Result<Attempt> {
 
 #[async_trait]
 impl EventStore for SqliteStore {
-    async fn publish(
-        &self,
-        event: &Event,
-        patterns: &[String],
-        dedupe_since: DateTime<Utc>,
-        direct: Option<&dyn DirectClaim>,
-    ) -> Result<Published> {
+    async fn write(&self, batch: &WriteBatch<'_>) -> Result<Written> {
         let mut writer = self.writer.lock().await;
         let tx = writer.direct().begin()?;
-        let published = self.publish_in(tx.conn(), event, patterns, dedupe_since, direct)?;
-        tx.commit()?;
-        Ok(published)
+        let written = self.write_in(tx.conn(), batch)?;
+        if let Written::Done { .. } = written {
+            tx.commit()?;
+        }
+        Ok(written)
     }
 
-    async fn publish_batch(&self, batch: &[PublishRequest<'_>]) -> Result<Vec<Published>> {
-        // One transaction, one durable commit (one fsync) for the whole batch.
-        let mut writer = self.writer.lock().await;
-        let mut tx = writer.direct().begin()?;
-        let out = self.publish_all(&mut tx, batch).await?;
-        tx.commit()?;
-        Ok(out)
-    }
-
-    async fn insert_direct(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
+    async fn insert_leased(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
         let mut writer = self.writer.lock().await;
         let tx = writer.direct().begin()?;
         insert_events(tx.conn(), [event])?;

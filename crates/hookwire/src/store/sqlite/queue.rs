@@ -9,10 +9,8 @@ use sqlx::Connection;
 use super::events::{delivery_from_row, event_from_row};
 use super::webhooks::webhook_from_row;
 use super::{ms, opt_time, to_json, Error, Result, SqliteStore};
-use crate::model::{Attempt, Event, Webhook};
-use crate::store::{
-    assemble_jobs, AttemptResult, Job, PublishRequest, Published, QueueStore, SendSlot,
-};
+use crate::model::{Event, Webhook};
+use crate::store::{assemble_jobs, Job, QueueStore, SendSlot};
 
 #[async_trait]
 impl QueueStore for SqliteStore {
@@ -67,32 +65,6 @@ impl QueueStore for SqliteStore {
                 .collect::<Result<_>>()?;
         tx.commit().await?;
         Ok(assemble_jobs(deliveries, events, webhooks))
-    }
-
-    async fn record_attempts(
-        &self,
-        owner: &str,
-        results: &[(Attempt, AttemptResult)],
-    ) -> Result<Vec<bool>> {
-        let mut writer = self.writer.lock().await;
-        let tx = writer.direct().begin()?;
-        let updated = super::record::record(tx.conn(), owner, results)?;
-        tx.commit()?;
-        Ok(updated)
-    }
-
-    async fn publish_and_record(
-        &self,
-        publishes: &[PublishRequest<'_>],
-        owner: &str,
-        results: &[(Attempt, AttemptResult)],
-    ) -> Result<(Vec<Published>, Vec<bool>)> {
-        let mut writer = self.writer.lock().await;
-        let mut tx = writer.direct().begin()?;
-        let published = self.publish_all(&mut tx, publishes).await?;
-        let updated = super::record::record(tx.conn(), owner, results)?;
-        tx.commit()?;
-        Ok((published, updated))
     }
 
     async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()> {

@@ -9,7 +9,7 @@ use rusqlite::{params, Connection};
 
 use super::{ms, to_json, Result};
 use crate::model::Attempt;
-use crate::store::AttemptResult;
+use crate::store::{AttemptRecord, AttemptResult};
 
 /// One result, converted to the columns' SQLite types once.
 struct Row<'a> {
@@ -54,14 +54,10 @@ impl<'a> Row<'a> {
 }
 
 /// Write `results` inside the caller's transaction: each delivery still leased
-/// to `owner` takes its new status, and every attempt whose delivery still
+/// to its record's owner takes its new status, and every attempt whose delivery still
 /// exists gets its history row. Returns, per result, whether the delivery was
 /// updated (false: the lease was lost, e.g. expired and taken by another node).
-pub(super) fn record(
-    conn: &Connection,
-    owner: &str,
-    results: &[(Attempt, AttemptResult)],
-) -> Result<Vec<bool>> {
+pub(super) fn record(conn: &Connection, results: &[&AttemptRecord]) -> Result<Vec<bool>> {
     let mut update = conn.prepare_cached(
         "UPDATE deliveries SET status = ?3, attempt_count = MAX(attempt_count, ?4), \
            next_attempt_at = ?5, last_http_status = ?6, last_error = ?7, last_attempt_at = ?8, \
@@ -89,11 +85,11 @@ pub(super) fn record(
          ON CONFLICT (delivery_id, attempt_number) DO NOTHING",
     )?;
     let mut updated = Vec::with_capacity(results.len());
-    for (a, r) in results {
-        let r = Row::new(a, r)?;
+    for record in results {
+        let r = Row::new(&record.attempt, &record.result)?;
         let changed = update.execute(params![
             r.delivery_id,
-            owner,
+            &*record.owner,
             r.status,
             r.attempt_number,
             r.next_attempt_at,

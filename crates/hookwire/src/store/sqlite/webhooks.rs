@@ -131,6 +131,15 @@ impl WebhookStore for SqliteStore {
             .transpose()
     }
 
+    async fn matching_webhooks(
+        &self,
+        tenant_id: &str,
+        patterns: &[String],
+        channel: Option<&str>,
+    ) -> Result<crate::store::Matched> {
+        self.matching(tenant_id, patterns, channel).await
+    }
+
     async fn list_webhooks(
         &self,
         tenant_id: &str,

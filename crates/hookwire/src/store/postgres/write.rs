@@ -1,16 +1,14 @@
-//! Publishing (PostgreSQL): one publish, or a batch of them in one transaction.
+//! The write of the publish→deliver path (PostgreSQL): a batch of publishes
+//! and attempt results, as few statements and round trips as it allows; and
+//! the webhook lookup publishes fan out from.
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 
-use super::events::{delivery_from_row, event_from_row, EVENT_COLUMNS};
+use super::rows::{deliveries_of, event_from_row, EVENT_COLUMNS};
 use super::webhooks::webhook_from_row;
 use super::{PgStore, Result, WAKEUP_CHANNEL};
 use crate::model::{Delivery, Event};
-use crate::store::fan_out::{plan_batch, PublishTx};
-use crate::store::webhook_cache::Matched;
-use crate::store::{DirectClaim, FanOut, PublishRequest, Published};
+use crate::store::{Matched, PublishRows, Stored, WriteBatch, Written};
 
 pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u64> {
     let done = sqlx::query(
@@ -113,85 +111,47 @@ pub(super) async fn insert_rows(
         .map_err(Into::into)
 }
 
-pub(super) async fn deliveries_of(
-    conn: &mut PgConnection,
-    event_id: &str,
-) -> Result<Vec<Delivery>> {
-    sqlx::query("SELECT * FROM deliveries WHERE event_id = $1 ORDER BY id")
-        .bind(event_id)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(delivery_from_row)
-        .collect()
-}
-
 impl PgStore {
-    /// One publish inside the caller's transaction.
-    pub(super) async fn publish_in(
-        &self,
-        tx: &mut PgConnection,
-        event: &Event,
-        patterns: &[String],
-        dedupe_since: DateTime<Utc>,
-        direct: Option<&dyn DirectClaim>,
-    ) -> Result<Published> {
-        if insert_event(tx, event).await? == 0 {
-            // The idempotency key is taken (a concurrent publish with the same key
-            // waited for ours to commit on the unique index, or it is old).
-            let sql = format!(
-                "SELECT {EVENT_COLUMNS} FROM events \
-                 WHERE tenant_id = $1 AND idempotency_key = $2 FOR UPDATE"
-            );
-            let earlier = sqlx::query(&sql)
-                .bind(&event.tenant_id)
-                .bind(&event.idempotency_key)
-                .fetch_one(&mut *tx)
-                .await?;
-            let earlier = event_from_row(&earlier)?;
-            if earlier.created_at > dedupe_since {
-                let deliveries = deliveries_of(tx, &earlier.id).await?;
-                return Ok(Published {
-                    event: earlier,
-                    deliveries,
-                    duplicate: true,
-                    direct: Vec::new(),
-                });
-            }
-            sqlx::query("UPDATE events SET idempotency_key = NULL WHERE id = $1")
-                .bind(&earlier.id)
-                .execute(&mut *tx)
-                .await?;
-            insert_event(tx, event).await?;
-        }
-        let webhooks = self.matching_webhooks(tx, event, patterns).await?.webhooks;
-        let fan_out = FanOut::new(event, webhooks, direct);
-        let owner = direct.map(|c| c.owner());
-        let rows: Vec<(&Delivery, Option<&str>)> = fan_out
-            .deliveries
+    /// Write `batch` (see [`EventStore::write`](crate::store::EventStore::write)).
+    /// Without idempotency keys and results, the new rows need no
+    /// transaction: the one statement that stores them all is atomic on its
+    /// own, and its webhook lookups were read committed, as they would be
+    /// inside one (READ COMMITTED) — no BEGIN and COMMIT, two round trips
+    /// fewer. Results alone are one statement too.
+    pub(super) async fn write_batch(&self, batch: &WriteBatch<'_>) -> Result<Written> {
+        let keyed = batch
+            .publishes
             .iter()
-            .zip(&fan_out.leased)
-            .map(|(d, leased)| (d, owner.filter(|_| *leased)))
-            .collect();
-        let queued = fan_out.leased.iter().any(|leased| !leased);
-        insert_rows(tx, &[], &rows, queued, None).await?;
-        Ok(Published {
-            event: event.clone(),
-            deliveries: fan_out.deliveries,
-            duplicate: false,
-            direct: fan_out.jobs,
-        })
+            .any(|p| p.event.idempotency_key.is_some());
+        if !keyed && batch.results.is_empty() {
+            let mut conn = self.writes.acquire().await?;
+            return write_in(&mut conn, batch).await;
+        }
+        if batch.publishes.is_empty() {
+            let mut conn = self.writes.acquire().await?;
+            let results = super::record::record(&mut conn, &batch.results).await?;
+            return Ok(Written::Done {
+                publishes: Vec::new(),
+                results,
+            });
+        }
+        let mut tx = self.writes.begin().await?;
+        let written = write_in(&mut tx, batch).await?;
+        if let Written::Done { .. } = written {
+            tx.commit().await?;
+        }
+        Ok(written)
     }
 
-    /// The active webhooks (the tenant's and global ones) whose filters include
-    /// one of `patterns` and whose channels admit the event's channel, with the
-    /// webhook generation they were read at (one statement: the generation row
-    /// left-joined to the matches, so it comes back when nothing matches).
-    async fn matching_webhooks(
+    /// The webhook lookup of a publish (see
+    /// [`WebhookStore::matching_webhooks`](crate::store::WebhookStore::matching_webhooks)):
+    /// one statement, the generation row left-joined to the matches, so it
+    /// comes back when nothing matches.
+    pub(super) async fn matching(
         &self,
-        tx: &mut PgConnection,
-        event: &Event,
+        tenant_id: &str,
         patterns: &[String],
+        channel: Option<&str>,
     ) -> Result<Matched> {
         let rows = sqlx::query(
             "SELECT g.generation AS webhook_generation, w.* FROM webhook_generation g \
@@ -200,10 +160,10 @@ impl PgStore {
                AND (cardinality(w.channels) = 0 OR ($3::text IS NOT NULL AND $3 = ANY(w.channels))) \
              ORDER BY w.id",
         )
-        .bind(&event.tenant_id)
+        .bind(tenant_id)
         .bind(patterns)
-        .bind(&event.channel)
-        .fetch_all(&mut *tx)
+        .bind(channel)
+        .fetch_all(&self.pool)
         .await?;
         Matched::from_rows(rows.iter().map(|row| {
             let webhook = match row.try_get::<Option<String>, _>("id")? {
@@ -213,52 +173,79 @@ impl PgStore {
             Ok((row.try_get("webhook_generation")?, webhook))
         }))
     }
-
-    /// Every publish of `batch` inside the caller's transaction (see
-    /// `plan_batch`), all new rows in one statement — which is atomic on its
-    /// own, so a batch without idempotency keys needs no transaction — and
-    /// which checks the plan's webhook generation.
-    pub(super) async fn publish_all(
-        &self,
-        tx: &mut PgConnection,
-        batch: &[PublishRequest<'_>],
-    ) -> Result<Vec<Published>> {
-        let mut plan = plan_batch(&mut self.tx(tx), batch, &self.webhooks).await?;
-        loop {
-            if let Ok(generation) = plan.guard() {
-                let (events, deliveries) = (plan.events(), plan.deliveries());
-                if insert_rows(tx, &events, &deliveries, plan.queued(), generation).await? {
-                    break;
-                }
-            }
-            plan.refresh(&mut self.tx(tx), batch, &self.webhooks)
-                .await?;
-        }
-        Ok(plan.finish())
-    }
-
-    fn tx<'s, 'c>(&'s self, conn: &'c mut PgConnection) -> Tx<'s, 'c> {
-        Tx { store: self, conn }
-    }
 }
 
-/// This backend's [`PublishTx`]: the store and its open transaction.
-struct Tx<'s, 'c> {
-    store: &'s PgStore,
-    conn: &'c mut PgConnection,
+/// `batch` on `conn` (inside the caller's transaction when it has keyed
+/// publishes or results): the keyed events first, one by one — each must see
+/// the ones before it — then every other new row in one statement that checks
+/// the webhook generation, then the results. [`Written::Stale`] leaves the
+/// keyed events to the caller's rollback.
+async fn write_in(conn: &mut PgConnection, batch: &WriteBatch<'_>) -> Result<Written> {
+    let mut publishes = Vec::with_capacity(batch.publishes.len());
+    for p in &batch.publishes {
+        publishes.push(match &p.event.idempotency_key {
+            Some(_) => insert_keyed(conn, p).await?,
+            None => Stored::New,
+        });
+    }
+    let new = || {
+        batch
+            .publishes
+            .iter()
+            .zip(&publishes)
+            .filter(|(_, stored)| matches!(stored, Stored::New))
+            .map(|(p, _)| *p)
+    };
+    let events: Vec<&Event> = new()
+        .filter(|p| p.event.idempotency_key.is_none())
+        .map(|p| &p.event)
+        .collect();
+    let deliveries: Vec<(&Delivery, Option<&str>)> = new()
+        .flat_map(|p| {
+            let owner = p.lease_owner.as_deref();
+            p.deliveries
+                .iter()
+                .map(move |d| (d, owner.filter(|_| d.leased)))
+        })
+        .collect();
+    let queued = deliveries.iter().any(|(d, _)| !d.leased);
+    if !insert_rows(conn, &events, &deliveries, queued, batch.generation).await? {
+        return Ok(Written::Stale);
+    }
+    let results = if batch.results.is_empty() {
+        Vec::new()
+    } else {
+        super::record::record(conn, &batch.results).await?
+    };
+    Ok(Written::Done { publishes, results })
 }
 
-#[async_trait]
-impl PublishTx for Tx<'_, '_> {
-    async fn publish_one(&mut self, r: &PublishRequest<'_>) -> Result<Published> {
-        self.store
-            .publish_in(self.conn, r.event, r.patterns, r.dedupe_since, r.direct)
-            .await
+/// Insert a keyed publish's event, unless its idempotency key was used since
+/// its `dedupe_since` (then: the duplicate). A concurrent publish with the same
+/// key waits for ours to commit on the unique index; an older use frees the
+/// key.
+async fn insert_keyed(conn: &mut PgConnection, p: &PublishRows) -> Result<Stored> {
+    if insert_event(conn, &p.event).await? == 1 {
+        return Ok(Stored::New);
     }
-
-    async fn matching_webhooks(&mut self, event: &Event, patterns: &[String]) -> Result<Matched> {
-        self.store
-            .matching_webhooks(self.conn, event, patterns)
-            .await
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events \
+         WHERE tenant_id = $1 AND idempotency_key = $2 FOR UPDATE"
+    );
+    let earlier = sqlx::query(&sql)
+        .bind(&p.event.tenant_id)
+        .bind(&p.event.idempotency_key)
+        .fetch_one(&mut *conn)
+        .await?;
+    let earlier = event_from_row(&earlier)?;
+    if earlier.created_at > p.dedupe_since {
+        let deliveries = deliveries_of(conn, &earlier.id).await?;
+        return Ok(Stored::Duplicate(earlier, deliveries));
     }
+    sqlx::query("UPDATE events SET idempotency_key = NULL WHERE id = $1")
+        .bind(&earlier.id)
+        .execute(&mut *conn)
+        .await?;
+    insert_event(conn, &p.event).await?;
+    Ok(Stored::New)
 }

@@ -1,21 +1,19 @@
 //! Which webhooks a publish fans out to, remembered between publishes.
 //!
-//! Looking the webhooks up was a statement of its own in every publish batch —
-//! on PostgreSQL a round trip and a backend's planning and executor work per
-//! batch, for an answer that changes only when someone edits a webhook. Every
-//! change to the `webhooks` table bumps one counter in the database, the
-//! *webhook generation* (a trigger, migrations `webhook_generation`). The cache
-//! keeps the lookups made at one generation; a publish planned from it inserts
-//! its rows only if the generation is still that one, checked inside the insert
-//! statement itself. If it is not, nothing is inserted and the publish is planned
-//! again from fresh lookups — so a cached answer is never staler than a lookup
-//! made in the same transaction would be, on any number of nodes.
+//! Without it, looking the webhooks up is a statement of its own in every
+//! publish batch — on PostgreSQL a round trip and a backend's planning and
+//! executor work per batch, for an answer that changes only when someone
+//! edits a webhook. Every change to the `webhooks` table bumps one counter in
+//! the database, the *webhook generation* (a trigger, migrations
+//! `webhook_generation`). The cache keeps the lookups made at one
+//! generation; the store writes a batch fanned out from it only if the
+//! generation is still that one (see [`fan_out`](super::fan_out)).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::{Error, Result};
 use crate::model::Webhook;
+use crate::store::Matched;
 
 /// Lookup keys kept at most; past this the cache starts again empty (a
 /// tenant-and-type space this large has no hot set worth keeping).
@@ -24,37 +22,6 @@ const MAX_KEYS: usize = 4096;
 /// What a publish's webhook lookup depends on: the tenant, the event type's
 /// patterns and the channel.
 pub(crate) type LookupKey = (String, Vec<String>, Option<String>);
-
-/// A webhook lookup's answer and the generation it was read at. The webhooks
-/// are shared: a cached answer hands out references, not copies.
-#[derive(Debug, Clone)]
-pub(crate) struct Matched {
-    pub(crate) webhooks: Vec<Arc<Webhook>>,
-    pub(crate) generation: i64,
-}
-
-impl Matched {
-    /// The answer of a lookup that left-joins the generation row to the
-    /// matching webhooks: each row's generation and its webhook, if the row has
-    /// one (no match still returns the generation's row).
-    pub(crate) fn from_rows(
-        rows: impl IntoIterator<Item = Result<(i64, Option<Webhook>)>>,
-    ) -> Result<Self> {
-        let mut generation = None;
-        let mut webhooks = Vec::new();
-        for row in rows {
-            let (g, webhook) = row?;
-            generation = Some(g);
-            webhooks.extend(webhook.map(Arc::new));
-        }
-        let generation =
-            generation.ok_or_else(|| Error::Corrupt("no webhook generation row".into()))?;
-        Ok(Self {
-            webhooks,
-            generation,
-        })
-    }
-}
 
 /// Lookups of one generation. Safe to share; every node has its own.
 #[derive(Debug, Default)]

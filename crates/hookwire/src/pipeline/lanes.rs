@@ -2,7 +2,7 @@
 //!
 //! A lane holds the webhook's attempts in flight (at most `cap`) and leased jobs
 //! waiting for a slot. Jobs reach a lane two ways: a publish in this process
-//! reserves a place before its transaction commits (direct dispatch) and hands
+//! reserves a place before its transaction commits (the hand-off) and hands
 //! the job over after; or the worker's claim admits jobs from the queue. A slot
 //! frees the moment an attempt's HTTP exchange ends — recording the result does
 //! not hold the endpoint's slot — and the next waiting job starts at once, with
@@ -11,10 +11,10 @@
 //! Queued jobs go first. They are older — retries, and deliveries that found
 //! the lane full when they were published — so each lane keeps two lines:
 //! claimed jobs (at most `wait_cap`, on top of the publishes' places) start
-//! before dispatched ones (at most `wait_cap` with those running and
+//! before handed-off ones (at most `wait_cap` with those running and
 //! reserved). And a few global permits (`claim_reserve`) are kept for claimed
 //! jobs: without them, under a sustained overload every permit that comes
-//! free would go straight to a dispatched job, the claim would never find
+//! free would go straight to a handed-off job, the claim would never find
 //! one, and the queue — retries included — would wait until the publishes
 //! stop.
 //!
@@ -80,7 +80,7 @@ struct State {
     /// Lanes with waiting jobs that found no global permit.
     blocked: VecDeque<String>,
     /// Lanes with claimed jobs waiting that found no global permit: served
-    /// first, and by any permit (the dispatched ones leave the reserve).
+    /// first, and by any permit (the handed-off ones leave the reserve).
     blocked_claimed: VecDeque<String>,
     /// Jobs waiting or reserved over all lanes.
     queued: usize,
@@ -107,7 +107,7 @@ pub(crate) struct Lanes {
     wait_cap: usize,
     max_waiting: usize,
     permits: Arc<Semaphore>,
-    /// Global permits a dispatched job leaves free, for claimed ones.
+    /// Global permits a handed-off job leaves free, for claimed ones.
     claim_reserve: usize,
     state: Mutex<State>,
 }
@@ -307,7 +307,7 @@ impl Lanes {
     }
 
     /// Start waiting jobs of one lane, claimed ones first, while it has free
-    /// slots and permits last (a dispatched job leaves the claim reserve);
+    /// slots and permits last (a handed-off job leaves the claim reserve);
     /// drop the ones whose lease could run out mid-attempt.
     fn pump(&self, state: &mut State, webhook_id: &str, out: &mut Vec<Start>) {
         let Some(lane) = state.lanes.get_mut(webhook_id) else {
@@ -372,7 +372,7 @@ impl Lanes {
 
 /// Its timeout, plus the wait for a send slot when its webhook has a rate limit.
 fn longest_attempt_of(job: &Job) -> Duration {
-    super::rate_limit::longest_attempt(&job.webhook)
+    crate::delivery::rate_limit::longest_attempt(&job.webhook)
 }
 
 /// The last instant at which `job` may start and still be recorded within its

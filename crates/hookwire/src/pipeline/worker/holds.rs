@@ -8,7 +8,7 @@ use super::Worker;
 
 /// A running attempt's hold on its lane: released when the HTTP exchange ends,
 /// or when the task ends any other way (so a slot can never leak).
-pub(super) struct Slot {
+pub(super) struct LaneHold {
     pub(super) worker: Worker,
     pub(super) webhook_id: String,
     pub(super) started: Instant,
@@ -19,7 +19,7 @@ pub(super) struct Slot {
     pub(super) took: Option<Duration>,
 }
 
-impl Drop for Slot {
+impl Drop for LaneHold {
     fn drop(&mut self) {
         let s = &self.worker.shared;
         let took = self.took.unwrap_or_else(|| self.started.elapsed());

@@ -2,7 +2,7 @@
 //! per-webhook cap.
 //!
 //! Work reaches it two ways. Fresh deliveries published in this process arrive
-//! leased to it already (direct dispatch, see `dispatch`) and start at once. The
+//! leased to it already (see `handoff.rs`) and start at once. The
 //! rest — retries, deliveries published by other nodes, deliveries whose lane was
 //! full — it claims from the store in batches with a lease, sleeping between
 //! rounds until work can be due: woken by a publish that left work in the queue
@@ -22,12 +22,11 @@ use chrono::TimeDelta;
 use tokio::sync::Notify;
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
-use super::attempt::{self, Recorder};
-use super::dispatch::Reservation;
-use super::http::HttpSender;
+use super::handoff::Handoff;
 use super::lanes::{Lanes, Start};
-use super::rate_limit::{self, Turn, MAX_SLOT_WAIT};
-use crate::service::DispatchSlot;
+use crate::delivery::attempt::{self, Recorder};
+use crate::delivery::http::HttpSender;
+use crate::delivery::rate_limit::{self, Turn, MAX_SLOT_WAIT};
 use crate::store::{self, DynStore, Job};
 use crate::{clock, Hookwire};
 
@@ -35,7 +34,7 @@ mod holds;
 mod liveness;
 mod options;
 
-use holds::{Permit, Slot};
+use holds::{LaneHold, Permit};
 pub use liveness::Heartbeat;
 pub use options::{WorkerOptions, DEAD_AFTER_HEARTBEATS};
 
@@ -50,7 +49,7 @@ struct Shared {
     recorder: Arc<dyn Recorder>,
     store: DynStore,
     sender: HttpSender,
-    owner: String,
+    owner: Arc<str>,
     options: WorkerOptions,
     auto_disable_after: Duration,
     wake: Arc<Notify>,
@@ -65,7 +64,7 @@ struct Shared {
     /// Set while the claim loop waits for capacity (see `Permit`'s drop).
     wants_permits: std::sync::atomic::AtomicBool,
     /// Where this process's publishes find the running worker.
-    dispatch: DispatchSlot,
+    handoff: Handoff,
     /// When the claim loop's nap ends, in ms since the epoch: `i64::MIN` while
     /// it is awake, `i64::MAX` while it is working out how long to nap. An
     /// attempt that schedules work before this wakes it (see `wake_for`), so
@@ -91,12 +90,13 @@ impl Worker {
     /// the engine's group commit, together with the publishes where the store
     /// serialises writes anyway.
     pub fn new(hookwire: &Hookwire, options: WorkerOptions) -> Self {
-        let owner = format!(
+        let owner: Arc<str> = format!(
             "{}-{}-{}",
             std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into()),
             std::process::id(),
             &crate::id::new_id("w")[2..14]
-        );
+        )
+        .into();
         let lanes = Lanes::new(
             options.lease,
             options.per_webhook_in_flight,
@@ -120,7 +120,7 @@ impl Worker {
                 tracker: TaskTracker::new(),
                 freed: Notify::new(),
                 wants_permits: std::sync::atomic::AtomicBool::new(false),
-                dispatch: hookwire.dispatch_slot(),
+                handoff: hookwire.handoff(),
                 nap_until_ms: AtomicI64::new(i64::MIN),
             }),
         }
@@ -145,7 +145,7 @@ impl Worker {
         // Beats for as long as this future lives: dropped (a task aborted, a
         // process killed), the worker falls silent and the others take over.
         let _alive = AbortOnDropHandle::new(tokio::spawn(liveness::keep_alive(self.clone())));
-        s.dispatch.set(Some(self.clone()));
+        s.handoff.set(Some(self.clone()));
         tokio::pin!(shutdown);
         loop {
             // A full claim goes straight on to the next one, so the nap below
@@ -200,7 +200,7 @@ impl Worker {
             }
             s.nap_until_ms.store(i64::MIN, Ordering::SeqCst);
         }
-        s.dispatch.set(None);
+        s.handoff.set(None);
         let waiting = s.lanes.drain_waiting();
         s.tracker.close();
         tracing::info!(in_flight = s.tracker.len(), waiting, "worker stopping");
@@ -294,7 +294,8 @@ impl Worker {
         quarter_batch(self.shared.options.batch_size)
     }
 
-    /// Reserve a place in `webhook_id`'s lane for a publish (see `dispatch`).
+    /// Reserve a place in `webhook_id`'s lane for a publish (see
+    /// [`handoff`](super::handoff)).
     pub(crate) fn reserve(&self, webhook_id: &str, timeout: Duration) -> Result<(), Duration> {
         self.shared.lanes.reserve(webhook_id, timeout)
     }
@@ -310,9 +311,14 @@ impl Worker {
         self.start(starts);
     }
 
-    /// A reservation for one publish, leased to this worker.
-    pub(crate) fn reservation(&self) -> Reservation {
-        Reservation::new(self.clone(), self.shared.options.lease)
+    /// The owner name, shared with the rows of this worker's leases.
+    pub(crate) fn owner_name(&self) -> Arc<str> {
+        self.shared.owner.clone()
+    }
+
+    /// How long this worker's leases last.
+    pub(crate) fn lease(&self) -> Duration {
+        self.shared.options.lease
     }
 
     fn start(&self, starts: Vec<Start>) {
@@ -330,7 +336,7 @@ impl Worker {
             worker: self.clone(),
             permit: Some(permit),
         };
-        let mut slot = Some(Slot {
+        let mut hold = Some(LaneHold {
             worker: self.clone(),
             webhook_id: job.webhook.id.clone(),
             started: Instant::now(),
@@ -350,7 +356,7 @@ impl Worker {
         };
         if let Some(due) = later {
             let wait = (due - clock::now()).to_std().unwrap_or(MAX_SLOT_WAIT);
-            if let Some(held) = slot.as_mut() {
+            if let Some(held) = hold.as_mut() {
                 held.took = Some(wait.max(MAX_SLOT_WAIT));
             }
             metrics::counter!("hookwire_rate_limited_requeues_total").increment(1);
@@ -372,8 +378,8 @@ impl Worker {
             recorder: s.recorder.as_ref(),
             auto_disable_after: s.auto_disable_after,
         };
-        let result = attempt::run(&ctx, &job, None, &mut || drop(slot.take())).await;
-        drop(slot);
+        let result = attempt::run(&ctx, &job, None, &mut || drop(hold.take())).await;
+        drop(hold);
         match result {
             Ok((_, decision)) => {
                 if let Some(due) = decision.result.next_attempt_at {

@@ -1,0 +1,231 @@
+//! Fan-out: which webhooks an event goes to, and one delivery row for each —
+//! leased to this process's worker (see [`handoff`](super::handoff)) or queued.
+//!
+//! The lookups are remembered between publishes ([`WebhookCache`]): an answer
+//! changes only when someone edits a webhook, and every such edit moves the
+//! *webhook generation* on. A batch is fanned out at one generation, and the
+//! store writes it only if the database still reads that generation; if not,
+//! the batch is fanned out again from fresh lookups. So a cached answer is
+//! never staler than a lookup made in the write's own transaction would be,
+//! on any number of nodes.
+//!
+//! This module owns the lookups and the shape of the rows; the write itself is
+//! the group commit's.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::handoff::{Placement, Reservation};
+use super::webhook_cache::{LookupKey, WebhookCache};
+use crate::model::{Delivery, Event, Webhook};
+use crate::store::{self, DynStore, Job, Matched, PublishRows};
+
+/// One publish on its way through the pipeline.
+pub(crate) struct Publish {
+    /// What the store writes: the event and, once fanned out, its deliveries.
+    pub(crate) rows: PublishRows,
+    /// The webhook filters that match the event's type.
+    pub(crate) patterns: Vec<String>,
+    /// Places in this process's worker, if it runs one.
+    pub(crate) reservation: Option<Reservation>,
+    /// The leased deliveries, ready to start once the rows are committed.
+    pub(crate) jobs: Vec<Job>,
+}
+
+impl Publish {
+    /// A publish of `event`, not fanned out yet.
+    pub(crate) fn new(
+        event: Event,
+        patterns: Vec<String>,
+        dedupe_since: DateTime<Utc>,
+        reservation: Option<Reservation>,
+    ) -> Self {
+        Self {
+            rows: PublishRows {
+                event,
+                deliveries: Vec::new(),
+                lease_owner: reservation.as_ref().map(Reservation::owner),
+                dedupe_since,
+            },
+            patterns,
+            reservation,
+            jobs: Vec::new(),
+        }
+    }
+
+    /// The lookup this publish's webhooks come from.
+    fn key(&self) -> (&str, &[String], Option<&str>) {
+        let event = &self.rows.event;
+        (
+            event.tenant_id.as_str(),
+            self.patterns.as_slice(),
+            event.channel.as_deref(),
+        )
+    }
+
+    /// One delivery per webhook, each placed by the reservation (leased, due
+    /// when the lease ends so only an expired lease lets another worker take
+    /// it; or queued, due when it says), replacing an earlier fan-out and
+    /// giving back its places.
+    fn fan_out(&mut self, webhooks: &[Arc<Webhook>]) {
+        let rows = &mut self.rows;
+        rows.deliveries.clear();
+        self.jobs.clear();
+        if let Some(reservation) = &mut self.reservation {
+            reservation.release();
+        }
+        // One copy of the event for all its jobs, made on the first.
+        let mut shared: Option<Arc<Event>> = None;
+        for webhook in webhooks {
+            let mut delivery = Delivery::pending(&rows.event, webhook.id.clone());
+            match self.reservation.as_mut().map(|r| r.place(webhook)) {
+                Some(Placement::Leased(until)) => {
+                    delivery.next_attempt_at = Some(until);
+                    delivery.leased = true;
+                    let event = shared
+                        .get_or_insert_with(|| Arc::new(rows.event.clone()))
+                        .clone();
+                    self.jobs.push(Job {
+                        delivery: delivery.clone(),
+                        event,
+                        webhook: webhook.clone(),
+                    });
+                }
+                Some(Placement::Queued(due)) => delivery.next_attempt_at = Some(due),
+                None => {}
+            }
+            rows.deliveries.push(delivery);
+        }
+    }
+}
+
+/// The fan-out of one engine: its lookups and their cache.
+pub(crate) struct FanOut {
+    store: DynStore,
+    cache: WebhookCache,
+}
+
+impl FanOut {
+    pub(crate) fn new(store: DynStore) -> Self {
+        Self {
+            store,
+            cache: WebhookCache::default(),
+        }
+    }
+
+    /// Fan out every publish of `publishes` at one webhook generation, which
+    /// is returned (`None`: no publishes). Publishes of one tenant, type and
+    /// channel share a lookup; lookups come from the cache unless `fresh`.
+    /// When the answers were read at different generations (a webhook changed
+    /// meanwhile), every lookup is made again.
+    pub(crate) async fn plan(
+        &self,
+        publishes: &mut [Publish],
+        mut fresh: bool,
+    ) -> store::Result<Option<i64>> {
+        loop {
+            let mut pass: HashMap<(&str, &[String], Option<&str>), Matched> = HashMap::new();
+            let mut generation = None;
+            let mut mixed = false;
+            for publish in publishes.iter() {
+                let key = publish.key();
+                if pass.contains_key(&key) {
+                    continue;
+                }
+                let matched = self.lookup(key, fresh).await?;
+                match generation {
+                    None => generation = Some(matched.generation),
+                    Some(g) => mixed |= g != matched.generation,
+                }
+                pass.insert(key, matched);
+            }
+            if mixed {
+                fresh = true;
+                continue;
+            }
+            let webhooks: Vec<Vec<Arc<Webhook>>> = publishes
+                .iter()
+                .map(|p| {
+                    pass.get(&p.key())
+                        .map(|m| m.webhooks.clone())
+                        .unwrap_or_default()
+                })
+                .collect();
+            drop(pass);
+            for (publish, webhooks) in publishes.iter_mut().zip(webhooks) {
+                publish.fan_out(&webhooks);
+            }
+            return Ok(generation);
+        }
+    }
+
+    /// The webhooks of one lookup key: remembered, or read and remembered.
+    async fn lookup(
+        &self,
+        (tenant_id, patterns, channel): (&str, &[String], Option<&str>),
+        fresh: bool,
+    ) -> store::Result<Matched> {
+        let key: LookupKey = (
+            tenant_id.to_owned(),
+            patterns.to_vec(),
+            channel.map(str::to_owned),
+        );
+        if !fresh {
+            if let Some(hit) = self.cache.get(&key) {
+                return Ok(hit);
+            }
+        }
+        let matched = self
+            .store
+            .matching_webhooks(tenant_id, patterns, channel)
+            .await?;
+        self.cache.put(key, &matched);
+        Ok(matched)
+    }
+}
+
+/// Publish `events` (each with the webhook filters its type matches) in one
+/// write, without a worker and outside the group commit: fan them out and
+/// write them, again while the webhooks change under them. For tests and
+/// tools that seed a store directly; the engine publishes through its group
+/// commit.
+pub async fn publish_batch(
+    store: &DynStore,
+    events: Vec<(Event, Vec<String>)>,
+    dedupe_since: DateTime<Utc>,
+) -> store::Result<Vec<store::Published>> {
+    let fan_out = FanOut::new(store.clone());
+    let mut publishes: Vec<Publish> = events
+        .into_iter()
+        .map(|(event, patterns)| Publish::new(event, patterns, dedupe_since, None))
+        .collect();
+    let stored = loop {
+        let generation = fan_out.plan(&mut publishes, true).await?;
+        let batch = store::WriteBatch {
+            publishes: publishes.iter().map(|p| &p.rows).collect(),
+            generation,
+            results: Vec::new(),
+        };
+        if let store::Written::Done { publishes, .. } = store.write(&batch).await? {
+            break publishes;
+        }
+    };
+    Ok(publishes
+        .into_iter()
+        .zip(stored)
+        .map(|(publish, stored)| match stored {
+            store::Stored::Duplicate(event, deliveries) => store::Published {
+                event,
+                deliveries,
+                duplicate: true,
+            },
+            store::Stored::New => store::Published {
+                event: publish.rows.event,
+                deliveries: publish.rows.deliveries,
+                duplicate: false,
+            },
+        })
+        .collect())
+}

@@ -1,0 +1,90 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::*;
+use crate::model::DeliveryStatus;
+
+fn result() -> PendingResult {
+    let (reply, _) = oneshot::channel();
+    PendingResult {
+        record: AttemptRecord {
+            owner: "w".into(),
+            attempt: Attempt {
+                id: "att_1".into(),
+                delivery_id: "dlv_1".into(),
+                attempt_number: 1,
+                started_at: crate::clock::now(),
+                duration_ms: 1,
+                http_status: Some(200),
+                error_kind: None,
+                error_message: None,
+                request_headers: Default::default(),
+                response_headers: Default::default(),
+                response_body: None,
+            },
+            result: AttemptResult {
+                status: DeliveryStatus::Delivered,
+                next_attempt_at: None,
+            },
+        },
+        reply,
+    }
+}
+
+/// A task that counts how often the (single-threaded) runtime ran it: once
+/// per yield of the gathering task, and after `add_at` runs (if any) it adds
+/// a pending write, as a write arriving from elsewhere would.
+fn ticker(queue: Arc<WriteQueue>, add_at: Option<usize>) -> Arc<AtomicUsize> {
+    let ticks = Arc::new(AtomicUsize::new(0));
+    let counted = ticks.clone();
+    tokio::spawn(async move {
+        loop {
+            let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
+            if add_at == Some(n) {
+                queue.lock().results.push(result());
+            }
+            tokio::task::yield_now().await;
+        }
+    });
+    ticks
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn gathering_takes_what_is_pending_at_once_when_it_is_enough() {
+    let queue = WriteQueue::new(1);
+    queue.lock().results.push(result());
+    queue.lock().results.push(result());
+    let ticks = ticker(queue.clone(), None);
+    queue.gather(2).await;
+    assert_eq!(ticks.load(Ordering::SeqCst), 0, "no yield: 2 were pending");
+    assert_eq!(queue.take().map(|p| p.len()), Some(2));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn gathering_yields_until_enough_writes_have_joined() {
+    let queue = WriteQueue::new(1);
+    queue.lock().results.push(result());
+    // The second write arrives during the second yield.
+    let ticks = ticker(queue.clone(), Some(2));
+    queue.gather(2).await;
+    assert_eq!(
+        ticks.load(Ordering::SeqCst),
+        2,
+        "stopped once 2 were pending"
+    );
+    assert_eq!(queue.take().map(|p| p.len()), Some(2));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn gathering_gives_up_after_a_few_yields_and_takes_what_there_is() {
+    let queue = WriteQueue::new(1);
+    queue.lock().results.push(result());
+    let ticks = ticker(queue.clone(), None);
+    queue.gather(10).await;
+    assert_eq!(
+        ticks.load(Ordering::SeqCst),
+        GATHER_YIELDS,
+        "no timer, no more yields"
+    );
+    assert_eq!(queue.take().map(|p| p.len()), Some(1));
+    assert!(queue.take().is_none(), "taken: nothing left pending");
+}
