@@ -9,25 +9,8 @@ use hookwire::{Hookwire, Worker};
 
 use crate::config::Config;
 use crate::http::rate_limit::Limiter;
+use crate::http::state::AppState;
 use crate::{admin_token, http};
-
-/// What every request handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The engine, behind one pointer: axum clones the state for every
-    /// extractor of every request, and the engine is a dozen shared handles.
-    pub hookwire: Arc<Hookwire>,
-    /// Hash of the admin token.
-    pub admin_token: Arc<TokenHash>,
-    /// Per-key request buckets; `None` when rate limiting is off.
-    pub limiter: Option<Arc<Limiter>>,
-    /// Largest accepted request body.
-    pub max_body_bytes: usize,
-    /// The heartbeat of this process's worker, once one runs (for `/readyz`).
-    pub worker: Arc<OnceLock<Heartbeat>>,
-    /// Hash of the bearer token `/metrics` asks for, if one is configured.
-    pub metrics_token: Option<Arc<TokenHash>>,
-}
 
 /// A started application, ready to serve.
 pub struct App {

@@ -16,6 +16,7 @@ mod list;
 pub mod metrics;
 mod parse;
 pub mod rate_limit;
+pub mod state;
 mod stats;
 mod tenants;
 mod views;
@@ -34,7 +35,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::app::AppState;
+use crate::http::state::AppState;
 use error::ApiError;
 
 #[derive(OpenApi)]

@@ -25,6 +25,7 @@ mod events;
 mod layout;
 mod session;
 mod tenants;
+mod viewer;
 mod webhook_actions;
 mod webhook_page;
 mod webhooks;
@@ -36,7 +37,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use hookwire::model::DeliveryStatus;
 use maud::{html, Markup};
 
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 /// The dashboard's routes, to be nested at `/ui`.
 pub fn router() -> Router<AppState> {

@@ -1,8 +1,9 @@
 //! The engine's errors, one layer above the store's.
 
-use std::fmt;
-
 use crate::store;
+
+pub use crate::page::PageError;
+pub use crate::validation::ValidationError;
 
 /// Everything an engine operation can fail with. The HTTP layer maps each variant to
 /// one status code; nothing here knows about HTTP.
@@ -12,7 +13,7 @@ pub enum Error {
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// A pagination cursor that we did not issue.
-    #[error("the cursor is malformed; use next_cursor from a previous page")]
+    #[error("{}", PageError::Cursor)]
     InvalidCursor,
     /// The object does not exist, or belongs to another tenant (callers must not be
     /// able to tell the two apart).
@@ -33,6 +34,15 @@ pub enum Error {
     Store(store::Error),
 }
 
+impl From<PageError> for Error {
+    fn from(e: PageError) -> Self {
+        match e {
+            PageError::Limit(invalid) => Error::Invalid(invalid),
+            PageError::Cursor => Error::InvalidCursor,
+        }
+    }
+}
+
 impl From<store::Error> for Error {
     fn from(e: store::Error) -> Self {
         match e {
@@ -41,43 +51,3 @@ impl From<store::Error> for Error {
         }
     }
 }
-
-/// A rejected input value: which field, a machine-readable code, and a sentence.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidationError {
-    /// Snake-case code for clients to branch on (`invalid_field`,
-    /// `invalid_webhook_url`, `unknown_event_type`).
-    pub code: &'static str,
-    /// The offending field's name as the client sent it (`retry.max_attempts`).
-    pub field: String,
-    /// What is wrong, for a human.
-    pub message: String,
-}
-
-impl ValidationError {
-    /// A generic bad value in `field`.
-    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::with_code("invalid_field", field, message)
-    }
-
-    /// A bad value with a specific code.
-    pub fn with_code(
-        code: &'static str,
-        field: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            code,
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ValidationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
-    }
-}
-
-impl std::error::Error for ValidationError {}

@@ -31,7 +31,8 @@
 //! - [`retention`]: the background job that deletes old history in batches.
 //! - [`page`] and [`id`]: cursor pagination over time-ordered, prefixed ids.
 //! - [`clock`]: millisecond "now" shared by both backends.
-//! - [`error`]: the engine's [`Error`] and [`ValidationError`].
+//! - [`error`] and [`validation`]: the engine's [`Error`] and the
+//!   [`ValidationError`] every input check returns.
 //!
 //! # Quick start
 //!
@@ -73,6 +74,7 @@ pub mod signer;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod validation;
 pub mod verify;
 pub mod webhook_url;
 

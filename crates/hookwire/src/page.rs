@@ -7,7 +7,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use crate::error::Error;
+use crate::validation::ValidationError;
 
 /// Items per page when the client does not say.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -32,20 +32,30 @@ impl Default for PageRequest {
     }
 }
 
+/// Why a client's page request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PageError {
+    /// `limit` is out of range.
+    #[error(transparent)]
+    Limit(ValidationError),
+    /// A cursor that we did not issue.
+    #[error("the cursor is malformed; use next_cursor from a previous page")]
+    Cursor,
+}
+
 impl PageRequest {
     /// Parse the client's `?limit=` and `?cursor=`.
-    pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> Result<Self, Error> {
+    pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> Result<Self, PageError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(crate::ValidationError::field(
+            return Err(PageError::Limit(ValidationError::field(
                 "limit",
                 format!("must be between 1 and {MAX_LIMIT}"),
-            )
-            .into());
+            )));
         }
         let before_id = match cursor {
             None | Some("") => None,
-            Some(c) => Some(decode_cursor(c).ok_or(Error::InvalidCursor)?),
+            Some(c) => Some(decode_cursor(c).ok_or(PageError::Cursor)?),
         };
         Ok(Self { limit, before_id })
     }
@@ -113,7 +123,7 @@ mod tests {
         assert_eq!(next.before_id.as_deref(), Some("b"));
         assert!(matches!(
             PageRequest::parse(None, Some("%%%")),
-            Err(Error::InvalidCursor)
+            Err(PageError::Cursor)
         ));
         assert!(PageRequest::parse(Some(0), None).is_err());
         assert!(PageRequest::parse(Some(251), None).is_err());

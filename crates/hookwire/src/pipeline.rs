@@ -6,8 +6,8 @@
 //! 1. **Accept** — [`Hookwire::publish`](crate::Hookwire::publish)
 //!    (`service/events.rs`) validates the event against the catalog, works
 //!    out the webhook filters its type matches, and, when this process runs a
-//!    worker, takes a reservation from the engine's
-//!    hand-off (`handoff.rs`).
+//!    worker (the engine's `LocalWorker`), takes a reservation of places
+//!    in its lanes (`handoff.rs`).
 //! 2. **Queue for a commit** — the publish joins the pending writes of the
 //!    group commit (`group_commit.rs`). Whoever holds a commit turn takes
 //!    everything pending: publishes and, where the database serialises

@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 
 use crate::delivery::HttpSender;
 use crate::net::UrlPolicy;
-use crate::pipeline::handoff::Handoff;
+use crate::pipeline::worker::LocalWorker;
 use crate::pipeline::GroupCommit;
 use crate::store::DynStore;
 
@@ -62,7 +62,7 @@ pub struct Hookwire {
     catalog: Arc<std::sync::RwLock<Arc<HashSet<String>>>>,
     /// The worker running in this process, if any: publishes lease their fresh
     /// deliveries to it.
-    handoff: Handoff,
+    local_worker: LocalWorker,
     /// API keys recently confirmed by the store.
     keys: key_cache::KeyCache,
     /// Publishes and attempt results waiting to be committed together.
@@ -81,7 +81,7 @@ impl Hookwire {
             wake,
             catalog: Arc::default(),
             keys: key_cache::KeyCache::default(),
-            handoff: Handoff::default(),
+            local_worker: LocalWorker::default(),
         }
     }
 
@@ -97,8 +97,8 @@ impl Hookwire {
 
     /// Where a worker in this process registers for the hand-off of fresh
     /// deliveries.
-    pub(crate) fn handoff(&self) -> Handoff {
-        self.handoff.clone()
+    pub(crate) fn local_worker(&self) -> LocalWorker {
+        self.local_worker.clone()
     }
 
     /// Where this process's worker records attempt results: in the same

@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use hookwire::secret::TokenHash;
 
 use super::error::ApiError;
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 /// Header with which the admin token acts on one tenant's objects.
 pub const TENANT_HEADER: &str = "x-hookwire-tenant";

@@ -16,7 +16,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::ApiQuery;
 use super::list::{List, PageQuery};
 use super::views::{AttemptView, DeliveryView};
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {

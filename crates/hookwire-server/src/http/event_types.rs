@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::auth::{Admin, Caller};
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {

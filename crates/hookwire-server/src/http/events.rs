@@ -17,7 +17,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use super::list::{List, PageQuery};
 use super::views::{DeliveryView, EventView};
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {

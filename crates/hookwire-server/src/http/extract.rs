@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 /// A JSON body: syntax errors are 400 `malformed_json`, wrong types or unknown
 /// fields 422 `invalid_field`, oversized bodies 413.

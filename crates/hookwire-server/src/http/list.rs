@@ -41,6 +41,9 @@ pub struct PageQuery {
 impl PageQuery {
     /// Validate into a page request.
     pub fn page(&self) -> Result<PageRequest, ApiError> {
-        Ok(PageRequest::parse(self.limit, self.cursor.as_deref())?)
+        Ok(
+            PageRequest::parse(self.limit, self.cursor.as_deref())
+                .map_err(hookwire::Error::from)?,
+        )
     }
 }

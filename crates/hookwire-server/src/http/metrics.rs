@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use hookwire::secret::TokenHash;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 /// Latency buckets in seconds, from 1 ms to 60 s (the longest webhook timeout).
 const BUCKETS: &[f64] = &[

@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 use super::auth::TenantCtx;
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::error::UiError;
 use super::layout::{self, Nav};
-use super::session::Session;
-use crate::app::AppState;
+use super::viewer::Session;
+use crate::http::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/event-types", get(list).post(create))

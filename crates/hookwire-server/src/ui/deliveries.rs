@@ -14,9 +14,9 @@ use maud::{html, Markup};
 use super::attempt_error;
 use super::error::UiError;
 use super::layout::{self, Nav};
-use super::session::TenantSession;
+use super::viewer::TenantSession;
 use super::{status_badge, when, when_opt};
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()

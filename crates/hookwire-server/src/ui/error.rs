@@ -35,6 +35,12 @@ impl From<hookwire::Error> for UiError {
     }
 }
 
+impl From<hookwire::page::PageError> for UiError {
+    fn from(e: hookwire::page::PageError) -> Self {
+        UiError::from(hookwire::Error::from(e))
+    }
+}
+
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
         let (status, message) = match self {

@@ -12,11 +12,11 @@ use serde::Deserialize;
 use super::deliveries::pretty;
 use super::error::UiError;
 use super::layout::{self, Nav};
-use super::session::TenantSession;
+use super::viewer::TenantSession;
 use super::webhook_page::deliveries_table;
 use super::webhooks::text;
 use super::when;
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()

@@ -2,7 +2,7 @@
 
 use maud::{html, Markup, DOCTYPE};
 
-use super::session::Session;
+use super::viewer::Session;
 
 /// The sections in the navigation bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

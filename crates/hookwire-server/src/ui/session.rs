@@ -22,7 +22,8 @@ use serde::Deserialize;
 
 use super::error::UiError;
 use super::layout;
-use crate::app::AppState;
+use super::viewer::{Session, TenantSession};
+use crate::http::state::AppState;
 
 /// Holds the caller's token.
 const TOKEN_COOKIE: &str = "hookwire_session";
@@ -33,24 +34,6 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
-}
-
-/// A signed-in caller.
-#[derive(Debug, Clone)]
-pub(super) struct Session {
-    /// Signed in with the admin token (may switch tenants).
-    pub admin: bool,
-    /// The tenant whose objects the pages show: the key's own, or the admin's pick.
-    pub tenant: Option<String>,
-    /// That tenant's name, shown in the page header.
-    pub tenant_name: Option<String>,
-}
-
-/// A signed-in caller with a tenant to act on.
-#[derive(Debug, Clone)]
-pub(super) struct TenantSession {
-    pub session: Session,
-    pub tenant_id: String,
 }
 
 /// A cookie scoped to the dashboard that scripts cannot read; `Secure` when

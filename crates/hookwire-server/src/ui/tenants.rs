@@ -11,9 +11,10 @@ use serde::Deserialize;
 
 use super::error::UiError;
 use super::layout::{self, Nav};
-use super::session::{cookie, over_https, Session, TENANT_COOKIE};
+use super::session::{cookie, over_https, TENANT_COOKIE};
+use super::viewer::Session;
 use super::when;
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()

@@ -16,13 +16,14 @@ use serde::Deserialize;
 
 use super::error::UiError;
 use super::layout::{self, Nav};
-use super::session::TenantSession;
+use super::viewer::TenantSession;
 use super::webhook_page::{render, ShowQuery};
 use super::webhooks::{text, words, WebhookForm};
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
+        .route("/webhooks/{id}", post(edit))
         .route("/webhooks/{id}/enable", post(enable))
         .route("/webhooks/{id}/disable", post(disable))
         .route("/webhooks/{id}/test", post(test))

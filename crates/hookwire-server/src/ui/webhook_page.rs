@@ -14,16 +14,13 @@ use serde::Deserialize;
 
 use super::error::UiError;
 use super::layout::{self, Nav};
-use super::session::TenantSession;
+use super::viewer::TenantSession;
 use super::webhooks::{active_badge, WebhookForm};
 use super::{chart, rate, status_badge, when, when_opt};
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route(
-        "/webhooks/{id}",
-        get(show).post(super::webhook_actions::edit),
-    )
+    Router::new().route("/webhooks/{id}", get(show))
 }
 
 /// The chart windows offered: query value, label, length, buckets.

@@ -15,9 +15,9 @@ use serde::Deserialize;
 
 use super::error::UiError;
 use super::layout::{self, Nav};
-use super::session::TenantSession;
+use super::viewer::TenantSession;
 use super::{rate, when_opt};
-use crate::app::AppState;
+use crate::http::state::AppState;
 
 /// The window of the list's success rates.
 const WINDOW: Duration = Duration::from_secs(24 * 3600);

@@ -2,8 +2,9 @@
 //! process's worker, which starts them the moment the publish commits — no
 //! claim query, no wake-up.
 //!
-//! While a [`Worker`] runs, it is registered in the engine's [`Handoff`].
-//! Each publish then takes a [`Reservation`]: at fan-out (before the write)
+//! While a [`Worker`] runs, it is registered as the engine's
+//! [`LocalWorker`](super::worker::LocalWorker). Each publish then takes a
+//! [`Reservation`]: at fan-out (before the write)
 //! it reserves a place in each matching webhook's lane, or, when the lane is
 //! full, leaves that delivery to the queue, due when the lane has likely
 //! drained. After the commit, [`Reservation::dispatch`] hands the leased jobs
@@ -15,7 +16,7 @@
 //! This module owns the places and the lease times; it never writes to the
 //! store (the rows it shapes are written by the group commit).
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -24,23 +25,6 @@ use super::worker::Worker;
 use crate::clock;
 use crate::model::Webhook;
 use crate::store::Job;
-
-/// Where publishes find this process's running worker: set by
-/// [`Worker::run`] while it runs, shared by every clone of the engine.
-#[derive(Clone, Default)]
-pub(crate) struct Handoff(Arc<RwLock<Option<Worker>>>);
-
-impl Handoff {
-    pub(crate) fn set(&self, worker: Option<Worker>) {
-        *self.0.write().unwrap_or_else(PoisonError::into_inner) = worker;
-    }
-
-    /// A reservation for one publish, if a worker runs here.
-    pub(crate) fn reservation(&self) -> Option<Reservation> {
-        let worker = self.0.read().unwrap_or_else(PoisonError::into_inner);
-        worker.as_ref().map(Reservation::new)
-    }
-}
 
 /// Where a publish puts one fresh delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +46,8 @@ pub(crate) struct Reservation {
 }
 
 impl Reservation {
-    fn new(worker: &Worker) -> Self {
+    /// Places in `worker`'s lanes, leased until its lease from now ends.
+    pub(crate) fn new(worker: &Worker) -> Self {
         let lease = worker.lease();
         Self {
             worker: worker.clone(),

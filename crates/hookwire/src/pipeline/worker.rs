@@ -22,7 +22,6 @@ use chrono::TimeDelta;
 use tokio::sync::Notify;
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
-use super::handoff::Handoff;
 use super::lanes::{Lanes, Start};
 use crate::delivery::attempt::{self, Recorder};
 use crate::delivery::http::HttpSender;
@@ -64,12 +63,34 @@ struct Shared {
     /// Set while the claim loop waits for capacity (see `Permit`'s drop).
     wants_permits: std::sync::atomic::AtomicBool,
     /// Where this process's publishes find the running worker.
-    handoff: Handoff,
+    local: LocalWorker,
     /// When the claim loop's nap ends, in ms since the epoch: `i64::MIN` while
     /// it is awake, `i64::MAX` while it is working out how long to nap. An
     /// attempt that schedules work before this wakes it (see `wake_for`), so
     /// a retry starts on time, not at the end of a nap planned without it.
     nap_until_ms: AtomicI64,
+}
+
+/// Where publishes find this process's running worker: set by
+/// [`Worker::run`] while it runs, shared by every clone of the engine.
+#[derive(Clone, Default)]
+pub(crate) struct LocalWorker(Arc<std::sync::RwLock<Option<Worker>>>);
+
+impl LocalWorker {
+    fn set(&self, worker: Option<Worker>) {
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = worker;
+    }
+
+    /// The running worker, if any.
+    pub(crate) fn get(&self) -> Option<Worker> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
 }
 
 /// What one claim round found.
@@ -120,7 +141,7 @@ impl Worker {
                 tracker: TaskTracker::new(),
                 freed: Notify::new(),
                 wants_permits: std::sync::atomic::AtomicBool::new(false),
-                handoff: hookwire.handoff(),
+                local: hookwire.local_worker(),
                 nap_until_ms: AtomicI64::new(i64::MIN),
             }),
         }
@@ -145,7 +166,7 @@ impl Worker {
         // Beats for as long as this future lives: dropped (a task aborted, a
         // process killed), the worker falls silent and the others take over.
         let _alive = AbortOnDropHandle::new(tokio::spawn(liveness::keep_alive(self.clone())));
-        s.handoff.set(Some(self.clone()));
+        s.local.set(Some(self.clone()));
         tokio::pin!(shutdown);
         loop {
             // A full claim goes straight on to the next one, so the nap below
@@ -200,7 +221,7 @@ impl Worker {
             }
             s.nap_until_ms.store(i64::MIN, Ordering::SeqCst);
         }
-        s.handoff.set(None);
+        s.local.set(None);
         let waiting = s.lanes.drain_waiting();
         s.tracker.close();
         tracing::info!(in_flight = s.tracker.len(), waiting, "worker stopping");

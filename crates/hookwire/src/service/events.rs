@@ -5,6 +5,7 @@ use chrono::TimeDelta;
 use super::Hookwire;
 use crate::model::{Delivery, Event, EventTypeName, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
 use crate::page::{Page, PageRequest};
+use crate::pipeline::handoff::Reservation;
 use crate::pipeline::Publish;
 use crate::store::{EventFilter, Published};
 use crate::{clock, Error};
@@ -56,7 +57,12 @@ impl Hookwire {
         });
         let patterns = EventTypeName::parse(&event.event_type, "type")?.matching_filters();
         let dedupe_since = clock::now() - TimeDelta::hours(IDEMPOTENCY_WINDOW_HOURS);
-        let publish = Publish::new(event, patterns, dedupe_since, self.handoff.reservation());
+        let publish = Publish::new(
+            event,
+            patterns,
+            dedupe_since,
+            self.local_worker.get().as_ref().map(Reservation::new),
+        );
         let published = self.group_commit.publish(publish).await.map_err(|e| {
             // The tenant was deleted after the caller authenticated (another
             // node's key cache may lag by up to its TTL).

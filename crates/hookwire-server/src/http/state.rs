@@ -1,0 +1,29 @@
+//! [`AppState`]: what every request handler can reach. The HTTP layer and the
+//! dashboard read it; start-up (`app.rs`) builds it. It holds handles only,
+//! no logic.
+
+use std::sync::{Arc, OnceLock};
+
+use hookwire::pipeline::Heartbeat;
+use hookwire::secret::TokenHash;
+use hookwire::Hookwire;
+
+use super::rate_limit::Limiter;
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The engine, behind one pointer: axum clones the state for every
+    /// extractor of every request, and the engine is a dozen shared handles.
+    pub hookwire: Arc<Hookwire>,
+    /// Hash of the admin token.
+    pub admin_token: Arc<TokenHash>,
+    /// Per-key request buckets; `None` when rate limiting is off.
+    pub limiter: Option<Arc<Limiter>>,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// The heartbeat of this process's worker, once one runs (for `/readyz`).
+    pub worker: Arc<OnceLock<Heartbeat>>,
+    /// Hash of the bearer token `/metrics` asks for, if one is configured.
+    pub metrics_token: Option<Arc<TokenHash>>,
+}
