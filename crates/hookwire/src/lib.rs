@@ -23,8 +23,9 @@
 //! - [`model`]: the domain objects ([`Webhook`](model::Webhook),
 //!   [`Tenant`](model::Tenant), [`EventType`](model::EventType), …) and the rules
 //!   that turn client input into them.
-//! - [`store`]: the [`Store`](store::Store) trait and its two backends, embedded
-//!   SQLite (default) and PostgreSQL (many nodes, one database).
+//! - [`store`]: the [`Store`](store::Store) traits and their two backends,
+//!   embedded SQLite and PostgreSQL (many nodes, one database), each behind a
+//!   cargo feature of its name (both on by default).
 //! - [`webhook_url`] and [`net`]: which URLs and addresses a webhook may reach (the
 //!   SSRF rules).
 //! - [`secret`]: webhook signing secrets and hashed API keys.

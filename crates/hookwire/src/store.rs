@@ -19,8 +19,10 @@ use crate::secret::WebhookSecret;
 mod claim;
 mod error;
 mod open;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 mod shared;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod types;
 mod write;

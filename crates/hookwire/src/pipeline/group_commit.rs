@@ -169,7 +169,7 @@ impl GroupCommit {
         queue: &Arc<WriteQueue>,
         mut answer: oneshot::Receiver<store::Result<T>>,
     ) -> store::Result<T> {
-        let abandoned = || Err(store::Error::Batch("write batch abandoned".into()));
+        let abandoned = || Err(store::Error::Abandoned);
         let turn = tokio::select! {
             biased;
             answer = &mut answer => return answer.unwrap_or_else(|_| abandoned()),
@@ -239,7 +239,7 @@ impl GroupCommit {
                     let [publish] = alone;
                     let stored = written.and_then(|(stored, _)| {
                         stored.into_iter().next().ok_or_else(|| {
-                            store::Error::Batch("the store answered no publish".into())
+                            store::Error::Corrupt("the store answered no publish".into())
                         })
                     });
                     self.finish(publish, reply, stored);
@@ -336,9 +336,8 @@ fn answer(results: Vec<PendingResult>, written: store::Result<Vec<bool>>) {
             }
         }
         Err(e) => {
-            let msg = e.to_string();
             for r in results {
-                let _ = r.reply.send(Err(store::Error::Batch(msg.clone())));
+                let _ = r.reply.send(Err(e.clone()));
             }
         }
     }

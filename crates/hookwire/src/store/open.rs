@@ -1,8 +1,6 @@
 //! Opening a store: the URL picks the backend.
 
-use std::sync::Arc;
-
-use super::{postgres, sqlite, DynStore, Error, Result};
+use super::{DynStore, Error, Result};
 
 /// Open the database named by `url` (`sqlite://path`, `sqlite::memory:`,
 /// `postgres://…`), creating a SQLite file if needed, and apply migrations.
@@ -29,7 +27,7 @@ pub struct OpenOptions {
     pub sealer: crate::secret::sealer::Sealer,
     /// PostgreSQL: connections of the main pool (the API's queries and the
     /// queue's other statements); the hot statements' pool adds
-    /// [`postgres::HOT_CONNECTIONS`]. Each node opens up to their sum, so
+    /// `postgres::HOT_CONNECTIONS`. Each node opens up to their sum, so
     /// the server's `max_connections` bounds nodes × sum. Unused by SQLite.
     pub max_connections: u32,
 }
@@ -44,14 +42,20 @@ impl Default for OpenOptions {
 }
 
 /// [`open`], with `options`.
+/// A backend left out of the build (cargo features `sqlite`, `postgres`) is
+/// [`Error::UnsupportedUrl`].
 pub async fn open_with(url: &str, options: OpenOptions) -> Result<DynStore> {
+    #[cfg(feature = "sqlite")]
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(
-            sqlite::SqliteStore::open_sealed(url, options.sealer).await?,
-        ))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open_with(url, options).await?))
-    } else {
-        Err(Error::UnsupportedUrl(url.to_owned()))
+        let store = super::sqlite::SqliteStore::open_sealed(url, options.sealer).await?;
+        return Ok(std::sync::Arc::new(store));
     }
+    #[cfg(feature = "postgres")]
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = super::postgres::PgStore::open_with(url, options).await?;
+        return Ok(std::sync::Arc::new(store));
+    }
+    #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+    let _ = options;
+    Err(Error::UnsupportedUrl(url.to_owned()))
 }

@@ -88,3 +88,25 @@ async fn gathering_gives_up_after_a_few_yields_and_takes_what_there_is() {
     assert_eq!(queue.take().map(|p| p.len()), Some(1));
     assert!(queue.take().is_none(), "taken: nothing left pending");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn every_write_of_a_failed_batch_gets_the_error_of_its_class() {
+    let mut answers = Vec::new();
+    let mut results = Vec::new();
+    for _ in 0..3 {
+        let (reply, answer) = oneshot::channel();
+        let mut pending = result();
+        pending.reply = reply;
+        results.push(pending);
+        answers.push(answer);
+    }
+    let down = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    answer(results, Err(store::Error::Unavailable(Arc::new(down))));
+    for answer in answers {
+        let got = answer.await.expect("answered");
+        assert!(
+            matches!(got, Err(store::Error::Unavailable(_))),
+            "still 'unavailable' (a 503), not a generic batch error: {got:?}"
+        );
+    }
+}

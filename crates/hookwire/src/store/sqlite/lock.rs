@@ -44,11 +44,11 @@ impl ProcessLock {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| Error::Lock(path.clone(), e))?;
+            .map_err(|e| Error::Lock(path.clone(), std::sync::Arc::new(e)))?;
         match file.try_lock() {
             Ok(()) => Ok(Some(Self { _file: file, path })),
             Err(TryLockError::WouldBlock) => Err(Error::InUse(database.to_path_buf())),
-            Err(TryLockError::Error(e)) => Err(Error::Lock(path, e)),
+            Err(TryLockError::Error(e)) => Err(Error::Lock(path, std::sync::Arc::new(e))),
         }
     }
 

@@ -154,8 +154,8 @@ impl Direct {
 /// An open transaction on [`Direct`], rolled back if dropped uncommitted.
 ///
 /// Not rusqlite's `Transaction`: that one holds a shared reference to the
-/// connection, which is not `Send`, and the publish path keeps the
-/// transaction open across `.await`s (in code shared with PostgreSQL).
+/// connection, which is not `Send`, so an async caller could not keep it in
+/// a future at all; this one is `Send`, and it logs a failed rollback.
 pub(super) struct DirectTx<'c> {
     conn: &'c mut rusqlite::Connection,
     open: bool,
