@@ -57,7 +57,10 @@ impl App {
         let state = AppState {
             hookwire: Arc::new(hookwire.clone()),
             admin_token: Arc::new(admin_hash),
-            limiter: Limiter::new(config.rate_limit_per_second, config.rate_limit_burst),
+            limiter: Limiter::new(
+                config.api_rate_limit_per_second,
+                config.api_rate_limit_burst,
+            ),
             max_body_bytes: config.max_body_bytes,
             worker: worker.clone(),
             metrics_token: config

@@ -46,9 +46,17 @@ pub struct Config {
     /// Keep at most this many finished deliveries per webhook (unset = no cap).
     pub max_deliveries_per_webhook: Option<u32>,
     /// Sustained API requests per second per API key; 0 turns limiting off.
-    pub rate_limit_per_second: u32,
+    /// (A webhook's own `rate_limit_per_second` limits what hookwire sends
+    /// it; this limits what API clients send hookwire.) Also read as
+    /// `rate_limit_per_second`, the older name, with a deprecation warning.
+    pub api_rate_limit_per_second: u32,
     /// Requests an API key may make in a burst above the sustained rate.
-    pub rate_limit_burst: u32,
+    /// Also read as `rate_limit_burst`, deprecated.
+    pub api_rate_limit_burst: u32,
+    /// Deprecated keys the configuration used, as warnings for `serve` to log
+    /// once logging is up (the file is read before).
+    #[serde(skip)]
+    pub deprecations: Vec<String>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     /// Disable a webhook whose every attempt has failed for this long (`5d`, `12h`).
@@ -91,8 +99,9 @@ impl Default for Config {
             allow_private_networks: false,
             retention_days: 30,
             max_deliveries_per_webhook: None,
-            rate_limit_per_second: 1000,
-            rate_limit_burst: 2000,
+            api_rate_limit_per_second: 1000,
+            api_rate_limit_burst: 2000,
+            deprecations: Vec::new(),
             max_body_bytes: 1024 * 1024,
             auto_disable_after: "5d".into(),
             metrics_token: None,
@@ -150,6 +159,8 @@ const ENV_KEYS: &[&str] = &[
     "allow_private_networks",
     "retention_days",
     "max_deliveries_per_webhook",
+    "api_rate_limit_per_second",
+    "api_rate_limit_burst",
     "rate_limit_per_second",
     "rate_limit_burst",
     "max_body_bytes",
@@ -177,6 +188,25 @@ fn describe(errors: figment::Error) -> String {
         .join("; ")
 }
 
+/// Server keys renamed, old name first. The old names keep working.
+const RENAMED: [(&str, &str); 2] = [
+    ("rate_limit_per_second", "api_rate_limit_per_second"),
+    ("rate_limit_burst", "api_rate_limit_burst"),
+];
+
+/// Move values set under an old key name to the new one (the new name wins
+/// when both are set); returns the renamings made.
+fn rename_deprecated(dict: &mut figment::value::Dict) -> Vec<(&'static str, &'static str)> {
+    let mut renamed = Vec::new();
+    for (old, new) in RENAMED {
+        if let Some(value) = dict.remove(old) {
+            dict.entry(new.to_owned()).or_insert(value);
+            renamed.push((old, new));
+        }
+    }
+    renamed
+}
+
 /// Expand `${VAR}` and `${VAR:-default}` in one string, looking variables up
 /// with `lookup` (the config loader's rule; public for the fuzz target).
 pub fn expand_vars(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
@@ -188,14 +218,20 @@ impl Config {
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
         let path = path.map(Path::to_path_buf).or_else(default_file);
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let mut renamed = Vec::new();
         if let Some(path) = &path {
-            figment = figment.merge(Serialized::defaults(read_file(path)?));
+            let mut dict = read_file(path)?;
+            renamed.extend(rename_deprecated(&mut dict));
+            figment = figment.merge(Serialized::defaults(dict));
         }
-        let figment = figment.merge(
-            Env::prefixed("HOOKWIRE_")
-                .filter(|k| ENV_KEYS.contains(&k.as_str().to_ascii_lowercase().as_str())),
-        );
-        let config: Config = figment.extract().map_err(|e| {
+        let env = Env::prefixed("HOOKWIRE_")
+            .filter(|k| ENV_KEYS.contains(&k.as_str().to_ascii_lowercase().as_str()));
+        let mut dict: figment::value::Dict = Figment::from(env)
+            .extract()
+            .map_err(|e| ConfigError::Invalid(describe(e)))?;
+        renamed.extend(rename_deprecated(&mut dict));
+        let figment = figment.merge(Serialized::defaults(dict));
+        let mut config: Config = figment.extract().map_err(|e| {
             let mut msg = describe(e);
             if let Some(p) = &path {
                 msg = format!("{msg} (config file {})", p.display());
@@ -203,6 +239,12 @@ impl Config {
             ConfigError::Invalid(msg)
         })?;
         config.check()?;
+        config.deprecations = renamed
+            .into_iter()
+            .map(|(old, new)| {
+                format!("config key {old} is deprecated; it is now {new} (same meaning)")
+            })
+            .collect();
         Ok(config)
     }
 
@@ -245,9 +287,9 @@ impl Config {
         if let Err(e) = self.sealer() {
             return bad("secret_encryption_key", &e.to_string());
         }
-        if self.rate_limit_per_second > 0 && self.rate_limit_burst == 0 {
+        if self.api_rate_limit_per_second > 0 && self.api_rate_limit_burst == 0 {
             return bad(
-                "rate_limit_burst",
+                "api_rate_limit_burst",
                 "must be at least 1 when rate limiting is on",
             );
         }

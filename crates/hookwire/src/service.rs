@@ -10,6 +10,7 @@ mod events;
 mod key_cache;
 mod stats;
 mod tenants;
+mod webhook_actions;
 mod webhooks;
 
 use std::collections::HashSet;

@@ -152,6 +152,22 @@ pub trait WebhookStore: Send + Sync + 'static {
     /// update the configured fields of existing ones (keeping their runtime state:
     /// active flag, disabled reason, failure run), delete the rest.
     async fn replace_global_webhooks(&self, webhooks: &[Webhook]) -> Result<()>;
+    /// Note a failed attempt: start the webhook's failure run if none is running
+    /// and return when it started.
+    async fn webhook_failed(
+        &self,
+        webhook_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>>;
+    /// Note a successful attempt: end the webhook's failure run.
+    async fn webhook_recovered(&self, webhook_id: &str) -> Result<()>;
+    /// Deactivate a webhook with a reason (410 Gone, persistent failure).
+    async fn disable_webhook(
+        &self,
+        webhook_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// Rewrite every stored webhook secret not sealed with the sealer's current
     /// key (after a master-key rotation, or after turning encryption on or off).
     /// Returns how many webhooks were rewritten.
@@ -267,22 +283,6 @@ pub trait QueueStore: Send + Sync + 'static {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<u64>;
-    /// Note a failed attempt: start the webhook's failure run if none is running
-    /// and return when it started.
-    async fn webhook_failed(
-        &self,
-        webhook_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>>;
-    /// Note a successful attempt: end the webhook's failure run.
-    async fn webhook_recovered(&self, webhook_id: &str) -> Result<()>;
-    /// Deactivate a webhook with a reason (410 Gone, persistent failure).
-    async fn disable_webhook(
-        &self,
-        webhook_id: &str,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()>;
     /// Wake `wake` whenever another process makes deliveries due (PostgreSQL
     /// `LISTEN/NOTIFY`); in-process publishes wake it directly. Default: nothing.
     fn watch(&self, _wake: Arc<Notify>) {}

@@ -22,6 +22,9 @@ pub enum Role {
 /// Run until SIGINT/SIGTERM, then shut down gracefully.
 pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
     init_logging(config.log_format);
+    for warning in &config.deprecations {
+        tracing::warn!("{warning}");
+    }
     config.validate().await?;
     // Before anything opens the database: a second process on one SQLite file
     // would resend the first one's deliveries in flight.

@@ -19,6 +19,26 @@ fn variables_expand_with_defaults_and_escapes() {
 }
 
 #[test]
+fn the_api_rate_limit_keys_take_their_new_names_over_the_old_ones() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "hookwire.toml",
+            "api_rate_limit_per_second = 3\nrate_limit_per_second = 9\napi_rate_limit_burst = 4\n",
+        )?;
+        let c = Config::load(Some(Path::new("hookwire.toml"))).expect("loads");
+        assert_eq!(
+            (c.api_rate_limit_per_second, c.api_rate_limit_burst),
+            (3, 4)
+        );
+        assert_eq!(c.deprecations.len(), 1, "{:?}", c.deprecations);
+        jail.create_file("new.toml", "api_rate_limit_per_second = 3\n")?;
+        let c = Config::load(Some(Path::new("new.toml"))).expect("loads");
+        assert!(c.deprecations.is_empty());
+        Ok(())
+    });
+}
+
+#[test]
 fn a_toml_file_is_loaded_with_env_overrides_and_substitution() {
     Jail::expect_with(|jail| {
         jail.create_file(
@@ -40,8 +60,14 @@ fn a_toml_file_is_loaded_with_env_overrides_and_substitution() {
         jail.set_env("HOOKWIRE_URL", "ignored: belongs to the CLI");
         let c = Config::load(Some(Path::new("hookwire.toml"))).expect("loads");
         assert_eq!(c.listen, "127.0.0.1:9999");
-        assert_eq!(c.rate_limit_per_second, 7);
-        assert_eq!(c.rate_limit_burst, 2000);
+        assert_eq!(c.api_rate_limit_per_second, 7);
+        assert_eq!(c.api_rate_limit_burst, 2000);
+        assert_eq!(
+            c.deprecations,
+            ["config key rate_limit_per_second is deprecated; it is now \
+              api_rate_limit_per_second (same meaning)"; 2],
+            "the old name, once from the file and once from the environment"
+        );
         assert_eq!(c.event_types[0].name, "artifact.completed");
         assert_eq!(c.webhooks[0].secret.as_deref(), Some("s3cr3t-value"));
         Ok(())

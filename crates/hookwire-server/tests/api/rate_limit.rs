@@ -40,8 +40,8 @@ async fn every_response_carries_rate_limit_headers(b: Backend) {
 
 async fn a_key_over_its_limit_gets_429_with_retry_after(b: Backend) {
     let limited = |c: &mut hookwire_server::config::Config| {
-        c.rate_limit_per_second = 1;
-        c.rate_limit_burst = 3;
+        c.api_rate_limit_per_second = 1;
+        c.api_rate_limit_burst = 3;
     };
     let Some(app) = spawn_app_with(b, limited).await else {
         return;

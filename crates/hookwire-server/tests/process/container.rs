@@ -90,7 +90,7 @@ async fn node(image: &str, db: &str, port: u16) -> Container {
         "-e",
         "HOOKWIRE_ALLOW_PRIVATE_NETWORKS=true",
         "-e",
-        "HOOKWIRE_RATE_LIMIT_PER_SECOND=0",
+        "HOOKWIRE_API_RATE_LIMIT_PER_SECOND=0",
         image,
     ]);
     assert!(ok, "docker run: {out}");

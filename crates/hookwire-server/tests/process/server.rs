@@ -68,7 +68,7 @@ impl Server {
             .env("HOOKWIRE_ALLOW_HTTP", "true")
             .env("HOOKWIRE_ALLOW_PRIVATE_NETWORKS", "true")
             .env("HOOKWIRE_LEASE_SECONDS", "3")
-            .env("HOOKWIRE_RATE_LIMIT_PER_SECOND", "0")
+            .env("HOOKWIRE_API_RATE_LIMIT_PER_SECOND", "0")
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(out)

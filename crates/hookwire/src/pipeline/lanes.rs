@@ -112,26 +112,34 @@ pub(crate) struct Lanes {
     state: Mutex<State>,
 }
 
+/// How much a worker's lanes hold.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Capacity {
+    /// How long the worker's jobs are leased, for the latest-start check.
+    pub(crate) lease: Duration,
+    /// Attempts in flight per webhook.
+    pub(crate) per_webhook: usize,
+    /// Jobs waiting per webhook, in each of its two lines.
+    pub(crate) waiting_per_webhook: usize,
+    /// Attempts in flight over all webhooks.
+    pub(crate) in_flight: usize,
+    /// Of those, the permits kept for claimed jobs (at most an eighth).
+    pub(crate) claim_reserve: usize,
+    /// Jobs waiting over all webhooks.
+    pub(crate) waiting: usize,
+}
+
 impl Lanes {
-    /// `cap` attempts in flight and `wait_cap` waiting (per line) per webhook;
-    /// `max_in_flight` attempts in flight, of which `claim_reserve` only for
-    /// claimed jobs (at most an eighth), and `max_waiting` waiting overall;
-    /// jobs are leased for `lease`.
-    pub(crate) fn new(
-        lease: Duration,
-        cap: usize,
-        wait_cap: usize,
-        (max_in_flight, claim_reserve): (usize, usize),
-        max_waiting: usize,
-    ) -> Self {
-        let max_in_flight = max_in_flight.max(1);
+    /// Empty lanes of `capacity`.
+    pub(crate) fn new(capacity: Capacity) -> Self {
+        let max_in_flight = capacity.in_flight.max(1);
         Self {
-            lease,
-            cap: cap.max(1),
-            wait_cap,
-            max_waiting,
+            lease: capacity.lease,
+            cap: capacity.per_webhook.max(1),
+            wait_cap: capacity.waiting_per_webhook,
+            max_waiting: capacity.waiting,
             permits: Arc::new(Semaphore::new(max_in_flight)),
-            claim_reserve: claim_reserve.min(max_in_flight / 8),
+            claim_reserve: capacity.claim_reserve.min(max_in_flight / 8),
             state: Mutex::default(),
         }
     }

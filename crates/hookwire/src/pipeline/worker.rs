@@ -22,7 +22,7 @@ use chrono::TimeDelta;
 use tokio::sync::Notify;
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
-use super::lanes::{Lanes, Start};
+use super::lanes::{Capacity, Lanes, Start};
 use crate::delivery::attempt::{self, Recorder};
 use crate::delivery::http::HttpSender;
 use crate::delivery::rate_limit::{self, Turn, MAX_SLOT_WAIT};
@@ -118,15 +118,16 @@ impl Worker {
             &crate::id::new_id("w")[2..14]
         )
         .into();
-        let lanes = Lanes::new(
-            options.lease,
-            options.per_webhook_in_flight,
-            options.per_webhook_waiting,
+        let lanes = Lanes::new(Capacity {
+            lease: options.lease,
+            per_webhook: options.per_webhook_in_flight,
+            waiting_per_webhook: options.per_webhook_waiting,
+            in_flight: options.max_in_flight,
             // A claim goes again once a quarter batch of permits is free:
             // keep that many for claimed jobs.
-            (options.max_in_flight, quarter_batch(options.batch_size)),
-            options.max_in_flight.max(1) * 4,
-        );
+            claim_reserve: quarter_batch(options.batch_size),
+            waiting: options.max_in_flight.max(1) * 4,
+        });
         Self {
             shared: Arc::new(Shared {
                 recorder: hookwire.recorder(),

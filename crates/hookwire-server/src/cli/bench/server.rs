@@ -28,7 +28,7 @@ impl Server {
             .env("HOOKWIRE_ADMIN_TOKEN", Self::ADMIN)
             .env("HOOKWIRE_ALLOW_HTTP", "true")
             .env("HOOKWIRE_ALLOW_PRIVATE_NETWORKS", "true")
-            .env("HOOKWIRE_RATE_LIMIT_PER_SECOND", "0")
+            .env("HOOKWIRE_API_RATE_LIMIT_PER_SECOND", "0")
             // The server's log level (its log goes to stdout, shown only when set):
             // raise it to see e.g. write batch sizes.
             .env("RUST_LOG", log.as_deref().unwrap_or("warn"))

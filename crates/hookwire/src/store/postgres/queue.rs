@@ -230,50 +230,6 @@ impl QueueStore for PgStore {
         Ok(done.rows_affected())
     }
 
-    async fn webhook_failed(
-        &self,
-        webhook_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>> {
-        let since: Option<Option<DateTime<Utc>>> = sqlx::query_scalar(
-            "UPDATE webhooks SET failing_since = COALESCE(failing_since, $2) WHERE id = $1 \
-             RETURNING failing_since",
-        )
-        .bind(webhook_id)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(since.flatten())
-    }
-
-    async fn webhook_recovered(&self, webhook_id: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
-        )
-        .bind(webhook_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    async fn disable_webhook(
-        &self,
-        webhook_id: &str,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE webhooks SET is_active = false, disabled_reason = $2, updated_at = $3 \
-             WHERE id = $1 AND is_active",
-        )
-        .bind(webhook_id)
-        .bind(reason)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     fn watch(&self, wake: Arc<Notify>) {
         let pool = self.pool.clone();
         tokio::spawn(async move {

@@ -227,48 +227,4 @@ impl QueueStore for SqliteStore {
         .await?;
         Ok(done.rows_affected())
     }
-
-    async fn webhook_failed(
-        &self,
-        webhook_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>> {
-        let since: Option<Option<i64>> = sqlx::query_scalar(
-            "UPDATE webhooks SET failing_since = COALESCE(failing_since, ?2) WHERE id = ?1 \
-             RETURNING failing_since",
-        )
-        .bind(webhook_id)
-        .bind(ms(now))
-        .fetch_optional(&mut *self.writer.lock().await)
-        .await?;
-        opt_time(since.flatten())
-    }
-
-    async fn webhook_recovered(&self, webhook_id: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE webhooks SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
-        )
-        .bind(webhook_id)
-        .execute(&mut *self.writer.lock().await)
-        .await?;
-        Ok(())
-    }
-
-    async fn disable_webhook(
-        &self,
-        webhook_id: &str,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE webhooks SET is_active = 0, disabled_reason = ?2, updated_at = ?3 \
-             WHERE id = ?1 AND is_active = 1",
-        )
-        .bind(webhook_id)
-        .bind(reason)
-        .bind(ms(now))
-        .execute(&mut *self.writer.lock().await)
-        .await?;
-        Ok(())
-    }
 }

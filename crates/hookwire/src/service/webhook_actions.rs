@@ -1,0 +1,80 @@
+//! What can be done to a webhook besides editing it: send it a test event,
+//! rotate its signing secret.
+
+use chrono::TimeDelta;
+
+use super::Hookwire;
+use crate::delivery::{attempt, rate_limit, TestSend};
+use crate::model::{Delivery, Event, EventType};
+use crate::secret::WebhookSecret;
+use crate::store::Job;
+use crate::{clock, id, Error};
+
+/// How long a rotated-out secret keeps signing.
+const ROTATION_GRACE_HOURS: i64 = 24;
+
+impl Hookwire {
+    /// Deliver a `webhook.test` event to one webhook now, in one attempt, and
+    /// return the result (also kept in the history). Works on a disabled webhook,
+    /// so an endpoint can be checked before it is re-enabled.
+    pub async fn test_webhook(&self, tenant_id: &str, webhook_id: &str) -> Result<TestSend, Error> {
+        let mut webhook = self.webhook(tenant_id, webhook_id).await?;
+        let event = Event {
+            id: id::new_id(id::EVENT),
+            tenant_id: tenant_id.to_owned(),
+            event_type: EventType::TEST.to_owned(),
+            channel: None,
+            data: serde_json::json!({
+                "message": "This is a test delivery from hookwire.",
+                "webhook_id": webhook.id,
+            })
+            .to_string(),
+            idempotency_key: None,
+            created_at: clock::now(),
+        };
+        let mut delivery = Delivery::pending(&event, webhook.id.clone());
+        delivery.next_attempt_at = None; // never claimable by a worker
+        let owner = format!("test-{}", delivery.id);
+        self.store.insert_leased(&event, &delivery, &owner).await?;
+        webhook.is_active = true;
+        let job = Job {
+            delivery,
+            event: std::sync::Arc::new(event),
+            webhook: std::sync::Arc::new(webhook),
+        };
+        let ctx = attempt::Context {
+            store: &self.store,
+            sender: &self.sender,
+            owner: &owner,
+            recorder: &attempt::Unbatched(&self.store),
+            auto_disable_after: self.options.auto_disable_after,
+        };
+        // A test counts against the webhook's rate limit like any request,
+        // and waits for its slot however far off.
+        rate_limit::wait_turn(&self.store, &job.webhook, None).await?;
+        let (attempt, _) = attempt::run(&ctx, &job, Some(1), &mut || {}).await?;
+        let delivery = self.delivery(tenant_id, &job.delivery.id).await?.delivery;
+        Ok(TestSend { delivery, attempt })
+    }
+
+    /// Replace a webhook's secret (with `secret`, or a generated one). The old
+    /// secret keeps signing alongside the new one for 24 h.
+    pub async fn rotate_secret(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        secret: Option<&str>,
+    ) -> Result<WebhookSecret, Error> {
+        let new = match secret {
+            Some(s) => WebhookSecret::parse(s)?,
+            None => WebhookSecret::generate(),
+        };
+        let now = clock::now();
+        let grace_ends = now + TimeDelta::hours(ROTATION_GRACE_HOURS);
+        self.store
+            .rotate_webhook_secret(tenant_id, webhook_id, &new, grace_ends, now)
+            .await?
+            .ok_or(Error::NotFound("webhook"))?;
+        Ok(new)
+    }
+}
