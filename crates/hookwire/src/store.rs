@@ -25,13 +25,14 @@ mod shared;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod types;
+mod webhook_sql;
 mod write;
 
 pub(crate) use claim::assemble_jobs;
 pub use claim::Job;
 pub use error::{Error, Result};
 pub use open::{open, open_sealed, open_with, OpenOptions};
-pub(crate) use shared::{last_error, merge_timeline, reseal_row};
+pub(crate) use shared::{last_error, merge_timeline, reseal_secrets, SecretRows};
 pub use write::{AttemptRecord, Matched, PublishRows, Stored, WriteBatch, Written};
 
 pub use types::{

@@ -42,10 +42,53 @@ pub(crate) fn merge_timeline(
     buckets
 }
 
+/// A backend's two statements of `reseal_secrets`; the loop around them is
+/// [`reseal_secrets`].
+#[async_trait::async_trait]
+pub(crate) trait SecretRows: Send + Sync {
+    /// Up to a page of webhooks' `(id, secret, previous_secret)` as stored,
+    /// with ids after `after`, in id order.
+    async fn secrets_after(&self, after: &str) -> Result<Vec<(String, String, Option<String>)>>;
+    /// Store a webhook's re-sealed secrets, only if its secret still reads
+    /// `old` (a concurrent rotation wins); the rows changed.
+    async fn replace_secrets(
+        &self,
+        id: &str,
+        secret: String,
+        previous: Option<String>,
+        old: &str,
+    ) -> Result<u64>;
+}
+
+/// Rewrite every stored webhook secret not sealed with `sealer`'s current
+/// key, a page at a time (see
+/// [`WebhookStore::reseal_secrets`](super::WebhookStore::reseal_secrets)).
+pub(crate) async fn reseal_secrets(
+    rows: &dyn SecretRows,
+    sealer: &crate::secret::sealer::Sealer,
+) -> Result<u64> {
+    let mut after = String::new();
+    let mut rewritten = 0;
+    loop {
+        let page = rows.secrets_after(&after).await?;
+        let Some(last) = page.last() else { break };
+        after = last.0.clone();
+        for (id, secret, previous) in page {
+            if let Some((new_secret, new_previous)) =
+                reseal_row(sealer, &id, &secret, previous.as_deref())?
+            {
+                rewritten += rows
+                    .replace_secrets(&id, new_secret, new_previous, &secret)
+                    .await?;
+            }
+        }
+    }
+    Ok(rewritten)
+}
+
 /// The re-sealed `(secret, previous_secret)` of one stored webhook row, or `None`
-/// when both are already in the sealer's current form (shared by the backends'
-/// `reseal_secrets`).
-pub(crate) fn reseal_row(
+/// when both are already in the sealer's current form.
+fn reseal_row(
     sealer: &crate::secret::sealer::Sealer,
     id: &str,
     secret: &str,

@@ -37,20 +37,30 @@ fn job(webhook: &Webhook) -> Job {
 
 const LEASE: Duration = Duration::from_secs(90);
 
+/// `per_webhook` in flight and `waiting` waiting per webhook; 100 of each
+/// overall, no claim reserve.
+fn capacity(per_webhook: usize, waiting: usize) -> Capacity {
+    Capacity {
+        lease: LEASE,
+        per_webhook,
+        waiting_per_webhook: waiting,
+        in_flight: 100,
+        claim_reserve: 0,
+        waiting: 100,
+    }
+}
+
+fn lanes(per_webhook: usize, waiting: usize) -> Lanes {
+    Lanes::new(capacity(per_webhook, waiting))
+}
+
 fn later() -> Instant {
     Instant::now() + LEASE
 }
 
 #[tokio::test]
 async fn a_lane_runs_cap_jobs_and_starts_the_next_when_one_finishes() {
-    let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 2,
-        waiting_per_webhook: 3,
-        in_flight: 100,
-        claim_reserve: 0,
-        waiting: 100,
-    });
+    let lanes = lanes(2, 3);
     let w = webhook("wh_a").await;
     let mut started = Vec::new();
     for _ in 0..4 {
@@ -65,14 +75,7 @@ async fn a_lane_runs_cap_jobs_and_starts_the_next_when_one_finishes() {
 
 #[tokio::test]
 async fn a_full_lane_refuses_and_says_when_it_will_have_drained() {
-    let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 1,
-        waiting_per_webhook: 1,
-        in_flight: 100,
-        claim_reserve: 0,
-        waiting: 100,
-    });
+    let lanes = lanes(1, 1);
     let w = webhook("wh_a").await;
     let first = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
     assert_eq!(first.len(), 1);
@@ -106,14 +109,7 @@ async fn a_full_lane_refuses_and_says_when_it_will_have_drained() {
 
 #[tokio::test]
 async fn a_claimed_job_starts_before_the_publishes_waiting_in_its_lane() {
-    let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 1,
-        waiting_per_webhook: 5,
-        in_flight: 100,
-        claim_reserve: 0,
-        waiting: 100,
-    });
+    let lanes = lanes(1, 5);
     let w = webhook("wh_a").await;
     let running = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
     assert_eq!(running.len(), 1);
@@ -147,12 +143,9 @@ async fn a_claimed_job_starts_before_the_publishes_waiting_in_its_lane() {
 async fn publishes_leave_the_claim_reserve_of_permits_to_claimed_jobs() {
     // 16 permits, 2 of them kept for claimed jobs.
     let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 20,
-        waiting_per_webhook: 20,
         in_flight: 16,
         claim_reserve: 2,
-        waiting: 100,
+        ..capacity(20, 20)
     });
     let w = webhook("wh_a").await;
     let mut running = Vec::new();
@@ -176,14 +169,7 @@ async fn publishes_leave_the_claim_reserve_of_permits_to_claimed_jobs() {
 
 #[tokio::test]
 async fn a_cancelled_reservation_frees_its_place_and_a_filled_one_starts() {
-    let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 1,
-        waiting_per_webhook: 0,
-        in_flight: 100,
-        claim_reserve: 0,
-        waiting: 100,
-    });
+    let lanes = lanes(1, 0);
     let w = webhook("wh_a").await;
     lanes.reserve("wh_a", Duration::from_secs(1)).unwrap();
     assert!(lanes.reserve("wh_a", Duration::from_secs(1)).is_err());
@@ -197,12 +183,9 @@ async fn a_cancelled_reservation_frees_its_place_and_a_filled_one_starts() {
 #[tokio::test]
 async fn global_permits_bound_all_lanes_and_a_finish_unblocks_another_lane() {
     let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 5,
-        waiting_per_webhook: 5,
         in_flight: 1,
         claim_reserve: 0,
-        waiting: 100,
+        ..capacity(5, 5)
     });
     let (a, b) = (webhook("wh_a").await, webhook("wh_b").await);
     let running = lanes.admit(job(&a), later()).map_err(|_| ()).unwrap();
@@ -219,12 +202,9 @@ async fn global_permits_bound_all_lanes_and_a_finish_unblocks_another_lane() {
 #[tokio::test]
 async fn a_permit_held_while_recording_blocks_until_released() {
     let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 5,
-        waiting_per_webhook: 5,
         in_flight: 1,
         claim_reserve: 0,
-        waiting: 100,
+        ..capacity(5, 5)
     });
     let a = webhook("wh_a").await;
     let mut running = lanes.admit(job(&a), later()).map_err(|_| ()).unwrap();
@@ -244,14 +224,7 @@ async fn a_permit_held_while_recording_blocks_until_released() {
 
 #[tokio::test]
 async fn a_job_whose_lease_would_run_out_is_not_started() {
-    let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 1,
-        waiting_per_webhook: 5,
-        in_flight: 100,
-        claim_reserve: 0,
-        waiting: 100,
-    });
+    let lanes = lanes(1, 5);
     let w = webhook("wh_a").await;
     // The lease ends in 1 s, less than the webhook's timeout: never start it.
     let short = Instant::now() + Duration::from_secs(1);
@@ -267,14 +240,7 @@ async fn a_job_whose_lease_would_run_out_is_not_started() {
 
 #[tokio::test]
 async fn a_rate_limited_job_keeps_its_longest_slot_wait_in_reserve() {
-    let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 2,
-        waiting_per_webhook: 5,
-        in_flight: 100,
-        claim_reserve: 0,
-        waiting: 100,
-    });
+    let lanes = lanes(2, 5);
     let plain = webhook("wh_plain").await;
     let mut limited = webhook("wh_limited").await;
     limited.rate_limit_per_second = Some(1);
@@ -311,14 +277,7 @@ async fn a_lease_shorter_than_the_timeout_still_starts_a_fresh_job() {
 
 #[tokio::test]
 async fn the_drain_estimate_follows_the_measured_exchange_time() {
-    let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 1,
-        waiting_per_webhook: 1,
-        in_flight: 100,
-        claim_reserve: 0,
-        waiting: 100,
-    });
+    let lanes = lanes(1, 1);
     let w = webhook("wh_a").await;
     let running = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
     lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
@@ -337,12 +296,9 @@ async fn the_drain_estimate_follows_the_measured_exchange_time() {
 async fn a_freed_permit_goes_to_a_lane_with_claimed_jobs_before_earlier_blocked_ones() {
     // 8 permits, 1 kept for claimed jobs.
     let lanes = Lanes::new(Capacity {
-        lease: LEASE,
-        per_webhook: 10,
-        waiting_per_webhook: 10,
         in_flight: 8,
         claim_reserve: 1,
-        waiting: 100,
+        ..capacity(10, 10)
     });
     let (a, b) = (webhook("wh_a").await, webhook("wh_b").await);
     let mut running = Vec::new();

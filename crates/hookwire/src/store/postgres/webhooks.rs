@@ -11,7 +11,9 @@ use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
 use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
-use crate::store::{reseal_row, WebhookChanges, WebhookFilter, WebhookStore};
+use crate::store::{
+    reseal_secrets, webhook_sql, SecretRows, WebhookChanges, WebhookFilter, WebhookStore,
+};
 
 pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> {
     let open = |stored: String| -> Result<WebhookSecret> {
@@ -55,7 +57,7 @@ pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> 
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Bind every webhook column as `$1…$21` in the order of [`WEBHOOK_COLUMNS`].
+/// Bind every webhook column as `$1…$21` in the order of [`webhook_sql::COLUMNS`].
 fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<'q> {
     bind_editable(q, w, sealer)
         .bind(&w.disabled_reason)
@@ -72,7 +74,7 @@ fn bind_update<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<'
     bind_editable(q, w, sealer).bind(w.updated_at)
 }
 
-/// `$1…$16`: the columns of [`WEBHOOK_COLUMNS`] up to the previous secret's expiry.
+/// `$1…$16`: the columns of [`webhook_sql::COLUMNS`] up to the previous secret's expiry.
 fn bind_editable<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<'q> {
     q.bind(&w.id)
         .bind(&w.tenant_id)
@@ -92,18 +94,10 @@ fn bind_editable<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery
         .bind(w.previous_secret_expires_at)
 }
 
-const WEBHOOK_COLUMNS: &str = "id, tenant_id, url, name, description, events, channels, \
-    is_active, timeout_seconds, retry_max_attempts, retry_initial_delay_ms, \
-    retry_max_delay_ms, headers, secret, previous_secret, previous_secret_expires_at, \
-    disabled_reason, created_at, updated_at, failing_since, rate_limit_per_second";
-
 #[async_trait]
 impl WebhookStore for PgStore {
     async fn insert_webhook(&self, w: &Webhook) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
-        );
+        let sql = webhook_sql::insert(|n| format!("${n}"));
         bind_webhook(sqlx::query(&sql), w, &self.sealer)
             .execute(&self.pool)
             .await
@@ -294,19 +288,7 @@ impl WebhookStore for PgStore {
             .bind(&ids)
             .execute(&mut *tx)
             .await?;
-        let sql =
-            format!(
-            "INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET \
-             url = excluded.url, name = excluded.name, description = excluded.description, \
-             events = excluded.events, channels = excluded.channels, \
-             timeout_seconds = excluded.timeout_seconds, \
-             retry_max_attempts = excluded.retry_max_attempts, \
-             retry_initial_delay_ms = excluded.retry_initial_delay_ms, \
-             retry_max_delay_ms = excluded.retry_max_delay_ms, headers = excluded.headers, \
-             rate_limit_per_second = excluded.rate_limit_per_second, \
-             secret = excluded.secret, updated_at = excluded.updated_at",
-            (1..=21).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-        );
+        let sql = webhook_sql::upsert_configured(|n| format!("${n}"));
         for w in webhooks {
             bind_webhook(sqlx::query(&sql), w, &self.sealer)
                 .execute(&mut *tx)
@@ -317,37 +299,37 @@ impl WebhookStore for PgStore {
     }
 
     async fn reseal_secrets(&self) -> Result<u64> {
-        let mut after = String::new();
-        let mut rewritten = 0;
-        loop {
-            let rows = sqlx::query_as::<_, (String, String, Option<String>)>(
-                "SELECT id, secret, previous_secret FROM webhooks WHERE id > $1 ORDER BY id LIMIT 500",
-            )
-            .bind(&after)
-            .fetch_all(&self.pool)
-            .await?;
-            let Some(last) = rows.last() else { break };
-            after = last.0.clone();
-            for (id, secret, previous) in rows {
-                let Some((new_secret, new_previous)) =
-                    reseal_row(&self.sealer, &id, &secret, previous.as_deref())?
-                else {
-                    continue;
-                };
-                // Only if untouched since read: a concurrent rotation wins.
-                let done = sqlx::query(
-                    "UPDATE webhooks SET secret = $2, previous_secret = $3 \
-                     WHERE id = $1 AND secret = $4",
-                )
-                .bind(&id)
-                .bind(new_secret)
-                .bind(new_previous)
-                .bind(&secret)
-                .execute(&self.pool)
-                .await?;
-                rewritten += done.rows_affected();
-            }
-        }
-        Ok(rewritten)
+        reseal_secrets(self, &self.sealer).await
+    }
+}
+
+#[async_trait]
+impl SecretRows for PgStore {
+    async fn secrets_after(&self, after: &str) -> Result<Vec<(String, String, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, secret, previous_secret FROM webhooks WHERE id > $1 ORDER BY id LIMIT 500",
+        )
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn replace_secrets(
+        &self,
+        id: &str,
+        secret: String,
+        previous: Option<String>,
+        old: &str,
+    ) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE webhooks SET secret = $2, previous_secret = $3 WHERE id = $1 AND secret = $4",
+        )
+        .bind(id)
+        .bind(secret)
+        .bind(previous)
+        .bind(old)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 }
