@@ -1,4 +1,8 @@
-//! The event-type catalog (postgres).
+//! The event-type catalog (PostgreSQL).
+//!
+//! Owns the SQL of [`CatalogStore`](crate::store::CatalogStore). Each engine
+//! caches the names (`service/catalog.rs`); this module only reads and writes
+//! rows.
 
 use async_trait::async_trait;
 use sqlx::Row;

@@ -1,6 +1,12 @@
 //! The delivery queue (PostgreSQL): claims use `FOR UPDATE SKIP LOCKED`, so any
 //! number of nodes claim disjoint batches without waiting on each other, and
 //! `NOTIFY` wakes every node's worker when work arrives.
+//!
+//! Owns the SQL of [`QueueStore`](crate::store::QueueStore): claim and
+//! unclaim, send slots of rate-limited webhooks (one row per webhook, shared
+//! by every node), lease release and takeover (heartbeats), requeues, and the
+//! `LISTEN` side of the wake-up. New rows and attempt results are not written
+//! here but by the pipeline's one write (`write.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;

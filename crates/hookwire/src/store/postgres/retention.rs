@@ -1,4 +1,10 @@
 //! Bounded history clean-up (PostgreSQL).
+//!
+//! Owns the SQL of [`RetentionStore`](crate::store::RetentionStore): each
+//! call deletes or expires at most one batch of rows (chosen by index, locked
+//! with `SKIP LOCKED`), so any node may run it while others publish.
+//! Deleting an event deletes its deliveries and attempts (cascades); pending
+//! deliveries are never trimmed.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,4 +1,12 @@
 //! Window statistics (PostgreSQL), each one query over a covering index.
+//!
+//! Owns the SQL of [`StatsStore`](crate::store::StatsStore) for PostgreSQL:
+//! the counts of one webhook, of a page of webhooks, of a tenant, a webhook's
+//! timeline in buckets, and the queue's depth. Everything is counted by the
+//! database from indexes (`FILTER` clauses, bucket numbers from epoch
+//! arithmetic); only the joining of counts with mean durations is done in
+//! Rust, shared with SQLite (`shared::merge_timeline`). It only reads, on the
+//! main pool, never on the hot statements' pool.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

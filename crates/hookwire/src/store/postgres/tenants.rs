@@ -1,4 +1,11 @@
-//! Settings, tenants and API keys (postgres).
+//! Settings, tenants and API keys (PostgreSQL).
+//!
+//! Owns the SQL of [`TenantStore`](crate::store::TenantStore): process-wide
+//! settings (first writer wins, `ON CONFLICT DO NOTHING`, so any number of
+//! nodes agree on one admin token hash), tenants with their first key created
+//! in one transaction, and key lookup by prefix. Keys arrive here hashed; this
+//! module never sees a raw token and must not log one. Deleting a tenant
+//! relies on the schema's cascades.
 
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;

@@ -1,4 +1,13 @@
-//! Webhook subscriptions (postgres).
+//! Webhook subscriptions (PostgreSQL).
+//!
+//! Owns the SQL of [`WebhookStore`](crate::store::WebhookStore): create,
+//! read, list, update only the columns a change names, rotate a secret in one
+//! statement, delete, the configured (global) webhooks, re-sealing secrets,
+//! a webhook's health (failure run, disabling) and the lookup a publish fans
+//! out from. Secrets are sealed on the way in and opened on the way out here,
+//! so no other module handles a stored secret's sealed form. Every change to
+//! the table moves the webhook generation on (a trigger in the migrations),
+//! which every node's webhook cache relies on.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,4 +1,8 @@
-//! The event-type catalog (sqlite).
+//! The event-type catalog (SQLite).
+//!
+//! Owns the SQL of [`CatalogStore`](crate::store::CatalogStore). The engine
+//! caches the names (`service/catalog.rs`); this module only reads and writes
+//! rows.
 
 use async_trait::async_trait;
 use sqlx::Row;

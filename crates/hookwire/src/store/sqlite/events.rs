@@ -1,5 +1,12 @@
-//! History of events, deliveries and attempts (SQLite), and its one write
-//! (see [`write`](super::write)).
+//! History of events, deliveries and attempts (SQLite), and its one write (see
+//! [`write`](super::write)).
+//!
+//! Owns the reads of [`EventStore`](crate::store::EventStore) — one event, a
+//! tenant's events and a webhook's deliveries (keyset pages over an index), an
+//! event's deliveries, a delivery's attempts — and the row mappings both
+//! drivers share (`event_from_row`, `delivery_from_row`). The reads by a
+//! client's id filter by tenant; those by an event's or a delivery's id are
+//! made only after the engine read that parent for the tenant.
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;

@@ -1,5 +1,12 @@
 //! The delivery queue (SQLite): claims are one `UPDATE … RETURNING` on the single
 //! writer connection, so two claims can never take the same row.
+//!
+//! Owns the SQL of [`QueueStore`](crate::store::QueueStore): claim and
+//! unclaim, send slots of rate-limited webhooks, lease release and takeover
+//! (heartbeats), requeues. The deliveries table is the queue; a lease is a
+//! `lease_owner` plus a `next_attempt_at` at the lease's end. New rows and
+//! attempt results are not written here but by the pipeline's one write
+//! (`write.rs`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,4 +1,10 @@
 //! Bounded history clean-up (SQLite).
+//!
+//! Owns the SQL of [`RetentionStore`](crate::store::RetentionStore): each
+//! call deletes or expires at most one batch of rows, so the single writer is
+//! never held for long and publishes keep flowing between batches. Deleting
+//! an event deletes its deliveries and attempts (cascades); pending
+//! deliveries are never trimmed.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -1,4 +1,12 @@
 //! Window statistics (SQLite), each one query over a covering index.
+//!
+//! Owns the SQL of [`StatsStore`](crate::store::StatsStore) for SQLite: the
+//! counts of one webhook, of a page of webhooks, of a tenant, a webhook's
+//! timeline in buckets, and the queue's depth. Everything is counted by the
+//! database from indexes (times are integer milliseconds here, so buckets are
+//! integer division); only the joining of counts with mean durations is done
+//! in Rust, shared with PostgreSQL (`shared::merge_timeline`). It only reads,
+//! from the reader pool: statistics never wait for the writer.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

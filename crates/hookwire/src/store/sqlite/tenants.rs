@@ -1,4 +1,10 @@
-//! Settings, tenants and API keys (sqlite).
+//! Settings, tenants and API keys (SQLite).
+//!
+//! Owns the SQL of [`TenantStore`](crate::store::TenantStore): process-wide
+//! settings (first writer wins, so nodes agree on one admin token hash),
+//! tenants with their first key created in one transaction, and key lookup
+//! by prefix. Keys arrive here hashed; this module never sees a raw token and
+//! must not log one. Deleting a tenant relies on the schema's cascades.
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
