@@ -31,8 +31,8 @@
 //!    the write).
 //! 6. **Claim** — everything not handed off (queued deliveries, retries, a
 //!    crashed node's leases) is claimed from the store by some node's worker
-//!    (`worker.rs`): due rows, oldest first, leased in batches up to the free
-//!    capacity.
+//!    (`worker.rs` runs the loop, `worker/claim.rs` one round): due rows,
+//!    oldest first, leased in batches up to the free capacity.
 //! 7. **Attempt** — each job runs in a task of its own:
 //!    [`delivery::attempt`](crate::delivery::attempt) signs
 //!    ([`signer`](crate::signer)), sends it through the SSRF-guarded client

@@ -12,7 +12,6 @@
 //! fallback. Capacity lives in `lanes`: a slow or dead endpoint holds at most
 //! its few slots and never starves the others.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -26,13 +25,15 @@ use super::lanes::{Capacity, Lanes, Start};
 use crate::delivery::attempt::{self, Recorder};
 use crate::delivery::http::HttpSender;
 use crate::delivery::rate_limit::{self, Turn, MAX_SLOT_WAIT};
-use crate::store::{self, DynStore, Job};
+use crate::store::{DynStore, Job};
 use crate::{clock, Hookwire};
 
+mod claim;
 mod holds;
 mod liveness;
 mod options;
 
+use claim::Claimed;
 use holds::{LaneHold, Permit};
 pub use liveness::Heartbeat;
 pub use options::{WorkerOptions, DEAD_AFTER_HEARTBEATS};
@@ -91,18 +92,6 @@ impl LocalWorker {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
-}
-
-/// What one claim round found.
-struct Claimed {
-    /// Jobs claimed.
-    count: usize,
-    /// Capacity, not the queue, limited the claim.
-    limited: bool,
-    /// Global permits were what ran short.
-    short_of_permits: bool,
-    /// The queue held fewer due jobs than the claim asked for.
-    drained: bool,
 }
 
 impl Worker {
@@ -252,53 +241,6 @@ impl Worker {
                 .clamp(Duration::from_millis(1), poll),
             _ => poll,
         }
-    }
-
-    /// Claim as many due jobs as there are free permits (at most a batch),
-    /// skipping webhooks whose lane is full. A job whose lane filled up meanwhile
-    /// goes back to the queue, due when that lane has likely drained.
-    async fn claim(&self) -> Result<Claimed, store::Error> {
-        let s = &self.shared;
-        let batch = s.options.batch_size as usize;
-        let free = s.lanes.free_permits().min(batch);
-        let skip = s.lanes.full();
-        let short_of_permits = free < batch;
-        let limited = short_of_permits || !skip.is_empty();
-        if free == 0 {
-            tracing::trace!(skipped = skip.len(), "claim: no free permit");
-            return Ok(Claimed {
-                count: 0,
-                limited,
-                short_of_permits,
-                drained: false,
-            });
-        }
-        let now = clock::now();
-        let lease = TimeDelta::from_std(s.options.lease).unwrap_or(TimeDelta::seconds(90));
-        let lease_ends = Instant::now() + s.options.lease;
-        let jobs = s
-            .store
-            .claim_due(&s.owner, now, now + lease, free as u32, &skip)
-            .await?;
-        let count = jobs.len();
-        tracing::trace!(free, skipped = skip.len(), claimed = count, "claim");
-        let mut back: BTreeMap<Duration, Vec<String>> = BTreeMap::new();
-        for job in jobs {
-            match s.lanes.admit(job, lease_ends) {
-                Ok(starts) => self.start(starts),
-                Err((id, wait)) => back.entry(wait).or_default().push(id),
-            }
-        }
-        for (wait, ids) in back {
-            let due = now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::zero());
-            s.store.unclaim(&s.owner, &ids, due).await?;
-        }
-        Ok(Claimed {
-            count,
-            limited,
-            short_of_permits,
-            drained: count < free,
-        })
     }
 
     /// Wake the claim loop if it naps past `due`, when this process just made
