@@ -3,6 +3,11 @@
 //! Every operation the HTTP API offers is a method here, so the API only parses,
 //! authorizes and calls, and an application embedding hookwire gets the same
 //! behaviour without HTTP. Methods are grouped by resource in the files below.
+//!
+//! This module owns the rules of each operation (what is checked, in which
+//! order, what a client may see); it holds no SQL (the store's) and no part
+//! of the publish→deliver path beyond handing a publish to the
+//! [`pipeline`](crate::pipeline).
 
 mod catalog;
 mod deliveries;

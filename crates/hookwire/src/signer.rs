@@ -5,8 +5,8 @@
 //!   v1,<base64(HMAC(key, "{id}.{timestamp}.{body}"))>`. Signing the id and time
 //!   lets receivers reject replays; several space-separated signatures are sent while
 //!   a rotated-out secret is still valid, so receivers can switch secrets at leisure.
-//! - The seeds' `x-webhook-signature: sha256=<hex(HMAC(key, body))>`, for receivers
-//!   written against them.
+//! - The legacy `x-webhook-signature: sha256=<hex(HMAC(key, body))>` (the
+//!   GitHub-style body-only HMAC), for receivers written against it.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

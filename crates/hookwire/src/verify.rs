@@ -42,7 +42,7 @@ pub struct Verified {
     pub msg_id: String,
     /// `webhook-timestamp`.
     pub timestamp: i64,
-    /// Whether the seeds' `x-webhook-signature` was present (and matched).
+    /// Whether the legacy `x-webhook-signature` was present (and matched).
     pub sha256_checked: bool,
 }
 

@@ -125,7 +125,7 @@ async fn every_delivery_is_signed_verifiably(b: Backend) {
         verifier
             .verify(&got.body, &got.headers)
             .expect("standard webhooks signature verifies");
-        // The seeds' header: sha256=<hex HMAC of the raw body>, computed here.
+        // The legacy header: sha256=<hex HMAC of the raw body>, computed here.
         let key_bytes = match secret.strip_prefix("whsec_") {
             Some(b64) => base64_decode(b64),
             None => secret.as_bytes().to_vec(),

@@ -8,7 +8,7 @@ use crate::ValidationError;
 
 /// How often and how patiently a delivery is retried. Delay before attempt `n+1` is
 /// `min(initial_delay_ms · 2^(n−1), max_delay_ms)` with ±20 % jitter; the defaults
-/// (4 attempts, 1 s initial) give the seeds' waits of about 1 s, 2 s, 4 s.
+/// (4 attempts, 1 s initial) give waits of about 1 s, 2 s, 4 s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RetryPolicy {

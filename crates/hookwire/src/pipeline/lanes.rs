@@ -28,6 +28,11 @@
 //! unattempted: the lease expires and any worker retries it, never two at once.
 //! (A lease shorter than twice the timeout only keeps half of itself in reserve:
 //! the operator chose quick takeover over that guarantee, as with claims.)
+//!
+//! This module owns one worker's capacity and nothing else: it starts no task
+//! and touches no store (the worker spawns what it returns, and leases are
+//! written by the group commit and the claim), so its rules are tested with
+//! plain values (`lanes/tests.rs`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};

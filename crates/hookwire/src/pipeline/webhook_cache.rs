@@ -8,6 +8,9 @@
 //! `webhook_generation`). The cache keeps the lookups made at one
 //! generation; the store writes a batch fanned out from it only if the
 //! generation is still that one (see [`fan_out`](super::fan_out)).
+//!
+//! It owns remembered answers only: it never decides whether one may be used
+//! (the write's generation check does) and never reads the database.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -11,6 +11,11 @@
 //! own attempts schedule while it naps), or after a poll interval as a
 //! fallback. Capacity lives in `lanes`: a slow or dead endpoint holds at most
 //! its few slots and never starves the others.
+//!
+//! This module owns the loop, the worker's liveness and the attempt tasks'
+//! lifetime. It must not write rows itself beyond the queue's own statements
+//! (claim, unclaim, release, heartbeat): results go through the group commit,
+//! and fresh deliveries reach it only through the hand-off.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};

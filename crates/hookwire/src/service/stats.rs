@@ -12,8 +12,8 @@ use crate::{clock, Error, ValidationError};
 /// Longest window statistics may cover.
 const MAX_WINDOW: Duration = Duration::from_secs(366 * 86_400);
 
-/// Share of deliveries that were delivered, in percent with two decimals (the
-/// seeds' `successful * 100.0 / total`); `None` without deliveries.
+/// Share of deliveries that were delivered, in percent with two decimals
+/// (`delivered * 100 / total`, rounded); `None` without deliveries.
 pub fn success_rate(delivered: u64, total: u64) -> Option<f64> {
     (total > 0).then(|| (delivered as f64 * 10_000.0 / total as f64).round() / 100.0)
 }

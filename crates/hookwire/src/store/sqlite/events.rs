@@ -78,7 +78,7 @@ fn attempt_from_row(row: &SqliteRow) -> Result<Attempt> {
 impl EventStore for SqliteStore {
     async fn write(&self, batch: &WriteBatch<'_>) -> Result<Written> {
         let mut writer = self.writer.lock().await;
-        let tx = writer.direct().begin()?;
+        let tx = writer.inline().begin()?;
         let written = self.write_in(tx.conn(), batch)?;
         if let Written::Done { .. } = written {
             tx.commit()?;
@@ -88,7 +88,7 @@ impl EventStore for SqliteStore {
 
     async fn insert_leased(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
         let mut writer = self.writer.lock().await;
-        let tx = writer.direct().begin()?;
+        let tx = writer.inline().begin()?;
         insert_events(tx.conn(), [event])?;
         insert_deliveries(tx.conn(), [(delivery, Some(owner))])?;
         tx.commit()

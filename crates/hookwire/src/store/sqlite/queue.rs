@@ -102,7 +102,7 @@ impl QueueStore for SqliteStore {
                 .ok_or_else(|| Error::Corrupt(format!("send slot {us} out of range")))
         };
         let mut writer = self.writer.lock().await;
-        writer.direct().unsynced(|c| {
+        writer.inline().unsynced(|c| {
             let taken: Option<i64> = c
                 .prepare_cached(
                     "INSERT INTO webhook_send_slots (webhook_id, next_at) VALUES (?1, ?2 + ?3) \

@@ -1,9 +1,9 @@
 //! Recording attempt results (SQLite): per result, the delivery's new state
-//! and the attempt's history row, written on the writer's [`Direct`]
+//! and the attempt's history row, written on the writer's [`Inline`]
 //! connection with two prepared statements run once per result (no round trip
 //! to another thread per statement, and no statement text per batch size).
 //!
-//! [`Direct`]: super::writer::Direct
+//! [`Inline`]: super::writer::Inline
 
 use rusqlite::{params, Connection};
 

@@ -1,9 +1,9 @@
-//! New events and deliveries (SQLite), written on the writer's [`Direct`]
+//! New events and deliveries (SQLite), written on the writer's [`Inline`]
 //! connection: one prepared statement per table, run once per row on the
 //! calling thread — SQLite's fastest way to insert many rows, as a statement
 //! costs no round trip to another thread.
 //!
-//! [`Direct`]: super::writer::Direct
+//! [`Inline`]: super::writer::Inline
 
 use rusqlite::{params, Connection};
 

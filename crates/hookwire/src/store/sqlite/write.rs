@@ -1,6 +1,6 @@
 //! The write of the publish→deliver path (SQLite): a batch of publishes and
 //! attempt results in one transaction on the writer's
-//! [`Direct`](super::writer::Direct) connection, one durable commit (one
+//! [`Inline`](super::writer::Inline) connection, one durable commit (one
 //! fsync) for all of them; and the webhook lookup publishes fan out from.
 
 use rusqlite::{params, Connection, OptionalExtension};

@@ -9,7 +9,7 @@
 //! Behind the lock are two connections to the same database. sqlx's serves
 //! the writes that come one at a time (webhooks, tenants, claims). The group
 //! commit — publishes and attempt results, hundreds of rows per batch — goes
-//! through [`Direct`], a rusqlite connection that runs its statements on the
+//! through [`Inline`], a rusqlite connection that runs its statements on the
 //! caller's thread: sqlx runs each statement on a worker thread of its own,
 //! and on a busy machine every hop there waited ~0.3 ms for that thread to be
 //! scheduled (measured: a third of a group commit's time).
@@ -31,7 +31,7 @@ pub(super) struct Writer(Arc<Mutex<Conns>>);
 
 struct Conns {
     sqlx: SqliteConnection,
-    direct: Direct,
+    inline: Inline,
 }
 
 impl std::fmt::Debug for Conns {
@@ -55,22 +55,22 @@ impl Writer {
             sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
                 .fetch_one(&mut sqlx)
                 .await?;
-        let direct = if file.is_empty() {
-            Direct::open_in_memory(opts.get_filename())?
+        let inline = if file.is_empty() {
+            Inline::open_in_memory(opts.get_filename())?
         } else {
-            Direct::open(Path::new(&file))?
+            Inline::open(Path::new(&file))?
         };
-        direct.0.busy_timeout(busy_timeout)?;
+        inline.0.busy_timeout(busy_timeout)?;
         for (name, value) in pragmas {
-            direct.0.pragma_update(None, name, value)?;
+            inline.0.pragma_update(None, name, value)?;
         }
-        Ok(Self(Arc::new(Mutex::new(Conns { sqlx, direct }))))
+        Ok(Self(Arc::new(Mutex::new(Conns { sqlx, inline }))))
     }
 
     /// The connections, once the writes queued before this one are done. A
     /// caller cancelled mid-transaction leaves no transaction open: sqlx queues
     /// the rollback on its connection, ahead of the next writer's statements,
-    /// and a [`DirectTx`] rolls back when dropped.
+    /// and a [`InlineTx`] rolls back when dropped.
     pub(super) async fn lock(&self) -> WriterGuard<'_> {
         WriterGuard(self.0.lock().await)
     }
@@ -81,8 +81,8 @@ pub(super) struct WriterGuard<'a>(MutexGuard<'a, Conns>);
 
 impl WriterGuard<'_> {
     /// The rusqlite connection.
-    pub(super) fn direct(&mut self) -> &mut Direct {
-        &mut self.0.direct
+    pub(super) fn inline(&mut self) -> &mut Inline {
+        &mut self.0.inline
     }
 }
 
@@ -103,9 +103,9 @@ impl std::ops::DerefMut for WriterGuard<'_> {
 /// The group commit's connection: statements run on the calling thread, so a
 /// batch of them costs no hops to another thread (they block it for as long
 /// as SQLite works — about what the hops cost in waiting).
-pub(super) struct Direct(rusqlite::Connection);
+pub(super) struct Inline(rusqlite::Connection);
 
-impl Direct {
+impl Inline {
     fn open(path: &Path) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         Ok(Self(rusqlite::Connection::open_with_flags(path, flags)?))
@@ -142,26 +142,26 @@ impl Direct {
 
     /// Begin a write transaction (`IMMEDIATE`: the write lock is taken now, so
     /// what the transaction reads stays current until it commits).
-    pub(super) fn begin(&mut self) -> Result<DirectTx<'_>> {
+    pub(super) fn begin(&mut self) -> Result<InlineTx<'_>> {
         self.0.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(DirectTx {
+        Ok(InlineTx {
             conn: &mut self.0,
             open: true,
         })
     }
 }
 
-/// An open transaction on [`Direct`], rolled back if dropped uncommitted.
+/// An open transaction on [`Inline`], rolled back if dropped uncommitted.
 ///
 /// Not rusqlite's `Transaction`: that one holds a shared reference to the
 /// connection, which is not `Send`, so an async caller could not keep it in
 /// a future at all; this one is `Send`, and it logs a failed rollback.
-pub(super) struct DirectTx<'c> {
+pub(super) struct InlineTx<'c> {
     conn: &'c mut rusqlite::Connection,
     open: bool,
 }
 
-impl DirectTx<'_> {
+impl InlineTx<'_> {
     /// The connection, to run statements in the transaction.
     pub(super) fn conn(&self) -> &rusqlite::Connection {
         self.conn
@@ -175,7 +175,7 @@ impl DirectTx<'_> {
     }
 }
 
-impl Drop for DirectTx<'_> {
+impl Drop for InlineTx<'_> {
     fn drop(&mut self) {
         if self.open && !self.conn.is_autocommit() {
             if let Err(e) = self.conn.execute_batch("ROLLBACK") {
@@ -199,19 +199,19 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("w.db");
         std::fs::File::create(&path).expect("an empty database file");
-        let mut direct = Direct::open(&path).expect("open");
-        direct
+        let mut inline = Inline::open(&path).expect("open");
+        inline
             .0
             .pragma_update(None, "synchronous", "FULL")
             .expect("FULL");
-        let seen = direct.unsynced(|c| Ok(synchronous(c))).expect("runs");
+        let seen = inline.unsynced(|c| Ok(synchronous(c))).expect("runs");
         assert_eq!(seen, 1, "NORMAL inside");
-        assert_eq!(synchronous(&direct.0), 2, "FULL after");
-        let failed: Result<()> = direct.unsynced(|c| {
+        assert_eq!(synchronous(&inline.0), 2, "FULL after");
+        let failed: Result<()> = inline.unsynced(|c| {
             c.execute_batch("SELECT * FROM no_such_table")?;
             Ok(())
         });
         assert!(failed.is_err());
-        assert_eq!(synchronous(&direct.0), 2, "FULL after a failure too");
+        assert_eq!(synchronous(&inline.0), 2, "FULL after a failure too");
     }
 }
