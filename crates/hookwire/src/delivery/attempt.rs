@@ -205,16 +205,12 @@ pub async fn send(sender: &HttpSender, job: &Job, number: u32) -> (Attempt, Resp
 /// Where attempt results are written.
 #[async_trait::async_trait]
 pub trait Recorder: Send + Sync {
-    /// Store `attempt` and the delivery's new state; `true` while `owner` still
-    /// held the lease. The attempt is taken and handed back, not borrowed:
-    /// a batching recorder keeps it until its commit, and a copy per delivery
-    /// (a dozen strings and the request's headers) was measurable.
-    async fn record(
-        &self,
-        owner: &str,
-        attempt: Attempt,
-        result: &AttemptResult,
-    ) -> Result<(bool, Attempt), store::Error>;
+    /// Store the record's attempt and the delivery's new state; `true` while
+    /// its owner still held the lease. The attempt is taken and handed back,
+    /// not borrowed: a batching recorder keeps it until its commit, and a
+    /// copy per delivery (a dozen strings and the request's headers) was
+    /// measurable.
+    async fn record(&self, record: store::AttemptRecord) -> Result<(bool, Attempt), store::Error>;
 }
 
 /// Records each result in its own transaction (test sends, where there is
@@ -223,17 +219,7 @@ pub struct Unbatched<'a>(pub &'a DynStore);
 
 #[async_trait::async_trait]
 impl Recorder for Unbatched<'_> {
-    async fn record(
-        &self,
-        owner: &str,
-        attempt: Attempt,
-        result: &AttemptResult,
-    ) -> Result<(bool, Attempt), store::Error> {
-        let record = store::AttemptRecord {
-            owner: owner.into(),
-            attempt,
-            result: result.clone(),
-        };
+    async fn record(&self, record: store::AttemptRecord) -> Result<(bool, Attempt), store::Error> {
         let batch = store::WriteBatch {
             results: vec![&record],
             ..Default::default()
@@ -332,10 +318,12 @@ async fn run_in_span(
     } else {
         Ok(())
     };
-    let (_, attempt) = ctx
-        .recorder
-        .record(ctx.owner, attempt, &decision.result)
-        .await?;
+    let record = store::AttemptRecord {
+        owner: ctx.owner.into(),
+        attempt,
+        result: decision.result.clone(),
+    };
+    let (_, attempt) = ctx.recorder.record(record).await?;
     record_metrics(&job.webhook.id, &attempt, &decision);
     tracing::debug!(
         status = decision.result.status.as_str(),

@@ -29,9 +29,7 @@ use tokio::sync::{oneshot, Notify, Semaphore};
 use super::fan_out::{FanOut, Publish};
 use crate::delivery::attempt::Recorder;
 use crate::model::Attempt;
-use crate::store::{
-    self, AttemptRecord, AttemptResult, DynStore, Published, Stored, WriteBatch, Written,
-};
+use crate::store::{self, AttemptRecord, DynStore, Published, Stored, WriteBatch, Written};
 
 /// Most yields a committer spends gathering the next batch
 /// ([`WriteQueue::gather`]).
@@ -312,18 +310,8 @@ impl GroupCommit {
 
 #[async_trait::async_trait]
 impl Recorder for GroupCommit {
-    async fn record(
-        &self,
-        owner: &str,
-        attempt: Attempt,
-        result: &AttemptResult,
-    ) -> Result<(bool, Attempt), store::Error> {
-        self.record_result(AttemptRecord {
-            owner: owner.into(),
-            attempt,
-            result: result.clone(),
-        })
-        .await
+    async fn record(&self, record: AttemptRecord) -> Result<(bool, Attempt), store::Error> {
+        self.record_result(record).await
     }
 }
 

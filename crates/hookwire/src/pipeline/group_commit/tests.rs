@@ -2,6 +2,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
 use crate::model::DeliveryStatus;
+use crate::store::AttemptResult;
 
 fn result() -> PendingResult {
     let (reply, _) = oneshot::channel();
