@@ -5,15 +5,16 @@
 //! then `HOOKWIRE_<KEY>` environment variables. String values in the file may use
 //! `${VAR}` (see `config/subst.rs`), which is how secrets stay out of the file.
 
+mod deprecated;
+mod rules;
 mod subst;
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::providers::{Env, Format, Serialized, Toml, Yaml};
 use figment::Figment;
-use hookwire::model::{EventType, RetryPolicy, RetryPolicyDraft, WebhookDraft, WebhookSpec};
+use hookwire::model::{EventType, RetryPolicy, RetryPolicyDraft, WebhookDraft};
 use hookwire::secret::sealer::{SealError, Sealer};
 use serde::{Deserialize, Serialize};
 
@@ -188,25 +189,6 @@ fn describe(errors: figment::Error) -> String {
         .join("; ")
 }
 
-/// Server keys renamed, old name first. The old names keep working.
-const RENAMED: [(&str, &str); 2] = [
-    ("rate_limit_per_second", "api_rate_limit_per_second"),
-    ("rate_limit_burst", "api_rate_limit_burst"),
-];
-
-/// Move values set under an old key name to the new one (the new name wins
-/// when both are set); returns the renamings made.
-fn rename_deprecated(dict: &mut figment::value::Dict) -> Vec<(&'static str, &'static str)> {
-    let mut renamed = Vec::new();
-    for (old, new) in RENAMED {
-        if let Some(value) = dict.remove(old) {
-            dict.entry(new.to_owned()).or_insert(value);
-            renamed.push((old, new));
-        }
-    }
-    renamed
-}
-
 /// Expand `${VAR}` and `${VAR:-default}` in one string, looking variables up
 /// with `lookup` (the config loader's rule; public for the fuzz target).
 pub fn expand_vars(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
@@ -221,7 +203,7 @@ impl Config {
         let mut renamed = Vec::new();
         if let Some(path) = &path {
             let mut dict = read_file(path)?;
-            renamed.extend(rename_deprecated(&mut dict));
+            renamed.extend(deprecated::rename(&mut dict));
             figment = figment.merge(Serialized::defaults(dict));
         }
         let env = Env::prefixed("HOOKWIRE_")
@@ -229,7 +211,7 @@ impl Config {
         let mut dict: figment::value::Dict = Figment::from(env)
             .extract()
             .map_err(|e| ConfigError::Invalid(describe(e)))?;
-        renamed.extend(rename_deprecated(&mut dict));
+        renamed.extend(deprecated::rename(&mut dict));
         let figment = figment.merge(Serialized::defaults(dict));
         let mut config: Config = figment.extract().map_err(|e| {
             let mut msg = describe(e);
@@ -264,112 +246,6 @@ impl Config {
             self.secret_encryption_key.as_deref(),
             &self.secret_encryption_previous_keys,
         )
-    }
-
-    /// Rules serde cannot express.
-    fn check(&self) -> Result<(), ConfigError> {
-        let bad = |key: &str, msg: &str| Err(ConfigError::Invalid(format!("{key}: {msg}")));
-        if self.listen.parse::<SocketAddr>().is_err() {
-            return bad("listen", "must be an address like 127.0.0.1:8080");
-        }
-        if !(self.database_url.starts_with("sqlite:")
-            || self.database_url.starts_with("postgres://")
-            || self.database_url.starts_with("postgresql://"))
-        {
-            return bad("database_url", "must start with sqlite: or postgres://");
-        }
-        if self.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
-            return bad("admin_token", "must be at least 16 characters");
-        }
-        if self.metrics_token.as_deref().is_some_and(|t| t.len() < 16) {
-            return bad("metrics_token", "must be at least 16 characters");
-        }
-        if let Err(e) = self.sealer() {
-            return bad("secret_encryption_key", &e.to_string());
-        }
-        if self.api_rate_limit_per_second > 0 && self.api_rate_limit_burst == 0 {
-            return bad(
-                "api_rate_limit_burst",
-                "must be at least 1 when rate limiting is on",
-            );
-        }
-        if self.max_body_bytes < 1024 {
-            return bad("max_body_bytes", "must be at least 1024");
-        }
-        if self.max_deliveries_per_webhook == Some(0) {
-            return bad(
-                "max_deliveries_per_webhook",
-                "must be at least 1 (or unset)",
-            );
-        }
-        if self.retention_days == 0 {
-            return bad("retention_days", "must be at least 1");
-        }
-        if let Err(e) = self.auto_disable_after() {
-            return bad("auto_disable_after", &e);
-        }
-        if self.max_in_flight == 0 {
-            return bad("max_in_flight", "must be at least 1");
-        }
-        if self.max_in_flight_per_webhook == 0 {
-            return bad("max_in_flight_per_webhook", "must be at least 1");
-        }
-        if self.database_max_connections == 0 {
-            return bad("database_max_connections", "must be at least 1");
-        }
-        if self.lease_seconds < 2 {
-            return bad("lease_seconds", "must be at least 2");
-        }
-        if let Err(e) = self.default_retry() {
-            return bad(&format!("default_{}", e.field), &e.message);
-        }
-        for (i, w) in self.webhooks.iter().enumerate() {
-            if w.secret.is_none() {
-                return bad(
-                    &format!("webhooks[{i}].secret"),
-                    "global webhooks need a secret (e.g. \"${HOOK_SECRET}\"), or it would change on every start",
-                );
-            }
-        }
-        Ok(())
-    }
-
-    /// The checks of the file's catalog entries and global webhooks that `serve`
-    /// would otherwise only make once the database is open: every name, URL rule
-    /// (its host resolved) and field, with errors naming the entry
-    /// (`event_types[0].name`). `serve` and `config check` both run it, before
-    /// anything touches the database. A global webhook's exact event names must
-    /// be declared in the file (or be `webhook.test`): the file stands alone, so
-    /// the same file starts every node, a fresh database included.
-    pub async fn validate(&self) -> Result<(), ConfigError> {
-        let entry = |list: &str, i: usize, e: hookwire::ValidationError| {
-            ConfigError::Invalid(format!("{list}[{i}].{}: {}", e.field, e.message))
-        };
-        let mut declared = std::collections::HashSet::from([EventType::TEST.to_owned()]);
-        for (i, et) in self.event_types.iter().enumerate() {
-            let et = EventType::new(&et.name, &et.description)
-                .map_err(|e| entry("event_types", i, e))?;
-            declared.insert(et.name);
-        }
-        let policy = self.engine_options().url_policy;
-        for (i, draft) in self.webhooks.iter().enumerate() {
-            let spec =
-                WebhookSpec::validate(draft.clone(), RetryPolicy::default(), &policy, |name| {
-                    declared.contains(name)
-                });
-            spec.await.map_err(|mut e| {
-                if e.code == "unknown_event_type" {
-                    e.message = format!(
-                        "{}: every exact name must be declared in [[event_types]]",
-                        e.message
-                            .split_once(" (")
-                            .map_or(e.message.as_str(), |(head, _)| head)
-                    );
-                }
-                entry("webhooks", i, e)
-            })?;
-        }
-        Ok(())
     }
 
     /// `default_retry` with the built-in defaults filled in.

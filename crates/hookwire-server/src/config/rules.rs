@@ -1,0 +1,117 @@
+//! The rules a configuration must obey beyond its types: `check` (at load,
+//! no I/O) and `validate` (everything `serve` would otherwise find only once
+//! the database is open). Both name the offending key.
+
+use std::net::SocketAddr;
+
+use hookwire::model::{EventType, RetryPolicy, WebhookSpec};
+
+use super::{Config, ConfigError};
+
+impl Config {
+    /// Rules serde cannot express.
+    pub(super) fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, msg: &str| Err(ConfigError::Invalid(format!("{key}: {msg}")));
+        if self.listen.parse::<SocketAddr>().is_err() {
+            return bad("listen", "must be an address like 127.0.0.1:8080");
+        }
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return bad("database_url", "must start with sqlite: or postgres://");
+        }
+        if self.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
+            return bad("admin_token", "must be at least 16 characters");
+        }
+        if self.metrics_token.as_deref().is_some_and(|t| t.len() < 16) {
+            return bad("metrics_token", "must be at least 16 characters");
+        }
+        if let Err(e) = self.sealer() {
+            return bad("secret_encryption_key", &e.to_string());
+        }
+        if self.api_rate_limit_per_second > 0 && self.api_rate_limit_burst == 0 {
+            return bad(
+                "api_rate_limit_burst",
+                "must be at least 1 when rate limiting is on",
+            );
+        }
+        if self.max_body_bytes < 1024 {
+            return bad("max_body_bytes", "must be at least 1024");
+        }
+        if self.max_deliveries_per_webhook == Some(0) {
+            return bad(
+                "max_deliveries_per_webhook",
+                "must be at least 1 (or unset)",
+            );
+        }
+        if self.retention_days == 0 {
+            return bad("retention_days", "must be at least 1");
+        }
+        if let Err(e) = self.auto_disable_after() {
+            return bad("auto_disable_after", &e);
+        }
+        if self.max_in_flight == 0 {
+            return bad("max_in_flight", "must be at least 1");
+        }
+        if self.max_in_flight_per_webhook == 0 {
+            return bad("max_in_flight_per_webhook", "must be at least 1");
+        }
+        if self.database_max_connections == 0 {
+            return bad("database_max_connections", "must be at least 1");
+        }
+        if self.lease_seconds < 2 {
+            return bad("lease_seconds", "must be at least 2");
+        }
+        if let Err(e) = self.default_retry() {
+            return bad(&format!("default_{}", e.field), &e.message);
+        }
+        for (i, w) in self.webhooks.iter().enumerate() {
+            if w.secret.is_none() {
+                return bad(
+                    &format!("webhooks[{i}].secret"),
+                    "global webhooks need a secret (e.g. \"${HOOK_SECRET}\"), or it would change on every start",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The checks of the file's catalog entries and global webhooks that `serve`
+    /// would otherwise only make once the database is open: every name, URL rule
+    /// (its host resolved) and field, with errors naming the entry
+    /// (`event_types[0].name`). `serve` and `config check` both run it, before
+    /// anything touches the database. A global webhook's exact event names must
+    /// be declared in the file (or be `webhook.test`): the file stands alone, so
+    /// the same file starts every node, a fresh database included.
+    pub async fn validate(&self) -> Result<(), ConfigError> {
+        let entry = |list: &str, i: usize, e: hookwire::ValidationError| {
+            ConfigError::Invalid(format!("{list}[{i}].{}: {}", e.field, e.message))
+        };
+        let mut declared = std::collections::HashSet::from([EventType::TEST.to_owned()]);
+        for (i, et) in self.event_types.iter().enumerate() {
+            let et = EventType::new(&et.name, &et.description)
+                .map_err(|e| entry("event_types", i, e))?;
+            declared.insert(et.name);
+        }
+        let policy = self.engine_options().url_policy;
+        for (i, draft) in self.webhooks.iter().enumerate() {
+            let spec =
+                WebhookSpec::validate(draft.clone(), RetryPolicy::default(), &policy, |name| {
+                    declared.contains(name)
+                });
+            spec.await.map_err(|mut e| {
+                if e.code == "unknown_event_type" {
+                    e.message = format!(
+                        "{}: every exact name must be declared in [[event_types]]",
+                        e.message
+                            .split_once(" (")
+                            .map_or(e.message.as_str(), |(head, _)| head)
+                    );
+                }
+                entry("webhooks", i, e)
+            })?;
+        }
+        Ok(())
+    }
+}
