@@ -239,7 +239,7 @@ pub struct Context<'a> {
     /// The HTTP client.
     pub sender: &'a HttpSender,
     /// The lease owner recording the result.
-    pub owner: &'a str,
+    pub owner: &'a std::sync::Arc<str>,
     /// Where the result goes.
     pub recorder: &'a dyn Recorder,
     /// Disable webhooks failing for this long.
@@ -319,7 +319,7 @@ async fn run_in_span(
         Ok(())
     };
     let record = store::AttemptRecord {
-        owner: ctx.owner.into(),
+        owner: ctx.owner.clone(),
         attempt,
         result: decision.result.clone(),
     };

@@ -101,6 +101,23 @@ impl Publish {
     }
 }
 
+/// What the caller of a publish gets: the rows as written, or, for a
+/// duplicate, the earlier event and its deliveries.
+pub(crate) fn published(rows: PublishRows, stored: store::Stored) -> store::Published {
+    match stored {
+        store::Stored::New => store::Published {
+            event: rows.event,
+            deliveries: rows.deliveries,
+            duplicate: false,
+        },
+        store::Stored::Duplicate(event, deliveries) => store::Published {
+            event,
+            deliveries,
+            duplicate: true,
+        },
+    }
+}
+
 /// The fan-out of one engine: its lookups and their cache.
 pub(crate) struct FanOut {
     store: DynStore,
@@ -215,17 +232,6 @@ pub async fn publish_batch(
     Ok(publishes
         .into_iter()
         .zip(stored)
-        .map(|(publish, stored)| match stored {
-            store::Stored::Duplicate(event, deliveries) => store::Published {
-                event,
-                deliveries,
-                duplicate: true,
-            },
-            store::Stored::New => store::Published {
-                event: publish.rows.event,
-                deliveries: publish.rows.deliveries,
-                duplicate: false,
-            },
-        })
+        .map(|(publish, stored)| published(publish.rows, stored))
         .collect())
 }

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{oneshot, Notify, Semaphore};
 
-use super::fan_out::{FanOut, Publish};
+use super::fan_out::{published, FanOut, Publish};
 use crate::delivery::attempt::Recorder;
 use crate::model::Attempt;
 use crate::store::{self, AttemptRecord, DynStore, Published, Stored, WriteBatch, Written};
@@ -274,19 +274,14 @@ impl GroupCommit {
     /// A duplicate's or a failed publish's reservation is dropped: its places
     /// go back.
     fn finish(&self, publish: Publish, reply: Reply<Published>, stored: store::Result<Stored>) {
-        let published = stored.map(|stored| match stored {
-            Stored::Duplicate(event, deliveries) => Published {
-                event,
-                deliveries,
-                duplicate: true,
-            },
-            Stored::New => {
-                let Publish {
-                    rows,
-                    reservation,
-                    jobs,
-                    ..
-                } = publish;
+        let published = stored.map(|stored| {
+            let Publish {
+                rows,
+                reservation,
+                jobs,
+                ..
+            } = publish;
+            if matches!(stored, Stored::New) {
                 metrics::counter!("hookwire_events_published_total").increment(1);
                 metrics::counter!("hookwire_deliveries_created_total")
                     .increment(rows.deliveries.len() as u64);
@@ -297,12 +292,8 @@ impl GroupCommit {
                 if queued {
                     self.wake.notify_one();
                 }
-                Published {
-                    event: rows.event,
-                    deliveries: rows.deliveries,
-                    duplicate: false,
-                }
             }
+            published(rows, stored)
         });
         let _ = reply.send(published);
     }

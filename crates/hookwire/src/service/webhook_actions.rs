@@ -34,7 +34,7 @@ impl Hookwire {
         };
         let mut delivery = Delivery::pending(&event, webhook.id.clone());
         delivery.next_attempt_at = None; // never claimable by a worker
-        let owner = format!("test-{}", delivery.id);
+        let owner: std::sync::Arc<str> = format!("test-{}", delivery.id).into();
         self.store.insert_leased(&event, &delivery, &owner).await?;
         webhook.is_active = true;
         let job = Job {
