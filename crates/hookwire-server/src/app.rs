@@ -67,6 +67,7 @@ impl App {
                 .metrics_token
                 .as_deref()
                 .map(|t| Arc::new(TokenHash::of(t))),
+            traced: crate::telemetry::exports_traces(config),
         };
         Ok(Self {
             probes: http::probes(state.clone()),

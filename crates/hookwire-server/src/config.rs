@@ -68,6 +68,12 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// `text` (default) or `json` log lines.
     pub log_format: LogFormat,
+    /// Export traces over OTLP/HTTP (protobuf) to this collector, e.g.
+    /// `http://otel-collector:4318` (spans go to `…/v1/traces`). Unset, the
+    /// standard `OTEL_EXPORTER_OTLP_ENDPOINT` (or `…_TRACES_ENDPOINT`) turns
+    /// export on instead; with neither, no spans are exported and none of
+    /// the work of tracing is done.
+    pub otel_endpoint: Option<String>,
     /// Delivery attempts in flight at once in this process.
     pub max_in_flight: usize,
     /// Delivery attempts in flight at once to one webhook, per process.
@@ -107,6 +113,7 @@ impl Default for Config {
             auto_disable_after: "5d".into(),
             metrics_token: None,
             log_format: LogFormat::Text,
+            otel_endpoint: None,
             max_in_flight: 1024,
             max_in_flight_per_webhook: 10,
             database_max_connections: 16,
@@ -173,6 +180,7 @@ const ENV_KEYS: &[&str] = &[
     "shutdown_grace_seconds",
     "default_retry",
     "metrics_token",
+    "otel_endpoint",
 ];
 
 /// What went wrong in figment's errors, by key: the key and the problem,

@@ -19,6 +19,7 @@ pub mod rate_limit;
 pub mod state;
 mod stats;
 mod tenants;
+pub mod trace;
 mod views;
 mod webhook_actions;
 mod webhooks;
@@ -93,28 +94,35 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The complete application: API, OpenAPI JSON, docs page, and middleware.
 pub fn router(state: AppState) -> Router {
+    let traced = state.traced;
     let (api, openapi) = api();
     let openapi_json = openapi.to_pretty_json().unwrap_or_default();
     let docs_html = docs::render(&openapi);
-    api.route(
-        "/api/v1/openapi.json",
-        get(move || async move { ([(CONTENT_TYPE, "application/json")], openapi_json) }),
-    )
-    .route("/docs", get(move || async move { Html(docs_html) }))
-    .nest("/ui", crate::ui::router())
-    // `/ui` is nested, which `/ui/` does not match; `/` is where a browser lands.
-    .route("/ui/", get(|| async { Redirect::to("/ui") }))
-    .route("/", get(|| async { Redirect::to("/ui") }))
-    .fallback(|| async { ApiError::NotFound("route") })
-    .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
-    .layer(middleware::from_fn_with_state(
-        state.limiter.clone(),
-        rate_limit::limit,
-    ))
-    .layer(DefaultBodyLimit::max(state.max_body_bytes))
-    .layer(middleware::from_fn(metrics::track))
-    .layer(TraceLayer::new_for_http())
-    .with_state(state)
+    let router = api
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { ([(CONTENT_TYPE, "application/json")], openapi_json) }),
+        )
+        .route("/docs", get(move || async move { Html(docs_html) }))
+        .nest("/ui", crate::ui::router())
+        // `/ui` is nested, which `/ui/` does not match; `/` is where a browser lands.
+        .route("/ui/", get(|| async { Redirect::to("/ui") }))
+        .route("/", get(|| async { Redirect::to("/ui") }))
+        .fallback(|| async { ApiError::NotFound("route") })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
+        .layer(middleware::from_fn_with_state(
+            state.limiter.clone(),
+            rate_limit::limit,
+        ))
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        .layer(middleware::from_fn(metrics::track))
+        .layer(TraceLayer::new_for_http());
+    let router = router.with_state(state);
+    if traced {
+        router.layer(middleware::from_fn(trace::span))
+    } else {
+        router
+    }
 }
 
 /// What a `--role worker` node serves: `/healthz`, `/readyz` and `/metrics`,

@@ -10,6 +10,7 @@
 //! - [`http`]: the API. One module per resource, each with `router()`; [`http::auth`]
 //!   (admin token or tenant key), [`http::rate_limit`], [`http::error::ApiError`].
 //! - [`ui`]: the web dashboard at `/ui` (server-rendered HTML, embedded assets).
+//! - [`telemetry`]: log lines and, with a collector, OTLP traces.
 //! - [`admin_token`]: the configured or generated admin token.
 //! - [`cli`]: the `hookwire` commands (`serve`, `demo`, `listen`, `verify`, `send`,
 //!   `webhooks`, `migrate`, `config check`); `main.rs` only calls it.
@@ -21,4 +22,5 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod telemetry;
 pub mod ui;

@@ -32,6 +32,8 @@
 //! - [`retention`]: the background job that deletes old history in batches.
 //! - [`page`] and [`id`]: cursor pagination over time-ordered, prefixed ids.
 //! - [`clock`]: millisecond "now" shared by both backends.
+//! - [`trace_context`]: the publish's trace, stored with its event and
+//!   continued by every attempt (cargo feature `opentelemetry`).
 //! - [`error`] and [`validation`]: the engine's [`Error`] and the
 //!   [`ValidationError`] every input check returns.
 //!
@@ -75,6 +77,7 @@ pub mod signer;
 pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trace_context;
 pub mod validation;
 pub mod verify;
 pub mod webhook_url;

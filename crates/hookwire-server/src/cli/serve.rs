@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::admin::redact;
 use crate::app::App;
-use crate::config::{Config, LogFormat};
+use crate::config::Config;
 
 /// What a `serve` process does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -21,7 +21,7 @@ pub enum Role {
 
 /// Run until SIGINT/SIGTERM, then shut down gracefully.
 pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
-    init_logging(config.log_format);
+    let telemetry = crate::telemetry::init(&config)?;
     for warning in &config.deprecations {
         tracing::warn!("{warning}");
     }
@@ -87,6 +87,7 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         worker.await?;
     }
     tracing::info!("hookwire stopped");
+    telemetry.shutdown();
     Ok(())
 }
 
@@ -98,21 +99,6 @@ fn base_url(listener: &tokio::net::TcpListener) -> anyhow::Result<String> {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
     Ok(format!("http://{addr}"))
-}
-
-/// Install the log subscriber (`RUST_LOG` sets levels). Colours only on a
-/// terminal: a file or a log collector gets plain text.
-pub fn init_logging(format: LogFormat) {
-    use std::io::IsTerminal as _;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::stdout().is_terminal());
-    let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
 }
 
 async fn shutdown_signal() {

@@ -27,6 +27,15 @@ impl Config {
         if self.metrics_token.as_deref().is_some_and(|t| t.len() < 16) {
             return bad("metrics_token", "must be at least 16 characters");
         }
+        if let Some(endpoint) = &self.otel_endpoint {
+            let scheme = url::Url::parse(endpoint).map(|u| u.scheme().to_owned());
+            if !matches!(scheme.as_deref(), Ok("http" | "https")) {
+                return bad(
+                    "otel_endpoint",
+                    "must be an http:// or https:// URL like http://otel-collector:4318",
+                );
+            }
+        }
         if let Err(e) = self.sealer() {
             return bad("secret_encryption_key", &e.to_string());
         }

@@ -209,3 +209,20 @@ fn default_retry_fills_missing_fields_and_names_a_bad_one() {
         Ok(())
     });
 }
+
+#[test]
+fn the_otel_endpoint_is_a_key_and_a_bad_one_is_named() {
+    Jail::expect_with(|jail| {
+        jail.set_env("HOOKWIRE_OTEL_ENDPOINT", "http://collector:4318");
+        let c = Config::load(None).expect("loads");
+        assert_eq!(c.otel_endpoint.as_deref(), Some("http://collector:4318"));
+        assert!(crate::telemetry::exports_traces(&c));
+        jail.set_env("HOOKWIRE_OTEL_ENDPOINT", "collector:4318");
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(
+            err.contains("otel_endpoint") && err.contains("http://"),
+            "{err}"
+        );
+        Ok(())
+    });
+}

@@ -26,4 +26,7 @@ pub struct AppState {
     pub worker: Arc<OnceLock<Heartbeat>>,
     /// Hash of the bearer token `/metrics` asks for, if one is configured.
     pub metrics_token: Option<Arc<TokenHash>>,
+    /// Whether traces are exported: each request then gets its span
+    /// ([`trace`](crate::http::trace)).
+    pub traced: bool,
 }

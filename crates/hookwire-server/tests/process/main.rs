@@ -19,3 +19,4 @@ mod schemathesis;
 mod shutdown;
 mod startup_errors;
 mod startup_log;
+mod traces;

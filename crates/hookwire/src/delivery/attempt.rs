@@ -257,13 +257,17 @@ pub async fn run(
     sent: &mut (dyn FnMut() + Send),
 ) -> Result<(Attempt, Decision), store::Error> {
     let number = job.delivery.attempt_count + 1;
+    // Field names are OpenTelemetry attribute names: exported as they are.
     let span = tracing::info_span!(
         "attempt",
-        event_id = %job.event.id,
-        delivery_id = %job.delivery.id,
-        webhook_id = %job.webhook.id,
-        attempt = number,
+        otel.kind = "client",
+        hookwire.event_id = %job.event.id,
+        hookwire.delivery_id = %job.delivery.id,
+        hookwire.webhook_id = %job.webhook.id,
+        hookwire.attempt = i64::from(number),
+        http.response.status_code = tracing::field::Empty,
     );
+    crate::trace_context::continue_trace(&span, job.event.traceparent.as_deref());
     run_in_span(ctx, job, max_attempts, number, sent)
         .instrument(span)
         .await
@@ -285,6 +289,9 @@ async fn run_in_span(
         )
     };
     sent();
+    if let Some(status) = attempt.http_status {
+        tracing::Span::current().record("http.response.status_code", i64::from(status));
+    }
     // A copy of the webhook only where the retry limit is overridden.
     let webhook = match max_attempts {
         Some(max) => {

@@ -28,6 +28,10 @@ pub struct Event {
     pub idempotency_key: Option<String>,
     /// Publication time.
     pub created_at: DateTime<Utc>,
+    /// The W3C `traceparent` of the span that published it, when traces are
+    /// exported (see [`trace_context`](crate::trace_context)): every attempt
+    /// of its deliveries joins that trace, on any node, however late.
+    pub traceparent: Option<String>,
 }
 
 /// The body of `POST /events`.
@@ -91,6 +95,7 @@ impl Event {
             data: new.data.to_string(),
             idempotency_key: key,
             created_at: crate::clock::now(),
+            traceparent: None,
         })
     }
 }

@@ -32,6 +32,9 @@ pub(crate) struct Publish {
     pub(crate) reservation: Option<Reservation>,
     /// The leased deliveries, ready to start once the rows are committed.
     pub(crate) jobs: Vec<Job>,
+    /// The publisher's span, parent of the fan-out's, when the publish is
+    /// traced (it has a `traceparent`); otherwise none, at no cost.
+    span: tracing::Span,
 }
 
 impl Publish {
@@ -42,7 +45,12 @@ impl Publish {
         dedupe_since: DateTime<Utc>,
         reservation: Option<Reservation>,
     ) -> Self {
+        let span = match event.traceparent {
+            Some(_) => tracing::Span::current(),
+            None => tracing::Span::none(),
+        };
         Self {
+            span,
             rows: PublishRows {
                 event,
                 deliveries: Vec::new(),
@@ -111,7 +119,7 @@ pub(crate) fn published(rows: PublishRows, stored: store::Stored) -> store::Publ
             duplicate: false,
         },
         store::Stored::Duplicate(event, deliveries) => store::Published {
-            event,
+            event: *event,
             deliveries,
             duplicate: true,
         },
@@ -137,7 +145,40 @@ impl FanOut {
     /// channel share a lookup; lookups come from the cache unless `fresh`.
     /// When the answers were read at different generations (a webhook changed
     /// meanwhile), every lookup is made again.
+    ///
+    /// A traced publish gets a `fan_out` span, child of its publisher's, from
+    /// the first lookup to its deliveries.
     pub(crate) async fn plan(
+        &self,
+        publishes: &mut [Publish],
+        fresh: bool,
+    ) -> store::Result<Option<i64>> {
+        let spans: Vec<(usize, tracing::Span)> = publishes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.span.is_none())
+            .map(|(i, p)| {
+                let span = tracing::info_span!(
+                    parent: &p.span,
+                    "fan_out",
+                    hookwire.event_id = %p.rows.event.id,
+                    hookwire.deliveries = tracing::field::Empty,
+                );
+                (i, span)
+            })
+            .collect();
+        let generation = self.plan_at_one_generation(publishes, fresh).await?;
+        for (i, span) in spans {
+            span.record(
+                "hookwire.deliveries",
+                publishes[i].rows.deliveries.len() as i64,
+            );
+        }
+        Ok(generation)
+    }
+
+    /// [`plan`](Self::plan) without the spans.
+    async fn plan_at_one_generation(
         &self,
         publishes: &mut [Publish],
         mut fresh: bool,

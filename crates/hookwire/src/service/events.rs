@@ -46,7 +46,8 @@ impl Hookwire {
         idempotency_key: Option<&str>,
     ) -> Result<Published, Error> {
         let catalog = self.catalog_names(&[new.event_type.as_str()]).await?;
-        let event = Event::from_new(tenant_id, new, idempotency_key, |n| catalog.contains(n))?;
+        let mut event = Event::from_new(tenant_id, new, idempotency_key, |n| catalog.contains(n))?;
+        event.traceparent = crate::trace_context::current();
         // Kept to tell a replay from a reused key; only keyed publishes pay for it.
         let request = event.idempotency_key.is_some().then(|| {
             (

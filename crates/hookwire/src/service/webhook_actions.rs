@@ -31,6 +31,7 @@ impl Hookwire {
             .to_string(),
             idempotency_key: None,
             created_at: clock::now(),
+            traceparent: crate::trace_context::current(),
         };
         let mut delivery = Delivery::pending(&event, webhook.id.clone());
         delivery.next_attempt_at = None; // never claimable by a worker

@@ -93,7 +93,7 @@ pub enum Stored {
     New,
     /// Its idempotency key was used since `dedupe_since`: nothing of it was
     /// written; this is the earlier event with its deliveries.
-    Duplicate(Event, Vec<Delivery>),
+    Duplicate(Box<Event>, Vec<Delivery>),
 }
 
 /// A webhook lookup's answer and the generation it was read at. The webhooks

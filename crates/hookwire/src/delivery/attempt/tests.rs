@@ -73,6 +73,7 @@ fn the_payload_embeds_the_stored_data_verbatim() {
         data: r#"{"z":1,"a":"\u00e9"}"#.into(),
         idempotency_key: None,
         created_at: DateTime::from_timestamp_millis(1_700_000_000_123).unwrap(),
+        traceparent: None,
     };
     let body = payload(&event, "wh_1");
     assert_eq!(

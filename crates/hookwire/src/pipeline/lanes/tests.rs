@@ -27,6 +27,7 @@ fn job(webhook: &Webhook) -> Job {
         data: "{}".into(),
         idempotency_key: None,
         created_at: crate::clock::now(),
+        traceparent: None,
     };
     Job {
         delivery: Delivery::pending(&event, webhook.id.clone()),

@@ -9,7 +9,7 @@ use crate::model::{Delivery, DeliveryStatus, Event};
 
 /// `data` is `json` (kept byte-for-byte); read it back as text.
 pub(super) const EVENT_COLUMNS: &str =
-    "id, tenant_id, event_type, channel, data::text AS data, idempotency_key, created_at";
+    "id, tenant_id, event_type, channel, data::text AS data, idempotency_key, created_at, traceparent";
 
 pub(super) fn event_from_row(row: &PgRow) -> Result<Event> {
     Ok(Event {
@@ -20,6 +20,7 @@ pub(super) fn event_from_row(row: &PgRow) -> Result<Event> {
         data: row.try_get("data")?,
         idempotency_key: row.try_get("idempotency_key")?,
         created_at: row.try_get("created_at")?,
+        traceparent: row.try_get("traceparent")?,
     })
 }
 

@@ -12,8 +12,9 @@ use crate::store::{Matched, PublishRows, Stored, WriteBatch, Written};
 
 pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u64> {
     let done = sqlx::query(
-        "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5::json, $6, $7) \
+        "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at, \
+           traceparent) \
+         VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8) \
          ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
     )
     .bind(&e.id)
@@ -23,6 +24,7 @@ pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u
     .bind(&e.data)
     .bind(&e.idempotency_key)
     .bind(e.created_at)
+    .bind(&e.traceparent)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -34,10 +36,12 @@ pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u
 pub(super) const INSERT_ROWS: &str = "WITH current AS ( \
        SELECT $18::bigint IS NULL OR generation = $18 AS ok FROM webhook_generation), \
      new_events AS ( \
-       INSERT INTO events (id, tenant_id, event_type, channel, data, created_at) \
-       SELECT e.id, e.tenant_id, e.event_type, e.channel, e.data::json, e.created_at \
+       INSERT INTO events (id, tenant_id, event_type, channel, data, created_at, traceparent) \
+       SELECT e.id, e.tenant_id, e.event_type, e.channel, e.data::json, e.created_at, \
+              e.traceparent \
        FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                   $6::timestamptz[]) AS e(id, tenant_id, event_type, channel, data, created_at) \
+                   $6::timestamptz[], $19::text[]) \
+            AS e(id, tenant_id, event_type, channel, data, created_at, traceparent) \
        WHERE (SELECT ok FROM current)), \
      new_deliveries AS ( \
        INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
@@ -106,6 +110,12 @@ pub(super) async fn insert_rows(
         .bind(WAKEUP_CHANNEL)
         .bind(wake_others)
         .bind(generation)
+        .bind(
+            events
+                .iter()
+                .map(|e| e.traceparent.as_deref())
+                .collect::<Vec<_>>(),
+        )
         .fetch_one(conn)
         .await
         .map_err(Into::into)
@@ -240,7 +250,7 @@ async fn insert_keyed(conn: &mut PgConnection, p: &PublishRows) -> Result<Stored
     let earlier = event_from_row(&earlier)?;
     if earlier.created_at > p.dedupe_since {
         let deliveries = deliveries_of(conn, &earlier.id).await?;
-        return Ok(Stored::Duplicate(earlier, deliveries));
+        return Ok(Stored::Duplicate(Box::new(earlier), deliveries));
     }
     sqlx::query("UPDATE events SET idempotency_key = NULL WHERE id = $1")
         .bind(&earlier.id)

@@ -28,6 +28,7 @@ pub(super) fn event_from_row(row: &impl Columns) -> Result<Event> {
         data: row.get("data")?,
         idempotency_key: row.get("idempotency_key")?,
         created_at: time(row.get("created_at")?)?,
+        traceparent: row.get("traceparent")?,
     })
 }
 

@@ -30,8 +30,9 @@ pub(super) fn insert_events<'e>(
     events: impl IntoIterator<Item = &'e Event>,
 ) -> Result<()> {
     let mut insert = conn.prepare_cached(
-        "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at, \
+           traceparent) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for e in events {
         insert.execute(params![
@@ -41,7 +42,8 @@ pub(super) fn insert_events<'e>(
             e.channel,
             e.data,
             e.idempotency_key,
-            ms(e.created_at)
+            ms(e.created_at),
+            e.traceparent
         ])?;
     }
     Ok(())

@@ -98,7 +98,7 @@ fn earlier_use(conn: &Connection, p: &PublishRows) -> Result<Option<Stored>> {
             .query_map([&earlier.id], |row| Ok(delivery_from_row(row)))?
             .map(|row| row?)
             .collect::<Result<_>>()?;
-        return Ok(Some(Stored::Duplicate(earlier, deliveries)));
+        return Ok(Some(Stored::Duplicate(Box::new(earlier), deliveries)));
     }
     conn.prepare_cached("UPDATE events SET idempotency_key = NULL WHERE id = ?1")?
         .execute([&earlier.id])?;
