@@ -78,18 +78,26 @@ pub fn init(config: &Config) -> anyhow::Result<Telemetry> {
     let provider = exports_traces(config)
         .then(|| tracer_provider(config.otel_endpoint.as_deref()))
         .transpose()?;
-    // hookwire's own spans, whatever RUST_LOG says: it sets what is logged,
-    // not what is traced.
-    let traces = provider.as_ref().map(|p| {
-        tracing_opentelemetry::layer()
-            .with_tracer(p.tracer("hookwire"))
-            .with_filter(Targets::new().with_target("hookwire", Level::INFO))
-    });
     // Already installed (a test, or `demo` after a failed start): keep that one.
-    let _ = tracing_subscriber::registry()
-        .with(log.with_filter(filter))
-        .with(traces)
-        .try_init();
+    let _ = match &provider {
+        // hookwire's own spans, whatever RUST_LOG says: it sets what is
+        // logged, not what is traced. So each layer has its own filter.
+        Some(provider) => {
+            let traces = tracing_opentelemetry::layer()
+                .with_tracer(provider.tracer("hookwire"))
+                .with_filter(Targets::new().with_target("hookwire", Level::INFO));
+            tracing_subscriber::registry()
+                .with(log.with_filter(filter))
+                .with(traces)
+                .try_init()
+        }
+        // The log alone, filtered globally: spans RUST_LOG turns off are
+        // never created.
+        None => tracing_subscriber::registry()
+            .with(log)
+            .with(filter)
+            .try_init(),
+    };
     Ok(Telemetry { provider })
 }
 

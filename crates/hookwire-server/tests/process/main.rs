@@ -20,3 +20,4 @@ mod shutdown;
 mod startup_errors;
 mod startup_log;
 mod traces;
+mod upgrade;

@@ -42,6 +42,19 @@ impl Server {
         env: &[(&str, &str)],
         log: Option<&std::path::Path>,
     ) -> Self {
+        let binary = std::path::Path::new(env!("CARGO_BIN_EXE_hookwire"));
+        Self::start_binary(binary, database_url, args, env, log).await
+    }
+
+    /// [`Server::start_serving`] with another build of `hookwire` (an older
+    /// version, for the upgrade test).
+    pub async fn start_binary(
+        binary: &std::path::Path,
+        database_url: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        log: Option<&std::path::Path>,
+    ) -> Self {
         let (out, err) = match log {
             Some(path) => {
                 let file = std::fs::File::create(path).expect("log file");
@@ -58,7 +71,7 @@ impl Server {
             .unwrap()
             .port();
         let dir = tempfile::tempdir().unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_hookwire"))
+        let child = Command::new(binary)
             .arg("serve")
             .args(args)
             .current_dir(dir.path())

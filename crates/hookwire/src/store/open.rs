@@ -4,6 +4,15 @@ use super::{DynStore, Error, Result};
 
 /// Open the database named by `url` (`sqlite://path`, `sqlite::memory:`,
 /// `postgres://…`), creating a SQLite file if needed, and apply migrations.
+///
+/// # Upgrades
+///
+/// Migrations only add (tables, nullable or defaulted columns, indexes), and
+/// applied ones are never edited, so a version's statements stay valid on
+/// the next version's schema. A database that a newer version has already
+/// migrated therefore opens here too: its newer migrations are left as they
+/// are, not refused. That is what lets a node one version behind keep
+/// working, and restart, while a rolling upgrade runs.
 pub async fn open(url: &str) -> Result<DynStore> {
     open_sealed(url, crate::secret::sealer::Sealer::default()).await
 }

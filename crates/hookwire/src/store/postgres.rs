@@ -130,7 +130,11 @@ impl PgStore {
             .connect_with(opts.clone())
             .await
             .map_err(|e| Error::from_sqlx(e, "connection"))?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        let mut migrator = sqlx::migrate!("./migrations/postgres");
+        // A node one version behind still starts after a newer node migrated
+        // (see store::open's "Upgrades").
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await?;
         let writes = PgPoolOptions::new()
             .max_connections(HOT_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(5))

@@ -3,7 +3,13 @@
 //! rebuild done wrong would lose attempts or leave their foreign key pointing
 //! elsewhere than `deliveries`; PostgreSQL's 0006 swaps the attempts' primary
 //! key for the (delivery, number) pair.
+//!
+//! And a rolling upgrade: migrations only add, so a node one version behind
+//! opens a database the next version migrated and keeps working on it.
 
+use chrono::TimeDelta;
+use hookwire::clock;
+use hookwire::model::{Event, NewEvent};
 use hookwire::store;
 use hookwire::testing::{Backend, TestDatabase};
 use sqlx::migrate::Migrator;
@@ -158,4 +164,137 @@ async fn upgrading_postgres_to_attempts_keyed_by_delivery_keeps_every_attempt() 
         .await;
     assert!(duplicate.is_err(), "a second attempt 2 was accepted");
     conn.close().await.expect("close");
+}
+
+/// What a newer version's migration could be: a column added to a hot table,
+/// recorded as applied under a version this binary does not know.
+const NEWER_VERSION: i64 = 9_999;
+
+hookwire::backend_tests!(a_database_a_newer_version_migrated_still_opens_and_works);
+
+/// A rolling upgrade: the first node of the next version has migrated the
+/// database; a node of this version (still running, or restarting meanwhile)
+/// must open it and go on publishing and reading.
+async fn a_database_a_newer_version_migrated_still_opens_and_works(b: Backend) {
+    let Some(db) = TestDatabase::create(b).await else {
+        return;
+    };
+    let store = store::open(&db.url).await.expect("open and migrate");
+    drop(store);
+    let newer = [
+        "ALTER TABLE events ADD COLUMN added_by_a_newer_version TEXT".to_owned(),
+        format!(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES ({NEWER_VERSION}, 'added by a newer version', {}, {}, 0)",
+            match b {
+                Backend::Sqlite => "1",
+                Backend::Postgres => "true",
+            },
+            match b {
+                Backend::Sqlite => "x'00'",
+                Backend::Postgres => "'\\x00'::bytea",
+            }
+        ),
+    ];
+    match b {
+        Backend::Sqlite => {
+            let mut conn = SqliteConnection::connect(&db.url).await.expect("connect");
+            for sql in &newer {
+                conn.execute(sql.as_str()).await.expect(sql);
+            }
+            conn.close().await.expect("close");
+        }
+        Backend::Postgres => {
+            let mut conn = PgConnection::connect(&db.url).await.expect("connect");
+            for sql in &newer {
+                conn.execute(sql.as_str()).await.expect(sql);
+            }
+            conn.close().await.expect("close");
+        }
+    }
+
+    let store = store::open(&db.url)
+        .await
+        .expect("a database migrated by a newer version opens");
+    let (tenant, webhook) = crate::history::setup(&store).await;
+    let new = NewEvent {
+        event_type: "webhook.test".into(),
+        data: serde_json::json!({ "n": 1 }),
+        channel: None,
+        id: None,
+    };
+    let mut event = Event::from_new(&tenant, new, None, |_| true).expect("valid event");
+    event.traceparent = Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into());
+    let since = clock::now() - TimeDelta::hours(24);
+    let published = hookwire::testing::publish(&store, &event, &["*".into()], since)
+        .await
+        .expect("publish");
+    assert_eq!(published.deliveries.len(), 1);
+    assert_eq!(published.deliveries[0].webhook_id, webhook.id);
+    let read = store
+        .event(&tenant, &event.id)
+        .await
+        .expect("read event")
+        .expect("the event is there");
+    assert_eq!(read, event, "stored as published, traceparent included");
+}
+
+/// The first migration of each backend written under the rolling-upgrade
+/// rule; the earlier ones ran before any deployment had two versions at once
+/// and were reviewed by hand.
+const FIRST_ADD_ONLY: [(&str, i64); 2] = [("sqlite", 8), ("postgres", 11)];
+
+/// The rolling-upgrade rule, checked on the migration files: a migration may
+/// add tables, indexes, triggers and columns (a NOT NULL column only with a
+/// DEFAULT) but not drop, rename or retype what the previous version reads.
+#[test]
+fn new_migrations_only_add() {
+    let refused = [
+        "DROP TABLE",
+        "DROP COLUMN",
+        "RENAME",
+        "ALTER COLUMN",
+        "DROP CONSTRAINT",
+    ];
+    for (backend, first) in FIRST_ADD_ONLY {
+        let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("migrations directory") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let version: i64 = name
+                .split('_')
+                .next()
+                .and_then(|v| v.parse().ok())
+                .expect("a numbered migration");
+            if version < first {
+                continue;
+            }
+            checked += 1;
+            let sql: String = std::fs::read_to_string(&path)
+                .expect("read migration")
+                .lines()
+                .map(|line| line.split("--").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_uppercase();
+            for statement in sql.split(';') {
+                let words = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+                for bad in refused {
+                    assert!(
+                        !words.contains(bad),
+                        "{backend}/{name}: {bad} breaks the previous version: {words}"
+                    );
+                }
+                if words.contains("ADD COLUMN") && words.contains("NOT NULL") {
+                    assert!(
+                        words.contains("DEFAULT"),
+                        "{backend}/{name}: a NOT NULL column without a DEFAULT breaks the \
+                         previous version's inserts: {words}"
+                    );
+                }
+            }
+        }
+        assert!(checked > 0, "no {backend} migration checked");
+    }
 }
