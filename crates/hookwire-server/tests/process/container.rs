@@ -8,7 +8,7 @@
 //! `HOOKWIRE_TEST_IMAGE`; without it (and `CI` unset) the test is skipped with a
 //! loud message.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use hookwire::testing::{Backend, TestDatabase};
 use serde_json::{json, Value};
 
 use crate::receiver::Receiver;
-use crate::server::{tenant, ADMIN};
+use crate::server::{all_delivered_and_signed, tenant, ADMIN};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -183,29 +183,6 @@ async fn two_containers_on_postgres_lose_nothing_when_one_is_killed() {
 
     // Every accepted event arrives (B's leases are taken back after ~30 s),
     // and every request verifies with the webhook's secret.
-    let verifier = standardwebhooks::Webhook::new(SECRET).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let got = rx.at("/in");
-        let ids: HashMap<String, usize> = got.iter().fold(HashMap::new(), |mut m, r| {
-            *m.entry(r.headers["webhook-id"].to_str().unwrap().to_owned())
-                .or_default() += 1;
-            m
-        });
-        let missing = accepted.iter().filter(|id| !ids.contains_key(*id)).count();
-        if missing == 0 {
-            for r in &got {
-                verifier
-                    .verify(&r.body, &r.headers)
-                    .expect("signature verifies");
-            }
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{missing} accepted events never delivered"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    all_delivered_and_signed(&rx, "/in", &accepted, SECRET, Duration::from_secs(90)).await;
     drop(a);
 }

@@ -179,3 +179,42 @@ pub async fn publish(client: &reqwest::Client, base: &str, key: &str, n: usize) 
     let body: Value = resp.json().await.ok()?;
     body["id"].as_str().map(str::to_owned)
 }
+
+/// Wait (up to `within`) until `rx` got every event of `accepted` at `path`
+/// at least once, then check that every request it got there verifies with
+/// `secret`.
+pub async fn all_delivered_and_signed(
+    rx: &crate::receiver::Receiver,
+    path: &str,
+    accepted: &std::collections::HashSet<String>,
+    secret: &str,
+    within: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let got = rx.at(path);
+        let delivered: std::collections::HashSet<&str> = got
+            .iter()
+            .map(|r| r.headers["webhook-id"].to_str().expect("a webhook-id"))
+            .collect();
+        let missing = accepted
+            .iter()
+            .filter(|id| !delivered.contains(id.as_str()))
+            .count();
+        if missing == 0 {
+            let verifier = standardwebhooks::Webhook::new(secret).expect("a secret");
+            for r in &got {
+                verifier
+                    .verify(&r.body, &r.headers)
+                    .expect("signature verifies");
+            }
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{missing} of {} accepted events never delivered",
+            accepted.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -15,7 +15,7 @@ use hookwire::testing::{Backend, TestDatabase};
 use serde_json::{json, Value};
 
 use crate::receiver::Receiver;
-use crate::server::{tenant, Server};
+use crate::server::{all_delivered_and_signed, tenant, Server};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -120,30 +120,7 @@ async fn a_node_one_version_behind_keeps_working_after_the_next_version_migrates
     accepted.extend(from_old);
     accepted.extend(from_new);
 
-    let verifier = standardwebhooks::Webhook::new(SECRET).expect("secret");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let got = rx.at("/in");
-        let delivered: HashSet<String> = got
-            .iter()
-            .map(|r| r.headers["webhook-id"].to_str().expect("id").to_owned())
-            .collect();
-        let missing = accepted.difference(&delivered).count();
-        if missing == 0 {
-            for r in &got {
-                verifier
-                    .verify(&r.body, &r.headers)
-                    .expect("signature verifies");
-            }
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{missing} of {} accepted events never delivered",
-            accepted.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    all_delivered_and_signed(&rx, "/in", &accepted, SECRET, Duration::from_secs(60)).await;
     assert_eq!(accepted.len(), 250);
     drop((old, new));
 }
