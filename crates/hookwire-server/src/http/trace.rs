@@ -3,6 +3,10 @@
 //! `traceparent` header when it sends one, so a publish joins the trace of
 //! the request that made it — and, through the `traceparent` the engine
 //! stores with the event, so does every attempt of its deliveries.
+//!
+//! Probes and scrapes (`/healthz`, `/readyz`, `/metrics`) get no span: an
+//! orchestrator calls them every few seconds and they would bury the traces
+//! that matter.
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderMap;
@@ -12,6 +16,9 @@ use opentelemetry::propagation::Extractor;
 use tracing::Instrument as _;
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
+/// Routes that are polled, not used: never traced.
+const POLLED: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
 /// Middleware: run the request inside its span and record the status.
 pub async fn span(req: Request, next: Next) -> Response {
     let route = req
@@ -19,6 +26,9 @@ pub async fn span(req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
+    if POLLED.contains(&route.as_str()) {
+        return next.run(req).await;
+    }
     let method = req.method().as_str().to_owned();
     let span = tracing::info_span!(
         "request",

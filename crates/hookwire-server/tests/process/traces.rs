@@ -67,6 +67,10 @@ async fn attempts_continue_the_publish_requests_trace(b: Backend) {
     assert!(terminate(second).await.success());
 
     let spans = exported(&rx);
+    assert!(
+        !spans.iter().any(|s| s.name == "GET /readyz"),
+        "probes are not traced"
+    );
     let request = only(&spans, "POST /api/v1/events");
     assert_eq!(hex::encode(&request.trace_id), trace_id);
     assert_eq!(hex::encode(&request.parent_span_id), caller_span);
