@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The deployment files, really used: start dockerd, build the image from the
 # repository's Dockerfile (its build base made from Debian packages, see
-# rust-image.sh), check the compose file, render and validate the Kubernetes
+# rust-image.sh), check the compose file and run README's walk-through with
+# it (compose-walkthrough.sh), render and validate the Kubernetes
 # manifests, verify the systemd unit. Prints `export HOOKWIRE_TEST_IMAGE=…` for
 # the container test (tests/process/container.rs) to run against.
 set -euo pipefail
@@ -36,6 +37,7 @@ docker image prune -f >/dev/null 2>&1 || true
 
 echo "== deploy/compose.yaml" >&2
 HOOKWIRE_ADMIN_TOKEN=ci-admin-token-0123456789 docker-compose -f deploy/compose.yaml config -q >&2
+bash .ci/compose-walkthrough.sh "$base" >&2
 
 echo "== deploy/k8s: kubectl kustomize + kubernetes-validate" >&2
 python3 -c 'import kubernetes_validate' 2>/dev/null \
