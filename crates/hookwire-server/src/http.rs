@@ -12,6 +12,7 @@ mod event_types;
 mod events;
 mod extract;
 mod health;
+mod keys;
 mod list;
 pub mod metrics;
 mod parse;
@@ -50,7 +51,8 @@ use error::ApiError;
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
-        (name = "tenants", description = "Accounts and their API keys (admin token)."),
+        (name = "tenants", description = "Accounts (admin token)."),
+        (name = "keys", description = "API keys: issued, listed and revoked by the admin for any tenant or by a tenant for itself. A key's scopes say what it may do: `publish` (POST /events), `read` (every GET), `manage` (everything else); a request outside them gets 403 `insufficient_scope`."),
         (name = "event-types", description = "The global event-type catalog."),
         (name = "webhooks", description = "A tenant's webhook subscriptions."),
         (name = "events", description = "Publishing events; each is fanned out to matching webhooks."),
@@ -80,6 +82,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(webhooks::router())
         .merge(webhook_actions::router())
         .merge(events::router())
+        .merge(keys::router())
         .merge(deliveries::router())
         .merge(stats::router());
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -4,6 +4,7 @@
 //! `…Draft`/`…Patch` and becomes a record only through a `parse`/`validate`
 //! function here, so the HTTP layer never decides what is valid.
 
+mod api_key;
 mod delivery;
 mod event;
 mod event_type;
@@ -12,11 +13,12 @@ mod tenant;
 mod webhook;
 mod webhook_input;
 
+pub use api_key::{ApiKey, KeyDraft, KeySpec, Scope};
 pub use delivery::{Attempt, Delivery, DeliveryStatus};
 pub use event::{Event, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
 pub use event_type::{EventFilter, EventType, EventTypeName};
 pub use retry::{RetryPolicy, RetryPolicyDraft};
-pub use tenant::{ApiKey, Tenant};
+pub use tenant::Tenant;
 pub use webhook::Webhook;
 pub use webhook_input::{WebhookDraft, WebhookPatch, WebhookSpec};
 

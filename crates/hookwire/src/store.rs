@@ -87,6 +87,12 @@ pub trait TenantStore: Send + Sync + 'static {
     async fn insert_api_key(&self, key: &ApiKey) -> Result<()>;
     /// Keys whose token starts with `prefix` (normally one).
     async fn api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<ApiKey>>;
+    /// A tenant's keys, newest first.
+    async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>>;
+    /// Revoke (delete) one of a tenant's keys; `false` if it has none by that id.
+    async fn delete_api_key(&self, tenant_id: &str, key_id: &str) -> Result<bool>;
+    /// Record that a key was used at `at`.
+    async fn touch_api_key(&self, key_id: &str, at: DateTime<Utc>) -> Result<()>;
 }
 
 /// The global event-type catalog.

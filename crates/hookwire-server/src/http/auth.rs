@@ -1,11 +1,18 @@
-//! Who is calling: the admin, or a tenant's API key.
+//! Who is calling: the admin, or a tenant's API key — and whether that key's
+//! scopes allow the request.
 //!
 //! Handlers state what they need by taking an extractor: [`Admin`] for tenant
 //! management, [`TenantCtx`] for a tenant's objects, [`Caller`] for either.
+//! The scope a request needs is decided here, once, from its method and path
+//! ([`needed_scope`]), so no route can forget it: `POST /events` needs
+//! `publish`, every other `GET` `read`, everything else `manage`. The admin
+//! token has every scope.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::Method;
+use hookwire::model::Scope;
 use hookwire::secret::TokenHash;
 
 use super::error::ApiError;
@@ -20,7 +27,47 @@ pub enum Caller {
     /// Holder of the admin token.
     Admin,
     /// Holder of one tenant's API key.
-    Tenant(String),
+    Tenant {
+        /// The key's tenant.
+        tenant_id: String,
+        /// What the key may do.
+        scopes: Vec<Scope>,
+    },
+}
+
+/// The scope a request needs, from its method and path (the path as the
+/// client sent it: a nested router sees it without its prefix).
+pub fn needed_scope(parts: &Parts) -> Scope {
+    let path = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(parts.uri.path(), |uri| uri.0.path());
+    let publish = parts.method == Method::POST && path == "/api/v1/events";
+    if publish {
+        Scope::Publish
+    } else if parts.method == Method::GET || parts.method == Method::HEAD {
+        Scope::Read
+    } else {
+        Scope::Manage
+    }
+}
+
+impl Caller {
+    /// Refuse a key without the scope this request needs (403
+    /// `insufficient_scope`).
+    fn check_scope(&self, parts: &Parts) -> Result<(), ApiError> {
+        match self {
+            Caller::Admin => Ok(()),
+            Caller::Tenant { scopes, .. } => {
+                let needed = needed_scope(parts);
+                if scopes.contains(&needed) {
+                    Ok(())
+                } else {
+                    Err(ApiError::InsufficientScope(needed))
+                }
+            }
+        }
+    }
 }
 
 /// The caller is the admin.
@@ -54,10 +101,14 @@ impl FromRequestParts<AppState> for Caller {
             Caller::Admin
         } else {
             match state.hookwire.authenticate(token).await? {
-                Some(key) => Caller::Tenant(key.tenant_id),
+                Some(key) => Caller::Tenant {
+                    tenant_id: key.tenant_id,
+                    scopes: key.scopes,
+                },
                 None => return Err(ApiError::Unauthorized),
             }
         };
+        caller.check_scope(parts)?;
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
@@ -69,7 +120,7 @@ impl FromRequestParts<AppState> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match Caller::from_request_parts(parts, state).await? {
             Caller::Admin => Ok(Admin),
-            Caller::Tenant(_) => Err(ApiError::Forbidden(
+            Caller::Tenant { .. } => Err(ApiError::Forbidden(
                 "this operation needs the admin token, not a tenant API key",
             )),
         }
@@ -81,7 +132,7 @@ impl FromRequestParts<AppState> for TenantCtx {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match Caller::from_request_parts(parts, state).await? {
-            Caller::Tenant(id) => Ok(TenantCtx(id)),
+            Caller::Tenant { tenant_id, .. } => Ok(TenantCtx(tenant_id)),
             Caller::Admin => {
                 let id = parts
                     .headers

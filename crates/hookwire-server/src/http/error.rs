@@ -31,6 +31,9 @@ pub enum ApiError {
     /// A valid token that may not do this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// A tenant key without the scope this request needs.
+    #[error("this API key lacks the {} scope this request needs", .0.as_str())]
+    InsufficientScope(hookwire::model::Scope),
     /// Not found, or another tenant's object.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -89,6 +92,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::BadRequest(code, _) => (StatusCode::BAD_REQUEST, code),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),

@@ -1,4 +1,4 @@
-//! `/tenants`: admin-only tenant and API key management.
+//! `/tenants`: admin-only tenant management (their keys: `keys.rs`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -21,7 +21,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_tenant, list_tenants))
         .routes(routes!(get_tenant, delete_tenant))
-        .routes(routes!(create_key))
 }
 
 /// Body of `POST /tenants`.
@@ -40,17 +39,6 @@ pub struct CreatedTenant {
     /// Display name.
     pub name: String,
     /// Bearer token for this tenant. Store it now: it cannot be shown again.
-    pub api_key: String,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-}
-
-/// A new API key (shown only here).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedKey {
-    /// `key_…`, the key's id (not the secret).
-    pub id: String,
-    /// Bearer token. Store it now: it cannot be shown again.
     pub api_key: String,
     /// Creation time.
     pub created_at: DateTime<Utc>,
@@ -112,23 +100,4 @@ async fn delete_tenant(
 ) -> Result<StatusCode, ApiError> {
     s.hookwire.delete_tenant(&id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Issue another API key for a tenant (existing keys stay valid).
-#[utoipa::path(post, path = "/tenants/{id}/keys", tag = "tenants",
-    responses((status = 201, body = CreatedKey), (status = 404, body = ErrorBody)))]
-async fn create_key(
-    _: Admin,
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
-    let (key, api_key) = s.hookwire.create_api_key(&id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedKey {
-            id: key.id,
-            api_key,
-            created_at: key.created_at,
-        }),
-    ))
 }

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use hookwire::model::{ApiKey, Scope};
 use hookwire::secret::TokenHash;
 use maud::html;
 use serde::Deserialize;
@@ -93,6 +94,7 @@ impl FromRequestParts<AppState> for Session {
             .hookwire
             .authenticate(token)
             .await?
+            .filter(opens_the_dashboard)
             .ok_or(UiError::SignIn)?;
         // Deleted since the key was confirmed (the key cache may lag): sign in again.
         let tenant = match state.hookwire.tenant(&key.tenant_id).await {
@@ -105,6 +107,13 @@ impl FromRequestParts<AppState> for Session {
             tenant_name: Some(tenant.name),
         })
     }
+}
+
+/// Whether a tenant key may sign in to the dashboard: it shows everything
+/// (`read`) and changes webhooks (`manage`), so a key needs both; a key made
+/// for publishing only cannot be used to reach more.
+fn opens_the_dashboard(key: &ApiKey) -> bool {
+    key.allows(Scope::Read) && key.allows(Scope::Manage)
 }
 
 impl FromRequestParts<AppState> for TenantSession {
@@ -152,9 +161,18 @@ async fn login(
 ) -> Result<Response, UiError> {
     let token = form.token.trim();
     let admin = state.admin_token.matches(&TokenHash::of(token));
-    if !admin && state.hookwire.authenticate(token).await?.is_none() {
-        let page = login_form(Some("That token is not a valid API key or admin token."));
-        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    if !admin {
+        let refusal = match state.hookwire.authenticate(token).await? {
+            None => Some("That token is not a valid API key or admin token."),
+            Some(key) if !opens_the_dashboard(&key) => {
+                Some("That API key lacks the read and manage scopes the dashboard needs.")
+            }
+            Some(_) => None,
+        };
+        if let Some(refusal) = refusal {
+            let page = login_form(Some(refusal));
+            return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+        }
     }
     let secure = over_https(&headers);
     let jar = jar

@@ -12,6 +12,7 @@ mod faults;
 mod health;
 mod history;
 mod isolation;
+mod keys;
 mod openapi;
 mod operations;
 mod publishing;

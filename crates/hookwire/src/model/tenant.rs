@@ -1,9 +1,8 @@
-//! Tenants and their API keys.
+//! Tenants: the accounts that own webhooks (their keys: `api_key.rs`).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::secret::{self, TokenHash};
 use crate::{id, ValidationError};
 
 /// An account that owns webhooks and publishes events. Tenant API keys see only
@@ -29,6 +28,12 @@ impl Tenant {
                 "must be between 1 and 200 characters",
             ));
         }
+        if name.chars().any(char::is_control) {
+            return Err(ValidationError::field(
+                "name",
+                "must not contain control characters",
+            ));
+        }
         Ok(Self {
             id: id::new_id(id::TENANT),
             name: name.to_owned(),
@@ -37,33 +42,15 @@ impl Tenant {
     }
 }
 
-/// A stored API key: enough to recognise a presented token, never the token.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiKey {
-    /// `key_…`
-    pub id: String,
-    /// The tenant the key acts for.
-    pub tenant_id: String,
-    /// The token's first characters, stored in clear to find this row by index.
-    pub lookup_prefix: String,
-    /// SHA-256 of the whole token.
-    pub hash: TokenHash,
-    /// When the key was created.
-    pub created_at: DateTime<Utc>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl ApiKey {
-    /// Generate a key for `tenant_id`: the record to store and the token to show
-    /// once.
-    pub fn generate(tenant_id: &str) -> (Self, String) {
-        let token = secret::generate_token();
-        let key = Self {
-            id: id::new_id(id::API_KEY),
-            tenant_id: tenant_id.to_owned(),
-            lookup_prefix: secret::lookup_prefix(&token).to_owned(),
-            hash: TokenHash::of(&token),
-            created_at: crate::clock::now(),
-        };
-        (key, token)
+    #[test]
+    fn a_name_is_trimmed_and_one_with_control_characters_refused() {
+        assert_eq!(Tenant::new("  acme ").unwrap().name, "acme");
+        for bad in ["", "   ", "a\0b", "a\u{7}b", &"x".repeat(201)] {
+            assert_eq!(Tenant::new(bad).unwrap_err().field, "name", "{bad:?}");
+        }
     }
 }

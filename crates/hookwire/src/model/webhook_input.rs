@@ -293,6 +293,11 @@ fn optional_text(
             field,
             format!("must be at most {max} characters"),
         )),
+        // PostgreSQL's text cannot hold NUL; no one means to send one.
+        Some(v) if v.contains('\0') => Err(ValidationError::field(
+            field,
+            "must not contain NUL characters",
+        )),
         Some(v) if v.trim().is_empty() => Ok(None),
         other => Ok(other),
     }
@@ -398,5 +403,8 @@ mod tests {
         let mut d = draft();
         d.url = "ftp://x".into();
         assert_eq!(field_of(d).await, "url");
+        let mut d = draft();
+        d.description = Some("a\0b".into());
+        assert_eq!(field_of(d).await, "description");
     }
 }

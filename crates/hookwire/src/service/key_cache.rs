@@ -14,15 +14,44 @@ use std::time::{Duration, Instant};
 use crate::model::ApiKey;
 use crate::secret::TokenHash;
 
-/// Authenticated keys by the SHA-256 of their token.
+/// Authenticated keys by the SHA-256 of their token, and when this process
+/// last recorded each key's use.
 #[derive(Clone, Default)]
-pub(crate) struct KeyCache(Arc<Mutex<HashMap<String, (ApiKey, Instant)>>>);
+pub(crate) struct KeyCache {
+    keys: Arc<Mutex<HashMap<String, (ApiKey, Instant)>>>,
+    uses: Arc<Mutex<HashMap<String, Instant>>>,
+}
 
 impl KeyCache {
     /// How long a cached key is trusted without asking the store.
     pub(crate) const TTL: Duration = Duration::from_secs(2);
     /// Entries kept at most; the cache starts over when it is full.
     const CAPACITY: usize = 10_000;
+    /// A key's `last_used_at` is written at most this often per process.
+    pub(crate) const USE_RECORDED_EVERY: Duration = Duration::from_secs(60);
+
+    /// Whether the use of `key_id` now should be recorded: the first time, or
+    /// [`Self::USE_RECORDED_EVERY`] after the last time this said yes.
+    pub(crate) fn use_is_news(&self, key_id: &str) -> bool {
+        let mut uses = self
+            .uses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if uses
+            .get(key_id)
+            .is_some_and(|at| at.elapsed() < Self::USE_RECORDED_EVERY)
+        {
+            return false;
+        }
+        if uses.len() >= Self::CAPACITY {
+            uses.retain(|_, at| at.elapsed() < Self::USE_RECORDED_EVERY);
+            if uses.len() >= Self::CAPACITY {
+                uses.clear();
+            }
+        }
+        uses.insert(key_id.to_owned(), Instant::now());
+        true
+    }
 
     /// The cached key for a presented token's hash, if still fresh.
     pub(crate) fn get(&self, presented: &TokenHash) -> Option<ApiKey> {
@@ -43,13 +72,13 @@ impl KeyCache {
         map.insert(key.hash.0.clone(), (key.clone(), Instant::now()));
     }
 
-    /// Forget every key (a tenant was deleted).
+    /// Forget every key (a tenant was deleted, or a key revoked).
     pub(crate) fn clear(&self) {
         self.lock().clear();
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (ApiKey, Instant)>> {
-        self.0
+        self.keys
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

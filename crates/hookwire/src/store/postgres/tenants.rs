@@ -8,11 +8,12 @@
 //! relies on the schema's cascades.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
 use super::{Error, PgStore, Result};
-use crate::model::{ApiKey, Tenant};
+use crate::model::{ApiKey, Scope, Tenant};
 use crate::page::{Page, PageRequest};
 use crate::secret::TokenHash;
 use crate::store::TenantStore;
@@ -25,12 +26,21 @@ fn tenant_from_row(row: &PgRow) -> Result<Tenant> {
     })
 }
 
+/// Stored scopes read back (see [`Scope::join`]).
+fn scopes(text: &str) -> Result<Vec<Scope>> {
+    Scope::split(text).ok_or_else(|| Error::Corrupt(format!("api key scopes {text:?}")))
+}
+
 fn api_key_from_row(row: &PgRow) -> Result<ApiKey> {
     Ok(ApiKey {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
         lookup_prefix: row.try_get("lookup_prefix")?,
         hash: TokenHash(row.try_get("key_hash")?),
+        name: row.try_get("name")?,
+        scopes: scopes(&row.try_get::<String, _>("scopes")?)?,
+        expires_at: row.try_get("expires_at")?,
+        last_used_at: row.try_get("last_used_at")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -121,6 +131,34 @@ impl TenantStore for PgStore {
             .map(api_key_from_row)
             .collect()
     }
+
+    async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
+        sqlx::query("SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY id DESC")
+            .bind(tenant_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(api_key_from_row)
+            .collect()
+    }
+
+    async fn delete_api_key(&self, tenant_id: &str, key_id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM api_keys WHERE id = $1 AND tenant_id = $2")
+            .bind(key_id)
+            .bind(tenant_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn touch_api_key(&self, key_id: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1")
+            .bind(key_id)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }
 
 async fn insert_key<'e>(
@@ -128,14 +166,18 @@ async fn insert_key<'e>(
     key: &ApiKey,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO api_keys (id, tenant_id, lookup_prefix, key_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO api_keys (id, tenant_id, lookup_prefix, key_hash, created_at, name, scopes, \
+           expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&key.id)
     .bind(&key.tenant_id)
     .bind(&key.lookup_prefix)
     .bind(&key.hash.0)
     .bind(key.created_at)
+    .bind(&key.name)
+    .bind(Scope::join(&key.scopes))
+    .bind(key.expires_at)
     .execute(exec)
     .await
     .map_err(|e| Error::from_sqlx(e, "api key"))?;

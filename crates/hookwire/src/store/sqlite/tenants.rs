@@ -7,12 +7,13 @@
 //! must not log one. Deleting a tenant relies on the schema's cascades.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Connection;
 use sqlx::Row;
 
 use super::{ms, time, Error, Result, SqliteStore};
-use crate::model::{ApiKey, Tenant};
+use crate::model::{ApiKey, Scope, Tenant};
 use crate::page::{Page, PageRequest};
 use crate::secret::TokenHash;
 use crate::store::TenantStore;
@@ -25,13 +26,28 @@ fn tenant_from_row(row: &SqliteRow) -> Result<Tenant> {
     })
 }
 
+/// Stored scopes read back (see [`Scope::join`]).
+fn scopes(text: &str) -> Result<Vec<Scope>> {
+    Scope::split(text).ok_or_else(|| Error::Corrupt(format!("api key scopes {text:?}")))
+}
+
 fn api_key_from_row(row: &SqliteRow) -> Result<ApiKey> {
     Ok(ApiKey {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
         lookup_prefix: row.try_get("lookup_prefix")?,
         hash: TokenHash(row.try_get("key_hash")?),
+        name: row.try_get("name")?,
+        scopes: scopes(&row.try_get::<String, _>("scopes")?)?,
         created_at: time(row.try_get("created_at")?)?,
+        expires_at: row
+            .try_get::<Option<i64>, _>("expires_at")?
+            .map(time)
+            .transpose()?,
+        last_used_at: row
+            .try_get::<Option<i64>, _>("last_used_at")?
+            .map(time)
+            .transpose()?,
     })
 }
 
@@ -119,6 +135,34 @@ impl TenantStore for SqliteStore {
             .map(api_key_from_row)
             .collect()
     }
+
+    async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
+        sqlx::query("SELECT * FROM api_keys WHERE tenant_id = ?1 ORDER BY id DESC")
+            .bind(tenant_id)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(api_key_from_row)
+            .collect()
+    }
+
+    async fn delete_api_key(&self, tenant_id: &str, key_id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM api_keys WHERE id = ?1 AND tenant_id = ?2")
+            .bind(key_id)
+            .bind(tenant_id)
+            .execute(&mut *self.writer.lock().await)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn touch_api_key(&self, key_id: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1")
+            .bind(key_id)
+            .bind(ms(at))
+            .execute(&mut *self.writer.lock().await)
+            .await?;
+        Ok(())
+    }
 }
 
 async fn insert_key<'e>(
@@ -126,14 +170,18 @@ async fn insert_key<'e>(
     key: &ApiKey,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO api_keys (id, tenant_id, lookup_prefix, key_hash, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO api_keys (id, tenant_id, lookup_prefix, key_hash, created_at, name, scopes, \
+           expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )
     .bind(&key.id)
     .bind(&key.tenant_id)
     .bind(&key.lookup_prefix)
     .bind(&key.hash.0)
     .bind(ms(key.created_at))
+    .bind(&key.name)
+    .bind(Scope::join(&key.scopes))
+    .bind(key.expires_at.map(ms))
     .execute(exec)
     .await
     .map_err(|e| Error::from_sqlx(e, "api key"))?;
