@@ -1,7 +1,8 @@
 //! A rolling upgrade on PostgreSQL with the real previous version: a node of
 //! the version before the newest migration runs; a node of this version
 //! starts beside it and migrates the database; both go on publishing and
-//! delivering, each reads what the other wrote, and nothing accepted is lost.
+//! delivering, each reads what the other wrote, the old node restarts on the
+//! migrated database, and nothing accepted is lost.
 //!
 //! `.ci/previous.sh` builds that version from git history and names it in
 //! `HOOKWIRE_PREVIOUS_BINARY`; without it (and `CI` unset) the test is skipped
@@ -120,7 +121,13 @@ async fn a_node_one_version_behind_keeps_working_after_the_next_version_migrates
     accepted.extend(from_old);
     accepted.extend(from_new);
 
+    // The old version restarts (a crash, a reschedule) on the migrated
+    // database mid-rollout: it starts and takes traffic again.
+    drop(old);
+    let old = Server::start_binary(&previous, &db.url, &[], &[], None).await;
+    accepted.extend(publish(&client, &old.base, &key, 50).await);
+
     all_delivered_and_signed(&rx, "/in", &accepted, SECRET, Duration::from_secs(60)).await;
-    assert_eq!(accepted.len(), 250);
+    assert_eq!(accepted.len(), 300);
     drop((old, new));
 }
