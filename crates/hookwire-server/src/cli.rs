@@ -101,6 +101,19 @@ pub enum Command {
         #[command(flatten)]
         api: ApiArgs,
     },
+    /// Deliver a stored event again, now, to every matching webhook (or one);
+    /// receivers get the same webhook-id. Needs a key with the manage scope.
+    Replay {
+        /// The event's id (`evt_…`).
+        #[arg(value_name = "EVENT_ID")]
+        event_id: String,
+        /// Only to this webhook.
+        #[arg(long, value_name = "WEBHOOK_ID")]
+        webhook: Option<String>,
+        /// Which server, which key.
+        #[command(flatten)]
+        api: ApiArgs,
+    },
     /// Manage webhooks on a running server.
     Webhooks {
         /// `list`, `create` or `delete`.
@@ -235,6 +248,11 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
             idempotency_key,
             api,
         } => client::send(&api, &event_type, &data, channel, idempotency_key).await?,
+        Command::Replay {
+            event_id,
+            webhook,
+            api,
+        } => client::replay(&api, &event_id, webhook).await?,
         Command::Webhooks { action } => match action {
             WebhooksAction::List { api } => client::list(&api).await?,
             WebhooksAction::Create {

@@ -198,6 +198,11 @@ pub trait EventStore: Send + Sync + 'static {
     /// Store an event with exactly one delivery, already leased to `owner`, so no
     /// worker claims it (a synchronous test send).
     async fn insert_leased(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()>;
+    /// Queue new deliveries of events already stored (a replay), unless the
+    /// webhook generation moved on from `generation` (the one their webhooks
+    /// were looked up at): then nothing is written and `false` comes back.
+    /// Wakes the workers of every node.
+    async fn queue_deliveries(&self, deliveries: &[Delivery], generation: i64) -> Result<bool>;
     /// One of a tenant's events.
     async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>>;
     /// A tenant's events, newest first.

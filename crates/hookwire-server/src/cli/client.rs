@@ -1,4 +1,5 @@
-//! `hookwire send` and `hookwire webhooks …`: talk to a running server.
+//! `hookwire send`, `hookwire replay` and `hookwire webhooks …`: talk to a
+//! running server.
 
 use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
@@ -182,6 +183,31 @@ pub async fn delete(api: &ApiArgs, id: &str) -> anyhow::Result<()> {
         .await?;
     if !api.json {
         println!("deleted {id}");
+    }
+    Ok(())
+}
+
+/// `hookwire replay EVENT_ID [--webhook ID]`.
+pub async fn replay(api: &ApiArgs, event_id: &str, webhook: Option<String>) -> anyhow::Result<()> {
+    let body = json!({ "webhook_id": webhook });
+    let answer = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/events/{event_id}/replay"),
+            Some(body),
+        )
+        .await?;
+    if api.json {
+        println!("{answer}");
+        return Ok(());
+    }
+    let deliveries = answer["deliveries"].as_array().cloned().unwrap_or_default();
+    println!(
+        "replaying {event_id}: {}",
+        plural(deliveries.len(), "new delivery", "new deliveries")
+    );
+    for d in &deliveries {
+        println!("  {}  to {}", s(&d["id"]), s(&d["webhook_id"]));
     }
     Ok(())
 }

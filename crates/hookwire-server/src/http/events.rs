@@ -24,6 +24,50 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(publish, list_events))
         .routes(routes!(get_event))
+        .routes(routes!(replay))
+}
+
+/// Body of `POST /events/{id}/replay` (optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayRequest {
+    /// Replay to this webhook only (it must be active and still match the
+    /// event). Default: every matching active webhook.
+    pub webhook_id: Option<String>,
+}
+
+/// The 202 answer to a replay.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Replayed {
+    /// The new deliveries, one per webhook, due now.
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// Deliver a stored event again, now: a new delivery to every active webhook
+/// its type and channel match today (or to `webhook_id` only), signed with
+/// today's secrets. Receivers get the same `webhook-id` (the event id), so
+/// they can dedupe. Needs the `manage` scope.
+#[utoipa::path(post, path = "/events/{id}/replay", tag = "events",
+    request_body(content = Option<ReplayRequest>, description = "optional: without it, every matching webhook"),
+    responses((status = 202, body = Replayed), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "`webhook_id` names a disabled or no longer matching webhook")))]
+async fn replay(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: Option<ApiJson<ReplayRequest>>,
+) -> Result<(StatusCode, Json<Replayed>), ApiError> {
+    let body = body.map(|ApiJson(b)| b).unwrap_or_default();
+    let deliveries = s
+        .hookwire
+        .replay(&tenant, &id, body.webhook_id.as_deref())
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Replayed {
+            deliveries: deliveries.into_iter().map(DeliveryView::of).collect(),
+        }),
+    ))
 }
 
 /// The 202 answer to a publish.

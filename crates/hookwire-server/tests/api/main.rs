@@ -19,6 +19,7 @@ mod publishing;
 mod rate_limit;
 mod rate_limits;
 mod receiver;
+mod replay;
 mod retries;
 mod secrets_at_rest;
 mod tenants;

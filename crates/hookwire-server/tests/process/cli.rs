@@ -233,6 +233,7 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         "webhook.test",
     ]);
     assert!(ok, "{err}");
+    let out_create = out.clone();
     let captured_secret = out
         .lines()
         .nth(1)
@@ -254,6 +255,24 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         "{err}"
     );
     assert!(stdout.contains("\"check\": \"verify\""), "{stdout}");
+
+    // `hookwire replay` delivers that event again, with the same webhook-id.
+    let event_id = got.headers["webhook-id"].to_str().unwrap().to_owned();
+    let (ok, out, err) = api(&[
+        "replay",
+        &event_id,
+        "--webhook",
+        &rx_webhook_id(&out_create),
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with(&format!("replaying {event_id}: 1 new delivery")),
+        "{out}"
+    );
+    let again = rx.wait_for("/v", 2).await.remove(1);
+    assert_eq!(again.headers["webhook-id"].to_str().unwrap(), event_id);
+    let (ok, _, err) = api(&["replay", "evt_nope"]);
+    assert!(!ok && err.contains("404"), "{err}");
 
     let (ok, out, _) = api(&["send", "webhook.test", "{}", "--json"]);
     assert!(
@@ -417,4 +436,13 @@ fn bench_smoke(extra: &[&str]) {
             .is_some_and(|v| v > 1.0),
         "{report}"
     );
+}
+
+/// The webhook id `hookwire webhooks create` printed (its first line names it).
+fn rx_webhook_id(created: &str) -> String {
+    created
+        .split_whitespace()
+        .find(|w| w.starts_with("wh_"))
+        .unwrap_or_else(|| panic!("no webhook id in {created:?}"))
+        .to_owned()
 }

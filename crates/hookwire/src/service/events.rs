@@ -81,6 +81,62 @@ impl Hookwire {
         Ok(published)
     }
 
+    /// Deliver a stored event again, now: one new delivery to every active
+    /// webhook its type and channel match today (or only to `webhook_id`),
+    /// signed with today's secrets. The receivers see the same `webhook-id`
+    /// (the event's id), so they can tell a replay from a new event. A named
+    /// webhook that is disabled or no longer matches is refused (422 on
+    /// `webhook_id`), an unknown one is not found.
+    pub async fn replay(
+        &self,
+        tenant_id: &str,
+        event_id: &str,
+        webhook_id: Option<&str>,
+    ) -> Result<Vec<Delivery>, Error> {
+        let event = self.event_record(tenant_id, event_id).await?;
+        let patterns = EventTypeName::parse(&event.event_type, "type")?.matching_filters();
+        loop {
+            let matched = self
+                .store
+                .matching_webhooks(tenant_id, &patterns, event.channel.as_deref())
+                .await?;
+            let webhooks: Vec<_> = matched
+                .webhooks
+                .iter()
+                .filter(|w| webhook_id.is_none_or(|id| w.id == id))
+                .collect();
+            if let (Some(id), true) = (webhook_id, webhooks.is_empty()) {
+                self.webhook(tenant_id, id).await?;
+                return Err(crate::ValidationError::field(
+                    "webhook_id",
+                    "this webhook is disabled, or its events or channels no longer match this event",
+                )
+                .into());
+            }
+            let now = clock::now();
+            let deliveries: Vec<Delivery> = webhooks
+                .iter()
+                .map(|w| {
+                    let mut d = Delivery::pending(&event, w.id.clone());
+                    d.created_at = now;
+                    d.next_attempt_at = Some(now);
+                    d
+                })
+                .collect();
+            // A webhook changed since the lookup: look again.
+            if self
+                .store
+                .queue_deliveries(&deliveries, matched.generation)
+                .await?
+            {
+                if !deliveries.is_empty() {
+                    self.wake.notify_one();
+                }
+                return Ok(deliveries);
+            }
+        }
+    }
+
     /// One of the tenant's events, without its deliveries.
     pub async fn event_record(&self, tenant_id: &str, id: &str) -> Result<Event, Error> {
         self.store

@@ -58,6 +58,12 @@ impl EventStore for PgStore {
         Ok(())
     }
 
+    async fn queue_deliveries(&self, deliveries: &[Delivery], generation: i64) -> Result<bool> {
+        let queued: Vec<(&Delivery, Option<&str>)> = deliveries.iter().map(|d| (d, None)).collect();
+        let mut conn = self.writes.acquire().await?;
+        insert_rows(&mut conn, &[], &queued, true, Some(generation)).await
+    }
+
     async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1 AND tenant_id = $2");
         sqlx::query(&sql)

@@ -13,7 +13,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use super::columns::Columns;
-use super::rows::{insert_deliveries, insert_events};
+use super::rows::{generation_is, insert_deliveries, insert_events};
 use super::{json, ms, opt_time, time, Error, Result, SqliteStore};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
@@ -93,6 +93,17 @@ impl EventStore for SqliteStore {
         insert_events(tx.conn(), [event])?;
         insert_deliveries(tx.conn(), [(delivery, Some(owner))])?;
         tx.commit()
+    }
+
+    async fn queue_deliveries(&self, deliveries: &[Delivery], generation: i64) -> Result<bool> {
+        let mut writer = self.writer.lock().await;
+        let tx = writer.inline().begin()?;
+        if !generation_is(tx.conn(), Some(generation))? {
+            return Ok(false);
+        }
+        insert_deliveries(tx.conn(), deliveries.iter().map(|d| (d, None)))?;
+        tx.commit()?;
+        Ok(true)
     }
 
     async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>> {
