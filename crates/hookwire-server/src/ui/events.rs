@@ -1,8 +1,9 @@
 //! The tenant's events, filtered by type and channel, and one event with the
-//! deliveries it fanned out to.
+//! deliveries it fanned out to and its Replay button.
 
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
+use axum::response::Redirect;
+use axum::routing::{get, post};
 use axum::Router;
 use hookwire::page::PageRequest;
 use hookwire::store::EventFilter;
@@ -22,6 +23,18 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/events", get(list))
         .route("/events/{id}", get(show))
+        .route("/events/{id}/replay", post(replay))
+}
+
+/// Deliver the event again to every webhook it matches today; back to the
+/// event, whose deliveries now list the new ones.
+async fn replay(
+    State(state): State<AppState>,
+    ts: TenantSession,
+    Path(id): Path<String>,
+) -> Result<Redirect, UiError> {
+    state.hookwire.replay(&ts.tenant_id, &id, None).await?;
+    Ok(Redirect::to(&format!("/ui/events/{id}")))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -122,6 +135,9 @@ async fn show(
         html! {
             p { a href="/ui/events" { "← Events" } }
             h1 { "Event " code { (e.id) } }
+            form method="post" action={ "/ui/events/" (e.id) "/replay" } class="actions" {
+                button type="submit" title="A new delivery to every webhook this event matches today, signed with today's secrets" { "Replay" }
+            }
             dl class="facts card" {
                 dt { "Type" } dd { (e.event_type) }
                 dt { "Channel" } dd { (e.channel.as_deref().unwrap_or("—")) }

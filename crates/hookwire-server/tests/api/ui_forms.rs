@@ -16,7 +16,39 @@ hookwire::backend_tests!(
     only_the_admin_sees_tenants_and_secrets_never_show_twice,
     behind_an_https_proxy_the_session_cookie_is_secure_and_not_on_plain_http,
     the_dashboard_sets_changes_and_clears_a_rate_limit,
+    the_replay_button_delivers_an_event_again,
 );
+
+async fn the_replay_button_delivers_an_event_again(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let (_, key) = app.tenant("acme").await;
+    app.webhook(&key, json!({})).await;
+    let event = app
+        .publish(&key, json!({ "type": "webhook.test", "data": {} }))
+        .await;
+    let id = str_of(&event["id"]);
+    let page = get(&app, &format!("/ui/events/{id}"), &key).await;
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains(&format!("action=\"/ui/events/{id}/replay\"")),
+        "{page}"
+    );
+    let r = post(&app, &format!("/ui/events/{id}/replay"), &key, &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/ui/events/{id}"));
+    let detail = app
+        .get(&format!("/api/v1/events/{id}"), &key)
+        .await
+        .json_ok(200)
+        .await;
+    assert_eq!(detail["deliveries"].as_array().unwrap().len(), 2);
+    // Another tenant cannot replay it.
+    let (_, other) = app.tenant("globex").await;
+    let r = post(&app, &format!("/ui/events/{id}/replay"), &other, &[]).await;
+    assert_eq!(r.status(), 404);
+}
 
 fn client() -> Client {
     Client::builder()
