@@ -114,6 +114,26 @@ pub enum Command {
         #[command(flatten)]
         api: ApiArgs,
     },
+    /// Requeue every failed delivery created since a time (of one webhook or
+    /// event type), paced at the server's bulk_retry_per_second. Needs a key
+    /// with the manage scope.
+    Retry {
+        /// Deliveries created at or after this time (RFC 3339).
+        #[arg(long)]
+        since: String,
+        /// …and before this time (RFC 3339).
+        #[arg(long)]
+        until: Option<String>,
+        /// Of this webhook only.
+        #[arg(long, value_name = "WEBHOOK_ID")]
+        webhook: Option<String>,
+        /// Of events of this type only.
+        #[arg(long = "type", value_name = "TYPE")]
+        event_type: Option<String>,
+        /// Which server, which key.
+        #[command(flatten)]
+        api: ApiArgs,
+    },
     /// Manage webhooks on a running server.
     Webhooks {
         /// `list`, `create` or `delete`.
@@ -253,6 +273,18 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
             webhook,
             api,
         } => client::replay(&api, &event_id, webhook).await?,
+        Command::Retry {
+            since,
+            until,
+            webhook,
+            event_type,
+            api,
+        } => {
+            let body = serde_json::json!({
+                "since": since, "until": until, "webhook_id": webhook, "event_type": event_type,
+            });
+            client::retry(&api, body).await?
+        }
         Command::Webhooks { action } => match action {
             WebhooksAction::List { api } => client::list(&api).await?,
             WebhooksAction::Create {

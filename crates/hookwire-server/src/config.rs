@@ -74,6 +74,9 @@ pub struct Config {
     /// export on instead; with neither, no spans are exported and none of
     /// the work of tracing is done.
     pub otel_endpoint: Option<String>,
+    /// Deliveries of a bulk retry (`POST /deliveries/retry`) made due per
+    /// second, so a large recovery cannot starve new traffic.
+    pub bulk_retry_per_second: u32,
     /// Delivery attempts in flight at once in this process.
     pub max_in_flight: usize,
     /// Delivery attempts in flight at once to one webhook, per process.
@@ -114,6 +117,7 @@ impl Default for Config {
             metrics_token: None,
             log_format: LogFormat::Text,
             otel_endpoint: None,
+            bulk_retry_per_second: 1000,
             max_in_flight: 1024,
             max_in_flight_per_webhook: 10,
             database_max_connections: 16,
@@ -181,6 +185,7 @@ const ENV_KEYS: &[&str] = &[
     "default_retry",
     "metrics_token",
     "otel_endpoint",
+    "bulk_retry_per_second",
 ];
 
 /// What went wrong in figment's errors, by key: the key and the problem,
@@ -278,6 +283,7 @@ impl Config {
                 .auto_disable_after()
                 .unwrap_or(Duration::from_secs(5 * 86_400)),
             default_retry: self.default_retry().unwrap_or_default(),
+            bulk_retry_per_second: self.bulk_retry_per_second,
         }
     }
 

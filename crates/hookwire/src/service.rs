@@ -44,6 +44,9 @@ pub struct Options {
     /// The retry policy of a webhook created (or replaced by PUT) without one,
     /// field by field: an operator may want every receiver retried for hours.
     pub default_retry: crate::model::RetryPolicy,
+    /// How many deliveries of a bulk retry become due per second (they are
+    /// spread out so a large recovery cannot starve new traffic).
+    pub bulk_retry_per_second: u32,
 }
 
 impl Default for Options {
@@ -52,6 +55,7 @@ impl Default for Options {
             url_policy: UrlPolicy::default(),
             auto_disable_after: Duration::from_secs(5 * 86_400),
             default_retry: crate::model::RetryPolicy::default(),
+            bulk_retry_per_second: 1000,
         }
     }
 }

@@ -36,8 +36,9 @@ pub(crate) use shared::{last_error, merge_timeline, reseal_secrets, SecretRows};
 pub use write::{AttemptRecord, Matched, PublishRows, Stored, WriteBatch, Written};
 
 pub use types::{
-    AttemptResult, DeliveryFilter, EventFilter, Published, SendSlot, SettingsChanges, TenantStats,
-    TimelineBucket, WebhookChanges, WebhookCounts, WebhookFilter, WebhookStats,
+    AttemptResult, DeliveryFilter, EventFilter, Published, RequeueFilter, SendSlot,
+    SettingsChanges, TenantStats, TimelineBucket, WebhookChanges, WebhookCounts, WebhookFilter,
+    WebhookStats,
 };
 
 /// A store shared by every part of a process.
@@ -294,6 +295,18 @@ pub trait QueueStore: Send + Sync + 'static {
         webhook_id: &str,
         since: DateTime<Utc>,
         now: DateTime<Utc>,
+    ) -> Result<u64>;
+    /// Requeue every delivery `filter` picks that is not being attempted,
+    /// due one after another, `per_second` of them per second from `now`
+    /// (oldest first), so a large recovery is spread out instead of
+    /// competing with new traffic all at once: one statement, durable, and
+    /// the same on every node. Returns how many.
+    async fn requeue_matching(
+        &self,
+        tenant_id: &str,
+        filter: &RequeueFilter,
+        now: DateTime<Utc>,
+        per_second: u32,
     ) -> Result<u64>;
     /// Wake `wake` whenever another process makes deliveries due (PostgreSQL
     /// `LISTEN/NOTIFY`); in-process publishes wake it directly. Default: nothing.

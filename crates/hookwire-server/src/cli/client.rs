@@ -1,5 +1,5 @@
-//! `hookwire send`, `hookwire replay` and `hookwire webhooks …`: talk to a
-//! running server.
+//! `hookwire send`, `replay`, `retry` and `webhooks …`: talk to a running
+//! server.
 
 use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
@@ -208,6 +208,27 @@ pub async fn replay(api: &ApiArgs, event_id: &str, webhook: Option<String>) -> a
     );
     for d in &deliveries {
         println!("  {}  to {}", s(&d["id"]), s(&d["webhook_id"]));
+    }
+    Ok(())
+}
+
+/// `hookwire retry --since T …`: the body of `POST /deliveries/retry`.
+pub async fn retry(api: &ApiArgs, body: Value) -> anyhow::Result<()> {
+    let answer = api
+        .call(reqwest::Method::POST, "/deliveries/retry", Some(body))
+        .await?;
+    if api.json {
+        println!("{answer}");
+    } else {
+        let n = answer["requeued"].as_u64().unwrap_or(0);
+        println!(
+            "requeued {}",
+            plural(
+                usize::try_from(n).unwrap_or(usize::MAX),
+                "delivery",
+                "deliveries"
+            )
+        );
     }
     Ok(())
 }

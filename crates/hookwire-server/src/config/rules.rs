@@ -27,6 +27,9 @@ impl Config {
         if self.metrics_token.as_deref().is_some_and(|t| t.len() < 16) {
             return bad("metrics_token", "must be at least 16 characters");
         }
+        if self.bulk_retry_per_second == 0 {
+            return bad("bulk_retry_per_second", "must be at least 1");
+        }
         if let Some(endpoint) = &self.otel_endpoint {
             let scheme = url::Url::parse(endpoint).map(|u| u.scheme().to_owned());
             if !matches!(scheme.as_deref(), Ok("http" | "https")) {

@@ -1,11 +1,12 @@
-//! `/deliveries` and `/webhooks/{id}/deliveries`: delivery history and retry.
+//! `/deliveries` and `/webhooks/{id}/deliveries`: delivery history, retry of
+//! one, and bulk retry.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::model::DeliveryStatus;
-use hookwire::store::DeliveryFilter;
+use hookwire::store::{DeliveryFilter, RequeueFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -13,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::auth::TenantCtx;
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiQuery;
+use super::extract::{ApiJson, ApiQuery};
 use super::list::{List, PageQuery};
 use super::views::{AttemptView, DeliveryView};
 use crate::http::state::AppState;
@@ -23,7 +24,64 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_delivery))
         .routes(routes!(retry_delivery))
+        .routes(routes!(retry_deliveries))
         .routes(routes!(list_webhook_deliveries))
+}
+
+/// Body of `POST /deliveries/retry`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({ "since": "2026-12-01T00:00:00Z", "webhook_id": "wh_01a24d31a82f773aad75c68d05b06311" }))]
+pub struct BulkRetry {
+    /// Deliveries created at or after this time (RFC 3339).
+    pub since: DateTime<Utc>,
+    /// …and before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// `failed` (default) or `delivered`.
+    pub status: Option<String>,
+    /// Of this webhook only.
+    pub webhook_id: Option<String>,
+    /// Of events of this type only.
+    pub event_type: Option<String>,
+}
+
+/// How many deliveries a bulk retry requeued.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Requeued {
+    /// Requeued deliveries; they become due at `bulk_retry_per_second`.
+    pub requeued: u64,
+}
+
+/// Requeue every failed (or delivered) delivery the body picks, oldest
+/// first, made due at no more than the server's `bulk_retry_per_second`, so
+/// a large recovery does not starve new traffic. Deliveries being attempted
+/// are left alone. Needs the `manage` scope.
+#[utoipa::path(post, path = "/deliveries/retry", tag = "deliveries", request_body = BulkRetry,
+    responses((status = 202, body = Requeued), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn retry_deliveries(
+    TenantCtx(tenant): TenantCtx,
+    State(s): State<AppState>,
+    ApiJson(body): ApiJson<BulkRetry>,
+) -> Result<(StatusCode, Json<Requeued>), ApiError> {
+    let status = match body.status.as_deref() {
+        None => DeliveryStatus::Failed,
+        Some(name) => DeliveryStatus::parse(name).ok_or_else(|| {
+            hookwire::Error::from(hookwire::ValidationError::field(
+                "status",
+                "must be failed or delivered",
+            ))
+        })?,
+    };
+    let filter = RequeueFilter {
+        status,
+        since: body.since,
+        until: body.until,
+        webhook_id: body.webhook_id,
+        event_type: body.event_type,
+    };
+    let requeued = s.hookwire.retry_deliveries(&tenant, &filter).await?;
+    Ok((StatusCode::ACCEPTED, Json(Requeued { requeued })))
 }
 
 /// A delivery with every attempt.

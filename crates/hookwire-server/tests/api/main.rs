@@ -7,6 +7,7 @@ mod attempt_records;
 mod auth;
 mod bad_input;
 mod browser;
+mod bulk_retry;
 mod event_types;
 mod faults;
 mod health;

@@ -273,6 +273,11 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
     assert_eq!(again.headers["webhook-id"].to_str().unwrap(), event_id);
     let (ok, _, err) = api(&["replay", "evt_nope"]);
     assert!(!ok && err.contains("404"), "{err}");
+    // `hookwire retry`: nothing failed here, so nothing is requeued.
+    let (ok, out, err) = api(&["retry", "--since", "2026-01-01T00:00:00Z"]);
+    assert!(ok && out.starts_with("requeued 0 deliveries"), "{out}{err}");
+    let (ok, _, err) = api(&["retry", "--since", "yesterday"]);
+    assert!(!ok && err.contains("422") && err.contains("since"), "{err}");
 
     let (ok, out, _) = api(&["send", "webhook.test", "{}", "--json"]);
     assert!(

@@ -1,12 +1,12 @@
-//! Delivery history and the operations on it: retry one, recover a
-//! webhook's failed ones.
+//! Delivery history and the operations on it: retry one, retry many (bulk,
+//! paced), recover a webhook's failed ones.
 
 use chrono::{DateTime, Utc};
 
 use super::Hookwire;
-use crate::model::{Attempt, Delivery};
+use crate::model::{Attempt, Delivery, DeliveryStatus};
 use crate::page::{Page, PageRequest};
-use crate::store::DeliveryFilter;
+use crate::store::{DeliveryFilter, RequeueFilter};
 use crate::{clock, Error};
 
 /// A delivery with its attempts.
@@ -62,6 +62,46 @@ impl Hookwire {
             )),
             None => Err(Error::NotFound("delivery")),
         }
+    }
+
+    /// Requeue the tenant's final deliveries `filter` picks (failed by
+    /// default; delivered ones to send them again), oldest first, spread out
+    /// at the engine's `bulk_retry_per_second`; returns how many. Those being
+    /// attempted right now are left alone.
+    pub async fn retry_deliveries(
+        &self,
+        tenant_id: &str,
+        filter: &RequeueFilter,
+    ) -> Result<u64, Error> {
+        if !matches!(
+            filter.status,
+            DeliveryStatus::Failed | DeliveryStatus::Delivered
+        ) {
+            return Err(crate::ValidationError::field(
+                "status",
+                "must be failed or delivered (pending and retrying deliveries are queued already)",
+            )
+            .into());
+        }
+        if filter.until.is_some_and(|until| until <= filter.since) {
+            return Err(crate::ValidationError::field("until", "must be after since").into());
+        }
+        if let Some(webhook_id) = &filter.webhook_id {
+            self.webhook(tenant_id, webhook_id).await?;
+        }
+        let n = self
+            .store
+            .requeue_matching(
+                tenant_id,
+                filter,
+                clock::now(),
+                self.options.bulk_retry_per_second,
+            )
+            .await?;
+        if n > 0 {
+            self.wake.notify_one();
+        }
+        Ok(n)
     }
 
     /// Give every failed delivery of a webhook created since `since` one more

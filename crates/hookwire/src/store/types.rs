@@ -141,6 +141,21 @@ pub struct DeliveryFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// Which of a tenant's deliveries a bulk retry requeues.
+#[derive(Debug, Clone)]
+pub struct RequeueFilter {
+    /// Deliveries in this status (failed or delivered: final ones).
+    pub status: DeliveryStatus,
+    /// Created at or after this time.
+    pub since: DateTime<Utc>,
+    /// Created before this time, if given.
+    pub until: Option<DateTime<Utc>>,
+    /// Of this webhook only, if given.
+    pub webhook_id: Option<String>,
+    /// Of events of this type only, if given.
+    pub event_type: Option<String>,
+}
+
 /// Narrows an event list.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {

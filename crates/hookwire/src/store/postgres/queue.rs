@@ -20,7 +20,7 @@ use super::rows::{delivery_from_row, event_from_row, EVENT_COLUMNS};
 use super::webhooks::webhook_from_row;
 use super::{PgStore, Result, WAKEUP_CHANNEL};
 use crate::model::{Event, Webhook};
-use crate::store::{assemble_jobs, Job, QueueStore, SendSlot};
+use crate::store::{assemble_jobs, Job, QueueStore, RequeueFilter, SendSlot};
 
 /// The claim: the earliest due deliveries, skipping those another node holds
 /// and the webhooks whose lanes are full. On the write connections its generic
@@ -213,6 +213,45 @@ impl QueueStore for PgStore {
         .await?;
         notify(&self.pool).await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn requeue_matching(
+        &self,
+        tenant_id: &str,
+        filter: &RequeueFilter,
+        now: DateTime<Utc>,
+        per_second: u32,
+    ) -> Result<u64> {
+        // A window function rules out FOR UPDATE in the pick, so the UPDATE
+        // checks status and lease again on each row it takes.
+        let done = sqlx::query(
+            "WITH picked AS ( \
+               SELECT id, row_number() OVER (ORDER BY created_at, id) - 1 AS n FROM deliveries \
+               WHERE tenant_id = $1 AND status = $2 AND created_at >= $3 \
+                 AND ($4::timestamptz IS NULL OR created_at < $4) \
+                 AND ($5::text IS NULL OR webhook_id = $5) \
+                 AND ($6::text IS NULL OR event_type = $6) \
+                 AND (lease_owner IS NULL OR lease_expires_at < $7)) \
+             UPDATE deliveries d SET status = 'retrying', \
+               next_attempt_at = $7 + (picked.n * 1000 / $8) * interval '1 millisecond', \
+               completed_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
+             FROM picked WHERE d.id = picked.id AND d.status = $2 \
+               AND (d.lease_owner IS NULL OR d.lease_expires_at < $7)",
+        )
+        .bind(tenant_id)
+        .bind(filter.status.as_str())
+        .bind(filter.since)
+        .bind(filter.until)
+        .bind(filter.webhook_id.as_deref())
+        .bind(filter.event_type.as_deref())
+        .bind(now)
+        .bind(i64::from(per_second.max(1)))
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() > 0 {
+            notify(&self.pool).await?;
+        }
+        Ok(done.rows_affected())
     }
 
     async fn requeue_failed(

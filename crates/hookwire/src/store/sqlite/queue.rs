@@ -17,7 +17,7 @@ use super::events::{delivery_from_row, event_from_row};
 use super::webhooks::webhook_from_row;
 use super::{ms, opt_time, to_json, Error, Result, SqliteStore};
 use crate::model::{Event, Webhook};
-use crate::store::{assemble_jobs, Job, QueueStore, SendSlot};
+use crate::store::{assemble_jobs, Job, QueueStore, RequeueFilter, SendSlot};
 
 #[async_trait]
 impl QueueStore for SqliteStore {
@@ -213,6 +213,39 @@ impl QueueStore for SqliteStore {
         .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn requeue_matching(
+        &self,
+        tenant_id: &str,
+        filter: &RequeueFilter,
+        now: DateTime<Utc>,
+        per_second: u32,
+    ) -> Result<u64> {
+        // UPDATE … FROM joins the numbered picks by primary key: one pass.
+        let done = sqlx::query(
+            "WITH picked AS ( \
+               SELECT id, row_number() OVER (ORDER BY created_at, id) - 1 AS n FROM deliveries \
+               WHERE tenant_id = ?1 AND status = ?2 AND created_at >= ?3 \
+                 AND (?4 IS NULL OR created_at < ?4) AND (?5 IS NULL OR webhook_id = ?5) \
+                 AND (?6 IS NULL OR event_type = ?6) \
+                 AND (lease_owner IS NULL OR lease_expires_at < ?7)) \
+             UPDATE deliveries SET status = 'retrying', \
+               next_attempt_at = ?7 + picked.n * 1000 / ?8, completed_at = NULL, \
+               lease_owner = NULL, lease_expires_at = NULL \
+             FROM picked WHERE deliveries.id = picked.id",
+        )
+        .bind(tenant_id)
+        .bind(filter.status.as_str())
+        .bind(ms(filter.since))
+        .bind(filter.until.map(ms))
+        .bind(filter.webhook_id.as_deref())
+        .bind(filter.event_type.as_deref())
+        .bind(ms(now))
+        .bind(i64::from(per_second.max(1)))
+        .execute(&mut *self.writer.lock().await)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn requeue_failed(
