@@ -12,8 +12,9 @@
 //! - [`ui`]: the web dashboard at `/ui` (server-rendered HTML, embedded assets).
 //! - [`telemetry`]: log lines and, with a collector, OTLP traces.
 //! - [`admin_token`]: the configured or generated admin token.
-//! - [`cli`]: the `hookwire` commands (`serve`, `demo`, `listen`, `verify`, `send`, `replay`, `retry`,
-//!   `webhooks`, `migrate`, `config check`); `main.rs` only calls it.
+//! - [`cli`]: the `hookwire` commands (`serve`, `demo`, `listen`, `verify`, `send`,
+//!   `replay`, `retry`, `webhooks`, `migrate`, `config check`); `main.rs` only
+//!   calls it.
 
 #![warn(missing_docs)]
 
