@@ -16,6 +16,7 @@ mod log_secrets;
 mod nodes;
 mod pipes;
 mod schemathesis;
+mod sdks;
 mod shutdown;
 mod startup_errors;
 mod startup_log;
