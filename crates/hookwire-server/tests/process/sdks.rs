@@ -48,10 +48,13 @@ fn run_suite(mut command: Command, dir: &Path) {
 fn python_sdk_suite_passes() {
     let dir = repo().join("sdks/python");
     let mut probe = Command::new("python3");
-    probe.args(["-c", "import httpx, pytest, standardwebhooks, fastapi"]);
+    probe.args([
+        "-c",
+        "import httpx, pytest, standardwebhooks, fastapi, wheel",
+    ]);
     if !available(
         &mut probe,
-        "python3 with httpx, pytest, standardwebhooks and fastapi",
+        "python3 with httpx, pytest, standardwebhooks, fastapi and wheel",
     ) {
         return;
     }
@@ -61,4 +64,20 @@ fn python_sdk_suite_passes() {
         .env("PYTHONPATH", dir.join("src"))
         .env("PYTHONDONTWRITEBYTECODE", "1");
     run_suite(pytest, &dir);
+}
+
+#[test]
+fn typescript_sdk_suite_passes() {
+    let dir = repo().join("sdks/typescript");
+    let mut probe = Command::new(dir.join("node_modules/.bin/tsc"));
+    probe.arg("--version");
+    if !available(
+        &mut probe,
+        "Node with sdks/typescript's dev dependencies (npm ci in sdks/typescript)",
+    ) {
+        return;
+    }
+    let mut npm = Command::new("npm");
+    npm.args(["test", "--silent"]);
+    run_suite(npm, &dir);
 }
