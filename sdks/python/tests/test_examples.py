@@ -24,9 +24,10 @@ def test_the_quickstart_registers_publishes_and_verifies(server, tenant: Hookwir
     assert '"type": "order.created"' in printed and '"data": {"id": 42}' in printed
 
 
-def test_the_readme_shows_the_quickstart_as_it_is() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert (EXAMPLES / "quickstart.py").read_text() in readme
+def test_the_readmes_show_the_quickstart_as_it_is() -> None:
+    quickstart = (EXAMPLES / "quickstart.py").read_text()
+    for readme in (Path(__file__).resolve().parents[1] / "README.md", Path(__file__).resolve().parents[3] / "README.md"):
+        assert quickstart in readme.read_text(), readme
 
 
 def test_the_fastapi_receiver_accepts_signed_and_refuses_tampered(monkeypatch) -> None:

@@ -31,11 +31,13 @@ test("the quickstart registers, publishes and verifies", async () => {
   assert.deepEqual(body.data, { id: 42 });
 });
 
-test("the README shows the examples as they are", () => {
+test("the READMEs show the examples as they are", () => {
   const readme = readFileSync(join(SDK, "README.md"), "utf8");
   for (const file of ["quickstart.ts", "route.ts"]) {
     assert.ok(readme.includes(readFileSync(join(SDK, "examples", file), "utf8")), file);
   }
+  const quickstart = readFileSync(join(SDK, "examples/quickstart.ts"), "utf8");
+  assert.ok(readFileSync(join(REPO, "README.md"), "utf8").includes(quickstart), "the repository's README");
 });
 
 test("the route handler accepts a signed delivery and refuses a tampered one", async () => {

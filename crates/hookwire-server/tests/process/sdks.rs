@@ -81,3 +81,16 @@ fn typescript_sdk_suite_passes() {
     npm.args(["test", "--silent"]);
     run_suite(npm, &dir);
 }
+
+#[test]
+fn go_sdk_suite_passes() {
+    let dir = repo().join("sdks/go");
+    let mut probe = Command::new("go");
+    probe.arg("version");
+    if !available(&mut probe, "Go (Debian's golang-go)") {
+        return;
+    }
+    let mut go = Command::new("go");
+    go.args(["test", "-count=1", "./..."]);
+    run_suite(go, &dir);
+}
