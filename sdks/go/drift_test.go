@@ -151,3 +151,13 @@ func TestEveryStructHasTheFieldsOfItsSchema(t *testing.T) {
 		}
 	}
 }
+
+func TestTheVersionFollowsTheServers(t *testing.T) {
+	cargo, err := os.ReadFile(filepath.Join(repo, "Cargo.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "\nversion = \"" + hookwire.Version + "\"\n"; !strings.Contains(string(cargo), want) {
+		t.Fatalf("Cargo.toml's version is not %s", hookwire.Version)
+	}
+}

@@ -72,3 +72,16 @@ def test_request_arguments_match_the_request_schemas() -> None:
     assert set(inspect.signature(Hookwire.publish).parameters) - {"self"} == set(
         inspect.signature(resources.Events.publish).parameters
     ) - {"self"}
+
+
+def test_the_version_follows_the_servers() -> None:
+    import re
+
+    import hookwire
+
+    cargo = (REPO / "Cargo.toml").read_text()
+    server = re.search(r'^version = "([^"]+)"', cargo, re.M).group(1)
+    pyproject = (REPO / "sdks" / "python" / "pyproject.toml").read_text()
+    assert hookwire.__version__ == server
+    assert f'version = "{server}"' in pyproject
+    assert f"hookwire-python/{server}" in Hookwire("http://127.0.0.1:1", "k")._transport.policy.headers["User-Agent"]

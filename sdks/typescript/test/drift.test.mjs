@@ -40,3 +40,9 @@ test("every operation of the document has exactly one method", () => {
     assert.equal(typeof client[resource]?.[method], "function", path);
   }
 });
+
+test("the version follows the server's", () => {
+  const cargo = readFileSync(join(REPO, "Cargo.toml"), "utf8");
+  const server = /^version = "([^"]+)"/m.exec(cargo)[1];
+  assert.equal(JSON.parse(readFileSync(join(SDK, "package.json"), "utf8")).version, server);
+});
