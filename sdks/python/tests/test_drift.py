@@ -85,3 +85,14 @@ def test_the_version_follows_the_servers() -> None:
     assert hookwire.__version__ == server
     assert f'version = "{server}"' in pyproject
     assert f"hookwire-python/{server}" in Hookwire("http://127.0.0.1:1", "k")._transport.policy.headers["User-Agent"]
+
+
+def test_the_async_types_are_what_the_script_makes_of_the_resources() -> None:
+    import importlib.util
+
+    script = REPO / "sdks" / "python" / "scripts" / "async_types.py"
+    spec = importlib.util.spec_from_file_location("async_types", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (REPO / "sdks" / "python" / "src" / "hookwire" / "_async_types.py").read_text()
+    assert committed == module.render(), "run python3 sdks/python/scripts/async_types.py"

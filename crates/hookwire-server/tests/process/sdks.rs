@@ -50,11 +50,11 @@ fn python_sdk_suite_passes() {
     let mut probe = Command::new("python3");
     probe.args([
         "-c",
-        "import httpx, pytest, standardwebhooks, fastapi, wheel",
+        "import httpx, pytest, standardwebhooks, fastapi, wheel, mypy",
     ]);
     if !available(
         &mut probe,
-        "python3 with httpx, pytest, standardwebhooks, fastapi and wheel",
+        "python3 with httpx, pytest, standardwebhooks, fastapi, wheel and mypy",
     ) {
         return;
     }

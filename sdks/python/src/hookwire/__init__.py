@@ -4,8 +4,9 @@
 >>> hw = Hookwire("http://127.0.0.1:8080", api_key="hw_…")      # doctest: +SKIP
 >>> hw.publish("order.created", {"id": 42})                     # doctest: +SKIP
 
-Modules: ``client`` (the two clients), ``resources`` (every operation),
-``_transport`` (retries, errors, pages), ``errors``, ``models`` (answer shapes),
+Modules: ``client`` (the two clients), ``resources`` (every operation, written
+once for both), ``_transport`` (retries, errors, pages), ``errors``, ``models``
+(answer shapes), ``_async_types`` (the async client's types, generated),
 ``signature`` (receiver-side verification).
 """
 

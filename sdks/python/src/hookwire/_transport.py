@@ -76,8 +76,8 @@ class _Policy:
     def wait(self, try_number: int, retry_after: Optional[float]) -> float:
         """Seconds before try ``try_number + 1``."""
         if retry_after is not None:
-            return min(retry_after, _MAX_WAIT)
-        backoff = min(0.5 * 2**try_number, 8.0)
+            return float(min(retry_after, _MAX_WAIT))
+        backoff = min(0.5 * float(2**try_number), 8.0)
         return backoff * random.uniform(0.8, 1.2)
 
     def retry_after_answer(self, call: Call, response: httpx.Response, try_number: int) -> Optional[float]:

@@ -8,40 +8,32 @@ async client's calls are awaited and its lists iterated with ``async for``.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import httpx
 
 from ._transport import AsyncTransport, SyncTransport, _Policy
+from .models import Published
 from .resources import RESOURCES, Deliveries, Events, EventTypes, Keys, Stats, Tenants, Webhooks
 
-
-class _Client:
-    tenants: Tenants
-    keys: Keys
-    event_types: EventTypes
-    webhooks: Webhooks
-    events: Events
-    deliveries: Deliveries
-    stats: Stats
-
-    def _attach(self, transport: Any) -> None:
-        for name, resource in RESOURCES.items():
-            setattr(self, name, resource(transport))
-
-    def publish(
-        self,
-        type: str,
-        data: Mapping[str, Any],
-        *,
-        channel: Optional[str] = None,
-        idempotency_key: Optional[str] = None,
-    ) -> Any:
-        """Same as ``events.publish``."""
-        return self.events.publish(type, data, channel=channel, idempotency_key=idempotency_key)
+if TYPE_CHECKING:
+    from ._async_types import (
+        AsyncDeliveries,
+        AsyncEvents,
+        AsyncEventTypes,
+        AsyncKeys,
+        AsyncStats,
+        AsyncTenants,
+        AsyncWebhooks,
+    )
 
 
-class Hookwire(_Client):
+def _attach(client: Any, transport: Any) -> None:
+    for name, resource in RESOURCES.items():
+        setattr(client, name, resource(transport))
+
+
+class Hookwire:
     """A blocking client.
 
     ``base_url`` is where ``hookwire serve`` listens (``http://127.0.0.1:8080``);
@@ -61,7 +53,26 @@ class Hookwire(_Client):
         http_client: Optional[httpx.Client] = None,
     ) -> None:
         self._transport = SyncTransport(_Policy(base_url, api_key, max_retries, timeout), http_client)
-        self._attach(self._transport)
+        _attach(self, self._transport)
+
+    tenants: Tenants
+    keys: Keys
+    event_types: EventTypes
+    webhooks: Webhooks
+    events: Events
+    deliveries: Deliveries
+    stats: Stats
+
+    def publish(
+        self,
+        type: str,
+        data: Mapping[str, Any],
+        *,
+        channel: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Published:
+        """Same as ``events.publish``."""
+        return self.events.publish(type, data, channel=channel, idempotency_key=idempotency_key)
 
     def close(self) -> None:
         self._transport.close()
@@ -73,7 +84,7 @@ class Hookwire(_Client):
         self.close()
 
 
-class AsyncHookwire(_Client):
+class AsyncHookwire:
     """The same client for ``asyncio``: ``await`` calls, ``async for`` lists."""
 
     def __init__(
@@ -86,7 +97,26 @@ class AsyncHookwire(_Client):
         http_client: Optional[httpx.AsyncClient] = None,
     ) -> None:
         self._transport = AsyncTransport(_Policy(base_url, api_key, max_retries, timeout), http_client)
-        self._attach(self._transport)
+        _attach(self, self._transport)
+
+    tenants: "AsyncTenants"
+    keys: "AsyncKeys"
+    event_types: "AsyncEventTypes"
+    webhooks: "AsyncWebhooks"
+    events: "AsyncEvents"
+    deliveries: "AsyncDeliveries"
+    stats: "AsyncStats"
+
+    async def publish(
+        self,
+        type: str,
+        data: Mapping[str, Any],
+        *,
+        channel: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Published:
+        """Same as ``events.publish``."""
+        return await self.events.publish(type, data, channel=channel, idempotency_key=idempotency_key)
 
     async def aclose(self) -> None:
         await self._transport.close()

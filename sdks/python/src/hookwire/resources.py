@@ -15,10 +15,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, TypeVar, Union
 from urllib.parse import quote
 
 from ._transport import Call
+from .models import (
+    CreatedKey,
+    CreatedTenant,
+    Delivery,
+    DeliveryDetail,
+    Event,
+    EventDetail,
+    EventType,
+    Key,
+    NewSecret,
+    Published,
+    Replayed,
+    Requeued,
+    Tenant,
+    TenantStats,
+    TestResult,
+    Webhook,
+    WebhookStats,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 Time = Union[str, datetime]
@@ -70,20 +89,20 @@ class Tenants(_Resource):
     """Accounts (admin token only): one per customer of your application."""
 
     @operation("create_tenant")
-    def create(self, name: str) -> Any:
+    def create(self, name: str) -> CreatedTenant:
         """A new tenant and its first API key (``api_key`` is shown only here)."""
         return self._t.call(Call("POST", "/tenants", json={"name": name}))
 
     @operation("list_tenants")
-    def list(self, *, limit: Optional[int] = None) -> Any:
+    def list(self, *, limit: Optional[int] = None) -> Iterator[Tenant]:
         return self._t.pages(Call("GET", "/tenants", {"limit": limit}))
 
     @operation("get_tenant")
-    def get(self, tenant_id: str) -> Any:
+    def get(self, tenant_id: str) -> Tenant:
         return self._t.call(Call("GET", f"/tenants/{_id(tenant_id)}"))
 
     @operation("delete_tenant")
-    def delete(self, tenant_id: str) -> Any:
+    def delete(self, tenant_id: str) -> None:
         """Delete the tenant and everything it owns."""
         return self._t.call(Call("DELETE", f"/tenants/{_id(tenant_id)}"))
 
@@ -95,17 +114,17 @@ class Tenants(_Resource):
         name: Optional[str] = None,
         scopes: Optional[Sequence[str]] = None,
         expires_at: Optional[Time] = None,
-    ) -> Any:
+    ) -> CreatedKey:
         """A new API key for the tenant; ``scopes`` default to all three."""
         body = _body(name=name, scopes=list(scopes) if scopes is not None else None, expires_at=_time(expires_at))
         return self._t.call(Call("POST", f"/tenants/{_id(tenant_id)}/keys", json=body))
 
     @operation("list_tenant_keys")
-    def list_keys(self, tenant_id: str) -> Any:
+    def list_keys(self, tenant_id: str) -> Iterator[Key]:
         return self._t.pages(Call("GET", f"/tenants/{_id(tenant_id)}/keys"))
 
     @operation("revoke_tenant_key")
-    def revoke_key(self, tenant_id: str, key_id: str) -> Any:
+    def revoke_key(self, tenant_id: str, key_id: str) -> None:
         """Revoke a key: every node refuses it within seconds."""
         return self._t.call(Call("DELETE", f"/tenants/{_id(tenant_id)}/keys/{_id(key_id)}"))
 
@@ -120,16 +139,16 @@ class Keys(_Resource):
         name: Optional[str] = None,
         scopes: Optional[Sequence[str]] = None,
         expires_at: Optional[Time] = None,
-    ) -> Any:
+    ) -> CreatedKey:
         body = _body(name=name, scopes=list(scopes) if scopes is not None else None, expires_at=_time(expires_at))
         return self._t.call(Call("POST", "/keys", json=body))
 
     @operation("list_keys")
-    def list(self) -> Any:
+    def list(self) -> Iterator[Key]:
         return self._t.pages(Call("GET", "/keys"))
 
     @operation("revoke_key")
-    def revoke(self, key_id: str) -> Any:
+    def revoke(self, key_id: str) -> None:
         return self._t.call(Call("DELETE", f"/keys/{_id(key_id)}"))
 
 
@@ -137,11 +156,11 @@ class EventTypes(_Resource):
     """The catalog of event types (global; adding one needs the admin token)."""
 
     @operation("list_event_types")
-    def list(self) -> Any:
+    def list(self) -> List[EventType]:
         return self._t.call(Call("GET", "/event-types"))
 
     @operation("create_event_type")
-    def create(self, name: str, description: Optional[str] = None) -> Any:
+    def create(self, name: str, description: Optional[str] = None) -> EventType:
         return self._t.call(Call("POST", "/event-types", json=_body(name=name, description=description)))
 
 
@@ -163,7 +182,7 @@ class Webhooks(_Resource):
         headers: Optional[Mapping[str, str]] = None,
         rate_limit_per_second: Optional[int] = None,
         secret: Optional[str] = None,
-    ) -> Any:
+    ) -> Webhook:
         """Register a webhook; the answer holds its ``secret`` (only here)."""
         body = _body(
             url=url,
@@ -181,11 +200,11 @@ class Webhooks(_Resource):
         return self._t.call(Call("POST", "/webhooks", json=body))
 
     @operation("list_webhooks")
-    def list(self, *, event: Optional[str] = None, is_active: Optional[bool] = None, limit: Optional[int] = None) -> Any:
+    def list(self, *, event: Optional[str] = None, is_active: Optional[bool] = None, limit: Optional[int] = None) -> Iterator[Webhook]:
         return self._t.pages(Call("GET", "/webhooks", {"event": event, "is_active": is_active, "limit": limit}))
 
     @operation("get_webhook")
-    def get(self, webhook_id: str) -> Any:
+    def get(self, webhook_id: str) -> Webhook:
         return self._t.call(Call("GET", f"/webhooks/{_id(webhook_id)}"))
 
     @operation("patch_webhook")
@@ -204,7 +223,7 @@ class Webhooks(_Resource):
         headers: Any = UNSET,
         rate_limit_per_second: Any = UNSET,
         secret: Any = UNSET,
-    ) -> Any:
+    ) -> Webhook:
         """Change the fields given (PATCH); the others stay."""
         fields = dict(
             url=url,
@@ -238,7 +257,7 @@ class Webhooks(_Resource):
         headers: Optional[Mapping[str, str]] = None,
         rate_limit_per_second: Optional[int] = None,
         secret: Optional[str] = None,
-    ) -> Any:
+    ) -> Webhook:
         """Replace every writable field (PUT); those left out take their defaults."""
         body = _body(
             url=url,
@@ -256,22 +275,22 @@ class Webhooks(_Resource):
         return self._t.call(Call("PUT", f"/webhooks/{_id(webhook_id)}", json=body))
 
     @operation("delete_webhook")
-    def delete(self, webhook_id: str) -> Any:
+    def delete(self, webhook_id: str) -> None:
         """Delete it; its pending deliveries are cancelled."""
         return self._t.call(Call("DELETE", f"/webhooks/{_id(webhook_id)}"))
 
     @operation("test_webhook")
-    def test(self, webhook_id: str) -> Any:
+    def test(self, webhook_id: str) -> TestResult:
         """Deliver a ``webhook.test`` event now (one attempt) and say how it went."""
         return self._t.call(Call("POST", f"/webhooks/{_id(webhook_id)}/test"))
 
     @operation("rotate_secret")
-    def rotate_secret(self, webhook_id: str, secret: Optional[str] = None) -> Any:
+    def rotate_secret(self, webhook_id: str, secret: Optional[str] = None) -> NewSecret:
         """A new secret (given or generated); the old one signs alongside for 24 h."""
         return self._t.call(Call("POST", f"/webhooks/{_id(webhook_id)}/rotate-secret", json=_body(secret=secret)))
 
     @operation("recover")
-    def recover(self, webhook_id: str, since: Time) -> Any:
+    def recover(self, webhook_id: str, since: Time) -> Requeued:
         """Queue again its deliveries that failed since ``since``."""
         return self._t.call(Call("POST", f"/webhooks/{_id(webhook_id)}/recover", json={"since": _time(since)}))
 
@@ -285,13 +304,13 @@ class Webhooks(_Resource):
         since: Optional[Time] = None,
         until: Optional[Time] = None,
         limit: Optional[int] = None,
-    ) -> Any:
+    ) -> Iterator[Delivery]:
         """Its deliveries, newest first."""
         params = {"status": status, "event_type": event_type, "since": _time(since), "until": _time(until), "limit": limit}
         return self._t.pages(Call("GET", f"/webhooks/{_id(webhook_id)}/deliveries", params))
 
     @operation("webhook_stats")
-    def stats(self, webhook_id: str, *, window: Optional[str] = None) -> Any:
+    def stats(self, webhook_id: str, *, window: Optional[str] = None) -> WebhookStats:
         """Counts and success rate over ``window`` (``24h`` by default, e.g. ``7d``)."""
         return self._t.call(Call("GET", f"/webhooks/{_id(webhook_id)}/stats", {"window": window}))
 
@@ -307,7 +326,7 @@ class Events(_Resource):
         *,
         channel: Optional[str] = None,
         idempotency_key: Optional[str] = None,
-    ) -> Any:
+    ) -> Published:
         """Publish an event; hookwire delivers it to every matching webhook.
 
         ``idempotency_key`` makes a repeat within 24 h return the first event
@@ -327,18 +346,18 @@ class Events(_Resource):
         since: Optional[Time] = None,
         until: Optional[Time] = None,
         limit: Optional[int] = None,
-    ) -> Any:
+    ) -> Iterator[Event]:
         """Events, newest first."""
         params = {"type": type, "channel": channel, "since": _time(since), "until": _time(until), "limit": limit}
         return self._t.pages(Call("GET", "/events", params))
 
     @operation("get_event")
-    def get(self, event_id: str) -> Any:
+    def get(self, event_id: str) -> EventDetail:
         """One event with its deliveries."""
         return self._t.call(Call("GET", f"/events/{_id(event_id)}"))
 
     @operation("replay")
-    def replay(self, event_id: str, *, webhook_id: Optional[str] = None) -> Any:
+    def replay(self, event_id: str, *, webhook_id: Optional[str] = None) -> Replayed:
         """Deliver a stored event again to every matching webhook (or to one)."""
         return self._t.call(Call("POST", f"/events/{_id(event_id)}/replay", json=_body(webhook_id=webhook_id)))
 
@@ -347,12 +366,12 @@ class Deliveries(_Resource):
     """Single deliveries, and retrying many at once."""
 
     @operation("get_delivery")
-    def get(self, delivery_id: str) -> Any:
+    def get(self, delivery_id: str) -> DeliveryDetail:
         """One delivery with its attempts."""
         return self._t.call(Call("GET", f"/deliveries/{_id(delivery_id)}"))
 
     @operation("retry_delivery")
-    def retry(self, delivery_id: str) -> Any:
+    def retry(self, delivery_id: str) -> None:
         """Attempt it again now."""
         return self._t.call(Call("POST", f"/deliveries/{_id(delivery_id)}/retry"))
 
@@ -365,7 +384,7 @@ class Deliveries(_Resource):
         status: Optional[str] = None,
         webhook_id: Optional[str] = None,
         event_type: Optional[str] = None,
-    ) -> Any:
+    ) -> Requeued:
         """Queue again every delivery that matches (``failed`` ones by default), paced by the server."""
         body = _body(since=_time(since), until=_time(until), status=status, webhook_id=webhook_id, event_type=event_type)
         return self._t.call(Call("POST", "/deliveries/retry", json=body))
@@ -373,7 +392,7 @@ class Deliveries(_Resource):
 
 class Stats(_Resource):
     @operation("tenant_stats")
-    def get(self, *, window: Optional[str] = None) -> Any:
+    def get(self, *, window: Optional[str] = None) -> TenantStats:
         """Tenant-wide counts over ``window`` (``24h`` by default)."""
         return self._t.call(Call("GET", "/stats", {"window": window}))
 
