@@ -42,13 +42,14 @@ type Client struct {
 	// invalid is the settings' error, returned by every call.
 	invalid error
 
-	Tenants    *Tenants
-	Keys       *Keys
-	EventTypes *EventTypes
-	Webhooks   *Webhooks
-	Events     *Events
-	Deliveries *Deliveries
-	Stats      *Stats
+	Tenants        *Tenants
+	Keys           *Keys
+	PortalSessions *PortalSessions
+	EventTypes     *EventTypes
+	Webhooks       *Webhooks
+	Events         *Events
+	Deliveries     *Deliveries
+	Stats          *Stats
 }
 
 // Option changes a Client made by NewClient.
@@ -88,6 +89,7 @@ func NewClient(baseURL, apiKey string, options ...Option) *Client {
 	}
 	c.Tenants = &Tenants{c}
 	c.Keys = &Keys{c}
+	c.PortalSessions = &PortalSessions{c}
 	c.EventTypes = &EventTypes{c}
 	c.Webhooks = &Webhooks{c}
 	c.Events = &Events{c}

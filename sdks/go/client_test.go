@@ -268,3 +268,20 @@ func TestTenantsAndEventTypes(t *testing.T) {
 		t.Fatalf("catalog: %v", names)
 	}
 }
+
+func TestPortalLinksForATenant(t *testing.T) {
+	hw := newTenant(t, shared)
+	own := must[*hookwire.PortalLink](t)(hw.PortalSessions.Create(ctx, hookwire.PortalDraft{ExpiresInSeconds: ptr(600), ReadOnly: ptr(true)}))
+	if !strings.Contains(own.URL, "/ui/portal/hws_") || own.ExpiresAt.IsZero() {
+		t.Fatalf("own link: %+v", own)
+	}
+	admin := shared.admin()
+	made := must[*hookwire.PortalLink](t)(admin.Tenants.CreatePortalSession(ctx, hw.id, hookwire.PortalDraft{}))
+	if !strings.HasPrefix(made.URL, shared.baseURL+"/ui/portal/") {
+		t.Fatalf("admin's link: %+v", made)
+	}
+	_, err := admin.Tenants.CreatePortalSession(ctx, hw.id, hookwire.PortalDraft{ExpiresInSeconds: ptr(5)})
+	if e, ok := err.(*hookwire.Error); !ok || !hookwire.IsInvalid(err) || e.Field != "expires_in_seconds" {
+		t.Fatalf("too short: %v", err)
+	}
+}

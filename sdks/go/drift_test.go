@@ -139,6 +139,7 @@ func TestEveryStructHasTheFieldsOfItsSchema(t *testing.T) {
 		"BulkRetry": hookwire.BulkRetry{}, "TestResult": hookwire.TestResult{}, "NewSecret": hookwire.NewSecret{},
 		"WebhookStatsView": hookwire.WebhookStats{}, "FailingWebhook": hookwire.FailingWebhook{},
 		"TenantStatsView": hookwire.TenantStats{},
+		"PortalDraft":     hookwire.PortalDraft{}, "PortalLink": hookwire.PortalLink{},
 	} {
 		s, ok := doc.Components.Schemas[name]
 		if !ok {

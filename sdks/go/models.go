@@ -262,6 +262,20 @@ type NewSecret struct {
 	Secret string `json:"secret"`
 }
 
+// PortalDraft (schema PortalDraft) asks for a portal link; nil fields take
+// their defaults (one hour, not read-only).
+type PortalDraft struct {
+	ExpiresInSeconds *int  `json:"expires_in_seconds,omitempty"`
+	ReadOnly         *bool `json:"read_only,omitempty"`
+}
+
+// PortalLink (schema PortalLink) opens the dashboard as one tenant alone; treat
+// URL as a secret until ExpiresAt.
+type PortalLink struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // WebhookStats (schema WebhookStatsView) counts a webhook's deliveries over a window.
 type WebhookStats struct {
 	Total          int        `json:"total"`

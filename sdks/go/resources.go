@@ -59,6 +59,21 @@ func (r *Tenants) RevokeKey(ctx context.Context, tenantID, keyID string) error {
 	return r.c.do(ctx, call{method: http.MethodDelete, path: "/tenants/" + escape(tenantID) + "/keys/" + escape(keyID)}, nil)
 }
 
+// CreatePortalSession makes a link that opens the dashboard as this tenant alone.
+func (r *Tenants) CreatePortalSession(ctx context.Context, tenantID string, draft PortalDraft) (*PortalLink, error) {
+	var out PortalLink
+	return &out, r.c.do(ctx, call{method: http.MethodPost, path: "/tenants/" + escape(tenantID) + "/portal-sessions", body: draft}, &out)
+}
+
+// PortalSessions are dashboard links for the calling tenant's own customers.
+type PortalSessions struct{ c *Client }
+
+// Create makes a link that opens the dashboard as the calling tenant alone.
+func (r *PortalSessions) Create(ctx context.Context, draft PortalDraft) (*PortalLink, error) {
+	var out PortalLink
+	return &out, r.c.do(ctx, call{method: http.MethodPost, path: "/portal-sessions", body: draft}, &out)
+}
+
 // Keys are the calling tenant's own API keys.
 type Keys struct{ c *Client }
 
@@ -323,37 +338,39 @@ func (c *Client) Publish(ctx context.Context, eventType string, data any, option
 
 // Operations maps each OpenAPI operationId to the method that implements it.
 var Operations = map[string]string{
-	"create_tenant":           "Tenants.Create",
-	"list_tenants":            "Tenants.List",
-	"get_tenant":              "Tenants.Get",
-	"delete_tenant":           "Tenants.Delete",
-	"create_tenant_key":       "Tenants.CreateKey",
-	"list_tenant_keys":        "Tenants.ListKeys",
-	"revoke_tenant_key":       "Tenants.RevokeKey",
-	"create_key":              "Keys.Create",
-	"list_keys":               "Keys.List",
-	"revoke_key":              "Keys.Revoke",
-	"list_event_types":        "EventTypes.List",
-	"create_event_type":       "EventTypes.Create",
-	"create_webhook":          "Webhooks.Create",
-	"list_webhooks":           "Webhooks.List",
-	"get_webhook":             "Webhooks.Get",
-	"patch_webhook":           "Webhooks.Update",
-	"put_webhook":             "Webhooks.Replace",
-	"delete_webhook":          "Webhooks.Delete",
-	"test_webhook":            "Webhooks.Test",
-	"rotate_secret":           "Webhooks.RotateSecret",
-	"recover":                 "Webhooks.Recover",
-	"list_webhook_deliveries": "Webhooks.Deliveries",
-	"webhook_stats":           "Webhooks.Stats",
-	"publish":                 "Events.Publish",
-	"list_events":             "Events.List",
-	"get_event":               "Events.Get",
-	"replay":                  "Events.Replay",
-	"get_delivery":            "Deliveries.Get",
-	"retry_delivery":          "Deliveries.Retry",
-	"retry_deliveries":        "Deliveries.RetryMany",
-	"tenant_stats":            "Stats.Get",
+	"create_tenant":                "Tenants.Create",
+	"list_tenants":                 "Tenants.List",
+	"get_tenant":                   "Tenants.Get",
+	"delete_tenant":                "Tenants.Delete",
+	"create_tenant_key":            "Tenants.CreateKey",
+	"list_tenant_keys":             "Tenants.ListKeys",
+	"revoke_tenant_key":            "Tenants.RevokeKey",
+	"create_key":                   "Keys.Create",
+	"list_keys":                    "Keys.List",
+	"revoke_key":                   "Keys.Revoke",
+	"create_tenant_portal_session": "Tenants.CreatePortalSession",
+	"create_portal_session":        "PortalSessions.Create",
+	"list_event_types":             "EventTypes.List",
+	"create_event_type":            "EventTypes.Create",
+	"create_webhook":               "Webhooks.Create",
+	"list_webhooks":                "Webhooks.List",
+	"get_webhook":                  "Webhooks.Get",
+	"patch_webhook":                "Webhooks.Update",
+	"put_webhook":                  "Webhooks.Replace",
+	"delete_webhook":               "Webhooks.Delete",
+	"test_webhook":                 "Webhooks.Test",
+	"rotate_secret":                "Webhooks.RotateSecret",
+	"recover":                      "Webhooks.Recover",
+	"list_webhook_deliveries":      "Webhooks.Deliveries",
+	"webhook_stats":                "Webhooks.Stats",
+	"publish":                      "Events.Publish",
+	"list_events":                  "Events.List",
+	"get_event":                    "Events.Get",
+	"replay":                       "Events.Replay",
+	"get_delivery":                 "Deliveries.Get",
+	"retry_delivery":               "Deliveries.Retry",
+	"retry_deliveries":             "Deliveries.RetryMany",
+	"tenant_stats":                 "Stats.Get",
 }
 
 func limitQuery(limit int) url.Values {

@@ -9,7 +9,7 @@ use hookwire::{Hookwire, Worker};
 
 use crate::config::Config;
 use crate::http::rate_limit::Limiter;
-use crate::http::state::AppState;
+use crate::http::state::{AppState, PortalSettings};
 use crate::{admin_token, http};
 
 /// A started application, ready to serve.
@@ -68,6 +68,10 @@ impl App {
                 .as_deref()
                 .map(|t| Arc::new(TokenHash::of(t))),
             traced: crate::telemetry::exports_traces(config),
+            portal: Arc::new(PortalSettings {
+                public_url: config.public_base_url(),
+                frame_ancestors: config.portal_frame_ancestors.clone(),
+            }),
         };
         Ok(Self {
             probes: http::probes(state.clone()),

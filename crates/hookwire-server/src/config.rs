@@ -77,6 +77,14 @@ pub struct Config {
     /// Deliveries of a bulk retry (`POST /deliveries/retry`) made due per
     /// second, so a large recovery cannot starve new traffic.
     pub bulk_retry_per_second: u32,
+    /// The address browsers reach this service at (`https://hooks.example.com`),
+    /// for the absolute links it hands out (portal links). Unset:
+    /// `http://<listen>`, right only when browsers reach the node directly.
+    pub public_url: Option<String>,
+    /// Origins allowed to embed the dashboard in an iframe (CSP
+    /// `frame-ancestors`), e.g. `["https://app.example.com"]`. Empty (the
+    /// default): no site may frame it.
+    pub portal_frame_ancestors: Vec<String>,
     /// Delivery attempts in flight at once in this process.
     pub max_in_flight: usize,
     /// Delivery attempts in flight at once to one webhook, per process.
@@ -118,6 +126,8 @@ impl Default for Config {
             log_format: LogFormat::Text,
             otel_endpoint: None,
             bulk_retry_per_second: 1000,
+            public_url: None,
+            portal_frame_ancestors: Vec::new(),
             max_in_flight: 1024,
             max_in_flight_per_webhook: 10,
             database_max_connections: 16,
@@ -186,6 +196,8 @@ const ENV_KEYS: &[&str] = &[
     "metrics_token",
     "otel_endpoint",
     "bulk_retry_per_second",
+    "public_url",
+    "portal_frame_ancestors",
 ];
 
 /// What went wrong in figment's errors, by key: the key and the problem,

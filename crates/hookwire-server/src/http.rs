@@ -16,6 +16,7 @@ mod keys;
 mod list;
 pub mod metrics;
 mod parse;
+pub mod portal;
 pub mod rate_limit;
 pub mod state;
 mod stats;
@@ -53,6 +54,7 @@ use error::ApiError;
     tags(
         (name = "tenants", description = "Accounts (admin token)."),
         (name = "keys", description = "API keys: issued, listed and revoked by the admin for any tenant or by a tenant for itself. A key's scopes say what it may do: `publish` (POST /events), `read` (every GET), `manage` (everything else); a request outside them gets 403 `insufficient_scope`."),
+        (name = "portal", description = "Portal links: the dashboard opened as one tenant, for a SaaS to hand its own customer, optionally read-only. No API key reaches the browser."),
         (name = "event-types", description = "The global event-type catalog."),
         (name = "webhooks", description = "A tenant's webhook subscriptions."),
         (name = "events", description = "Publishing events; each is fanned out to matching webhooks."),
@@ -83,6 +85,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(webhook_actions::router())
         .merge(events::router())
         .merge(keys::router())
+        .merge(portal::router())
         .merge(deliveries::router())
         .merge(stats::router());
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -98,6 +101,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The complete application: API, OpenAPI JSON, docs page, and middleware.
 pub fn router(state: AppState) -> Router {
     let traced = state.traced;
+    let portal = state.portal.clone();
     let (api, openapi) = api();
     let openapi_json = openapi.to_pretty_json().unwrap_or_default();
     let docs_html = docs::render(&openapi);
@@ -107,7 +111,13 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { ([(CONTENT_TYPE, "application/json")], openapi_json) }),
         )
         .route("/docs", get(move || async move { Html(docs_html) }))
-        .nest("/ui", crate::ui::router())
+        .nest(
+            "/ui",
+            crate::ui::router().layer(middleware::from_fn_with_state(
+                portal,
+                crate::ui::frame_policy,
+            )),
+        )
         // `/ui` is nested, which `/ui/` does not match; `/` is where a browser lands.
         .route("/ui/", get(|| async { Redirect::to("/ui") }))
         .route("/", get(|| async { Redirect::to("/ui") }))

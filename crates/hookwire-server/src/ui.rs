@@ -4,11 +4,11 @@
 //! small script (`assets/app.js`) that refreshes the parts of a page marked
 //! `data-live`, so a retry is seen landing without a reload. Everything is compiled
 //! into the binary: no build step, no CDN, and no state in the process — the
-//! session is the caller's token in an `HttpOnly`, `SameSite=Strict` cookie, so any
-//! node can serve any page.
+//! session lives in the database and the browser holds only its opaque token in
+//! an `HttpOnly`, `SameSite=Strict` cookie, so any node can serve any page.
 //!
-//! One module per page family, each with `router()`: `session` (sign-in, the
-//! caller, same-origin checks), `tenants` (admin tenant switcher), `webhooks`
+//! One module per page family, each with `router()`: `session` (sign-in, portal
+//! links, the caller, read-only sessions, same-origin checks), `tenants` (admin tenant switcher), `webhooks`
 //! (list, create), `webhook_page` (a webhook and its chart), `webhook_actions`
 //! (what its buttons do),
 //! `deliveries` (a delivery's attempts, redeliver), `events`, `catalog`.
@@ -30,14 +30,20 @@ mod webhook_actions;
 mod webhook_page;
 mod webhooks;
 
-use axum::response::Redirect;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::header::{CONTENT_SECURITY_POLICY, X_FRAME_OPTIONS};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum::{middleware, Router};
 use chrono::{DateTime, SecondsFormat, Utc};
 use hookwire::model::DeliveryStatus;
 use maud::{html, Markup};
 
-use crate::http::state::AppState;
+use crate::http::state::{AppState, PortalSettings};
 
 /// The dashboard's routes, to be nested at `/ui`.
 pub fn router() -> Router<AppState> {
@@ -53,6 +59,35 @@ pub fn router() -> Router<AppState> {
         .merge(catalog::router())
         .merge(assets::router())
         .layer(middleware::from_fn(session::same_origin))
+}
+
+/// Who may show the dashboard in a frame: by default no site (clickjacking
+/// protection: CSP `frame-ancestors 'none'` and, for old browsers,
+/// `X-Frame-Options: DENY`); with `portal_frame_ancestors`, those origins.
+pub async fn frame_policy(
+    State(portal): State<Arc<PortalSettings>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if portal.frame_ancestors.is_empty() {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        );
+        headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    } else {
+        let policy = format!(
+            "frame-ancestors 'self' {}",
+            portal.frame_ancestors.join(" ")
+        );
+        // The origins were checked at start-up (config rules): always a valid header.
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            headers.insert(CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
 }
 
 /// A time as UTC text in a `<time>` element.

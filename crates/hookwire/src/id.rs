@@ -17,6 +17,8 @@ pub const WEBHOOK: &str = "wh";
 pub const EVENT: &str = "evt";
 /// Prefix of delivery ids.
 pub const DELIVERY: &str = "dlv";
+/// Prefix of dashboard session ids (not the session's token).
+pub const SESSION: &str = "ses";
 /// Prefix of attempt ids.
 pub const ATTEMPT: &str = "att";
 

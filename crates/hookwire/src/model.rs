@@ -5,6 +5,7 @@
 //! function here, so the HTTP layer never decides what is valid.
 
 mod api_key;
+mod dashboard_session;
 mod delivery;
 mod event;
 mod event_type;
@@ -14,6 +15,10 @@ mod webhook;
 mod webhook_input;
 
 pub use api_key::{ApiKey, KeyDraft, KeySpec, Scope};
+pub use dashboard_session::{
+    DashboardSession, PortalDraft, SessionKind, PORTAL_DEFAULT_SECONDS, PORTAL_SECONDS,
+    SIGN_IN_HOURS,
+};
 pub use delivery::{Attempt, Delivery, DeliveryStatus};
 pub use event::{Event, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
 pub use event_type::{EventFilter, EventType, EventTypeName};

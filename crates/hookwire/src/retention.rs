@@ -1,5 +1,6 @@
 //! The retention job: deletes history older than the retention period, caps
-//! each webhook's history, and forgets idempotency keys after 24 h.
+//! each webhook's history, forgets idempotency keys after 24 h, and deletes
+//! expired dashboard sessions.
 //!
 //! Work is done in bounded batches with a short pause between them, so the job
 //! never holds long locks or starves deliveries; any number of nodes may run it.
@@ -46,6 +47,8 @@ pub struct RetentionReport {
     pub deliveries: u64,
     /// Idempotency keys forgotten.
     pub idempotency_keys: u64,
+    /// Expired dashboard sessions deleted.
+    pub sessions: u64,
 }
 
 /// One full pass: loop each clean-up in batches until nothing is left.
@@ -63,6 +66,8 @@ pub async fn run_once(
     let key_cutoff = now - TimeDelta::hours(IDEMPOTENCY_WINDOW_HOURS);
     report.idempotency_keys =
         drain(|| store.expire_idempotency_keys(key_cutoff, opts.batch)).await?;
+    // Few rows (one per sign-in): one statement, no batches.
+    report.sessions = store.delete_expired_sessions(now).await?;
     Ok(report)
 }
 
@@ -92,6 +97,7 @@ pub async fn run(store: DynStore, opts: RetentionOptions, shutdown: impl Future<
                 events = r.events,
                 deliveries = r.deliveries,
                 idempotency_keys = r.idempotency_keys,
+                sessions = r.sessions,
                 "retention removed old history"
             ),
             Ok(_) => {}

@@ -19,6 +19,8 @@ use crate::ValidationError;
 pub const WEBHOOK_SECRET_PREFIX: &str = "whsec_";
 /// Prefix of API keys and admin tokens we generate, so leaked ones are greppable.
 pub const API_KEY_PREFIX: &str = "hwk_";
+/// Prefix of dashboard session tokens (cookies and portal links).
+pub const SESSION_TOKEN_PREFIX: &str = "hws_";
 /// How many leading characters of an API key are stored in clear to find its row.
 pub const API_KEY_LOOKUP_LEN: usize = 12;
 
@@ -88,6 +90,14 @@ impl WebhookSecret {
 pub fn generate_token() -> String {
     format!(
         "{API_KEY_PREFIX}{}",
+        URL_SAFE_NO_PAD.encode(random_bytes::<30>())
+    )
+}
+
+/// A fresh dashboard session token: what a browser holds instead of a key.
+pub fn generate_session_token() -> String {
+    format!(
+        "{SESSION_TOKEN_PREFIX}{}",
         URL_SAFE_NO_PAD.encode(random_bytes::<30>())
     )
 }

@@ -13,6 +13,7 @@ mod catalog;
 mod deliveries;
 mod events;
 mod key_cache;
+mod sessions;
 mod stats;
 mod tenants;
 mod webhook_actions;

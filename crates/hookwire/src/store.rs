@@ -12,9 +12,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::model::{ApiKey, Attempt, Delivery, Event, EventType, Tenant, Webhook};
+use crate::model::{
+    ApiKey, Attempt, DashboardSession, Delivery, Event, EventType, Tenant, Webhook,
+};
 use crate::page::{Page, PageRequest};
-use crate::secret::WebhookSecret;
+use crate::secret::{TokenHash, WebhookSecret};
 
 mod claim;
 mod error;
@@ -48,12 +50,20 @@ pub type DynStore = Arc<dyn Store>;
 /// Implementations must be safe to share between tasks and, for PostgreSQL,
 /// between processes: no method may rely on state held in one process.
 pub trait Store:
-    TenantStore + CatalogStore + WebhookStore + EventStore + QueueStore + StatsStore + RetentionStore
+    TenantStore
+    + SessionStore
+    + CatalogStore
+    + WebhookStore
+    + EventStore
+    + QueueStore
+    + StatsStore
+    + RetentionStore
 {
 }
 
 impl<T> Store for T where
     T: TenantStore
+        + SessionStore
         + CatalogStore
         + WebhookStore
         + EventStore
@@ -94,6 +104,19 @@ pub trait TenantStore: Send + Sync + 'static {
     async fn delete_api_key(&self, tenant_id: &str, key_id: &str) -> Result<bool>;
     /// Record that a key was used at `at`.
     async fn touch_api_key(&self, key_id: &str, at: DateTime<Utc>) -> Result<()>;
+}
+
+/// Dashboard sessions ([`DashboardSession`]), found by their token's hash.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// Store a new session.
+    async fn insert_session(&self, session: &DashboardSession) -> Result<()>;
+    /// The session whose token hashes to `hash`, live or expired.
+    async fn session_by_hash(&self, hash: &TokenHash) -> Result<Option<DashboardSession>>;
+    /// End a session; `false` if there was none.
+    async fn delete_session(&self, hash: &TokenHash) -> Result<bool>;
+    /// Delete every session that expired before `now`; how many.
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
 }
 
 /// The global event-type catalog.

@@ -39,6 +39,7 @@ from .models import (
     EventType,
     Key,
     NewSecret,
+    PortalLink,
     Published,
     Replayed,
     Requeued,

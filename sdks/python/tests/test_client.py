@@ -183,3 +183,15 @@ def test_tenants_and_event_types(server) -> None:
     names = {t["name"] for t in admin.event_types.list()}
     assert {"order.created", "webhook.test"} <= names
     admin.close()
+
+
+def test_portal_links_for_a_tenant(server, tenant: Hookwire) -> None:
+    own = tenant.portal_sessions.create(expires_in_seconds=600, read_only=True)
+    assert "/ui/portal/hws_" in own["url"] and own["expires_at"]
+    admin = server.admin()
+    made = admin.tenants.create_portal_session(tenant.tenant_id)  # type: ignore[attr-defined]
+    assert made["url"].startswith(server.base_url + "/ui/portal/")
+    with pytest.raises(HookwireError) as bad:
+        admin.tenants.create_portal_session(tenant.tenant_id, expires_in_seconds=5)  # type: ignore[attr-defined]
+    assert bad.value.is_invalid() and bad.value.field == "expires_in_seconds"
+    admin.close()

@@ -66,6 +66,8 @@ def test_request_arguments_match_the_request_schemas() -> None:
     assert parameters(resources.Webhooks.update) == set(fields("WebhookPatch"))
     assert parameters(resources.Keys.create) == set(fields("KeyDraft"))
     assert parameters(resources.Tenants.create_key) == set(fields("KeyDraft"))
+    assert parameters(resources.PortalSessions.create) == set(fields("PortalDraft"))
+    assert parameters(resources.Tenants.create_portal_session) == set(fields("PortalDraft"))
     # The event's `id` field is sent as the Idempotency-Key header instead.
     assert parameters(resources.Events.publish) | {"id"} == set(fields("NewEvent")) | {"idempotency_key"}
     assert parameters(resources.Deliveries.retry_many) | {"since"} == set(fields("BulkRetry"))

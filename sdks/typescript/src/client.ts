@@ -19,6 +19,8 @@ import type {
   Key,
   KeyDraft,
   ListQuery,
+  PortalDraft,
+  PortalLink,
   NewSecret,
   Published,
   Recovered,
@@ -91,6 +93,18 @@ export class Tenants extends Resource {
   /** Revoke a key: every node refuses it within seconds. */
   revokeKey(tenantId: string, keyId: string): Promise<void> {
     return this.call({ method: "DELETE", path: `/tenants/${id(tenantId)}/keys/${id(keyId)}` });
+  }
+  /** A portal link that opens the dashboard as this tenant alone (default: one hour, may change things). */
+  createPortalSession(tenantId: string, draft: PortalDraft = {}): Promise<PortalLink> {
+    return this.call({ method: "POST", path: `/tenants/${id(tenantId)}/portal-sessions`, body: draft });
+  }
+}
+
+/** Dashboard links for the calling tenant's own customers. */
+export class PortalSessions extends Resource {
+  /** A portal link that opens the dashboard as the calling tenant alone. */
+  create(draft: PortalDraft = {}): Promise<PortalLink> {
+    return this.call({ method: "POST", path: "/portal-sessions", body: draft });
   }
 }
 
@@ -242,12 +256,13 @@ export class Stats extends Resource {
 /**
  * A hookwire client: `new Hookwire({ baseUrl, apiKey })`.
  *
- * Resources: `tenants` (admin), `keys`, `eventTypes`, `webhooks`, `events`,
+ * Resources: `tenants` (admin), `keys`, `portalSessions`, `eventTypes`, `webhooks`, `events`,
  * `deliveries`, `stats`; `publish` is also here, being the call most code makes.
  */
 export class Hookwire {
   readonly tenants: Tenants;
   readonly keys: Keys;
+  readonly portalSessions: PortalSessions;
   readonly eventTypes: EventTypes;
   readonly webhooks: Webhooks;
   readonly events: Events;
@@ -258,6 +273,7 @@ export class Hookwire {
     const transport = new Transport(options);
     this.tenants = new Tenants(transport);
     this.keys = new Keys(transport);
+    this.portalSessions = new PortalSessions(transport);
     this.eventTypes = new EventTypes(transport);
     this.webhooks = new Webhooks(transport);
     this.events = new Events(transport);
@@ -283,6 +299,8 @@ export const OPERATIONS: Readonly<Record<string, string>> = {
   create_key: "keys.create",
   list_keys: "keys.list",
   revoke_key: "keys.revoke",
+  create_tenant_portal_session: "tenants.createPortalSession",
+  create_portal_session: "portalSessions.create",
   list_event_types: "eventTypes.list",
   create_event_type: "eventTypes.create",
   create_webhook: "webhooks.create",

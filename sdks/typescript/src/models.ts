@@ -36,6 +36,8 @@ export type BulkRetry = Schemas["BulkRetry"];
 export type Requeued = Schemas["Requeued"];
 export type Recovered = Schemas["Recovered"];
 export type ErrorBody = Schemas["ErrorBody"];
+export type PortalDraft = Schemas["PortalDraft"];
+export type PortalLink = Schemas["PortalLink"];
 
 /** The query parameters of a list operation, without the cursor (the iterator's). */
 export type ListQuery<K extends keyof operations> = Omit<

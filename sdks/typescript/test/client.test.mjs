@@ -191,3 +191,17 @@ test("tenants and event types", async () => {
   const names = (await admin.eventTypes.list()).map((t) => t.name);
   assert.ok(names.includes("order.created") && names.includes("webhook.test"));
 });
+
+test("portal links for a tenant", async () => {
+  const hw = await newTenant(server);
+  const own = await hw.portalSessions.create({ expires_in_seconds: 600, read_only: true });
+  assert.match(own.url, /\/ui\/portal\/hws_/);
+  assert.ok(own.expires_at);
+  const admin = server.admin();
+  const made = await admin.tenants.createPortalSession(hw.tenantId);
+  assert.ok(made.url.startsWith(`${server.baseUrl}/ui/portal/`));
+  await assert.rejects(
+    admin.tenants.createPortalSession(hw.tenantId, { expires_in_seconds: 5 }),
+    (error) => error.isInvalid() && error.field === "expires_in_seconds",
+  );
+});

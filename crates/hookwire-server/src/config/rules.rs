@@ -8,7 +8,33 @@ use hookwire::model::{EventType, RetryPolicy, WebhookSpec};
 
 use super::{Config, ConfigError};
 
+/// Check that `text` is an `http(s)://host[:port]` origin (with `base`, a path
+/// is allowed too: a service behind a proxy may live under one).
+fn origin_of(text: &str, base: bool) -> Result<(), String> {
+    let parsed = url::Url::parse(text)
+        .map_err(|_| "must be a URL like https://hooks.example.com".to_owned())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err("must start with http:// or https:// and name a host".into());
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
+        return Err("must not carry a query, a fragment or credentials".into());
+    }
+    if !base && parsed.path() != "/" {
+        return Err("must be an origin (scheme, host and port) without a path".into());
+    }
+    Ok(())
+}
+
 impl Config {
+    /// The public base URL without a trailing slash (see
+    /// [`Config::public_url`]).
+    pub fn public_base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
     /// Rules serde cannot express.
     pub(super) fn check(&self) -> Result<(), ConfigError> {
         let bad = |key: &str, msg: &str| Err(ConfigError::Invalid(format!("{key}: {msg}")));
@@ -37,6 +63,16 @@ impl Config {
                     "otel_endpoint",
                     "must be an http:// or https:// URL like http://otel-collector:4318",
                 );
+            }
+        }
+        if let Some(public) = &self.public_url {
+            if let Err(why) = origin_of(public, true) {
+                return bad("public_url", &why);
+            }
+        }
+        for origin in &self.portal_frame_ancestors {
+            if let Err(why) = origin_of(origin, false) {
+                return bad("portal_frame_ancestors", &format!("{origin:?} {why}"));
             }
         }
         if let Err(e) = self.sealer() {

@@ -226,3 +226,37 @@ fn the_otel_endpoint_is_a_key_and_a_bad_one_is_named() {
         Ok(())
     });
 }
+
+#[test]
+fn public_url_and_frame_ancestors_are_keys_and_bad_ones_are_named() {
+    Jail::expect_with(|jail| {
+        let c = Config::load(None).expect("loads");
+        assert_eq!(c.public_base_url(), "http://127.0.0.1:8080");
+        assert!(c.portal_frame_ancestors.is_empty());
+        jail.set_env("HOOKWIRE_PUBLIC_URL", "https://hooks.example.com/");
+        jail.set_env(
+            "HOOKWIRE_PORTAL_FRAME_ANCESTORS",
+            "[https://app.example.com, http://localhost:3000]",
+        );
+        let c = Config::load(None).expect("loads");
+        assert_eq!(c.public_base_url(), "https://hooks.example.com");
+        assert_eq!(
+            c.portal_frame_ancestors,
+            ["https://app.example.com", "http://localhost:3000"]
+        );
+        jail.set_env("HOOKWIRE_PUBLIC_URL", "hooks.example.com");
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(err.contains("public_url"), "{err}");
+        jail.set_env("HOOKWIRE_PUBLIC_URL", "https://hooks.example.com");
+        jail.set_env(
+            "HOOKWIRE_PORTAL_FRAME_ANCESTORS",
+            "[https://app.example.com/path]",
+        );
+        let err = Config::load(None).unwrap_err().to_string();
+        assert!(
+            err.contains("portal_frame_ancestors") && err.contains("origin"),
+            "{err}"
+        );
+        Ok(())
+    });
+}

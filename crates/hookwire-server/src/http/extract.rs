@@ -1,6 +1,7 @@
 //! Request extractors whose rejections are [`ApiError`]s, so a malformed body or
 //! query string gets the same `{error, message}` shape as everything else.
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -20,7 +21,28 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let limit = state.max_body_bytes;
-        match <axum::Json<T> as FromRequest<AppState>>::from_request(req, state).await {
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::PayloadTooLarge(limit))
+            }
+            Err(other) => return Err(ApiError::BadRequest("malformed_body", other.body_text())),
+        };
+        // Every body of this API is an object. serde would also read a struct
+        // from an array of its fields in order (`[null, true]`); refuse that.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b != b'{')
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok()
+        {
+            return Err(ApiError::Invalid(hookwire::ValidationError::field(
+                "body",
+                "expected a JSON object",
+            )));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(Self(v)),
             Err(JsonRejection::JsonDataError(e)) => {
                 let (field, message) = split_serde_message(&e.body_text());
@@ -31,15 +53,25 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             Err(JsonRejection::JsonSyntaxError(e)) => {
                 Err(ApiError::BadRequest("malformed_json", e.body_text()))
             }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
-            Err(JsonRejection::BytesRejection(e))
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE =>
-            {
-                Err(ApiError::PayloadTooLarge(limit))
-            }
             Err(other) => Err(ApiError::BadRequest("malformed_body", other.body_text())),
         }
     }
+}
+
+/// `application/json` or a `+json` type, as axum's `Json` requires.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence
+        .strip_prefix("application/")
+        .is_some_and(|sub| sub == "json" || sub.ends_with("+json"))
 }
 
 /// axum reports data errors as "Failed to deserialize …: <path>: <reason>"; split
@@ -107,6 +139,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
+        // No stored name or text holds a NUL (PostgreSQL text cannot), so a
+        // filter with one matches nothing: say which parameter is wrong.
+        if let Some((key, _)) =
+            form_urlencoded::parse(query.as_bytes()).find(|(_, v)| v.contains('\0'))
+        {
+            return Err(ApiError::Invalid(hookwire::ValidationError::field(
+                key.into_owned(),
+                "must not contain NUL characters",
+            )));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de).map(Self).map_err(|e| {
             let field = match e.path().to_string() {

@@ -29,4 +29,16 @@ pub struct AppState {
     /// Whether traces are exported: each request then gets its span
     /// ([`trace`](crate::http::trace)).
     pub traced: bool,
+    /// The dashboard's public address and who may frame it.
+    pub portal: Arc<PortalSettings>,
+}
+
+/// Where the dashboard is reached and who may embed it (config `public_url`,
+/// `portal_frame_ancestors`).
+#[derive(Debug, Clone, Default)]
+pub struct PortalSettings {
+    /// Base URL for absolute links, without a trailing slash.
+    pub public_url: String,
+    /// Origins allowed in CSP `frame-ancestors`; empty: none.
+    pub frame_ancestors: Vec<String>,
 }

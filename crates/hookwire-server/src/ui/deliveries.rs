@@ -52,8 +52,10 @@ async fn show(
         html! {
             p { a href={ "/ui/webhooks/" (d.webhook_id) } { "← Webhook" } }
             h1 { "Delivery " code { (d.id) } }
-            form method="post" action={ "/ui/deliveries/" (d.id) "/retry" } class="actions" {
-                button type="submit" { "Redeliver" }
+            @if !ts.session.read_only {
+                form method="post" action={ "/ui/deliveries/" (d.id) "/retry" } class="actions" {
+                    button type="submit" { "Redeliver" }
+                }
             }
             section id="live" data-live aria-live="polite" {
                 dl class="facts card" {

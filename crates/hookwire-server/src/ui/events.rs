@@ -135,8 +135,10 @@ async fn show(
         html! {
             p { a href="/ui/events" { "← Events" } }
             h1 { "Event " code { (e.id) } }
-            form method="post" action={ "/ui/events/" (e.id) "/replay" } class="actions" {
-                button type="submit" title="A new delivery to every webhook this event matches today, signed with today's secrets" { "Replay" }
+            @if !ts.session.read_only {
+                form method="post" action={ "/ui/events/" (e.id) "/replay" } class="actions" {
+                    button type="submit" title="A new delivery to every webhook this event matches today, signed with today's secrets" { "Replay" }
+                }
             }
             dl class="facts card" {
                 dt { "Type" } dd { (e.event_type) }

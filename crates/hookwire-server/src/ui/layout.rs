@@ -71,6 +71,9 @@ pub(super) fn page(title: &str, nav: Nav, session: &Session, content: Markup) ->
                         @if let Some(name) = &session.tenant_name {
                             span class="muted" { "Tenant " strong { (name) } }
                         }
+                        @if session.read_only {
+                            span class="badge" data-testid="read-only" title="Shows everything, changes nothing" { "read-only" }
+                        }
                         form method="post" action="/ui/logout" {
                             button type="submit" class="link" { "Sign out" }
                         }

@@ -1,14 +1,21 @@
-//! Signing in and out, who the caller is, and the same-origin check on forms.
+//! Signing in and out, portal links, who the caller is, and the same-origin
+//! check on forms.
 //!
-//! The session is the token itself (a tenant API key or the admin token) in an
-//! `HttpOnly`, `SameSite=Strict` cookie scoped to `/ui`: scripts cannot read it,
-//! other sites cannot send it, and every node can check it against the database
-//! without shared session state. Behind a proxy that terminates TLS (it says so
-//! in `X-Forwarded-Proto` or `Forwarded`) the cookie is also `Secure`, so a
-//! browser never sends it over plain HTTP; on plain HTTP it cannot be (a
-//! browser would drop it), which is what `listen` on a private address is for. The admin picks a tenant, kept in a second cookie.
+//! Signing in with the admin token or a tenant's API key makes a server-side
+//! session ([`DashboardSession`](hookwire::model::DashboardSession), stored
+//! hashed, expiring, ended by signing out or by revoking the key); the browser
+//! holds only that session's opaque token, never the key, in an `HttpOnly`,
+//! `SameSite=Strict` cookie scoped to `/ui`: scripts cannot read it, other sites
+//! cannot send it, and every node checks it against the database. A portal link
+//! (`/ui/portal/{token}`, made by the API) puts its session's token in the same
+//! cookie. Behind a proxy that terminates TLS (it says so in
+//! `X-Forwarded-Proto` or `Forwarded`) the cookie is also `Secure`, so a browser
+//! never sends it over plain HTTP. When `portal_frame_ancestors` lets other
+//! sites embed the portal, a portal session's cookie is `SameSite=None; Secure;
+//! Partitioned` instead, the one form a browser sends inside another site's
+//! iframe. The admin picks a tenant, kept in a second cookie.
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
@@ -16,7 +23,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use hookwire::model::{ApiKey, Scope};
+use hookwire::model::{ApiKey, Scope, SessionKind};
 use hookwire::secret::TokenHash;
 use maud::html;
 use serde::Deserialize;
@@ -35,6 +42,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .route("/portal/{token}", get(open_portal))
 }
 
 /// A cookie scoped to the dashboard that scripts cannot read; `Secure` when
@@ -78,33 +86,38 @@ impl FromRequestParts<AppState> for Session {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, UiError> {
         let jar = CookieJar::from_headers(&parts.headers);
         let token = jar.get(TOKEN_COOKIE).ok_or(UiError::SignIn)?.value();
-        if state.admin_token.matches(&TokenHash::of(token)) {
-            let tenant = match jar.get(TENANT_COOKIE) {
-                // A tenant deleted since it was picked is simply no longer picked.
-                Some(c) => state.hookwire.tenant(c.value()).await.ok(),
-                None => None,
-            };
-            return Ok(Session {
-                admin: true,
-                tenant_name: tenant.as_ref().map(|t| t.name.clone()),
-                tenant: tenant.map(|t| t.id),
-            });
-        }
-        let key = state
+        let found = state
             .hookwire
-            .authenticate(token)
+            .dashboard_session(token)
             .await?
-            .filter(opens_the_dashboard)
             .ok_or(UiError::SignIn)?;
-        // Deleted since the key was confirmed (the key cache may lag): sign in again.
-        let tenant = match state.hookwire.tenant(&key.tenant_id).await {
-            Err(hookwire::Error::NotFound(_)) => return Err(UiError::SignIn),
-            other => other?,
+        let changes = !matches!(parts.method, Method::GET | Method::HEAD);
+        if found.read_only && changes && parts.uri.path() != "/logout" {
+            return Err(UiError::Forbidden(
+                "this portal link is read-only: it shows everything and changes nothing",
+            ));
+        }
+        let (admin, tenant_id) = match (found.kind, found.tenant_id) {
+            // A tenant deleted since it was picked is simply no longer picked.
+            (SessionKind::Admin, _) => (true, jar.get(TENANT_COOKIE).map(|c| c.value().to_owned())),
+            (_, Some(tenant)) => (false, Some(tenant)),
+            (_, None) => return Err(UiError::SignIn),
+        };
+        let tenant = match tenant_id {
+            Some(id) => match state.hookwire.tenant(&id).await {
+                Ok(t) => Some(t),
+                Err(hookwire::Error::NotFound(_)) if admin => None,
+                // The session's own tenant is gone: sign in again.
+                Err(hookwire::Error::NotFound(_)) => return Err(UiError::SignIn),
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
         };
         Ok(Session {
-            admin: false,
-            tenant: Some(tenant.id),
-            tenant_name: Some(tenant.name),
+            admin,
+            tenant_name: tenant.as_ref().map(|t| t.name.clone()),
+            tenant: tenant.map(|t| t.id),
+            read_only: found.read_only,
         })
     }
 }
@@ -129,6 +142,10 @@ impl FromRequestParts<AppState> for TenantSession {
 async fn login_page() -> maud::Markup {
     login_form(None)
 }
+
+/// What an expired, unknown or signed-out portal link shows.
+const LINK_EXPIRED: &str =
+    "This link has expired. Ask for a new one where you found it, or sign in below.";
 
 fn login_form(error: Option<&str>) -> maud::Markup {
     layout::bare(
@@ -161,33 +178,77 @@ async fn login(
 ) -> Result<Response, UiError> {
     let token = form.token.trim();
     let admin = state.admin_token.matches(&TokenHash::of(token));
-    if !admin {
-        let refusal = match state.hookwire.authenticate(token).await? {
-            None => Some("That token is not a valid API key or admin token."),
-            Some(key) if !opens_the_dashboard(&key) => {
-                Some("That API key lacks the read and manage scopes the dashboard needs.")
+    let key = if admin {
+        None
+    } else {
+        match state.hookwire.authenticate(token).await? {
+            Some(key) if opens_the_dashboard(&key) => Some(key),
+            found => {
+                let refusal = match found {
+                    Some(_) => "That API key lacks the read and manage scopes the dashboard needs.",
+                    None => "That token is not a valid API key or admin token.",
+                };
+                let page = login_form(Some(refusal));
+                return Ok((StatusCode::UNAUTHORIZED, page).into_response());
             }
-            Some(_) => None,
-        };
-        if let Some(refusal) = refusal {
-            let page = login_form(Some(refusal));
-            return Ok((StatusCode::UNAUTHORIZED, page).into_response());
         }
-    }
+    };
+    let (_, session_token) = match key {
+        None => state.hookwire.start_admin_session().await?,
+        Some(key) => state.hookwire.start_key_session(&key).await?,
+    };
     let secure = over_https(&headers);
     let jar = jar
-        .add(cookie(TOKEN_COOKIE, token.to_owned(), secure))
+        .add(cookie(TOKEN_COOKIE, session_token, secure))
         .remove(cookie(TENANT_COOKIE, String::new(), secure));
     let to = if admin { "/ui/tenants" } else { "/ui/webhooks" };
     Ok((jar, Redirect::to(to)).into_response())
 }
 
-async fn logout(headers: HeaderMap, jar: CookieJar) -> impl IntoResponse {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, UiError> {
+    if let Some(token) = jar.get(TOKEN_COOKIE) {
+        state.hookwire.end_dashboard_session(token.value()).await?;
+    }
     let secure = over_https(&headers);
     let jar = jar
         .remove(cookie(TOKEN_COOKIE, String::new(), secure))
         .remove(cookie(TENANT_COOKIE, String::new(), secure));
-    (jar, Redirect::to("/ui/login"))
+    Ok((jar, Redirect::to("/ui/login")).into_response())
+}
+
+/// A portal link: its session's token becomes the browser's cookie, and the
+/// browser moves on to a URL without it (out of the address bar and history).
+/// An expired or unknown link shows the sign-in page saying so.
+async fn open_portal(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, UiError> {
+    let live = state.hookwire.dashboard_session(&token).await?;
+    if !live.is_some_and(|s| s.kind == SessionKind::Portal) {
+        let page = login_form(Some(LINK_EXPIRED));
+        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    }
+    let cookie = if state.portal.frame_ancestors.is_empty() {
+        cookie(TOKEN_COOKIE, token, over_https(&headers))
+    } else {
+        // Framed by another site: the only cookie a browser sends in there.
+        let mut framed = cookie(TOKEN_COOKIE, token, true);
+        framed.set_same_site(SameSite::None);
+        framed.set_partitioned(true);
+        framed
+    };
+    let jar = jar.add(cookie).remove(self::cookie(
+        TENANT_COOKIE,
+        String::new(),
+        over_https(&headers),
+    ));
+    Ok((jar, Redirect::to("/ui/webhooks")).into_response())
 }
 
 /// Refuse state-changing requests that another site started. `SameSite=Strict`

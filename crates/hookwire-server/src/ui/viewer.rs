@@ -11,6 +11,9 @@ pub(super) struct Session {
     pub tenant: Option<String>,
     /// That tenant's name, shown in the page header.
     pub tenant_name: Option<String>,
+    /// Shows everything and changes nothing: controls that change something
+    /// are not drawn, and such requests are refused.
+    pub read_only: bool,
 }
 
 /// A signed-in caller with a tenant to act on.

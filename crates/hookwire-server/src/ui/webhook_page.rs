@@ -102,7 +102,7 @@ pub(super) async fn render(
                 dt { "Retries" } dd { (w.retry.max_attempts) " attempts, backoff from " (w.retry.initial_delay_ms) " ms" }
                 dt { "Created" } dd { (when(w.created_at)) }
             }
-            (actions(&base, w, &day_ago.to_string()))
+            @if !ts.session.read_only { (actions(&base, w, &day_ago.to_string())) }
             section id="live" data-live aria-live="polite" {
                 h2 { "Last " (window_label) }
                 div class="stats" {
@@ -124,11 +124,13 @@ pub(super) async fn render(
                 h2 { "Recent deliveries" }
                 (deliveries_table(&recent.items))
             }
-            h2 { "Settings" }
-            form method="post" action=(base) class="card" {
-                @if let Some(e) = error { p class="error" role="alert" { (e) } }
-                (form.fields())
-                button type="submit" { "Save changes" }
+            @if !ts.session.read_only {
+                h2 { "Settings" }
+                form method="post" action=(base) class="card" {
+                    @if let Some(e) = error { p class="error" role="alert" { (e) } }
+                    (form.fields())
+                    button type="submit" { "Save changes" }
+                }
             }
         },
     ))

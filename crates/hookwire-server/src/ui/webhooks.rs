@@ -231,11 +231,13 @@ async fn render(
             @if let Some(next) = &page.next_cursor {
                 p class="pager" { a href={ "/ui/webhooks?cursor=" (next) } { "Next page →" } }
             }
-            h2 id="new" { "New webhook" }
-            form method="post" action="/ui/webhooks" class="card" {
-                @if let Some(e) = error { p class="error" role="alert" { (e) } }
-                (form.fields())
-                button type="submit" { "Create webhook" }
+            @if !ts.session.read_only {
+                h2 id="new" { "New webhook" }
+                form method="post" action="/ui/webhooks" class="card" {
+                    @if let Some(e) = error { p class="error" role="alert" { (e) } }
+                    (form.fields())
+                    button type="submit" { "Create webhook" }
+                }
             }
         },
     ))

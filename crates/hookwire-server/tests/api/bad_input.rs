@@ -47,6 +47,25 @@ async fn hostile_bodies_queries_and_headers_get_4xx_not_5xx(b: Backend) {
         .unwrap()
         .error(400, "malformed_json")
         .await;
+    // A body that is JSON but not an object, even one whose items would fill a
+    // struct's fields in order.
+    for body in [r#"["webhook.test", {}]"#, "[null, null]", "42", r#""text""#] {
+        post(body.as_bytes().to_vec())
+            .await
+            .unwrap()
+            .error(422, "invalid_field")
+            .await;
+        let r = app
+            .client
+            .post(format!("{}/api/v1/portal-sessions", app.base))
+            .bearer_auth(&key)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{body}");
+    }
     // Absurd or malformed pagination.
     for q in [
         "limit=-1",
@@ -290,6 +309,14 @@ async fn bad_query_values_are_422_naming_the_parameter_and_its_form(b: Backend) 
             "RFC 3339",
         ),
         ("/api/v1/stats?window=forever", "window", "1s to 366d"),
+        ("/api/v1/events?channel=eu%00", "channel", "NUL"),
+        ("/api/v1/events?type=a%00b", "type", "NUL"),
+        ("/api/v1/webhooks?event=a%00", "event", "NUL"),
+        (
+            &format!("/api/v1/webhooks/{hook}/deliveries?event_type=%00"),
+            "event_type",
+            "NUL",
+        ),
     ] {
         let body = app.get(query, &key).await.error(422, "invalid_field").await;
         assert_eq!(body["field"], field, "{query}: {body}");

@@ -124,6 +124,28 @@ impl TestApp {
     }
 
     /// Create a tenant; returns `(id, api_key)`.
+    /// Sign in to the dashboard with `token` (an API key or the admin
+    /// token): the `Cookie` header value of the session it makes.
+    pub async fn ui_session(&self, token: &str) -> String {
+        let r = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .post(format!("{}/ui/login", self.base))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .expect("sign in");
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("hookwire_session="))
+            .and_then(|c| c.split(';').next())
+            .unwrap_or("hookwire_session=refused")
+            .to_owned()
+    }
+
     pub async fn tenant(&self, name: &str) -> (String, String) {
         let body = self
             .post("/api/v1/tenants", ADMIN, json!({ "name": name }))

@@ -95,7 +95,7 @@ async fn stats_report_a_known_mix_of_outcomes(b: Backend) {
     let list = app
         .client
         .get(format!("{}/ui/webhooks", app.base))
-        .header("cookie", format!("hookwire_session={key}"))
+        .header("cookie", app.ui_session(&key).await)
         .send()
         .await
         .unwrap()

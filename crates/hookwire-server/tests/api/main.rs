@@ -16,6 +16,7 @@ mod isolation;
 mod keys;
 mod openapi;
 mod operations;
+mod portal;
 mod publishing;
 mod rate_limit;
 mod rate_limits;

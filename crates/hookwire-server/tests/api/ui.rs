@@ -9,7 +9,70 @@ use crate::browser::{launch, Browser};
 use crate::helpers::{spawn_app, str_of, TestApp, ADMIN};
 use crate::receiver::{Answer, Receiver};
 
-hookwire::backend_tests!(a_browser_user_sees_a_redelivery_fail_and_its_retry_land);
+hookwire::backend_tests!(
+    a_browser_user_sees_a_redelivery_fail_and_its_retry_land,
+    a_customer_opens_a_read_only_portal_link,
+);
+
+/// What a SaaS's customer sees through a read-only portal link: their own
+/// webhooks and history, no control that changes anything, no key anywhere;
+/// the same link after signing out says it has expired.
+async fn a_customer_opens_a_read_only_portal_link(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let artifacts = if b == Backend::Sqlite {
+        "portal-sqlite"
+    } else {
+        "portal-postgres"
+    };
+    let Some(browser) = launch(artifacts).await else {
+        return;
+    };
+    let (tenant, key) = app.tenant("acme").await;
+    let (_, other) = app.tenant("globex").await;
+    app.webhook(&key, json!({ "name": "Acme orders" })).await;
+    app.webhook(&other, json!({ "name": "Globex orders" }))
+        .await;
+    let link = app
+        .post(
+            &format!("/api/v1/tenants/{tenant}/portal-sessions"),
+            ADMIN,
+            json!({ "read_only": true, "expires_in_seconds": 600 }),
+        )
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .expect("json");
+    let url = str_of(&link["url"]);
+    let path = &url[url.find("/ui/portal/").expect("a portal path")..];
+
+    browser.goto(&format!("{}{path}", app.base)).await;
+    assert_eq!(browser.path().await, "/ui/webhooks", "the link signs in");
+    let header = browser.text("header").await;
+    assert!(
+        header.contains("acme") && header.contains("read-only"),
+        "{header}"
+    );
+    assert!(!header.contains("Tenants"), "no tenant switcher: {header}");
+    let body = browser.body().await;
+    assert!(body.contains("Acme orders") && !body.contains("Globex orders"));
+    assert!(!body.contains("Create webhook") && !body.contains(&key));
+    browser.shot("01-portal-webhooks").await;
+    browser.follow("Acme orders").await;
+    let body = browser.body().await;
+    for control in ["Send test event", "Rotate secret", "Delete", "Save changes"] {
+        assert!(!body.contains(control), "a read-only page shows {control}");
+    }
+    browser.shot("02-portal-webhook").await;
+
+    browser.press("Sign out").await;
+    assert_eq!(browser.path().await, "/ui/login");
+    browser.goto(&format!("{}{path}", app.base)).await;
+    assert!(browser.body().await.contains("This link has expired"));
+    browser.shot("03-portal-link-expired").await;
+    browser.quit().await;
+}
 
 async fn a_browser_user_sees_a_redelivery_fail_and_its_retry_land(b: Backend) {
     let Some(app) = spawn_app(b).await else {

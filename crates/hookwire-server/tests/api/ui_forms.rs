@@ -57,14 +57,10 @@ fn client() -> Client {
         .expect("client")
 }
 
-fn session(token: &str) -> String {
-    format!("hookwire_session={token}")
-}
-
 async fn get(app: &TestApp, path: &str, token: &str) -> Response {
     client()
         .get(format!("{}{path}", app.base))
-        .header(COOKIE, session(token))
+        .header(COOKIE, app.ui_session(token).await)
         .send()
         .await
         .expect("request")
@@ -73,7 +69,7 @@ async fn get(app: &TestApp, path: &str, token: &str) -> Response {
 async fn post(app: &TestApp, path: &str, token: &str, form: &[(&str, &str)]) -> Response {
     client()
         .post(format!("{}{path}", app.base))
-        .header(COOKIE, session(token))
+        .header(COOKIE, app.ui_session(token).await)
         .header("sec-fetch-site", "same-origin")
         .form(form)
         .send()
@@ -167,7 +163,7 @@ async fn cross_site_form_posts_are_refused_and_change_nothing(b: Backend) {
     let path = format!("{}/ui/webhooks/{id}/delete", app.base);
     let by_fetch_site = client()
         .post(&path)
-        .header(COOKIE, session(&key))
+        .header(COOKIE, app.ui_session(&key).await)
         .header("sec-fetch-site", "cross-site")
         .send()
         .await
@@ -175,7 +171,7 @@ async fn cross_site_form_posts_are_refused_and_change_nothing(b: Backend) {
     assert_eq!(by_fetch_site.status(), 403);
     let by_origin = client()
         .post(&path)
-        .header(COOKIE, session(&key))
+        .header(COOKIE, app.ui_session(&key).await)
         .header("origin", "https://evil.example")
         .send()
         .await

@@ -36,6 +36,7 @@ mod queue;
 mod record;
 mod retention;
 mod rows;
+mod sessions;
 mod stats;
 mod tenants;
 mod webhooks;

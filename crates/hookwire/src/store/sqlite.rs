@@ -15,6 +15,7 @@ mod queue;
 mod record;
 mod retention;
 mod rows;
+mod sessions;
 mod stats;
 mod tenants;
 mod webhooks;

@@ -1,6 +1,6 @@
 """The two clients: :class:`Hookwire` (blocking) and :class:`AsyncHookwire`.
 
-Both expose the same resources (``tenants``, ``keys``, ``event_types``,
+Both expose the same resources (``tenants``, ``keys``, ``portal_sessions``, ``event_types``,
 ``webhooks``, ``events``, ``deliveries``, ``stats``) with the same methods; the
 async client's calls are awaited and its lists iterated with ``async for``.
 ``publish`` is also on the client itself, being the call most code makes.
@@ -14,7 +14,17 @@ import httpx
 
 from ._transport import AsyncTransport, SyncTransport, _Policy
 from .models import Published
-from .resources import RESOURCES, Deliveries, Events, EventTypes, Keys, Stats, Tenants, Webhooks
+from .resources import (
+    RESOURCES,
+    Deliveries,
+    Events,
+    EventTypes,
+    Keys,
+    PortalSessions,
+    Stats,
+    Tenants,
+    Webhooks,
+)
 
 if TYPE_CHECKING:
     from ._async_types import (
@@ -22,6 +32,7 @@ if TYPE_CHECKING:
         AsyncEvents,
         AsyncEventTypes,
         AsyncKeys,
+        AsyncPortalSessions,
         AsyncStats,
         AsyncTenants,
         AsyncWebhooks,
@@ -57,6 +68,7 @@ class Hookwire:
 
     tenants: Tenants
     keys: Keys
+    portal_sessions: PortalSessions
     event_types: EventTypes
     webhooks: Webhooks
     events: Events
@@ -101,6 +113,7 @@ class AsyncHookwire:
 
     tenants: "AsyncTenants"
     keys: "AsyncKeys"
+    portal_sessions: "AsyncPortalSessions"
     event_types: "AsyncEventTypes"
     webhooks: "AsyncWebhooks"
     events: "AsyncEvents"

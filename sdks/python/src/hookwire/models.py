@@ -176,6 +176,13 @@ class NewSecret(TypedDict):
     secret: str
 
 
+class PortalLink(TypedDict):
+    """A link that opens the dashboard as one tenant; secret until it expires."""
+
+    url: str
+    expires_at: str
+
+
 class WebhookStats(TypedDict):
     total: int
     delivered: int
@@ -221,6 +228,7 @@ SCHEMAS: Dict[str, Any] = {
     "Recovered": Requeued,
     "TestResult": TestResult,
     "NewSecret": NewSecret,
+    "PortalLink": PortalLink,
     "WebhookStatsView": WebhookStats,
     "FailingWebhook": FailingWebhook,
     "TenantStatsView": TenantStats,

@@ -29,6 +29,7 @@ from .models import (
     EventType,
     Key,
     NewSecret,
+    PortalLink,
     Published,
     Replayed,
     Requeued,
@@ -128,6 +129,14 @@ class Tenants(_Resource):
         """Revoke a key: every node refuses it within seconds."""
         return self._t.call(Call("DELETE", f"/tenants/{_id(tenant_id)}/keys/{_id(key_id)}"))
 
+    @operation("create_tenant_portal_session")
+    def create_portal_session(
+        self, tenant_id: str, *, expires_in_seconds: Optional[int] = None, read_only: Optional[bool] = None
+    ) -> PortalLink:
+        """A link that opens the dashboard as this tenant alone (default: one hour, may change things)."""
+        body = _body(expires_in_seconds=expires_in_seconds, read_only=read_only)
+        return self._t.call(Call("POST", f"/tenants/{_id(tenant_id)}/portal-sessions", json=body))
+
 
 class Keys(_Resource):
     """The calling tenant's own API keys."""
@@ -150,6 +159,16 @@ class Keys(_Resource):
     @operation("revoke_key")
     def revoke(self, key_id: str) -> None:
         return self._t.call(Call("DELETE", f"/keys/{_id(key_id)}"))
+
+
+class PortalSessions(_Resource):
+    """Dashboard links for the calling tenant's own customers."""
+
+    @operation("create_portal_session")
+    def create(self, *, expires_in_seconds: Optional[int] = None, read_only: Optional[bool] = None) -> PortalLink:
+        """A link that opens the dashboard as the calling tenant alone."""
+        body = _body(expires_in_seconds=expires_in_seconds, read_only=read_only)
+        return self._t.call(Call("POST", "/portal-sessions", json=body))
 
 
 class EventTypes(_Resource):
@@ -401,6 +420,7 @@ class Stats(_Resource):
 RESOURCES: Dict[str, type] = {
     "tenants": Tenants,
     "keys": Keys,
+    "portal_sessions": PortalSessions,
     "event_types": EventTypes,
     "webhooks": Webhooks,
     "events": Events,
