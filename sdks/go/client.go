@@ -50,6 +50,7 @@ type Client struct {
 	Events         *Events
 	Deliveries     *Deliveries
 	Stats          *Stats
+	AuditLog       *AuditLog
 }
 
 // Option changes a Client made by NewClient.
@@ -95,6 +96,7 @@ func NewClient(baseURL, apiKey string, options ...Option) *Client {
 	c.Events = &Events{c}
 	c.Deliveries = &Deliveries{c}
 	c.Stats = &Stats{c}
+	c.AuditLog = &AuditLog{c}
 	return c
 }
 

@@ -285,3 +285,18 @@ func TestPortalLinksForATenant(t *testing.T) {
 		t.Fatalf("too short: %v", err)
 	}
 }
+
+func TestTheAuditLogNamesWhoChangedWhat(t *testing.T) {
+	hw, rx := newTenant(t, shared), newReceiver(t)
+	hook := must[*hookwire.Webhook](t)(hw.Webhooks.Create(ctx, hookwire.WebhookDraft{URL: rx.URL, Events: []string{"order.created"}}))
+	must[*hookwire.Webhook](t)(hw.Webhooks.Update(ctx, hook.ID, hookwire.WebhookPatch{Name: ptr("renamed")}))
+	mine := must[[]hookwire.AuditEntry](t)(hw.AuditLog.List(ctx, &hookwire.AuditFilter{Action: "webhook.update"}).All())
+	if len(mine) != 1 || mine[0].Action != "webhook.update" || *mine[0].TargetID != hook.ID || mine[0].Actor.Type != "api_key" {
+		t.Fatalf("audit log: %+v", mine)
+	}
+	everything := must[[]hookwire.AuditEntry](t)(shared.admin().AuditLog.List(ctx, &hookwire.AuditFilter{Limit: 2}).All())
+	own := must[[]hookwire.AuditEntry](t)(hw.AuditLog.List(ctx, nil).All())
+	if len(everything) < len(own) {
+		t.Fatalf("the admin sees %d entries, the tenant %d", len(everything), len(own))
+	}
+}

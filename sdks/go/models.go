@@ -276,6 +276,24 @@ type PortalLink struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// Actor (schema Actor) is who made a change: Type admin, api_key or portal,
+// and the key's or portal session's ID (nil for the admin).
+type Actor struct {
+	Type string  `json:"type"`
+	ID   *string `json:"id,omitempty"`
+}
+
+// AuditEntry (schema AuditEntryView) is one change: who did what to which
+// object, when. Never a secret.
+type AuditEntry struct {
+	ID       string    `json:"id"`
+	At       time.Time `json:"at"`
+	Actor    Actor     `json:"actor"`
+	Action   string    `json:"action"`
+	TenantID *string   `json:"tenant_id,omitempty"`
+	TargetID *string   `json:"target_id,omitempty"`
+}
+
 // WebhookStats (schema WebhookStatsView) counts a webhook's deliveries over a window.
 type WebhookStats struct {
 	Total          int        `json:"total"`

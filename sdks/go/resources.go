@@ -320,6 +320,30 @@ func (r *Deliveries) RetryMany(ctx context.Context, filter BulkRetry) (*Requeued
 	return &out, r.c.do(ctx, call{method: http.MethodPost, path: "/deliveries/retry", body: filter}, &out)
 }
 
+// AuditLog is who changed what, when: every tenant's entries for the admin, its
+// own for a tenant key.
+type AuditLog struct{ c *Client }
+
+// AuditFilter narrows AuditLog.List.
+type AuditFilter struct {
+	// Action keeps one action, e.g. "webhook.update".
+	Action string
+	Since  time.Time
+	// Limit is the page size (0: the server's default).
+	Limit int
+}
+
+// List walks the entries, newest first.
+func (r *AuditLog) List(ctx context.Context, filter *AuditFilter) *Iter[AuditEntry] {
+	query := url.Values{}
+	if filter != nil {
+		query = limitQuery(filter.Limit)
+		setString(query, "action", filter.Action)
+		setTime(query, "since", filter.Since)
+	}
+	return newIter[AuditEntry](ctx, r.c, call{method: http.MethodGet, path: "/audit-log", query: query})
+}
+
 // Stats is the tenant-wide view.
 type Stats struct{ c *Client }
 
@@ -371,6 +395,7 @@ var Operations = map[string]string{
 	"retry_delivery":               "Deliveries.Retry",
 	"retry_deliveries":             "Deliveries.RetryMany",
 	"tenant_stats":                 "Stats.Get",
+	"audit_log":                    "AuditLog.List",
 }
 
 func limitQuery(limit int) url.Values {

@@ -4,6 +4,7 @@
 //! Handlers parse (extractors), authorize (the [`auth`] extractors) and call the
 //! engine; they hold no business rules.
 
+mod audit;
 pub mod auth;
 mod deliveries;
 pub mod docs;
@@ -55,6 +56,7 @@ use error::ApiError;
         (name = "tenants", description = "Accounts (admin token)."),
         (name = "keys", description = "API keys: issued, listed and revoked by the admin for any tenant or by a tenant for itself. A key's scopes say what it may do: `publish` (POST /events), `read` (every GET), `manage` (everything else); a request outside them gets 403 `insufficient_scope`."),
         (name = "portal", description = "Portal links: the dashboard opened as one tenant, for a SaaS to hand its own customer, optionally read-only. No API key reaches the browser."),
+        (name = "audit", description = "The audit log: who changed what, when (admin: every tenant; a tenant key: its own). Never a secret."),
         (name = "event-types", description = "The global event-type catalog."),
         (name = "webhooks", description = "A tenant's webhook subscriptions."),
         (name = "events", description = "Publishing events; each is fanned out to matching webhooks."),
@@ -86,6 +88,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(events::router())
         .merge(keys::router())
         .merge(portal::router())
+        .merge(audit::router())
         .merge(deliveries::router())
         .merge(stats::router());
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -11,12 +11,14 @@
 //! links, the caller, read-only sessions, same-origin checks), `tenants` (admin tenant switcher), `webhooks`
 //! (list, create), `webhook_page` (a webhook and its chart), `webhook_actions`
 //! (what its buttons do),
-//! `deliveries` (a delivery's attempts, redeliver), `events`, `catalog`.
+//! `deliveries` (a delivery's attempts, redeliver), `events`, `catalog`,
+//! `audit` (the audit log).
 //! `layout` draws the page shell, `chart` the SVG charts, `error` the error
 //! pages.
 
 mod assets;
 mod attempt_error;
+mod audit;
 mod catalog;
 mod chart;
 mod deliveries;
@@ -57,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(deliveries::router())
         .merge(events::router())
         .merge(catalog::router())
+        .merge(audit::router())
         .merge(assets::router())
         .layer(middleware::from_fn(session::same_origin))
 }

@@ -19,6 +19,8 @@ pub const EVENT: &str = "evt";
 pub const DELIVERY: &str = "dlv";
 /// Prefix of dashboard session ids (not the session's token).
 pub const SESSION: &str = "ses";
+/// Prefix of audit log entry ids.
+pub const AUDIT: &str = "aud";
 /// Prefix of attempt ids.
 pub const ATTEMPT: &str = "att";
 

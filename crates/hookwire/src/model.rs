@@ -5,6 +5,7 @@
 //! function here, so the HTTP layer never decides what is valid.
 
 mod api_key;
+mod audit;
 mod dashboard_session;
 mod delivery;
 mod event;
@@ -15,6 +16,7 @@ mod webhook;
 mod webhook_input;
 
 pub use api_key::{ApiKey, KeyDraft, KeySpec, Scope};
+pub use audit::{Actor, ActorType, AuditAction, AuditEntry, AuditFilter};
 pub use dashboard_session::{
     DashboardSession, PortalDraft, SessionKind, PORTAL_DEFAULT_SECONDS, PORTAL_SECONDS,
     SIGN_IN_HOURS,

@@ -1,6 +1,6 @@
 //! The retention job: deletes history older than the retention period, caps
-//! each webhook's history, forgets idempotency keys after 24 h, and deletes
-//! expired dashboard sessions.
+//! each webhook's history and the audit log, forgets idempotency keys after
+//! 24 h, and deletes expired dashboard sessions.
 //!
 //! Work is done in bounded batches with a short pause between them, so the job
 //! never holds long locks or starves deliveries; any number of nodes may run it.
@@ -49,6 +49,8 @@ pub struct RetentionReport {
     pub idempotency_keys: u64,
     /// Expired dashboard sessions deleted.
     pub sessions: u64,
+    /// Audit log entries older than the retention period deleted.
+    pub audit_entries: u64,
 }
 
 /// One full pass: loop each clean-up in batches until nothing is left.
@@ -60,6 +62,7 @@ pub async fn run_once(
     let mut report = RetentionReport::default();
     let cutoff = now - TimeDelta::days(i64::from(opts.retention_days));
     report.events = drain(|| store.purge_events(cutoff, opts.batch)).await?;
+    report.audit_entries = drain(|| store.purge_audit(cutoff, opts.batch)).await?;
     if let Some(keep) = opts.max_deliveries_per_webhook {
         report.deliveries = drain(|| store.trim_deliveries(keep, opts.batch)).await?;
     }
@@ -98,6 +101,7 @@ pub async fn run(store: DynStore, opts: RetentionOptions, shutdown: impl Future<
                 deliveries = r.deliveries,
                 idempotency_keys = r.idempotency_keys,
                 sessions = r.sessions,
+                audit_entries = r.audit_entries,
                 "retention removed old history"
             ),
             Ok(_) => {}

@@ -9,6 +9,7 @@
 //! of the publish→deliver path beyond handing a publish to the
 //! [`pipeline`](crate::pipeline).
 
+mod audit;
 mod catalog;
 mod deliveries;
 mod events;

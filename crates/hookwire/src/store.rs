@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use crate::model::{
-    ApiKey, Attempt, DashboardSession, Delivery, Event, EventType, Tenant, Webhook,
+    ApiKey, Attempt, AuditEntry, AuditFilter, DashboardSession, Delivery, Event, EventType, Tenant,
+    Webhook,
 };
 use crate::page::{Page, PageRequest};
 use crate::secret::{TokenHash, WebhookSecret};
@@ -52,6 +53,7 @@ pub type DynStore = Arc<dyn Store>;
 pub trait Store:
     TenantStore
     + SessionStore
+    + AuditStore
     + CatalogStore
     + WebhookStore
     + EventStore
@@ -64,6 +66,7 @@ pub trait Store:
 impl<T> Store for T where
     T: TenantStore
         + SessionStore
+        + AuditStore
         + CatalogStore
         + WebhookStore
         + EventStore
@@ -117,6 +120,21 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn delete_session(&self, hash: &TokenHash) -> Result<bool>;
     /// Delete every session that expired before `now`; how many.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
+}
+
+/// The audit log ([`AuditEntry`]).
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    /// Record one change.
+    async fn insert_audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// Entries matching `filter`, newest first.
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEntry>>;
+    /// Delete up to `batch` entries older than `before`; how many.
+    async fn purge_audit(&self, before: DateTime<Utc>, batch: u32) -> Result<u64>;
 }
 
 /// The global event-type catalog.

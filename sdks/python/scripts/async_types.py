@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import Any, AsyncIterator, List, Mapping, Optional, Protocol, Sequence
 
 from .models import (
+    AuditEntry,
     CreatedKey,
     CreatedTenant,
     Delivery,

@@ -195,3 +195,16 @@ def test_portal_links_for_a_tenant(server, tenant: Hookwire) -> None:
         admin.tenants.create_portal_session(tenant.tenant_id, expires_in_seconds=5)  # type: ignore[attr-defined]
     assert bad.value.is_invalid() and bad.value.field == "expires_in_seconds"
     admin.close()
+
+
+def test_the_audit_log_names_who_changed_what(server, tenant: Hookwire, receiver) -> None:
+    hook = tenant.webhooks.create(receiver.url, ["order.created"])
+    tenant.webhooks.update(hook["id"], name="renamed")
+    mine = list(tenant.audit_log.list(action="webhook.update"))
+    assert [(e["action"], e["target_id"], e["actor"]["type"]) for e in mine] == [
+        ("webhook.update", hook["id"], "api_key")
+    ]
+    admin = server.admin()
+    everything = list(admin.audit_log.list(limit=2))
+    assert len(everything) >= len(list(tenant.audit_log.list()))
+    admin.close()

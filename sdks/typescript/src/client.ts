@@ -9,6 +9,7 @@
  */
 
 import type {
+  AuditEntry,
   CreatedKey,
   CreatedTenant,
   Delivery,
@@ -246,6 +247,17 @@ export class Deliveries extends Resource {
   }
 }
 
+/** Filters of the audit log. */
+export type AuditQuery = Omit<ListQuery<"audit_log">, "since"> & { since?: Time };
+
+/** Who changed what, when: every tenant's entries for the admin, its own for a tenant key. */
+export class AuditLog extends Resource {
+  /** Entries, newest first. */
+  list(query: AuditQuery = {}): AsyncGenerator<AuditEntry> {
+    return this.t.pages({ method: "GET", path: "/audit-log", query: { ...query, since: time(query.since) } });
+  }
+}
+
 export class Stats extends Resource {
   /** Tenant-wide counts over `window` (`24h` by default). */
   get(query: { window?: string } = {}): Promise<TenantStats> {
@@ -257,7 +269,7 @@ export class Stats extends Resource {
  * A hookwire client: `new Hookwire({ baseUrl, apiKey })`.
  *
  * Resources: `tenants` (admin), `keys`, `portalSessions`, `eventTypes`, `webhooks`, `events`,
- * `deliveries`, `stats`; `publish` is also here, being the call most code makes.
+ * `deliveries`, `stats`, `auditLog`; `publish` is also here, being the call most code makes.
  */
 export class Hookwire {
   readonly tenants: Tenants;
@@ -268,6 +280,7 @@ export class Hookwire {
   readonly events: Events;
   readonly deliveries: Deliveries;
   readonly stats: Stats;
+  readonly auditLog: AuditLog;
 
   constructor(options: ClientOptions) {
     const transport = new Transport(options);
@@ -279,6 +292,7 @@ export class Hookwire {
     this.events = new Events(transport);
     this.deliveries = new Deliveries(transport);
     this.stats = new Stats(transport);
+    this.auditLog = new AuditLog(transport);
   }
 
   /** Same as `events.publish`. */
@@ -322,4 +336,5 @@ export const OPERATIONS: Readonly<Record<string, string>> = {
   retry_delivery: "deliveries.retry",
   retry_deliveries: "deliveries.retryMany",
   tenant_stats: "stats.get",
+  audit_log: "auditLog.list",
 };

@@ -14,7 +14,7 @@
  */
 
 export { Hookwire, OPERATIONS } from "./client.js";
-export type { PublishOptions, Time, DeliveryQuery, EventQuery, RetryFilter } from "./client.js";
+export type { PublishOptions, Time, DeliveryQuery, EventQuery, RetryFilter, AuditQuery } from "./client.js";
 export type { ClientOptions } from "./transport.js";
 export { HookwireError, HookwireConnectionError } from "./errors.js";
 export type { RateLimit } from "./errors.js";

@@ -38,6 +38,8 @@ export type Recovered = Schemas["Recovered"];
 export type ErrorBody = Schemas["ErrorBody"];
 export type PortalDraft = Schemas["PortalDraft"];
 export type PortalLink = Schemas["PortalLink"];
+export type AuditEntry = Schemas["AuditEntryView"];
+export type AuditAction = Schemas["AuditAction"];
 
 /** The query parameters of a list operation, without the cursor (the iterator's). */
 export type ListQuery<K extends keyof operations> = Omit<

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who changed what, newest first: every tenant's entries for the admin, its
+         *     own for a tenant key (needs `read`).
+         */
+        get: operations["audit_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deliveries/retry": {
         parameters: {
             query?: never;
@@ -498,6 +518,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Who made a change: the admin, a key (`key_…`) or a portal session (`ses_…`). */
+        Actor: {
+            /** @description The key's or portal session's id; null for the admin. */
+            id?: string | null;
+            /** @description How they had signed in. */
+            type: components["schemas"]["ActorType"];
+        };
+        /**
+         * @description How the one who made a change had signed in.
+         * @enum {string}
+         */
+        ActorType: "admin" | "api_key" | "portal";
         /** @description One HTTP request of a delivery. */
         AttemptView: {
             /**
@@ -536,6 +568,35 @@ export interface components {
              * @description When the request started.
              */
             started_at: string;
+        };
+        /**
+         * @description What was done. The names are public API (`?action=`).
+         * @enum {string}
+         */
+        AuditAction: "tenant.create" | "tenant.delete" | "key.create" | "key.revoke" | "webhook.create" | "webhook.update" | "webhook.delete" | "webhook.rotate_secret" | "portal_session.create" | "event.replay" | "deliveries.retry";
+        /** @description One change: who did what to which object, when. Never a secret. */
+        AuditEntryView: {
+            /** @description What was done, e.g. `webhook.update`. */
+            action: components["schemas"]["AuditAction"];
+            /**
+             * @description Who did it: `{type: admin|api_key|portal, id}` (the key's or portal
+             *     session's id; null for the admin).
+             */
+            actor: components["schemas"]["Actor"];
+            /**
+             * Format: date-time
+             * @description When it was done.
+             */
+            at: string;
+            /** @description `aud_…` */
+            id: string;
+            /**
+             * @description The object it concerns (tenant, key, webhook, event, delivery or
+             *     portal session id).
+             */
+            target_id?: string | null;
+            /** @description The tenant it concerns. */
+            tenant_id?: string | null;
         };
         /**
          * @description Body of `POST /deliveries/retry`.
@@ -780,6 +841,35 @@ export interface components {
             prefix: string;
             /** @description What the key may do. */
             scopes: components["schemas"]["Scope"][];
+        };
+        /** @description `{"data": [...], "next_cursor": "…" | null}`. */
+        List_AuditEntryView: {
+            /** @description This page's items, newest first. */
+            data: {
+                /** @description What was done, e.g. `webhook.update`. */
+                action: components["schemas"]["AuditAction"];
+                /**
+                 * @description Who did it: `{type: admin|api_key|portal, id}` (the key's or portal
+                 *     session's id; null for the admin).
+                 */
+                actor: components["schemas"]["Actor"];
+                /**
+                 * Format: date-time
+                 * @description When it was done.
+                 */
+                at: string;
+                /** @description `aud_…` */
+                id: string;
+                /**
+                 * @description The object it concerns (tenant, key, webhook, event, delivery or
+                 *     portal session id).
+                 */
+                target_id?: string | null;
+                /** @description The tenant it concerns. */
+                tenant_id?: string | null;
+            }[];
+            /** @description Pass as `?cursor=` for the next page; null on the last page. */
+            next_cursor?: string | null;
         };
         /** @description `{"data": [...], "next_cursor": "…" | null}`. */
         List_DeliveryView: {
@@ -1460,6 +1550,88 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    audit_log: {
+        parameters: {
+            query?: {
+                /** @description Only this action (`tenant.create`, `webhook.update`, …). */
+                action?: string;
+                /** @description Only entries at or after this time (RFC 3339). */
+                since?: string;
+                /** @description Items per page, 1–250 (default 50). */
+                limit?: number;
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List_AuditEntryView"];
+                };
+            };
+            /** @description `invalid_cursor` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or unknown bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description an unknown action or a query parameter of the wrong form; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limit exceeded (with `Retry-After`). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     retry_deliveries: {
         parameters: {
             query?: never;

@@ -205,3 +205,16 @@ test("portal links for a tenant", async () => {
     (error) => error.isInvalid() && error.field === "expires_in_seconds",
   );
 });
+
+test("the audit log names who changed what", async () => {
+  const hw = await newTenant(server);
+  const hook = await hw.webhooks.create({ url: receiver.url, events: ["order.created"] });
+  await hw.webhooks.update(hook.id, { name: "renamed" });
+  const mine = await all(hw.auditLog.list({ action: "webhook.update" }));
+  assert.deepEqual(
+    mine.map((e) => [e.action, e.target_id, e.actor.type]),
+    [["webhook.update", hook.id, "api_key"]],
+  );
+  const everything = await all(server.admin().auditLog.list({ limit: 2 }));
+  assert.ok(everything.length >= (await all(hw.auditLog.list())).length);
+});

@@ -2,7 +2,8 @@
 //! scopes allow the request.
 //!
 //! Handlers state what they need by taking an extractor: [`Admin`] for tenant
-//! management, [`TenantCtx`] for a tenant's objects, [`Caller`] for either.
+//! management, [`TenantCtx`] for a tenant's objects, [`Caller`] for either,
+//! [`Who`] for the audit log's name of the caller.
 //! The scope a request needs is decided here, once, from its method and path
 //! ([`needed_scope`]), so no route can forget it: `POST /events` needs
 //! `publish`, every other `GET` `read`, everything else `manage`. The admin
@@ -12,7 +13,7 @@ use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::Method;
-use hookwire::model::Scope;
+use hookwire::model::{Actor, Scope};
 use hookwire::secret::TokenHash;
 
 use super::error::ApiError;
@@ -30,9 +31,28 @@ pub enum Caller {
     Tenant {
         /// The key's tenant.
         tenant_id: String,
+        /// The key's id (`key_…`), as the audit log names it.
+        key_id: String,
         /// What the key may do.
         scopes: Vec<Scope>,
     },
+}
+
+/// The caller as the audit log names it.
+#[derive(Debug, Clone)]
+pub struct Who(pub Actor);
+
+impl FromRequestParts<AppState> for Who {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Who(
+            match Caller::from_request_parts(parts, state).await? {
+                Caller::Admin => Actor::admin(),
+                Caller::Tenant { key_id, .. } => Actor::api_key(key_id),
+            },
+        ))
+    }
 }
 
 /// The scope a request needs, from its method and path (the path as the
@@ -103,6 +123,7 @@ impl FromRequestParts<AppState> for Caller {
             match state.hookwire.authenticate(token).await? {
                 Some(key) => Caller::Tenant {
                     tenant_id: key.tenant_id,
+                    key_id: key.id,
                     scopes: key.scopes,
                 },
                 None => return Err(ApiError::Unauthorized),

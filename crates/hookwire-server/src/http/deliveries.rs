@@ -5,14 +5,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use hookwire::model::DeliveryStatus;
+use hookwire::model::{AuditAction, DeliveryStatus};
 use hookwire::store::{DeliveryFilter, RequeueFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::TenantCtx;
+use super::auth::{TenantCtx, Who};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use super::list::{List, PageQuery};
@@ -61,6 +61,7 @@ pub struct Requeued {
               (status = 422, body = ErrorBody)))]
 async fn retry_deliveries(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     ApiJson(body): ApiJson<BulkRetry>,
 ) -> Result<(StatusCode, Json<Requeued>), ApiError> {
@@ -81,6 +82,10 @@ async fn retry_deliveries(
         event_type: body.event_type,
     };
     let requeued = s.hookwire.retry_deliveries(&tenant, &filter).await?;
+    let target = filter.webhook_id.as_deref();
+    s.hookwire
+        .audit(who, AuditAction::DeliveriesRetry, Some(&tenant), target)
+        .await;
     Ok((StatusCode::ACCEPTED, Json(Requeued { requeued })))
 }
 
@@ -137,10 +142,14 @@ async fn get_delivery(
               (status = 409, body = ErrorBody)))]
 async fn retry_delivery(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<DeliveryView>), ApiError> {
     let delivery = s.hookwire.retry_delivery(&tenant, &id).await?;
+    s.hookwire
+        .audit(who, AuditAction::DeliveriesRetry, Some(&tenant), Some(&id))
+        .await;
     Ok((StatusCode::ACCEPTED, Json(DeliveryView::of(delivery))))
 }
 

@@ -5,14 +5,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use hookwire::model::NewEvent;
+use hookwire::model::{AuditAction, NewEvent};
 use hookwire::store::EventFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::TenantCtx;
+use super::auth::{TenantCtx, Who};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use super::list::{List, PageQuery};
@@ -53,6 +53,7 @@ pub struct Replayed {
               (status = 422, body = ErrorBody, description = "`webhook_id` names a disabled or no longer matching webhook")))]
 async fn replay(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: Option<ApiJson<ReplayRequest>>,
@@ -62,6 +63,9 @@ async fn replay(
         .hookwire
         .replay(&tenant, &id, body.webhook_id.as_deref())
         .await?;
+    s.hookwire
+        .audit(who, AuditAction::EventReplay, Some(&tenant), Some(&id))
+        .await;
     Ok((
         StatusCode::ACCEPTED,
         Json(Replayed {

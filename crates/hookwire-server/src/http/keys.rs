@@ -6,13 +6,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use hookwire::model::{ApiKey, KeyDraft, Scope};
+use hookwire::model::{Actor, ApiKey, AuditAction, KeyDraft, Scope};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::{Admin, TenantCtx};
+use super::auth::{Admin, TenantCtx, Who};
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use super::list::List;
@@ -79,11 +79,15 @@ pub struct CreatedKey {
 
 async fn create(
     s: &AppState,
+    who: Actor,
     tenant_id: &str,
     draft: Option<ApiJson<KeyDraft>>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
     let draft = draft.map(|ApiJson(d)| d).unwrap_or_default();
     let (key, api_key) = s.hookwire.create_api_key(tenant_id, draft).await?;
+    s.hookwire
+        .audit(who, AuditAction::KeyCreate, Some(tenant_id), Some(&key.id))
+        .await;
     Ok((
         StatusCode::CREATED,
         Json(CreatedKey {
@@ -112,11 +116,12 @@ async fn list(s: &AppState, tenant_id: &str) -> Result<Json<List<KeyView>>, ApiE
               (status = 422, body = ErrorBody)))]
 async fn create_tenant_key(
     _: Admin,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     draft: Option<ApiJson<KeyDraft>>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
-    create(&s, &id, draft).await
+    create(&s, who, &id, draft).await
 }
 
 /// A tenant's API keys, newest first (never their tokens).
@@ -135,11 +140,15 @@ async fn list_tenant_keys(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn revoke_tenant_key(
     _: Admin,
+    Who(who): Who,
     State(s): State<AppState>,
     Path((id, key_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     s.hookwire.tenant(&id).await?;
     s.hookwire.revoke_api_key(&id, &key_id).await?;
+    s.hookwire
+        .audit(who, AuditAction::KeyRevoke, Some(&id), Some(&key_id))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -149,10 +158,11 @@ async fn revoke_tenant_key(
               (status = 422, body = ErrorBody)))]
 async fn create_key(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     draft: Option<ApiJson<KeyDraft>>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
-    create(&s, &tenant, draft).await
+    create(&s, who, &tenant, draft).await
 }
 
 /// The calling tenant's API keys, newest first (needs `read`).
@@ -171,9 +181,13 @@ async fn list_keys(
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn revoke_key(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(key_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     s.hookwire.revoke_api_key(&tenant, &key_id).await?;
+    s.hookwire
+        .audit(who, AuditAction::KeyRevoke, Some(&tenant), Some(&key_id))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,13 +8,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use hookwire::model::PortalDraft;
+use hookwire::model::{Actor, AuditAction, PortalDraft};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::{Admin, TenantCtx};
+use super::auth::{Admin, TenantCtx, Who};
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::http::state::AppState;
@@ -41,11 +41,20 @@ pub struct PortalLink {
 
 async fn create(
     s: &AppState,
+    who: Actor,
     tenant_id: &str,
     draft: Option<ApiJson<PortalDraft>>,
 ) -> Result<(StatusCode, Json<PortalLink>), ApiError> {
     let draft = draft.map(|ApiJson(d)| d).unwrap_or_default();
     let (session, token) = s.hookwire.create_portal_session(tenant_id, draft).await?;
+    s.hookwire
+        .audit(
+            who,
+            AuditAction::PortalSessionCreate,
+            Some(tenant_id),
+            Some(&session.id),
+        )
+        .await;
     let url = format!("{}{PORTAL_PATH}{token}", s.portal.public_url);
     Ok((
         StatusCode::CREATED,
@@ -64,11 +73,12 @@ async fn create(
               (status = 422, body = ErrorBody)))]
 async fn create_tenant_portal_session(
     _: Admin,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     draft: Option<ApiJson<PortalDraft>>,
 ) -> Result<(StatusCode, Json<PortalLink>), ApiError> {
-    create(&s, &id, draft).await
+    create(&s, who, &id, draft).await
 }
 
 /// A portal link for the calling tenant (needs `manage`).
@@ -78,8 +88,9 @@ async fn create_tenant_portal_session(
               (status = 422, body = ErrorBody)))]
 async fn create_portal_session(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     draft: Option<ApiJson<PortalDraft>>,
 ) -> Result<(StatusCode, Json<PortalLink>), ApiError> {
-    create(&s, &tenant, draft).await
+    create(&s, who, &tenant, draft).await
 }

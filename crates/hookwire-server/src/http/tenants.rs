@@ -4,13 +4,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use hookwire::model::Tenant;
+use hookwire::model::{AuditAction, Tenant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::Admin;
+use super::auth::{Admin, Who};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use super::list::{List, PageQuery};
@@ -50,10 +50,15 @@ pub struct CreatedTenant {
               (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_tenant(
     _: Admin,
+    Who(who): Who,
     State(s): State<AppState>,
     ApiJson(body): ApiJson<NewTenant>,
 ) -> Result<(StatusCode, Json<CreatedTenant>), ApiError> {
     let (tenant, api_key) = s.hookwire.create_tenant(&body.name).await?;
+    let id = Some(tenant.id.as_str());
+    s.hookwire
+        .audit(who, AuditAction::TenantCreate, id, id)
+        .await;
     Ok((
         StatusCode::CREATED,
         Json(CreatedTenant {
@@ -95,9 +100,14 @@ async fn get_tenant(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_tenant(
     _: Admin,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     s.hookwire.delete_tenant(&id).await?;
+    let id = Some(id.as_str());
+    s.hookwire
+        .audit(who, AuditAction::TenantDelete, id, id)
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

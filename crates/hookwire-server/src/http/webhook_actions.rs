@@ -3,13 +3,13 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use hookwire::model::DeliveryStatus;
+use hookwire::model::{AuditAction, DeliveryStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::TenantCtx;
+use super::auth::{TenantCtx, Who};
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::http::state::AppState;
@@ -100,6 +100,7 @@ async fn test_webhook(
               (status = 422, body = ErrorBody)))]
 async fn rotate_secret(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     body: Option<ApiJson<RotateSecret>>,
@@ -109,6 +110,14 @@ async fn rotate_secret(
         .hookwire
         .rotate_secret(&tenant, &id, given.as_deref())
         .await?;
+    s.hookwire
+        .audit(
+            who,
+            AuditAction::WebhookRotateSecret,
+            Some(&tenant),
+            Some(&id),
+        )
+        .await;
     Ok(Json(NewSecret {
         secret: secret.expose().to_owned(),
     }))
@@ -120,10 +129,14 @@ async fn rotate_secret(
               (status = 422, body = ErrorBody)))]
 async fn recover(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Recover>,
 ) -> Result<Json<Recovered>, ApiError> {
     let requeued = s.hookwire.recover(&tenant, &id, body.since).await?;
+    s.hookwire
+        .audit(who, AuditAction::DeliveriesRetry, Some(&tenant), Some(&id))
+        .await;
     Ok(Json(Recovered { requeued }))
 }

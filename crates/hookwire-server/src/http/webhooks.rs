@@ -6,14 +6,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use hookwire::model::{EventTypeName, RetryPolicy, Webhook, WebhookDraft, WebhookPatch};
+use hookwire::model::{
+    AuditAction, EventTypeName, RetryPolicy, Webhook, WebhookDraft, WebhookPatch,
+};
 use hookwire::store::WebhookFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::TenantCtx;
+use super::auth::{TenantCtx, Who};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery};
 use super::list::{List, PageQuery};
@@ -121,10 +123,19 @@ pub struct WebhookListQuery {
               (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_webhook(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     ApiJson(draft): ApiJson<WebhookDraft>,
 ) -> Result<(StatusCode, Json<WebhookView>), ApiError> {
     let webhook = s.hookwire.create_webhook(&tenant, draft).await?;
+    s.hookwire
+        .audit(
+            who,
+            AuditAction::WebhookCreate,
+            Some(&tenant),
+            Some(&webhook.id),
+        )
+        .await;
     let secret = webhook.secret.expose().to_owned();
     let mut view = WebhookView::of(webhook);
     view.secret = Some(secret);
@@ -179,11 +190,15 @@ async fn get_webhook(
               (status = 422, body = ErrorBody)))]
 async fn patch_webhook(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<WebhookPatch>,
 ) -> Result<Json<WebhookView>, ApiError> {
     let webhook = s.hookwire.patch_webhook(&tenant, &id, patch).await?;
+    s.hookwire
+        .audit(who, AuditAction::WebhookUpdate, Some(&tenant), Some(&id))
+        .await;
     Ok(Json(WebhookView::of(webhook)))
 }
 
@@ -194,11 +209,15 @@ async fn patch_webhook(
               (status = 422, body = ErrorBody)))]
 async fn put_webhook(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
     ApiJson(draft): ApiJson<WebhookDraft>,
 ) -> Result<Json<WebhookView>, ApiError> {
     let webhook = s.hookwire.replace_webhook(&tenant, &id, draft).await?;
+    s.hookwire
+        .audit(who, AuditAction::WebhookUpdate, Some(&tenant), Some(&id))
+        .await;
     Ok(Json(WebhookView::of(webhook)))
 }
 
@@ -207,9 +226,13 @@ async fn put_webhook(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_webhook(
     TenantCtx(tenant): TenantCtx,
+    Who(who): Who,
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     s.hookwire.delete_webhook(&tenant, &id).await?;
+    s.hookwire
+        .audit(who, AuditAction::WebhookDelete, Some(&tenant), Some(&id))
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,7 +8,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::Router;
 use hookwire::delivery::attempt::payload;
-use hookwire::model::Attempt;
+use hookwire::model::{Attempt, AuditAction};
 use maud::{html, Markup};
 
 use super::attempt_error;
@@ -131,5 +131,6 @@ async fn retry(
     Path(id): Path<String>,
 ) -> Result<Redirect, UiError> {
     state.hookwire.retry_delivery(&ts.tenant_id, &id).await?;
+    ts.audit(&state, AuditAction::DeliveriesRetry, &id).await;
     Ok(Redirect::to(&format!("/ui/deliveries/{id}")))
 }

@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::Router;
+use hookwire::model::AuditAction;
 use hookwire::page::PageRequest;
 use hookwire::store::EventFilter;
 use maud::{html, Markup};
@@ -34,6 +35,7 @@ async fn replay(
     Path(id): Path<String>,
 ) -> Result<Redirect, UiError> {
     state.hookwire.replay(&ts.tenant_id, &id, None).await?;
+    ts.audit(&state, AuditAction::EventReplay, &id).await;
     Ok(Redirect::to(&format!("/ui/events/{id}")))
 }
 

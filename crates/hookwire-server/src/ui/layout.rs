@@ -10,6 +10,7 @@ pub(super) enum Nav {
     Webhooks,
     Events,
     EventTypes,
+    AuditLog,
     Tenants,
 }
 
@@ -64,6 +65,7 @@ pub(super) fn page(title: &str, nav: Nav, session: &Session, content: Markup) ->
                             (link(Nav::Webhooks, "/ui/webhooks", "Webhooks"))
                             (link(Nav::Events, "/ui/events", "Events"))
                             (link(Nav::EventTypes, "/ui/event-types", "Event types"))
+                            (link(Nav::AuditLog, "/ui/audit-log", "Audit log"))
                             @if session.admin { (link(Nav::Tenants, "/ui/tenants", "Tenants")) }
                         }
                     }

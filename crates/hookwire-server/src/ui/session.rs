@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use hookwire::model::{ApiKey, Scope, SessionKind};
+use hookwire::model::{Actor, ApiKey, Scope, SessionKind};
 use hookwire::secret::TokenHash;
 use maud::html;
 use serde::Deserialize;
@@ -113,11 +113,17 @@ impl FromRequestParts<AppState> for Session {
             },
             None => None,
         };
+        let actor = match (found.kind, found.key_id) {
+            (SessionKind::Admin, _) => Actor::admin(),
+            (SessionKind::ApiKey, Some(key_id)) => Actor::api_key(key_id),
+            _ => Actor::portal(found.id),
+        };
         Ok(Session {
             admin,
             tenant_name: tenant.as_ref().map(|t| t.name.clone()),
             tenant: tenant.map(|t| t.id),
             read_only: found.read_only,
+            actor,
         })
     }
 }

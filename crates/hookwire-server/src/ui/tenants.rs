@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
+use hookwire::model::AuditAction;
 use hookwire::page::PageRequest;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -101,6 +102,11 @@ async fn create(
 ) -> Result<Markup, UiError> {
     admin(&session)?;
     let (tenant, key) = state.hookwire.create_tenant(form.name.trim()).await?;
+    let id = Some(tenant.id.as_str());
+    state
+        .hookwire
+        .audit(session.actor.clone(), AuditAction::TenantCreate, id, id)
+        .await;
     Ok(layout::page(
         "Tenant created",
         Nav::Tenants,

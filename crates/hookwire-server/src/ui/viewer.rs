@@ -2,6 +2,10 @@
 //! `session.rs` makes one from the request's cookies; the pages and their
 //! layout only read it.
 
+use hookwire::model::{Actor, AuditAction};
+
+use crate::http::state::AppState;
+
 /// A signed-in caller.
 #[derive(Debug, Clone)]
 pub(super) struct Session {
@@ -14,6 +18,8 @@ pub(super) struct Session {
     /// Shows everything and changes nothing: controls that change something
     /// are not drawn, and such requests are refused.
     pub read_only: bool,
+    /// Who the audit log says made the changes of this session.
+    pub actor: Actor,
 }
 
 /// A signed-in caller with a tenant to act on.
@@ -21,4 +27,19 @@ pub(super) struct Session {
 pub(super) struct TenantSession {
     pub session: Session,
     pub tenant_id: String,
+}
+
+impl TenantSession {
+    /// Record in the audit log that this session did `action` to `target`.
+    pub async fn audit(&self, state: &AppState, action: AuditAction, target: &str) {
+        state
+            .hookwire
+            .audit(
+                self.session.actor.clone(),
+                action,
+                Some(&self.tenant_id),
+                Some(target),
+            )
+            .await;
+    }
 }

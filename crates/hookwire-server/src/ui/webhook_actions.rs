@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 use chrono::{NaiveDateTime, Utc};
-use hookwire::model::WebhookPatch;
+use hookwire::model::{AuditAction, WebhookPatch};
 use hookwire::ValidationError;
 use maud::html;
 use serde::Deserialize;
@@ -57,7 +57,10 @@ pub(super) async fn edit(
         .patch_webhook(&ts.tenant_id, &id, patch)
         .await
     {
-        Ok(_) => Ok(back(&id).into_response()),
+        Ok(_) => {
+            ts.audit(&state, AuditAction::WebhookUpdate, &id).await;
+            Ok(back(&id).into_response())
+        }
         Err(hookwire::Error::Invalid(v)) => {
             let webhook = state.hookwire.webhook(&ts.tenant_id, &id).await?;
             let message = format!("{}: {}", v.field, v.message);
@@ -90,6 +93,7 @@ async fn set_active(
         .hookwire
         .patch_webhook(&ts.tenant_id, id, patch)
         .await?;
+    ts.audit(state, AuditAction::WebhookUpdate, id).await;
     Ok(back(id))
 }
 
@@ -131,6 +135,8 @@ async fn rotate(
         .hookwire
         .rotate_secret(&ts.tenant_id, &id, None)
         .await?;
+    ts.audit(&state, AuditAction::WebhookRotateSecret, &id)
+        .await;
     let page = layout::page(
         "Secret rotated",
         Nav::Webhooks,
@@ -171,6 +177,7 @@ async fn recover(
         .and_utc();
     let since = since.min(Utc::now());
     let n = state.hookwire.recover(&ts.tenant_id, &id, since).await?;
+    ts.audit(&state, AuditAction::DeliveriesRetry, &id).await;
     Ok(Redirect::to(&format!("/ui/webhooks/{id}?recovered={n}")))
 }
 
@@ -180,5 +187,6 @@ async fn delete(
     Path(id): Path<String>,
 ) -> Result<Redirect, UiError> {
     state.hookwire.delete_webhook(&ts.tenant_id, &id).await?;
+    ts.audit(&state, AuditAction::WebhookDelete, &id).await;
     Ok(Redirect::to("/ui/webhooks"))
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use hookwire::model::{Webhook, WebhookDraft};
+use hookwire::model::{AuditAction, Webhook, WebhookDraft};
 use hookwire::page::PageRequest;
 use hookwire::store::WebhookFilter;
 use maud::{html, Markup};
@@ -153,7 +153,11 @@ async fn create(
         .create_webhook(&ts.tenant_id, form.draft())
         .await
     {
-        Ok(webhook) => Ok(created(&ts, &webhook).into_response()),
+        Ok(webhook) => {
+            ts.audit(&state, AuditAction::WebhookCreate, &webhook.id)
+                .await;
+            Ok(created(&ts, &webhook).into_response())
+        }
         Err(hookwire::Error::Invalid(v)) => {
             let message = format!("{}: {}", v.field, v.message);
             let page = render(&state, &ts, None, &form, Some(&message)).await?;

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod attempt_records;
+mod audit;
 mod auth;
 mod bad_input;
 mod browser;

@@ -30,6 +30,7 @@
 //! operators' requeues) run on the main pool; the two that read by status are
 //! sent unprepared (`persistent(false)`) and planned per run.
 
+mod audit;
 mod catalog;
 mod events;
 mod queue;

@@ -7,6 +7,7 @@
 //! commit durable before we answer (an accepted event survives power loss, not
 //! only a process crash).
 
+mod audit;
 mod catalog;
 mod columns;
 mod events;

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, AsyncIterator, List, Mapping, Optional, Protocol, Sequence
 
 from .models import (
+    AuditEntry,
     CreatedKey,
     CreatedTenant,
     Delivery,
@@ -88,3 +89,7 @@ class AsyncDeliveries(Protocol):
 
 class AsyncStats(Protocol):
     async def get(self, *, window: Optional[str] = None) -> TenantStats: ...
+
+
+class AsyncAuditLog(Protocol):
+    def list(self, *, action: Optional[str] = None, since: Optional[Time] = None, limit: Optional[int] = None) -> AsyncIterator[AuditEntry]: ...

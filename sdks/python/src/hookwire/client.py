@@ -16,6 +16,7 @@ from ._transport import AsyncTransport, SyncTransport, _Policy
 from .models import Published
 from .resources import (
     RESOURCES,
+    AuditLog,
     Deliveries,
     Events,
     EventTypes,
@@ -28,6 +29,7 @@ from .resources import (
 
 if TYPE_CHECKING:
     from ._async_types import (
+        AsyncAuditLog,
         AsyncDeliveries,
         AsyncEvents,
         AsyncEventTypes,
@@ -74,6 +76,7 @@ class Hookwire:
     events: Events
     deliveries: Deliveries
     stats: Stats
+    audit_log: AuditLog
 
     def publish(
         self,
@@ -119,6 +122,7 @@ class AsyncHookwire:
     events: "AsyncEvents"
     deliveries: "AsyncDeliveries"
     stats: "AsyncStats"
+    audit_log: "AsyncAuditLog"
 
     async def publish(
         self,

@@ -208,6 +208,28 @@ class TenantStats(TypedDict):
     top_failing: List[FailingWebhook]
 
 
+#: How the one who made a change had signed in.
+ActorType = Literal["admin", "api_key", "portal"]
+
+
+class Actor(TypedDict):
+    """Who made a change; ``id`` is the key's or portal session's (null for the admin)."""
+
+    type: ActorType
+    id: NotRequired[Optional[str]]
+
+
+class AuditEntry(TypedDict):
+    """One change: who did what to which object, when. Never a secret."""
+
+    id: str
+    at: str
+    actor: Actor
+    action: str
+    tenant_id: NotRequired[Optional[str]]
+    target_id: NotRequired[Optional[str]]
+
+
 #: Each class above and the OpenAPI schema it mirrors.
 SCHEMAS: Dict[str, Any] = {
     "Tenant": Tenant,
@@ -229,6 +251,8 @@ SCHEMAS: Dict[str, Any] = {
     "TestResult": TestResult,
     "NewSecret": NewSecret,
     "PortalLink": PortalLink,
+    "AuditEntryView": AuditEntry,
+    "Actor": Actor,
     "WebhookStatsView": WebhookStats,
     "FailingWebhook": FailingWebhook,
     "TenantStatsView": TenantStats,

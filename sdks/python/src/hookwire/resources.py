@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from ._transport import Call
 from .models import (
+    AuditEntry,
     CreatedKey,
     CreatedTenant,
     Delivery,
@@ -409,6 +410,17 @@ class Deliveries(_Resource):
         return self._t.call(Call("POST", "/deliveries/retry", json=body))
 
 
+class AuditLog(_Resource):
+    """Who changed what, when: every tenant's entries for the admin, its own for a tenant key."""
+
+    @operation("audit_log")
+    def list(
+        self, *, action: Optional[str] = None, since: Optional[Time] = None, limit: Optional[int] = None
+    ) -> Iterator[AuditEntry]:
+        """Entries, newest first; ``action`` like ``webhook.update``."""
+        return self._t.pages(Call("GET", "/audit-log", {"action": action, "since": _time(since), "limit": limit}))
+
+
 class Stats(_Resource):
     @operation("tenant_stats")
     def get(self, *, window: Optional[str] = None) -> TenantStats:
@@ -426,6 +438,7 @@ RESOURCES: Dict[str, type] = {
     "events": Events,
     "deliveries": Deliveries,
     "stats": Stats,
+    "audit_log": AuditLog,
 }
 
 
