@@ -11,13 +11,15 @@ use crate::receiver::{Answer, Receiver};
 
 hookwire::backend_tests!(
     a_browser_user_sees_a_redelivery_fail_and_its_retry_land,
-    a_customer_opens_a_read_only_portal_link,
+    a_customer_uses_portal_links_in_a_browser,
 );
 
-/// What a SaaS's customer sees through a read-only portal link: their own
-/// webhooks and history, no control that changes anything, no key anywhere;
-/// the same link after signing out says it has expired.
-async fn a_customer_opens_a_read_only_portal_link(b: Backend) {
+/// What a SaaS's customer sees through portal links: their own webhooks, a
+/// test send and its attempts, 404 for another tenant's webhook; through a
+/// read-only link no control that changes anything and a forged POST refused;
+/// the link after signing out says it has expired. No cookie or page ever
+/// holds an API key.
+async fn a_customer_uses_portal_links_in_a_browser(b: Backend) {
     let Some(app) = spawn_app(b).await else {
         return;
     };
@@ -29,26 +31,88 @@ async fn a_customer_opens_a_read_only_portal_link(b: Backend) {
     let Some(browser) = launch(artifacts).await else {
         return;
     };
+    let receiver = Receiver::start().await;
     let (tenant, key) = app.tenant("acme").await;
     let (_, other) = app.tenant("globex").await;
-    app.webhook(&key, json!({ "name": "Acme orders" })).await;
-    app.webhook(&other, json!({ "name": "Globex orders" }))
-        .await;
-    let link = app
-        .post(
-            &format!("/api/v1/tenants/{tenant}/portal-sessions"),
-            ADMIN,
-            json!({ "read_only": true, "expires_in_seconds": 600 }),
+    let mine = str_of(
+        &app.webhook(
+            &key,
+            json!({ "name": "Acme orders", "url": receiver.url("/hook") }),
         )
-        .await
-        .json::<serde_json::Value>()
-        .await
-        .expect("json");
-    let url = str_of(&link["url"]);
-    let path = &url[url.find("/ui/portal/").expect("a portal path")..];
+        .await["id"],
+    );
+    let theirs = str_of(
+        &app.webhook(&other, json!({ "name": "Globex orders" }))
+            .await["id"],
+    );
+    let link = |read_only: bool| {
+        let app = &app;
+        let tenant = tenant.clone();
+        async move {
+            let link = app
+                .post(
+                    &format!("/api/v1/tenants/{tenant}/portal-sessions"),
+                    ADMIN,
+                    json!({ "read_only": read_only, "expires_in_seconds": 600 }),
+                )
+                .await
+                .json::<serde_json::Value>()
+                .await
+                .expect("json");
+            let url = str_of(&link["url"]);
+            url[url.find("/ui/portal/").expect("a portal path")..].to_owned()
+        }
+    };
+    let no_key_anywhere = |page: String| {
+        assert!(
+            !page.contains(&key) && !page.contains("hwk_"),
+            "a page shows a key"
+        );
+    };
+    let cookies_hold_no_key = || async {
+        for cookie in browser.client.get_all_cookies().await.expect("cookies") {
+            assert!(
+                !cookie.value().contains("hwk_") && !cookie.value().contains(&key),
+                "a cookie holds a key: {}",
+                cookie.name()
+            );
+        }
+    };
 
-    browser.goto(&format!("{}{path}", app.base)).await;
+    // A full link: the tenant's webhooks, a test send and its attempts.
+    let full = link(false).await;
+    browser.goto(&format!("{}{full}", app.base)).await;
     assert_eq!(browser.path().await, "/ui/webhooks", "the link signs in");
+    cookies_hold_no_key().await;
+    let body = browser.body().await;
+    assert!(body.contains("Acme orders") && !body.contains("Globex orders"));
+    no_key_anywhere(body);
+    browser.shot("01-portal-webhooks").await;
+    browser.follow("Acme orders").await;
+    browser.press("Send test event").await;
+    assert!(browser.path().await.starts_with("/ui/deliveries/"));
+    browser
+        .wait_for("the test attempt", |b| b.contains("200"))
+        .await;
+    no_key_anywhere(browser.body().await);
+    browser.shot("02-portal-test-delivery").await;
+    browser
+        .goto(&format!("{}/ui/webhooks/{theirs}", app.base))
+        .await;
+    assert!(
+        browser.body().await.contains("Not Found"),
+        "another tenant's webhook"
+    );
+    browser
+        .goto(&format!("{}/ui/webhooks/{mine}", app.base))
+        .await;
+    browser.press("Sign out").await;
+
+    // A read-only link: everything shown, nothing that changes it.
+    let read_only = link(true).await;
+    browser.goto(&format!("{}{read_only}", app.base)).await;
+    assert_eq!(browser.path().await, "/ui/webhooks");
+    cookies_hold_no_key().await;
     let header = browser.text("header").await;
     assert!(
         header.contains("acme") && header.contains("read-only"),
@@ -56,21 +120,36 @@ async fn a_customer_opens_a_read_only_portal_link(b: Backend) {
     );
     assert!(!header.contains("Tenants"), "no tenant switcher: {header}");
     let body = browser.body().await;
-    assert!(body.contains("Acme orders") && !body.contains("Globex orders"));
-    assert!(!body.contains("Create webhook") && !body.contains(&key));
-    browser.shot("01-portal-webhooks").await;
+    assert!(!body.contains("Create webhook"));
+    no_key_anywhere(body);
     browser.follow("Acme orders").await;
     let body = browser.body().await;
     for control in ["Send test event", "Rotate secret", "Delete", "Save changes"] {
         assert!(!body.contains(control), "a read-only page shows {control}");
     }
-    browser.shot("02-portal-webhook").await;
+    browser.shot("03-portal-read-only").await;
+    // A POST forged from the page itself is refused, and changes nothing.
+    let status = browser
+        .client
+        .execute(
+            &format!("return fetch('/ui/webhooks/{mine}/delete', {{method: 'POST'}}).then(r => r.status);"),
+            vec![],
+        )
+        .await
+        .expect("fetch");
+    assert_eq!(status, json!(403));
+    assert_eq!(
+        app.get(&format!("/api/v1/webhooks/{mine}"), &key)
+            .await
+            .status(),
+        200
+    );
 
     browser.press("Sign out").await;
     assert_eq!(browser.path().await, "/ui/login");
-    browser.goto(&format!("{}{path}", app.base)).await;
+    browser.goto(&format!("{}{read_only}", app.base)).await;
     assert!(browser.body().await.contains("This link has expired"));
-    browser.shot("03-portal-link-expired").await;
+    browser.shot("04-portal-link-expired").await;
     browser.quit().await;
 }
 
