@@ -82,6 +82,36 @@ def _body(**fields: Any) -> Dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
+_DRAFT_FIELDS = (
+    "url",
+    "events",
+    "name",
+    "description",
+    "is_active",
+    "channels",
+    "timeout_seconds",
+    "retry",
+    "headers",
+    "rate_limit_per_second",
+    "secret",
+)
+
+
+def _draft(arguments: Mapping[str, Any]) -> Dict[str, Any]:
+    """A webhook draft from a method's arguments: the fields given, as JSON values."""
+    body = {}
+    for field in _DRAFT_FIELDS:
+        value = arguments[field]
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            value = dict(value)
+        elif field in ("events", "channels"):
+            value = list(value)
+        body[field] = value
+    return body
+
+
 class _Resource:
     def __init__(self, transport: Any) -> None:
         self._t = transport
@@ -204,19 +234,7 @@ class Webhooks(_Resource):
         secret: Optional[str] = None,
     ) -> Webhook:
         """Register a webhook; the answer holds its ``secret`` (only here)."""
-        body = _body(
-            url=url,
-            events=list(events),
-            name=name,
-            description=description,
-            is_active=is_active,
-            channels=list(channels) if channels is not None else None,
-            timeout_seconds=timeout_seconds,
-            retry=dict(retry) if retry is not None else None,
-            headers=dict(headers) if headers is not None else None,
-            rate_limit_per_second=rate_limit_per_second,
-            secret=secret,
-        )
+        body = _draft(locals())
         return self._t.call(Call("POST", "/webhooks", json=body))
 
     @operation("list_webhooks")
@@ -279,19 +297,7 @@ class Webhooks(_Resource):
         secret: Optional[str] = None,
     ) -> Webhook:
         """Replace every writable field (PUT); those left out take their defaults."""
-        body = _body(
-            url=url,
-            events=list(events),
-            name=name,
-            description=description,
-            is_active=is_active,
-            channels=list(channels) if channels is not None else None,
-            timeout_seconds=timeout_seconds,
-            retry=dict(retry) if retry is not None else None,
-            headers=dict(headers) if headers is not None else None,
-            rate_limit_per_second=rate_limit_per_second,
-            secret=secret,
-        )
+        body = _draft(locals())
         return self._t.call(Call("PUT", f"/webhooks/{_id(webhook_id)}", json=body))
 
     @operation("delete_webhook")
