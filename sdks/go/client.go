@@ -42,15 +42,16 @@ type Client struct {
 	// invalid is the settings' error, returned by every call.
 	invalid error
 
-	Tenants        *Tenants
-	Keys           *Keys
-	PortalSessions *PortalSessions
-	EventTypes     *EventTypes
-	Webhooks       *Webhooks
-	Events         *Events
-	Deliveries     *Deliveries
-	Stats          *Stats
-	AuditLog       *AuditLog
+	Tenants             *Tenants
+	Keys                *Keys
+	PortalSessions      *PortalSessions
+	EventTypes          *EventTypes
+	Webhooks            *Webhooks
+	Events              *Events
+	Deliveries          *Deliveries
+	Stats               *Stats
+	AuditLog            *AuditLog
+	OperationalWebhooks *OperationalWebhooks
 }
 
 // Option changes a Client made by NewClient.
@@ -97,6 +98,7 @@ func NewClient(baseURL, apiKey string, options ...Option) *Client {
 	c.Deliveries = &Deliveries{c}
 	c.Stats = &Stats{c}
 	c.AuditLog = &AuditLog{c}
+	c.OperationalWebhooks = &OperationalWebhooks{c}
 	return c
 }
 

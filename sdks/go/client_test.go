@@ -300,3 +300,24 @@ func TestTheAuditLogNamesWhoChangedWhat(t *testing.T) {
 		t.Fatalf("the admin sees %d entries, the tenant %d", len(everything), len(own))
 	}
 }
+
+func TestOperationalWebhooksHearOfACreatedWebhook(t *testing.T) {
+	admin, rx := shared.admin(), newReceiver(t)
+	op := must[*hookwire.Webhook](t)(admin.OperationalWebhooks.Create(ctx, hookwire.WebhookDraft{URL: rx.URL, Events: []string{"hookwire.webhook.created"}}))
+	listed := must[[]hookwire.Webhook](t)(admin.OperationalWebhooks.List(ctx, 0).All())
+	if len(listed) == 0 {
+		t.Fatal("not listed")
+	}
+	hw := newTenant(t, shared)
+	hook := must[*hookwire.Webhook](t)(hw.Webhooks.Create(ctx, hookwire.WebhookDraft{URL: rx.URL, Events: []string{"order.created"}}))
+	got := rx.next(t)
+	if err := hookwire.Verify(got.body, got.header, *op.Secret); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(got.body), `"type":"hookwire.webhook.created"`) || !strings.Contains(string(got.body), hook.ID) {
+		t.Fatalf("operational event: %s", got.body)
+	}
+	if err := admin.OperationalWebhooks.Delete(ctx, op.ID); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -320,6 +320,27 @@ func (r *Deliveries) RetryMany(ctx context.Context, filter BulkRetry) (*Requeued
 	return &out, r.c.do(ctx, call{method: http.MethodPost, path: "/deliveries/retry", body: filter}, &out)
 }
 
+// OperationalWebhooks are the operator's endpoints for hookwire's own events
+// about every tenant (admin token): hookwire.webhook.disabled,
+// hookwire.delivery.exhausted, hookwire.webhook.created|updated|deleted.
+type OperationalWebhooks struct{ c *Client }
+
+// Create registers one; the answer holds its Secret (only here).
+func (r *OperationalWebhooks) Create(ctx context.Context, draft WebhookDraft) (*Webhook, error) {
+	var out Webhook
+	return &out, r.c.do(ctx, call{method: http.MethodPost, path: "/operational-webhooks", body: draft}, &out)
+}
+
+// List walks them; limit is the page size (0: the server's default).
+func (r *OperationalWebhooks) List(ctx context.Context, limit int) *Iter[Webhook] {
+	return newIter[Webhook](ctx, r.c, call{method: http.MethodGet, path: "/operational-webhooks", query: limitQuery(limit)})
+}
+
+// Delete deletes one.
+func (r *OperationalWebhooks) Delete(ctx context.Context, webhookID string) error {
+	return r.c.do(ctx, call{method: http.MethodDelete, path: "/operational-webhooks/" + escape(webhookID)}, nil)
+}
+
 // AuditLog is who changed what, when: every tenant's entries for the admin, its
 // own for a tenant key.
 type AuditLog struct{ c *Client }
@@ -396,6 +417,9 @@ var Operations = map[string]string{
 	"retry_deliveries":             "Deliveries.RetryMany",
 	"tenant_stats":                 "Stats.Get",
 	"audit_log":                    "AuditLog.List",
+	"create_operational_webhook":   "OperationalWebhooks.Create",
+	"list_operational_webhooks":    "OperationalWebhooks.List",
+	"delete_operational_webhook":   "OperationalWebhooks.Delete",
 }
 
 func limitQuery(limit int) url.Values {

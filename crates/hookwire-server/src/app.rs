@@ -50,6 +50,9 @@ impl App {
         let hookwire = Hookwire::new(store, config.engine_options());
         hookwire.ensure_event_types(&config.event_types).await?;
         hookwire.sync_global_webhooks(&config.webhooks).await?;
+        hookwire
+            .sync_operational_webhooks(&config.operational_webhooks)
+            .await?;
         let (admin_hash, generated_admin_token) =
             admin_token::ensure(hookwire.store(), config.admin_token.as_deref()).await?;
         crate::http::metrics::handle();

@@ -103,6 +103,9 @@ pub struct Config {
     pub event_types: Vec<EventType>,
     /// Global webhooks that receive matching events of every tenant.
     pub webhooks: Vec<WebhookDraft>,
+    /// The operator's endpoints for hookwire's own events about every tenant
+    /// (also managed at `/api/v1/operational-webhooks`).
+    pub operational_webhooks: Vec<WebhookDraft>,
 }
 
 impl Default for Config {
@@ -136,6 +139,7 @@ impl Default for Config {
             default_retry: RetryPolicyDraft::default(),
             event_types: Vec::new(),
             webhooks: Vec::new(),
+            operational_webhooks: Vec::new(),
         }
     }
 }

@@ -10,6 +10,7 @@ mod dashboard_session;
 mod delivery;
 mod event;
 mod event_type;
+mod operational;
 mod retry;
 mod tenant;
 mod webhook;
@@ -24,6 +25,7 @@ pub use dashboard_session::{
 pub use delivery::{Attempt, Delivery, DeliveryStatus};
 pub use event::{Event, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
 pub use event_type::{EventFilter, EventType, EventTypeName};
+pub use operational::{OperationalEvent, WebhookChange, OPERATOR_TENANT};
 pub use retry::{RetryPolicy, RetryPolicyDraft};
 pub use tenant::Tenant;
 pub use webhook::Webhook;

@@ -14,6 +14,7 @@ mod catalog;
 mod deliveries;
 mod events;
 mod key_cache;
+mod operational;
 mod sessions;
 mod stats;
 mod tenants;

@@ -208,3 +208,20 @@ def test_the_audit_log_names_who_changed_what(server, tenant: Hookwire, receiver
     everything = list(admin.audit_log.list(limit=2))
     assert len(everything) >= len(list(tenant.audit_log.list()))
     admin.close()
+
+
+def test_operational_webhooks_hear_of_a_disabled_webhook(server, tenant: Hookwire, receiver) -> None:
+    admin = server.admin()
+    op = admin.operational_webhooks.create(receiver.url, ["hookwire.webhook.disabled"])
+    assert op["id"] in {w["id"] for w in admin.operational_webhooks.list()}
+    receiver.answers.extend([410])
+    hook = tenant.webhooks.create(receiver.url, ["order.created"])
+    tenant.publish("order.created", {"id": 1})
+    assert receiver.next().headers["x-webhook-event"] == "order.created"
+    request = receiver.next()
+    event = standardwebhooks.Webhook(op["secret"]).verify(request.body, request.headers)
+    assert event["type"] == "hookwire.webhook.disabled"
+    assert event["data"]["webhook_id"] == hook["id"] and "410" in event["data"]["reason"]
+    admin.operational_webhooks.delete(op["id"])
+    assert op["id"] not in {w["id"] for w in admin.operational_webhooks.list()}
+    admin.close()

@@ -63,6 +63,7 @@ def test_every_answer_shape_has_the_documented_fields() -> None:
 def test_request_arguments_match_the_request_schemas() -> None:
     assert parameters(resources.Webhooks.create) == set(fields("WebhookDraft"))
     assert parameters(resources.Webhooks.replace) == set(fields("WebhookDraft"))
+    assert parameters(resources.OperationalWebhooks.create) == set(fields("WebhookDraft"))
     assert parameters(resources.Webhooks.update) == set(fields("WebhookPatch"))
     assert parameters(resources.Keys.create) == set(fields("KeyDraft"))
     assert parameters(resources.Tenants.create_key) == set(fields("KeyDraft"))

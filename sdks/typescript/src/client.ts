@@ -247,6 +247,24 @@ export class Deliveries extends Resource {
   }
 }
 
+/**
+ * Operational webhooks (admin token): the operator's endpoints for hookwire's
+ * own events about every tenant (`hookwire.webhook.disabled`,
+ * `hookwire.delivery.exhausted`, `hookwire.webhook.created|updated|deleted`).
+ */
+export class OperationalWebhooks extends Resource {
+  /** Register one; the answer holds its `secret` (only here). */
+  create(draft: WebhookDraft): Promise<Webhook> {
+    return this.call({ method: "POST", path: "/operational-webhooks", body: draft });
+  }
+  list(query: ListQuery<"list_operational_webhooks"> = {}): AsyncGenerator<Webhook> {
+    return this.t.pages({ method: "GET", path: "/operational-webhooks", query });
+  }
+  delete(webhookId: string): Promise<void> {
+    return this.call({ method: "DELETE", path: `/operational-webhooks/${id(webhookId)}` });
+  }
+}
+
 /** Filters of the audit log. */
 export type AuditQuery = Omit<ListQuery<"audit_log">, "since"> & { since?: Time };
 
@@ -281,6 +299,7 @@ export class Hookwire {
   readonly deliveries: Deliveries;
   readonly stats: Stats;
   readonly auditLog: AuditLog;
+  readonly operationalWebhooks: OperationalWebhooks;
 
   constructor(options: ClientOptions) {
     const transport = new Transport(options);
@@ -293,6 +312,7 @@ export class Hookwire {
     this.deliveries = new Deliveries(transport);
     this.stats = new Stats(transport);
     this.auditLog = new AuditLog(transport);
+    this.operationalWebhooks = new OperationalWebhooks(transport);
   }
 
   /** Same as `events.publish`. */
@@ -337,4 +357,7 @@ export const OPERATIONS: Readonly<Record<string, string>> = {
   retry_deliveries: "deliveries.retryMany",
   tenant_stats: "stats.get",
   audit_log: "auditLog.list",
+  create_operational_webhook: "operationalWebhooks.create",
+  list_operational_webhooks: "operationalWebhooks.list",
+  delete_operational_webhook: "operationalWebhooks.delete",
 };

@@ -218,3 +218,17 @@ test("the audit log names who changed what", async () => {
   const everything = await all(server.admin().auditLog.list({ limit: 2 }));
   assert.ok(everything.length >= (await all(hw.auditLog.list())).length);
 });
+
+test("operational webhooks hear of a created webhook", async () => {
+  const admin = server.admin();
+  const op = await admin.operationalWebhooks.create({ url: receiver.url, events: ["hookwire.webhook.created"] });
+  assert.ok((await all(admin.operationalWebhooks.list())).some((w) => w.id === op.id));
+  const hw = await newTenant(server);
+  const hook = await hw.webhooks.create({ url: receiver.url, events: ["order.created"] });
+  const request = await receiver.next();
+  const event = new ReferenceVerifier(op.secret).verify(request.body, request.headers);
+  assert.equal(event.type, "hookwire.webhook.created");
+  assert.equal(event.data.webhook_id, hook.id);
+  await admin.operationalWebhooks.delete(op.id);
+  assert.ok(!(await all(admin.operationalWebhooks.list())).some((w) => w.id === op.id));
+});

@@ -47,7 +47,11 @@ pub async fn check(config_path: Option<&Path>) -> anyhow::Result<()> {
     for k in &mut config.secret_encryption_previous_keys {
         *k = "***".into();
     }
-    for w in &mut config.webhooks {
+    for w in config
+        .webhooks
+        .iter_mut()
+        .chain(config.operational_webhooks.iter_mut())
+    {
         if w.secret.is_some() {
             w.secret = Some("***".into());
         }

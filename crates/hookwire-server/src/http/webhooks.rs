@@ -79,7 +79,7 @@ pub struct WebhookView {
 }
 
 impl WebhookView {
-    fn of(w: Webhook) -> Self {
+    pub(super) fn of(w: Webhook) -> Self {
         Self {
             id: w.id,
             url: w.url,

@@ -16,6 +16,7 @@ mod history;
 mod isolation;
 mod keys;
 mod openapi;
+mod operational;
 mod operations;
 mod portal;
 mod publishing;

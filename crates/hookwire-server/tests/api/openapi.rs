@@ -89,7 +89,9 @@ async fn every_declared_parameter_is_where_it_says_and_enforced() {
                             continue;
                         };
                         let url = format!("{}?{name}={bad}", path.replace("{id}", webhook_id));
-                        let token = if path.contains("/tenants") {
+                        let token = if path.contains("/tenants")
+                            || path.contains("/operational-webhooks")
+                        {
                             ADMIN
                         } else {
                             &key

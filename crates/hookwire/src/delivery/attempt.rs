@@ -24,7 +24,8 @@ use metrics::record_metrics;
 pub struct Decision {
     /// The delivery's new state.
     pub result: AttemptResult,
-    /// Disable the webhook, with this reason.
+    /// Disable the webhook, with this reason (after the attempt: the webhook
+    /// was disabled, by a 410 or by `auto_disable_after`).
     pub disable: Option<String>,
 }
 
@@ -323,8 +324,12 @@ async fn run_in_span(
         )
         .await
     } else {
-        Ok(())
+        Ok(None)
     };
+    // An auto-disable is decided by the store's streak: the decision says it too.
+    if let Ok(Some(reason)) = &health {
+        decision.disable = Some(reason.clone());
+    }
     let record = store::AttemptRecord {
         owner: ctx.owner.clone(),
         attempt,

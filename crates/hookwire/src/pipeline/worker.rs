@@ -30,6 +30,7 @@ use super::lanes::{Capacity, Lanes, Start};
 use crate::delivery::attempt::{self, Recorder};
 use crate::delivery::http::HttpSender;
 use crate::delivery::rate_limit::{self, Turn, MAX_SLOT_WAIT};
+use crate::model::{Attempt, DeliveryStatus, OperationalEvent};
 use crate::store::{DynStore, Job};
 use crate::{clock, Hookwire};
 
@@ -52,6 +53,10 @@ pub struct Worker {
 struct Shared {
     /// Where results go: the engine's group commit, with its publishes.
     recorder: Arc<dyn Recorder>,
+    /// The engine, to publish operational events (a disabled webhook, an
+    /// exhausted delivery). Held while the worker lives; the engine holds the
+    /// worker only while it runs (`local`), so the two part when it stops.
+    engine: Hookwire,
     store: DynStore,
     sender: HttpSender,
     owner: Arc<str>,
@@ -125,6 +130,7 @@ impl Worker {
         Self {
             shared: Arc::new(Shared {
                 recorder: hookwire.recorder(),
+                engine: hookwire.clone(),
                 store: hookwire.store().clone(),
                 sender: hookwire.sender().clone(),
                 owner,
@@ -350,9 +356,12 @@ impl Worker {
         let result = attempt::run(&ctx, &job, None, &mut || drop(hold.take())).await;
         drop(hold);
         match result {
-            Ok((_, decision)) => {
+            Ok((attempt, decision)) => {
                 if let Some(due) = decision.result.next_attempt_at {
                     self.wake_for(due);
+                }
+                if job.webhook.is_active {
+                    report(&s.engine, &job, &attempt, &decision).await;
                 }
             }
             // The lease expires and another attempt follows; nothing is lost.
@@ -361,6 +370,32 @@ impl Worker {
             }
         }
         in_flight.decrement(1.0);
+    }
+}
+
+/// Tell the operational webhooks what an attempt did to its webhook (disabled
+/// it) and its delivery (its last attempt failed).
+async fn report(engine: &Hookwire, job: &Job, attempt: &Attempt, decision: &attempt::Decision) {
+    let tenant = &job.event.tenant_id;
+    if let Some(reason) = &decision.disable {
+        let event =
+            OperationalEvent::webhook_disabled(tenant, &job.webhook.id, &job.webhook.url, reason);
+        engine.emit_operational(event).await;
+    }
+    if decision.result.status == DeliveryStatus::Failed {
+        let last_error = attempt
+            .error_message
+            .clone()
+            .or_else(|| attempt.http_status.map(|s| format!("HTTP {s}")));
+        let event = OperationalEvent::delivery_exhausted(
+            tenant,
+            &job.webhook.id,
+            &job.delivery.id,
+            &job.event.id,
+            attempt.attempt_number,
+            last_error.as_deref(),
+        );
+        engine.emit_operational(event).await;
     }
 }
 

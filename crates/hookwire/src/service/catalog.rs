@@ -4,10 +4,22 @@ use super::Hookwire;
 use crate::model::EventType;
 use crate::Error;
 
+/// Whether `name` is one of hookwire's own event types (reserved).
+pub(crate) fn is_operational(name: &str) -> bool {
+    name.starts_with(OPERATIONAL_PREFIX)
+}
+
+/// The prefix of hookwire's own event types.
+const OPERATIONAL_PREFIX: &str = "hookwire.";
+
 impl Hookwire {
-    /// Every catalog entry, by name.
+    /// The catalog tenants publish from, by name: every entry but the
+    /// operational types (`hookwire.*`), which only hookwire publishes (to the
+    /// operational webhooks).
     pub async fn event_types(&self) -> Result<Vec<EventType>, Error> {
-        Ok(self.store.event_types().await?)
+        let mut types = self.store.event_types().await?;
+        types.retain(|t| !is_operational(&t.name));
+        Ok(types)
     }
 
     /// Add an entry; a taken name is a conflict.
@@ -17,6 +29,13 @@ impl Hookwire {
         description: &str,
     ) -> Result<EventType, Error> {
         let et = EventType::new(name, description)?;
+        if is_operational(&et.name) {
+            return Err(crate::ValidationError::field(
+                "name",
+                "hookwire.* names are reserved for hookwire's own events",
+            )
+            .into());
+        }
         self.store.insert_event_type(&et).await?;
         Ok(et)
     }

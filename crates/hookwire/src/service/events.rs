@@ -3,7 +3,9 @@
 use chrono::TimeDelta;
 
 use super::Hookwire;
-use crate::model::{Delivery, Event, EventTypeName, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
+use crate::model::{
+    Delivery, Event, EventTypeName, NewEvent, IDEMPOTENCY_WINDOW_HOURS, OPERATOR_TENANT,
+};
 use crate::page::{Page, PageRequest};
 use crate::pipeline::handoff::Reservation;
 use crate::pipeline::Publish;
@@ -46,7 +48,12 @@ impl Hookwire {
         idempotency_key: Option<&str>,
     ) -> Result<Published, Error> {
         let catalog = self.catalog_names(&[new.event_type.as_str()]).await?;
-        let mut event = Event::from_new(tenant_id, new, idempotency_key, |n| catalog.contains(n))?;
+        // hookwire.* types are the operator tenant's alone (operational events).
+        let known = |n: &str| {
+            catalog.contains(n)
+                && (tenant_id == OPERATOR_TENANT || !super::catalog::is_operational(n))
+        };
+        let mut event = Event::from_new(tenant_id, new, idempotency_key, known)?;
         event.traceparent = crate::trace_context::current();
         // Kept to tell a replay from a reused key; only keyed publishes pay for it.
         let request = event.idempotency_key.is_some().then(|| {

@@ -31,6 +31,11 @@ impl Hookwire {
 
     /// Delete a tenant with its keys, webhooks, events and deliveries.
     pub async fn delete_tenant(&self, id: &str) -> Result<(), Error> {
+        if id == crate::model::OPERATOR_TENANT {
+            return Err(Error::Conflict(
+                "the operator tenant holds the operational webhooks and cannot be deleted".into(),
+            ));
+        }
         let deleted = self.store.delete_tenant(id).await?;
         self.keys.clear();
         if deleted {

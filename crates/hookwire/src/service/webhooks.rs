@@ -6,7 +6,9 @@ use std::sync::Arc;
 use sha2::Digest as _;
 
 use super::Hookwire;
-use crate::model::{RetryPolicy, Webhook, WebhookDraft, WebhookPatch, WebhookSpec};
+use crate::model::{
+    OperationalEvent, RetryPolicy, Webhook, WebhookChange, WebhookDraft, WebhookPatch, WebhookSpec,
+};
 use crate::page::{Page, PageRequest};
 use crate::store::{WebhookChanges, WebhookFilter};
 use crate::Error;
@@ -22,6 +24,12 @@ impl Hookwire {
         let spec = self.validate(draft, self.options.default_retry).await?;
         let webhook = Webhook::create(Some(tenant_id), spec);
         self.store.insert_webhook(&webhook).await?;
+        self.emit_operational(OperationalEvent::webhook_changed(
+            WebhookChange::Created,
+            tenant_id,
+            &webhook.id,
+        ))
+        .await;
         Ok(webhook)
     }
 
@@ -105,6 +113,12 @@ impl Hookwire {
     /// Delete a webhook; its pending deliveries are cancelled with it.
     pub async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<(), Error> {
         if self.store.delete_webhook(tenant_id, id).await? {
+            self.emit_operational(OperationalEvent::webhook_changed(
+                WebhookChange::Deleted,
+                tenant_id,
+                id,
+            ))
+            .await;
             Ok(())
         } else {
             Err(Error::NotFound("webhook"))
@@ -114,11 +128,21 @@ impl Hookwire {
     /// Write `webhook`, a changed copy of `read`, and return it as stored
     /// (see [`crate::store::WebhookStore::update_webhook`]).
     pub(super) async fn save(&self, read: &Webhook, webhook: Webhook) -> Result<Webhook, Error> {
-        self.store
+        let saved = self
+            .store
             .update_webhook(&webhook, WebhookChanges::between(read, &webhook))
             .await?
             // Deleted between our read and write.
-            .ok_or(Error::NotFound("webhook"))
+            .ok_or(Error::NotFound("webhook"))?;
+        if let Some(tenant_id) = &saved.tenant_id {
+            self.emit_operational(OperationalEvent::webhook_changed(
+                WebhookChange::Updated,
+                tenant_id,
+                &saved.id,
+            ))
+            .await;
+        }
+        Ok(saved)
     }
 
     /// The catalog's names, for validating filters and published types, from a
@@ -147,7 +171,7 @@ impl Hookwire {
         Ok(fresh)
     }
 
-    async fn validate(
+    pub(super) async fn validate(
         &self,
         draft: WebhookDraft,
         retry_base: RetryPolicy,

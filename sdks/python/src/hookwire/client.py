@@ -21,6 +21,7 @@ from .resources import (
     Events,
     EventTypes,
     Keys,
+    OperationalWebhooks,
     PortalSessions,
     Stats,
     Tenants,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         AsyncEvents,
         AsyncEventTypes,
         AsyncKeys,
+        AsyncOperationalWebhooks,
         AsyncPortalSessions,
         AsyncStats,
         AsyncTenants,
@@ -77,6 +79,7 @@ class Hookwire:
     deliveries: Deliveries
     stats: Stats
     audit_log: AuditLog
+    operational_webhooks: OperationalWebhooks
 
     def publish(
         self,
@@ -123,6 +126,7 @@ class AsyncHookwire:
     deliveries: "AsyncDeliveries"
     stats: "AsyncStats"
     audit_log: "AsyncAuditLog"
+    operational_webhooks: "AsyncOperationalWebhooks"
 
     async def publish(
         self,

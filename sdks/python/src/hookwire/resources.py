@@ -416,6 +416,37 @@ class Deliveries(_Resource):
         return self._t.call(Call("POST", "/deliveries/retry", json=body))
 
 
+class OperationalWebhooks(_Resource):
+    """The operator's endpoints for hookwire's own events about every tenant (admin token)."""
+
+    @operation("create_operational_webhook")
+    def create(
+        self,
+        url: str,
+        events: Sequence[str],
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        is_active: Optional[bool] = None,
+        channels: Optional[Sequence[str]] = None,
+        timeout_seconds: Optional[int] = None,
+        retry: Optional[Mapping[str, int]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        rate_limit_per_second: Optional[int] = None,
+        secret: Optional[str] = None,
+    ) -> Webhook:
+        """Register one (``events`` from the ``hookwire.*`` types); the answer holds its ``secret``."""
+        return self._t.call(Call("POST", "/operational-webhooks", json=_draft(locals())))
+
+    @operation("list_operational_webhooks")
+    def list(self, *, limit: Optional[int] = None) -> Iterator[Webhook]:
+        return self._t.pages(Call("GET", "/operational-webhooks", {"limit": limit}))
+
+    @operation("delete_operational_webhook")
+    def delete(self, webhook_id: str) -> None:
+        return self._t.call(Call("DELETE", f"/operational-webhooks/{_id(webhook_id)}"))
+
+
 class AuditLog(_Resource):
     """Who changed what, when: every tenant's entries for the admin, its own for a tenant key."""
 
@@ -445,6 +476,7 @@ RESOURCES: Dict[str, type] = {
     "deliveries": Deliveries,
     "stats": Stats,
     "audit_log": AuditLog,
+    "operational_webhooks": OperationalWebhooks,
 }
 
 

@@ -11,7 +11,7 @@ use crate::store::{self, DynStore};
 
 /// Keep the webhook's health in step with an attempt: a success clears its
 /// failing streak; a `410 Gone` (the decision's `disable`) or a streak longer
-/// than `auto_disable_after` disables it.
+/// than `auto_disable_after` disables it. Returns why, when it disabled it.
 pub(super) async fn update_health(
     store: &DynStore,
     webhook: &Webhook,
@@ -19,16 +19,17 @@ pub(super) async fn update_health(
     decision: &Decision,
     now: DateTime<Utc>,
     auto_disable_after: Duration,
-) -> Result<(), store::Error> {
+) -> Result<Option<String>, store::Error> {
     if attempt.succeeded() {
         if webhook.failing_since.is_some() {
             store.webhook_recovered(&webhook.id).await?;
         }
-        return Ok(());
+        return Ok(None);
     }
     if let Some(reason) = &decision.disable {
         tracing::warn!(webhook_id = %webhook.id, %reason, "disabling webhook");
-        return store.disable_webhook(&webhook.id, reason, now).await;
+        store.disable_webhook(&webhook.id, reason, now).await?;
+        return Ok(Some(reason.clone()));
     }
     let limit = TimeDelta::from_std(auto_disable_after).unwrap_or(TimeDelta::MAX);
     if webhook
@@ -37,7 +38,7 @@ pub(super) async fn update_health(
     {
         // Already marked failing (as of the job's snapshot) and far from the
         // limit: nothing to write. Near it, the store's answer decides.
-        return Ok(());
+        return Ok(None);
     }
     let since = store.webhook_failed(&webhook.id, now).await?;
     if let Some(since) = since.filter(|s| now.signed_duration_since(*s) >= limit) {
@@ -48,8 +49,9 @@ pub(super) async fn update_health(
         );
         tracing::warn!(webhook_id = %webhook.id, %reason, "disabling webhook");
         store.disable_webhook(&webhook.id, &reason, now).await?;
+        return Ok(Some(reason));
     }
-    Ok(())
+    Ok(None)
 }
 
 fn humanize(d: Duration) -> String {

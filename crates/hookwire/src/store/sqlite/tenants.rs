@@ -104,10 +104,11 @@ impl TenantStore for SqliteStore {
 
     async fn list_tenants(&self, page: &PageRequest) -> Result<Page<Tenant>> {
         let rows = sqlx::query(
-            "SELECT * FROM tenants WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
+            "SELECT * FROM tenants WHERE (?1 IS NULL OR id < ?1) AND id <> ?3 ORDER BY id DESC LIMIT ?2",
         )
         .bind(&page.before_id)
         .bind(page.fetch_limit())
+        .bind(crate::model::OPERATOR_TENANT)
         .fetch_all(&self.reader)
         .await?;
         let items = rows.iter().map(tenant_from_row).collect::<Result<_>>()?;

@@ -1,0 +1,97 @@
+//! Operational events: hookwire's own events about every tenant, for the
+//! operator's endpoints (operational webhooks).
+//!
+//! Operational webhooks are the webhooks of one reserved tenant,
+//! [`OPERATOR_TENANT`] (made by a migration, left out of tenant listings, never
+//! deleted), so their deliveries are signed, retried and kept like any other.
+//! Nothing is emitted about that tenant's own webhooks: an operational endpoint
+//! that fails cannot set off events about itself.
+
+use serde_json::{json, Value};
+
+/// The reserved tenant whose webhooks are the operational webhooks.
+pub const OPERATOR_TENANT: &str = "tn_operator";
+
+/// One of hookwire's own events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationalEvent {
+    /// `hookwire.webhook.disabled`, `hookwire.delivery.exhausted`,
+    /// `hookwire.webhook.created|updated|deleted`.
+    pub event_type: &'static str,
+    /// The tenant it is about.
+    pub tenant_id: String,
+    /// The event's `data`.
+    pub data: Value,
+}
+
+impl OperationalEvent {
+    /// A webhook was disabled, and why.
+    pub fn webhook_disabled(tenant_id: &str, webhook_id: &str, url: &str, reason: &str) -> Self {
+        Self::new(
+            "hookwire.webhook.disabled",
+            tenant_id,
+            json!({ "tenant_id": tenant_id, "webhook_id": webhook_id, "url": url, "reason": reason }),
+        )
+    }
+
+    /// A delivery failed its last attempt.
+    pub fn delivery_exhausted(
+        tenant_id: &str,
+        webhook_id: &str,
+        delivery_id: &str,
+        event_id: &str,
+        attempts: u32,
+        last_error: Option<&str>,
+    ) -> Self {
+        Self::new(
+            "hookwire.delivery.exhausted",
+            tenant_id,
+            json!({
+                "tenant_id": tenant_id,
+                "webhook_id": webhook_id,
+                "delivery_id": delivery_id,
+                "event_id": event_id,
+                "attempts": attempts,
+                "last_error": last_error,
+            }),
+        )
+    }
+
+    /// A webhook was created, updated or deleted (`change` is the verb).
+    pub fn webhook_changed(change: WebhookChange, tenant_id: &str, webhook_id: &str) -> Self {
+        Self::new(
+            change.event_type(),
+            tenant_id,
+            json!({ "tenant_id": tenant_id, "webhook_id": webhook_id }),
+        )
+    }
+
+    fn new(event_type: &'static str, tenant_id: &str, data: Value) -> Self {
+        Self {
+            event_type,
+            tenant_id: tenant_id.to_owned(),
+            data,
+        }
+    }
+}
+
+/// What happened to a webhook, for [`OperationalEvent::webhook_changed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookChange {
+    /// Registered.
+    Created,
+    /// Changed (PATCH, PUT, enabled or disabled by hand).
+    Updated,
+    /// Deleted.
+    Deleted,
+}
+
+impl WebhookChange {
+    fn event_type(self) -> &'static str {
+        match self {
+            WebhookChange::Created => "hookwire.webhook.created",
+            WebhookChange::Updated => "hookwire.webhook.updated",
+            WebhookChange::Deleted => "hookwire.webhook.deleted",
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Operational events: publishing hookwire's own events
+//! ([`OperationalEvent`]) to the operator's endpoints.
+//!
+//! An operational event is an ordinary publish into the reserved operator
+//! tenant, so its deliveries are signed, retried and kept like any other. It is
+//! published only when some active operational webhook subscribes to its type
+//! (no event rows for nobody), and never about the operator tenant itself (no
+//! loops). Emitting is best effort: the change it reports has already
+//! happened, so a failure to emit is logged, not returned.
+
+use sha2::Digest as _;
+
+use super::Hookwire;
+use crate::model::{
+    EventTypeName, NewEvent, OperationalEvent, Webhook, WebhookDraft, OPERATOR_TENANT,
+};
+use crate::page::PageRequest;
+use crate::store::WebhookFilter;
+use crate::{Error, ValidationError};
+
+impl Hookwire {
+    /// Register or update the operational webhooks of the config file
+    /// (`[[operational_webhooks]]`). Each gets a stable id from its name (or
+    /// URL), so every node and restart agree, and a fixed secret (the operator
+    /// verifies with it). Ones removed from the file stay until deleted
+    /// through the API.
+    pub async fn sync_operational_webhooks(
+        &self,
+        drafts: &[WebhookDraft],
+    ) -> Result<Vec<Webhook>, Error> {
+        let mut synced = Vec::with_capacity(drafts.len());
+        for (i, draft) in drafts.iter().enumerate() {
+            if draft.secret.is_none() {
+                return Err(ValidationError::field(
+                    format!("operational_webhooks[{i}].secret"),
+                    "an operational webhook from the config file needs a fixed secret",
+                )
+                .into());
+            }
+            let identity = draft.name.as_deref().unwrap_or(&draft.url);
+            let digest = sha2::Sha256::digest(format!("operational:{identity}").as_bytes());
+            let id = format!("{}_{}", crate::id::WEBHOOK, &hex::encode(digest)[..32]);
+            let webhook = match self.store.webhook(OPERATOR_TENANT, &id).await? {
+                Some(_) => {
+                    self.replace_webhook(OPERATOR_TENANT, &id, draft.clone())
+                        .await?
+                }
+                None => {
+                    let spec = self
+                        .validate(draft.clone(), self.options.default_retry)
+                        .await
+                        .map_err(|e| prefixed(e, i))?;
+                    let mut webhook = Webhook::create(Some(OPERATOR_TENANT), spec);
+                    webhook.id = id;
+                    self.store.insert_webhook(&webhook).await?;
+                    webhook
+                }
+            };
+            synced.push(webhook);
+        }
+        Ok(synced)
+    }
+
+    /// Publish `event` to the operational webhooks that subscribe to it.
+    pub async fn emit_operational(&self, event: OperationalEvent) {
+        if event.tenant_id == OPERATOR_TENANT {
+            return;
+        }
+        if let Err(e) = self.try_emit(&event).await {
+            tracing::warn!(
+                event_type = event.event_type,
+                tenant_id = %event.tenant_id,
+                error = %e,
+                "an operational event could not be published"
+            );
+        }
+    }
+
+    async fn try_emit(&self, event: &OperationalEvent) -> Result<(), crate::Error> {
+        let filter = WebhookFilter {
+            event: Some(EventTypeName::parse(event.event_type, "type")?),
+            is_active: Some(true),
+        };
+        let one = PageRequest {
+            limit: 1,
+            before_id: None,
+        };
+        let subscribed = self
+            .store
+            .list_webhooks(OPERATOR_TENANT, &filter, &one)
+            .await?;
+        if subscribed.items.is_empty() {
+            return Ok(());
+        }
+        let new = NewEvent {
+            event_type: event.event_type.to_owned(),
+            data: event.data.clone(),
+            channel: None,
+            id: None,
+        };
+        self.publish(OPERATOR_TENANT, new, None).await?;
+        Ok(())
+    }
+}
+
+/// A config webhook's validation error, named by its place in the file.
+fn prefixed(e: Error, i: usize) -> Error {
+    match e {
+        Error::Invalid(mut v) => {
+            v.field = format!("operational_webhooks[{i}].{}", v.field);
+            Error::Invalid(v)
+        }
+        other => other,
+    }
+}
