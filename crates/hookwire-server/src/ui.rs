@@ -12,7 +12,7 @@
 //! (list, create), `webhook_page` (a webhook and its chart), `webhook_actions`
 //! (what its buttons do),
 //! `deliveries` (a delivery's attempts, redeliver), `events`, `catalog`,
-//! `audit` (the audit log).
+//! `audit` (the audit log), `retry` (retrying many failed deliveries).
 //! `layout` draws the page shell, `chart` the SVG charts, `error` the error
 //! pages.
 
@@ -25,6 +25,7 @@ mod deliveries;
 mod error;
 mod events;
 mod layout;
+mod retry;
 mod session;
 mod tenants;
 mod viewer;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(catalog::router())
         .merge(audit::router())
+        .merge(retry::router())
         .merge(assets::router())
         .layer(middleware::from_fn(session::same_origin))
 }
@@ -91,6 +93,22 @@ pub async fn frame_policy(
         }
     }
     response
+}
+
+/// A `datetime-local` input's value (`YYYY-MM-DDTHH:MM`, seconds optional),
+/// read as UTC; a bad one is an error naming `field`.
+fn form_time(field: &str, text: &str) -> Result<DateTime<Utc>, hookwire::Error> {
+    let text = text.trim();
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .map(|t| t.and_utc())
+        .map_err(|_| {
+            hookwire::ValidationError::field(
+                field,
+                "expected a date and time like 2026-01-31T09:30",
+            )
+            .into()
+        })
 }
 
 /// A time as UTC text in a `<time>` element.

@@ -349,6 +349,14 @@ pub trait QueueStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         per_second: u32,
     ) -> Result<u64>;
+    /// How many deliveries [`QueueStore::requeue_matching`] would queue again
+    /// now (a preview: the answer may move before the requeue).
+    async fn count_requeue_matching(
+        &self,
+        tenant_id: &str,
+        filter: &RequeueFilter,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
     /// Wake `wake` whenever another process makes deliveries due (PostgreSQL
     /// `LISTEN/NOTIFY`); in-process publishes wake it directly. Default: nothing.
     fn watch(&self, _wake: Arc<Notify>) {}

@@ -79,6 +79,9 @@ async fn list(
         &ts.session,
         html! {
             h1 { "Events" }
+            @if !ts.session.read_only {
+                p { a href="/ui/retry" { "Retry failed deliveries…" } }
+            }
             form method="get" action="/ui/events" class="actions card" role="search" {
                 div {
                     label for="type" { "Event type" }

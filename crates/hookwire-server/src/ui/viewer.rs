@@ -30,7 +30,8 @@ pub(super) struct TenantSession {
 }
 
 impl TenantSession {
-    /// Record in the audit log that this session did `action` to `target`.
+    /// Record in the audit log that this session did `action` to `target`
+    /// (empty: to nothing in particular).
     pub async fn audit(&self, state: &AppState, action: AuditAction, target: &str) {
         state
             .hookwire
@@ -38,7 +39,7 @@ impl TenantSession {
                 self.session.actor.clone(),
                 action,
                 Some(&self.tenant_id),
-                Some(target),
+                Some(target).filter(|t| !t.is_empty()),
             )
             .await;
     }

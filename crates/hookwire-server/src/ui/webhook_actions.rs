@@ -8,9 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use hookwire::model::{AuditAction, WebhookPatch};
-use hookwire::ValidationError;
 use maud::html;
 use serde::Deserialize;
 
@@ -166,16 +165,7 @@ async fn recover(
     Path(id): Path<String>,
     Form(form): Form<RecoverForm>,
 ) -> Result<Redirect, UiError> {
-    let since = NaiveDateTime::parse_from_str(form.since.trim(), "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(form.since.trim(), "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| {
-            hookwire::Error::from(ValidationError::field(
-                "since",
-                "expected a date and time like 2026-01-31T09:30",
-            ))
-        })?
-        .and_utc();
-    let since = since.min(Utc::now());
+    let since = super::form_time("since", &form.since)?.min(Utc::now());
     let n = state.hookwire.recover(&ts.tenant_id, &id, since).await?;
     ts.audit(&state, AuditAction::DeliveriesRetry, &id).await;
     Ok(Redirect::to(&format!("/ui/webhooks/{id}?recovered={n}")))

@@ -7,6 +7,7 @@ use reqwest::{redirect, Client, Response};
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, str_of, ResponseExt, TestApp, ADMIN};
+use crate::receiver::{Answer, Receiver};
 
 hookwire::backend_tests!(
     pages_need_a_session_and_a_bad_token_sets_none,
@@ -17,7 +18,89 @@ hookwire::backend_tests!(
     behind_an_https_proxy_the_session_cookie_is_secure_and_not_on_plain_http,
     the_dashboard_sets_changes_and_clears_a_rate_limit,
     the_replay_button_delivers_an_event_again,
+    failed_deliveries_are_counted_then_retried_from_the_dashboard,
 );
+
+async fn failed_deliveries_are_counted_then_retried_from_the_dashboard(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    receiver.script("/hook", vec![Answer::Status(500); 3]);
+    let (_, key) = app.tenant("acme").await;
+    app.webhook(
+        &key,
+        json!({ "url": receiver.url("/hook"), "retry": { "max_attempts": 1 } }),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let event = app
+            .publish(&key, json!({ "type": "webhook.test", "data": {} }))
+            .await;
+        ids.push(str_of(&event["deliveries"][0]["id"]));
+    }
+    for id in &ids {
+        app.wait_delivery(&key, id, |d| d["status"] == "failed")
+            .await;
+    }
+    let hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    // The preview counts them and changes nothing.
+    let page = get(&app, &format!("/ui/retry?since={hour_ago}"), &key)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<strong>3</strong> failed deliveries"),
+        "{page}"
+    );
+    assert!(page.contains("Retry 3 deliveries"), "{page}");
+    let page = get(
+        &app,
+        &format!("/ui/retry?since={hour_ago}&event_type=order.paid"),
+        &key,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(page.contains("No failed deliveries"), "{page}");
+    let r = get(&app, "/ui/retry?since=yesterday", &key).await;
+    assert_eq!(r.status(), 422);
+    for id in &ids {
+        let d = app
+            .get(&format!("/api/v1/deliveries/{id}"), &key)
+            .await
+            .json_ok(200)
+            .await;
+        assert_eq!(d["status"], "failed");
+    }
+    // Retrying queues all three again; they are delivered (the receiver now says 200).
+    let r = post(
+        &app,
+        "/ui/retry",
+        &key,
+        &[("since", hour_ago.as_str()), ("event_type", "")],
+    )
+    .await;
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/ui/retry?done=3")
+    );
+    for id in &ids {
+        app.wait_delivery(&key, id, |d| d["status"] == "delivered")
+            .await;
+    }
+    let log = app
+        .get("/api/v1/audit-log?action=deliveries.retry", &key)
+        .await
+        .json_ok(200)
+        .await;
+    assert_eq!(log["data"].as_array().unwrap().len(), 1);
+}
 
 async fn the_replay_button_delivers_an_event_again(b: Backend) {
     let Some(app) = spawn_app(b).await else {

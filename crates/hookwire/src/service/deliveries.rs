@@ -73,6 +73,38 @@ impl Hookwire {
         tenant_id: &str,
         filter: &RequeueFilter,
     ) -> Result<u64, Error> {
+        self.check_requeue(tenant_id, filter).await?;
+        let n = self
+            .store
+            .requeue_matching(
+                tenant_id,
+                filter,
+                clock::now(),
+                self.options.bulk_retry_per_second,
+            )
+            .await?;
+        if n > 0 {
+            self.wake.notify_one();
+        }
+        Ok(n)
+    }
+
+    /// How many deliveries [`Hookwire::retry_deliveries`] with `filter` would
+    /// queue again now: the preview before a bulk retry.
+    pub async fn count_retryable(
+        &self,
+        tenant_id: &str,
+        filter: &RequeueFilter,
+    ) -> Result<u64, Error> {
+        self.check_requeue(tenant_id, filter).await?;
+        Ok(self
+            .store
+            .count_requeue_matching(tenant_id, filter, clock::now())
+            .await?)
+    }
+
+    /// The rules of a bulk retry's filter.
+    async fn check_requeue(&self, tenant_id: &str, filter: &RequeueFilter) -> Result<(), Error> {
         if !matches!(
             filter.status,
             DeliveryStatus::Failed | DeliveryStatus::Delivered
@@ -89,19 +121,7 @@ impl Hookwire {
         if let Some(webhook_id) = &filter.webhook_id {
             self.webhook(tenant_id, webhook_id).await?;
         }
-        let n = self
-            .store
-            .requeue_matching(
-                tenant_id,
-                filter,
-                clock::now(),
-                self.options.bulk_retry_per_second,
-            )
-            .await?;
-        if n > 0 {
-            self.wake.notify_one();
-        }
-        Ok(n)
+        Ok(())
     }
 
     /// Give every failed delivery of a webhook created since `since` one more

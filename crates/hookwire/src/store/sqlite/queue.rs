@@ -248,6 +248,31 @@ impl QueueStore for SqliteStore {
         Ok(done.rows_affected())
     }
 
+    async fn count_requeue_matching(
+        &self,
+        tenant_id: &str,
+        filter: &RequeueFilter,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM deliveries \
+             WHERE tenant_id = ?1 AND status = ?2 AND created_at >= ?3 \
+               AND (?4 IS NULL OR created_at < ?4) AND (?5 IS NULL OR webhook_id = ?5) \
+               AND (?6 IS NULL OR event_type = ?6) \
+               AND (lease_owner IS NULL OR lease_expires_at < ?7)",
+        )
+        .bind(tenant_id)
+        .bind(filter.status.as_str())
+        .bind(ms(filter.since))
+        .bind(filter.until.map(ms))
+        .bind(filter.webhook_id.as_deref())
+        .bind(filter.event_type.as_deref())
+        .bind(ms(now))
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn requeue_failed(
         &self,
         tenant_id: &str,
