@@ -1,6 +1,7 @@
 //! Who is looking at a dashboard page: the signed-in caller as plain data.
 //! `session.rs` makes one from the request's cookies; the pages and their
-//! layout only read it.
+//! layout read it, and name it in the audit log through
+//! [`TenantSession::audit`].
 
 use hookwire::model::{Actor, AuditAction};
 

@@ -82,27 +82,13 @@ def _body(**fields: Any) -> Dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-_DRAFT_FIELDS = (
-    "url",
-    "events",
-    "name",
-    "description",
-    "is_active",
-    "channels",
-    "timeout_seconds",
-    "retry",
-    "headers",
-    "rate_limit_per_second",
-    "secret",
-)
-
-
 def _draft(arguments: Mapping[str, Any]) -> Dict[str, Any]:
-    """A webhook draft from a method's arguments: the fields given, as JSON values."""
+    """A webhook draft from a method's arguments (its ``locals()``): the fields
+    given, as JSON values. The method's keyword arguments are the draft's fields
+    (the drift test holds them to the schema), so no second list is kept here."""
     body = {}
-    for field in _DRAFT_FIELDS:
-        value = arguments[field]
-        if value is None:
+    for field, value in arguments.items():
+        if field in ("self", "webhook_id") or value is None:
             continue
         if isinstance(value, Mapping):
             value = dict(value)
