@@ -105,6 +105,7 @@ type Webhook struct {
 	Description        *string           `json:"description,omitempty"`
 	IsActive           bool              `json:"is_active"`
 	Channels           []string          `json:"channels"`
+	Filter             map[string]any    `json:"filter,omitempty"`
 	TimeoutSeconds     int               `json:"timeout_seconds"`
 	Retry              RetryPolicy       `json:"retry"`
 	Headers            map[string]string `json:"headers"`
@@ -125,6 +126,7 @@ type WebhookDraft struct {
 	Description        *string           `json:"description,omitempty"`
 	IsActive           *bool             `json:"is_active,omitempty"`
 	Channels           []string          `json:"channels,omitempty"`
+	Filter             map[string]any    `json:"filter,omitempty"`
 	TimeoutSeconds     *int              `json:"timeout_seconds,omitempty"`
 	Retry              *RetryPolicyDraft `json:"retry,omitempty"`
 	Headers            map[string]string `json:"headers,omitempty"`
@@ -141,6 +143,7 @@ type WebhookPatch struct {
 	Description        *string           `json:"description,omitempty"`
 	IsActive           *bool             `json:"is_active,omitempty"`
 	Channels           []string          `json:"channels,omitempty"`
+	Filter             map[string]any    `json:"filter,omitempty"`
 	TimeoutSeconds     *int              `json:"timeout_seconds,omitempty"`
 	Retry              *RetryPolicyDraft `json:"retry,omitempty"`
 	Headers            map[string]string `json:"headers,omitempty"`

@@ -204,6 +204,10 @@ pub enum WebhooksAction {
         /// At most this many requests per second to it (1-10000), over all nodes.
         #[arg(long, value_name = "PER_SECOND")]
         rate_limit: Option<u32>,
+        /// Payload filter, a JSON object, e.g. '{"data.amount": {"$gte": 100}}':
+        /// only events whose body matches reach the webhook.
+        #[arg(long, value_name = "JSON", value_parser = parse_json_object)]
+        filter: Option<serde_json::Value>,
         /// Which server, which key.
         #[command(flatten)]
         api: ApiArgs,
@@ -292,8 +296,16 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
                 events,
                 name,
                 rate_limit,
+                filter,
                 api,
-            } => client::create(&api, &endpoint, &events, name, rate_limit).await?,
+            } => {
+                let options = client::NewWebhook {
+                    name,
+                    rate_limit,
+                    filter,
+                };
+                client::create(&api, &endpoint, &events, options).await?
+            }
             WebhooksAction::Delete { id, api } => client::delete(&api, &id).await?,
         },
         Command::Bench(args) => bench::run(args).await?,
@@ -307,6 +319,15 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
         } => admin::check(config.config.as_deref()).await?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A command-line value that must be a JSON object (`--filter`).
+fn parse_json_object(raw: &str) -> Result<serde_json::Value, String> {
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err("must be a JSON object, e.g. '{\"data.amount\": {\"$gte\": 100}}'".into()),
+        Err(e) => Err(format!("is not JSON: {e}")),
+    }
 }
 
 #[cfg(test)]

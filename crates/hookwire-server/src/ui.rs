@@ -24,6 +24,7 @@ mod chart;
 mod deliveries;
 mod error;
 mod events;
+mod filter_preview;
 mod layout;
 mod retry;
 mod session;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(tenants::router())
         .merge(webhooks::router())
+        .merge(filter_preview::router())
         .merge(webhook_page::router())
         .merge(webhook_actions::router())
         .merge(deliveries::router())

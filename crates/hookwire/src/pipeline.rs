@@ -12,10 +12,11 @@
 //!    group commit (`group_commit.rs`). Whoever holds a commit turn takes
 //!    everything pending: publishes and, where the database serialises
 //!    writes anyway (SQLite), the attempt results that arrived meanwhile.
-//! 3. **Fan out** — `fan_out.rs` finds the active webhooks whose filters and
-//!    channels admit the event (from the `webhook_cache.rs` cache, or one
-//!    lookup per tenant, type and channel) and makes one delivery row per
-//!    webhook. The reservation places each: *leased* to this process's worker
+//! 3. **Fan out** — `fan_out.rs` finds the active webhooks whose event-type
+//!    filters and channels admit the event (from the `webhook_cache.rs`
+//!    cache, or one lookup per tenant, type and channel), keeps those whose
+//!    payload filter, if any, passes on the body they would get, and makes
+//!    one delivery row per webhook. The reservation places each: *leased* to this process's worker
 //!    when its webhook's lane has room (`lanes.rs`), else *queued*, due when
 //!    the lane has likely drained.
 //! 4. **Write** — one [`EventStore::write`](crate::store::EventStore::write)
@@ -57,6 +58,6 @@ mod webhook_cache;
 pub mod worker;
 
 pub use fan_out::publish_batch;
-pub(crate) use fan_out::Publish;
+pub(crate) use fan_out::{FilterBody, Publish};
 pub(crate) use group_commit::GroupCommit;
 pub use worker::{Heartbeat, Worker, WorkerOptions, DEAD_AFTER_HEARTBEATS};

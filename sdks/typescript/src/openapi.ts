@@ -1072,6 +1072,8 @@ export interface components {
                  *     ]
                  */
                 events: string[];
+                /** @description Payload filter on the delivered body, exactly as given; `null`: none. */
+                filter?: Record<string, never> | null;
                 /** @description Always true: every webhook signs. */
                 has_secret: boolean;
                 /** @description Extra static request headers. */
@@ -1394,6 +1396,13 @@ export interface components {
              */
             events: string[];
             /**
+             * @description Conditions on the delivered body (dotted paths such as `data.amount`,
+             *     literals or `$eq`, `$ne`, `$in`, `$nin`, `$gt`, `$gte`, `$lt`, `$lte`,
+             *     `$exists`, `$startsWith`; `$and`, `$or`, `$not`); at most 4 KiB.
+             *     Absent or `null`: every event of the subscribed types and channels.
+             */
+            filter?: Record<string, never> | null;
+            /**
              * @description Extra static request headers.
              * @example {
              *       "x-team": "billing"
@@ -1446,6 +1455,8 @@ export interface components {
             description?: string | null;
             /** @description New event filters. */
             events?: string[] | null;
+            /** @description New payload filter (`null` removes it). */
+            filter?: Record<string, never> | null;
             /** @description New static headers (replaces the whole map). */
             headers?: {
                 [key: string]: string;
@@ -1532,6 +1543,8 @@ export interface components {
              *     ]
              */
             events: string[];
+            /** @description Payload filter on the delivered body, exactly as given; `null`: none. */
+            filter?: Record<string, never> | null;
             /** @description Always true: every webhook signs. */
             has_secret: boolean;
             /** @description Extra static request headers. */

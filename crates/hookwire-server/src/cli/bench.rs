@@ -55,9 +55,34 @@ pub struct BenchArgs {
     /// Fraction of webhooks pointing at an endpoint that hangs past its timeout.
     #[arg(long, default_value_t = 0.0)]
     pub fail_ratio: f64,
+    /// Give every webhook a payload filter of this many clauses, each of
+    /// which every event passes (so the same deliveries are made and what is
+    /// measured is the filters' cost); 0: no filter.
+    #[arg(long, default_value_t = 0)]
+    pub filter_clauses: usize,
     /// Print one JSON object instead of a report.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A filter of `clauses` conditions the benchmark's events all pass, mixing
+/// the operators a real filter uses.
+fn passing_filter(clauses: usize) -> Value {
+    let kinds = [
+        ("data.n", json!({ "$gte": 0 })),
+        ("type", json!("webhook.test")),
+        ("data.n", json!({ "$exists": true })),
+        ("type", json!({ "$in": ["order.paid", "webhook.test"] })),
+        ("data.source", json!({ "$ne": "replay" })),
+        ("type", json!({ "$startsWith": "webhook." })),
+    ];
+    let all: Vec<Value> = (0..clauses)
+        .map(|i| {
+            let (path, test) = &kinds[i % kinds.len()];
+            json!({ *path: test })
+        })
+        .collect();
+    json!({ "$and": all })
 }
 
 /// What the receiver saw.
@@ -141,6 +166,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let report = json!({
         "backend": args.backend, "webhooks": args.webhooks, "events": args.events,
         "publishers": args.publishers, "rate": args.rate, "fail_ratio": args.fail_ratio,
+        "filter_clauses": args.filter_clauses,
         "events_per_s": round(args.events as f64 / published_in.as_secs_f64()),
         "deliveries": expected,
         "deliveries_per_s": round(deliveries_per_s),
@@ -297,13 +323,15 @@ async fn setup(
     let failing = (args.webhooks as f64 * args.fail_ratio).round() as usize;
     for i in 0..args.webhooks {
         let path = if i < failing { "/hang" } else { "/ok" };
+        let mut webhook = json!({ "url": format!("{receiver}{path}"), "events": ["*"],
+                                  "timeout_seconds": 1, "retry": { "max_attempts": 1 } });
+        if args.filter_clauses > 0 {
+            webhook["filter"] = passing_filter(args.filter_clauses);
+        }
         client
             .post(format!("{base}/api/v1/webhooks"))
             .bearer_auth(&key)
-            .json(
-                &json!({ "url": format!("{receiver}{path}"), "events": ["*"], "timeout_seconds": 1,
-                           "retry": { "max_attempts": 1 } }),
-            )
+            .json(&webhook)
             .send()
             .await?
             .error_for_status()?;

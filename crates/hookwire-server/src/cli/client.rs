@@ -147,20 +147,33 @@ pub async fn list(api: &ApiArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The optional settings of `hookwire webhooks create`.
+#[derive(Debug, Default)]
+pub struct NewWebhook {
+    /// `--name`.
+    pub name: Option<String>,
+    /// `--rate-limit`.
+    pub rate_limit: Option<u32>,
+    /// `--filter`, a JSON object.
+    pub filter: Option<Value>,
+}
+
 /// `hookwire webhooks create`.
 pub async fn create(
     api: &ApiArgs,
     url: &str,
     events: &[String],
-    name: Option<String>,
-    rate_limit: Option<u32>,
+    options: NewWebhook,
 ) -> anyhow::Result<()> {
     let mut body = json!({ "url": url, "events": events });
-    if let Some(n) = name {
+    if let Some(n) = options.name {
         body["name"] = json!(n);
     }
-    if let Some(r) = rate_limit {
+    if let Some(r) = options.rate_limit {
         body["rate_limit_per_second"] = json!(r);
+    }
+    if let Some(f) = options.filter {
+        body["filter"] = f;
     }
     let v = api
         .call(reqwest::Method::POST, "/webhooks", Some(body))

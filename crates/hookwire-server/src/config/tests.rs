@@ -53,6 +53,7 @@ fn a_toml_file_is_loaded_with_env_overrides_and_substitution() {
             url = "https://93.184.216.34/hook"
             events = ["artifact.*"]
             secret = "${HOOK_SECRET}"
+            filter = { "data.size" = { "$gte" = 1024 }, "$not" = { "data.kind" = "log" } }
             "#,
         )?;
         jail.set_env("HOOK_SECRET", "s3cr3t-value");
@@ -70,6 +71,11 @@ fn a_toml_file_is_loaded_with_env_overrides_and_substitution() {
         );
         assert_eq!(c.event_types[0].name, "artifact.completed");
         assert_eq!(c.webhooks[0].secret.as_deref(), Some("s3cr3t-value"));
+        assert_eq!(
+            c.webhooks[0].filter,
+            Some(serde_json::json!({"data.size": {"$gte": 1024}, "$not": {"data.kind": "log"}})),
+            "a TOML table is the filter's JSON object"
+        );
         Ok(())
     });
 }

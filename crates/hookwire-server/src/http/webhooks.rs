@@ -53,6 +53,9 @@ pub struct WebhookView {
     pub events: Vec<String>,
     /// Channel restriction (empty = all).
     pub channels: Vec<String>,
+    /// Payload filter on the delivered body, exactly as given; `null`: none.
+    #[schema(value_type = Option<Object>, example = json!({"data.amount": {"$gte": 100}}))]
+    pub filter: Option<serde_json::Value>,
     /// Whether deliveries are made.
     pub is_active: bool,
     /// Request timeout in seconds.
@@ -87,6 +90,7 @@ impl WebhookView {
             description: w.description,
             events: w.events,
             channels: w.channels,
+            filter: w.filter.map(|f| f.as_json().clone()),
             is_active: w.is_active,
             timeout_seconds: w.timeout_seconds,
             retry: w.retry,

@@ -17,7 +17,7 @@ use super::error::UiError;
 use super::layout::{self, Nav};
 use super::viewer::TenantSession;
 use super::webhook_page::{render, ShowQuery};
-use super::webhooks::{text, words, WebhookForm};
+use super::webhooks::{parse_filter, text, words, WebhookForm};
 use crate::http::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -42,20 +42,26 @@ pub(super) async fn edit(
     Path(id): Path<String>,
     Form(form): Form<WebhookForm>,
 ) -> Result<Response, UiError> {
-    let patch = WebhookPatch {
-        url: Some(form.url.trim().to_owned()),
-        events: Some(words(&form.events)),
-        name: Some(text(&form.name)),
-        description: Some(text(&form.description)),
-        channels: Some(words(&form.channels)),
-        rate_limit_per_second: Some(form.rate_limit()),
-        ..WebhookPatch::default()
+    let changed = match parse_filter(&form.filter) {
+        Ok(filter) => {
+            let patch = WebhookPatch {
+                url: Some(form.url.trim().to_owned()),
+                events: Some(words(&form.events)),
+                name: Some(text(&form.name)),
+                description: Some(text(&form.description)),
+                channels: Some(words(&form.channels)),
+                rate_limit_per_second: Some(form.rate_limit()),
+                filter: Some(filter),
+                ..WebhookPatch::default()
+            };
+            state
+                .hookwire
+                .patch_webhook(&ts.tenant_id, &id, patch)
+                .await
+        }
+        Err(invalid) => Err(hookwire::Error::Invalid(invalid)),
     };
-    match state
-        .hookwire
-        .patch_webhook(&ts.tenant_id, &id, patch)
-        .await
-    {
+    match changed {
         Ok(_) => {
             ts.audit(&state, AuditAction::WebhookUpdate, &id).await;
             Ok(back(&id).into_response())

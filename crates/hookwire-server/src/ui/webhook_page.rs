@@ -96,6 +96,7 @@ pub(super) async fn render(
                 dt { "URL" } dd { code { (w.url) } }
                 dt { "Events" } dd { (w.events.join(", ")) }
                 @if !w.channels.is_empty() { dt { "Channels" } dd { (w.channels.join(", ")) } }
+                @if let Some(f) = &w.filter { dt { "Payload filter" } dd { code data-testid="filter" { (f.as_json()) } } }
                 @if let Some(d) = &w.description { dt { "Description" } dd { (d) } }
                 dt { "Timeout" } dd { (w.timeout_seconds) " s" }
                 @if let Some(rate) = w.rate_limit_per_second { dt { "Rate limit" } dd { (rate) " requests/s" } }

@@ -10,8 +10,10 @@ use axum::{Form, Router};
 use hookwire::model::{AuditAction, Webhook, WebhookDraft};
 use hookwire::page::PageRequest;
 use hookwire::store::WebhookFilter;
+use hookwire::ValidationError;
 use maud::{html, Markup};
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::error::UiError;
 use super::layout::{self, Nav};
@@ -43,6 +45,25 @@ pub(super) struct WebhookForm {
     /// Requests per second at most; blank for no limit.
     #[serde(default)]
     pub rate_limit: String,
+    /// Payload filter as JSON text; blank for none.
+    #[serde(default)]
+    pub filter: String,
+    /// The webhook being edited (blank on the create form); the filter
+    /// preview's `webhook_id`.
+    #[serde(default)]
+    pub webhook_id: String,
+}
+
+/// A payload filter typed into the form: blank is none, anything else must
+/// be JSON (whether it is a valid filter is the engine's to say).
+pub(super) fn parse_filter(typed: &str) -> Result<Option<Value>, ValidationError> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(typed)
+        .map(Some)
+        .map_err(|e| ValidationError::field("filter", format!("is not JSON: {e}")))
 }
 
 /// Split a list typed into a text field.
@@ -60,16 +81,17 @@ pub(super) fn text(s: &str) -> Option<String> {
 }
 
 impl WebhookForm {
-    fn draft(&self) -> WebhookDraft {
-        WebhookDraft {
+    fn draft(&self) -> Result<WebhookDraft, ValidationError> {
+        Ok(WebhookDraft {
             url: self.url.trim().to_owned(),
             events: words(&self.events),
             name: text(&self.name),
             description: text(&self.description),
             channels: Some(words(&self.channels)),
             rate_limit_per_second: self.rate_limit(),
+            filter: parse_filter(&self.filter)?,
             ..WebhookDraft::default()
-        }
+        })
     }
 
     /// The typed rate limit: blank is none; what is not a whole number becomes
@@ -91,6 +113,12 @@ impl WebhookForm {
                 .rate_limit_per_second
                 .map(|r| r.to_string())
                 .unwrap_or_default(),
+            filter: w
+                .filter
+                .as_ref()
+                .map(|f| f.as_json().to_string())
+                .unwrap_or_default(),
+            webhook_id: w.id.clone(),
         }
     }
 
@@ -122,6 +150,19 @@ impl WebhookForm {
             }
             label for="description" { "Description (optional)" }
             input id="description" name="description" value=(self.description) maxlength="1000";
+            label for="filter" { "Payload filter (optional JSON)" }
+            textarea id="filter" name="filter" rows="3" spellcheck="false" aria-describedby="filter-help"
+                placeholder=r#"{"data.amount": {"$gte": 100}}"# { (self.filter) }
+            small id="filter-help" class="muted" {
+                "Only events whose body matches are delivered: dotted paths (data.amount) with a value, or "
+                "$eq $ne $in $nin $gt $gte $lt $lte $exists $startsWith; combine with $and $or $not. "
+            }
+            input type="hidden" name="webhook_id" value=(self.webhook_id);
+            p {
+                button type="submit" class="secondary" formaction="/ui/filter-preview" formmethod="get" formnovalidate {
+                    "Preview against the last 50 events"
+                }
+            }
         }
     }
 }
@@ -148,11 +189,11 @@ async fn create(
     ts: TenantSession,
     Form(form): Form<WebhookForm>,
 ) -> Result<Response, UiError> {
-    match state
-        .hookwire
-        .create_webhook(&ts.tenant_id, form.draft())
-        .await
-    {
+    let result = match form.draft() {
+        Ok(draft) => state.hookwire.create_webhook(&ts.tenant_id, draft).await,
+        Err(invalid) => Err(hookwire::Error::Invalid(invalid)),
+    };
+    match result {
         Ok(webhook) => {
             ts.audit(&state, AuditAction::WebhookCreate, &webhook.id)
                 .await;

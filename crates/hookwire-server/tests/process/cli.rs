@@ -144,6 +144,8 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         "50",
         "--name",
         "listener",
+        "--filter",
+        r#"{"type": {"$startsWith": "webhook."}}"#,
     ]);
     assert!(ok, "{err}");
     assert!(out.contains("signing secret (shown once)"), "{out}");
@@ -162,6 +164,30 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         patched["rate_limit_per_second"], 50,
         "--rate-limit was sent"
     );
+    assert_eq!(
+        patched["filter"],
+        serde_json::json!({"type": {"$startsWith": "webhook."}}),
+        "--filter was sent"
+    );
+    // A filter that is not a JSON object is refused before any request; one
+    // the server refuses names its path.
+    let (ok, _, err) = api(&[
+        "webhooks", "create", &url, "--event", "*", "--filter", "[1]",
+    ]);
+    assert!(
+        !ok && err.contains("--filter") && err.contains("JSON object"),
+        "{err}"
+    );
+    let (ok, _, err) = api(&[
+        "webhooks",
+        "create",
+        &url,
+        "--event",
+        "*",
+        "--filter",
+        r#"{"data.n": {"$near": 1}}"#,
+    ]);
+    assert!(!ok && err.contains("filter.data.n.$near"), "{err}");
 
     let (ok, out, err) = api(&["webhooks", "list"]);
     assert!(ok, "{err}");
@@ -348,7 +374,8 @@ fn migrate_and_config_check_work_and_mask_secrets() {
 
 #[test]
 fn the_benchmark_harness_runs_a_small_smoke_load() {
-    bench_smoke(&[]);
+    // With filters every event passes: the same deliveries are made.
+    bench_smoke(&["--filter-clauses", "5"]);
 }
 
 #[tokio::test]

@@ -42,9 +42,7 @@ pub struct TestSend {
 /// every attempt sends the same bytes the event was published with; the
 /// strings are escaped straight into the body, with no value built per field.
 pub fn payload(event: &Event, webhook_id: &str) -> String {
-    let timestamp = event
-        .created_at
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let timestamp = body_timestamp(event);
     let mut out = Vec::with_capacity(
         96 + event.id.len() + event.event_type.len() + webhook_id.len() + event.data.len(),
     );
@@ -64,6 +62,14 @@ pub fn payload(event: &Event, webhook_id: &str) -> String {
     out.push(b'}');
     // UTF-8 by construction: the parts are strings, escaped by serde_json.
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// The body's `timestamp`: the publication time in RFC 3339 UTC with
+/// milliseconds.
+pub fn body_timestamp(event: &Event) -> String {
+    event
+        .created_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// The names of the headers [`headers`] adds to the webhook's own.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{EventFilter, RetryPolicy, WebhookSpec};
+use super::{EventFilter, PayloadFilter, RetryPolicy, WebhookSpec};
 use crate::id;
 use crate::secret::WebhookSecret;
 
@@ -27,6 +27,9 @@ pub struct Webhook {
     /// If non-empty, an event published on a channel reaches this webhook only when
     /// the channel is listed here. Empty means every channel.
     pub channels: Vec<String>,
+    /// Conditions on the delivered body an event must meet to reach this
+    /// webhook, on top of `events` and `channels`; `None`: every event.
+    pub filter: Option<PayloadFilter>,
     /// Whether deliveries are made. Cleared by the user, or by hookwire on `410
     /// Gone` and persistent failure (then `disabled_reason` says why).
     pub is_active: bool,
@@ -72,6 +75,7 @@ impl Webhook {
             description: None,
             events: Vec::new(),
             channels: Vec::new(),
+            filter: None,
             is_active: true,
             timeout_seconds: 0,
             retry: RetryPolicy::default(),
@@ -102,6 +106,7 @@ impl Webhook {
         self.description = spec.description;
         self.events = spec.events.iter().map(EventFilter::to_pattern).collect();
         self.channels = spec.channels;
+        self.filter = spec.filter;
         self.is_active = spec.is_active;
         self.timeout_seconds = spec.timeout_seconds;
         self.retry = spec.retry;

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{EventFilter, RetryPolicy, RetryPolicyDraft, Webhook};
+use super::{EventFilter, PayloadFilter, RetryPolicy, RetryPolicyDraft, Webhook};
 use crate::net::UrlPolicy;
 use crate::secret::WebhookSecret;
 use crate::webhook_url::WebhookUrl;
@@ -57,6 +57,13 @@ pub struct WebhookDraft {
     /// Restrict to events published on these channels; empty or absent = all.
     #[cfg_attr(feature = "openapi", schema(example = json!(["eu"])))]
     pub channels: Option<Vec<String>>,
+    /// Conditions on the delivered body (dotted paths such as `data.amount`,
+    /// literals or `$eq`, `$ne`, `$in`, `$nin`, `$gt`, `$gte`, `$lt`, `$lte`,
+    /// `$exists`, `$startsWith`; `$and`, `$or`, `$not`); at most 4 KiB.
+    /// Absent or `null`: every event of the subscribed types and channels.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>,
+        example = json!({"data.amount": {"$gte": 100}, "data.country": {"$in": ["DE", "AT"]}})))]
+    pub filter: Option<serde_json::Value>,
     /// Request timeout, 1–60 (default 10).
     #[cfg_attr(feature = "openapi", schema(example = 10))]
     pub timeout_seconds: Option<u32>,
@@ -100,6 +107,10 @@ pub struct WebhookPatch {
     pub is_active: Option<bool>,
     /// New channel list.
     pub channels: Option<Vec<String>>,
+    /// New payload filter (`null` removes it).
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub filter: Option<Option<serde_json::Value>>,
     /// New timeout.
     pub timeout_seconds: Option<u32>,
     /// Retry fields to change; the others keep their current values.
@@ -126,6 +137,9 @@ impl WebhookPatch {
                 .unwrap_or_else(|| current.description.clone()),
             is_active: Some(self.is_active.unwrap_or(current.is_active)),
             channels: Some(self.channels.unwrap_or_else(|| current.channels.clone())),
+            filter: self
+                .filter
+                .unwrap_or_else(|| current.filter.as_ref().map(|f| f.as_json().clone())),
             timeout_seconds: Some(self.timeout_seconds.unwrap_or(current.timeout_seconds)),
             retry: self.retry,
             headers: Some(self.headers.unwrap_or_else(|| current.headers.clone())),
@@ -153,6 +167,8 @@ pub struct WebhookSpec {
     pub is_active: bool,
     /// Channel restriction.
     pub channels: Vec<String>,
+    /// Payload filter, if any.
+    pub filter: Option<PayloadFilter>,
     /// Request timeout.
     pub timeout_seconds: u32,
     /// Retry schedule.
@@ -177,6 +193,11 @@ impl WebhookSpec {
     ) -> Result<Self, ValidationError> {
         let events = parse_events(&draft.events, &in_catalog)?;
         let channels = parse_channels(draft.channels.unwrap_or_default())?;
+        let filter = draft
+            .filter
+            .filter(|f| !f.is_null())
+            .map(|f| PayloadFilter::parse(f, "filter"))
+            .transpose()?;
         let name = optional_text("name", draft.name, 200)?;
         let description = optional_text("description", draft.description, 2000)?;
         let timeout_seconds = draft.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
@@ -210,6 +231,7 @@ impl WebhookSpec {
             description,
             is_active: draft.is_active.unwrap_or(true),
             channels,
+            filter,
             timeout_seconds,
             retry,
             headers,

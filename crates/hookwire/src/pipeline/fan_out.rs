@@ -1,5 +1,8 @@
 //! Fan-out: which webhooks an event goes to, and one delivery row for each —
 //! leased to this process's worker (see [`handoff`](super::handoff)) or queued.
+//! A webhook whose payload filter the event fails gets no row (the filter is
+//! evaluated here, on the body the receiver would get; see
+//! [`PayloadFilter`](crate::model::PayloadFilter)).
 //!
 //! The lookups are remembered between publishes ([`WebhookCache`]): an answer
 //! changes only when someone edits a webhook, and every such edit moves the
@@ -19,7 +22,8 @@ use chrono::{DateTime, Utc};
 
 use super::handoff::{Placement, Reservation};
 use super::webhook_cache::{LookupKey, WebhookCache};
-use crate::model::{Delivery, Event, Webhook};
+use crate::delivery::attempt::body_timestamp;
+use crate::model::{Delivery, Event, FilterInput, PayloadFilter, Webhook};
 use crate::store::{self, DynStore, Job, Matched, PublishRows};
 
 /// One publish on its way through the pipeline.
@@ -86,7 +90,13 @@ impl Publish {
         }
         // One copy of the event for all its jobs, made on the first.
         let mut shared: Option<Arc<Event>> = None;
+        let mut body = FilterBody::default();
         for webhook in webhooks {
+            if let Some(filter) = &webhook.filter {
+                if !body.passes(filter, &rows.event, &webhook.id) {
+                    continue;
+                }
+            }
             let mut delivery = Delivery::pending(&rows.event, webhook.id.clone());
             match self.reservation.as_mut().map(|r| r.place(webhook)) {
                 Some(Placement::Leased(until)) => {
@@ -106,6 +116,39 @@ impl Publish {
             }
             rows.deliveries.push(delivery);
         }
+    }
+}
+
+/// What a payload filter is evaluated against, made once per event and only
+/// when one of its webhooks has a filter: the event's data parsed, the body's
+/// timestamp formatted.
+#[derive(Default)]
+pub(crate) struct FilterBody {
+    parsed: Option<(serde_json::Value, String)>,
+}
+
+impl FilterBody {
+    /// Whether `event`, delivered to `webhook_id`, passes `filter`.
+    pub(crate) fn passes(
+        &mut self,
+        filter: &PayloadFilter,
+        event: &Event,
+        webhook_id: &str,
+    ) -> bool {
+        let (data, timestamp) = self.parsed.get_or_insert_with(|| {
+            (
+                // Stored data is the JSON text of a value; `null` is never
+                // reached.
+                serde_json::from_str(&event.data).unwrap_or(serde_json::Value::Null),
+                body_timestamp(event),
+            )
+        });
+        filter.matches(&FilterInput {
+            event,
+            data,
+            timestamp,
+            webhook_id,
+        })
     }
 }
 

@@ -8,7 +8,7 @@ use crate::model::{
 };
 use crate::page::{Page, PageRequest};
 use crate::pipeline::handoff::Reservation;
-use crate::pipeline::Publish;
+use crate::pipeline::{FilterBody, Publish};
 use crate::store::{EventFilter, Published};
 use crate::{clock, Error};
 
@@ -89,7 +89,8 @@ impl Hookwire {
     }
 
     /// Deliver a stored event again, now: one new delivery to every active
-    /// webhook its type and channel match today (or only to `webhook_id`),
+    /// webhook its type, channel and payload filter match today (or only to
+    /// `webhook_id`),
     /// signed with today's secrets. The receivers see the same `webhook-id`
     /// (the event's id), so they can tell a replay from a new event. A named
     /// webhook that is disabled or no longer matches is refused (422 on
@@ -107,16 +108,22 @@ impl Hookwire {
                 .store
                 .matching_webhooks(tenant_id, &patterns, event.channel.as_deref())
                 .await?;
+            let mut body = FilterBody::default();
             let webhooks: Vec<_> = matched
                 .webhooks
                 .iter()
                 .filter(|w| webhook_id.is_none_or(|id| w.id == id))
+                .filter(|w| {
+                    w.filter
+                        .as_ref()
+                        .is_none_or(|f| body.passes(f, &event, &w.id))
+                })
                 .collect();
             if let (Some(id), true) = (webhook_id, webhooks.is_empty()) {
                 self.webhook(tenant_id, id).await?;
                 return Err(crate::ValidationError::field(
                     "webhook_id",
-                    "this webhook is disabled, or its events or channels no longer match this event",
+                    "this webhook is disabled, or its events, channels or filter do not match this event",
                 )
                 .into());
             }

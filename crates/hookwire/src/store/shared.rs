@@ -3,7 +3,24 @@
 use chrono::{DateTime, Utc};
 
 use super::{Error, Result, TimelineBucket};
-use crate::model::Attempt;
+use crate::model::{Attempt, PayloadFilter};
+
+/// A webhook's payload filter as the `filter` column keeps it: its JSON text.
+pub(crate) fn filter_text(filter: &Option<PayloadFilter>) -> Option<String> {
+    filter.as_ref().map(|f| f.as_json().to_string())
+}
+
+/// The payload filter kept in a `filter` column. A stored filter was valid when
+/// written, so one that no longer parses is corrupt data, not bad input.
+pub(crate) fn filter_from_text(text: Option<String>) -> Result<Option<PayloadFilter>> {
+    text.map(|t| {
+        serde_json::from_str(&t)
+            .map_err(|e| e.to_string())
+            .and_then(|v| PayloadFilter::parse(v, "filter").map_err(|e| e.to_string()))
+            .map_err(|e| Error::Corrupt(format!("webhooks.filter: {e}")))
+    })
+    .transpose()
+}
 
 /// The `last_error` a delivery shows for an attempt: the transport error, or the
 /// status line of a non-2xx response.

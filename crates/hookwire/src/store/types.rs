@@ -66,6 +66,8 @@ pub struct SettingsChanges {
     pub headers: bool,
     /// `rate_limit_per_second`.
     pub rate_limit: bool,
+    /// The payload filter.
+    pub filter: bool,
 }
 
 impl SettingsChanges {
@@ -80,6 +82,7 @@ impl SettingsChanges {
         retry: true,
         headers: true,
         rate_limit: true,
+        filter: true,
     };
 
     /// The settings that differ between `read` and `new`.
@@ -94,6 +97,7 @@ impl SettingsChanges {
             retry: read.retry != new.retry,
             headers: read.headers != new.headers,
             rate_limit: read.rate_limit_per_second != new.rate_limit_per_second,
+            filter: read.filter != new.filter,
         }
     }
 }

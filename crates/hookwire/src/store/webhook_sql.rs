@@ -4,7 +4,7 @@
 //! still binds the values itself, in this order.
 
 /// Every column of `webhooks`, in the order the backends bind a webhook.
-pub(crate) const COLUMNS: [&str; 21] = [
+pub(crate) const COLUMNS: [&str; 22] = [
     "id",
     "tenant_id",
     "url",
@@ -26,12 +26,13 @@ pub(crate) const COLUMNS: [&str; 21] = [
     "updated_at",
     "failing_since",
     "rate_limit_per_second",
+    "filter",
 ];
 
 /// What the config file sets on a global webhook. The rest is runtime state
 /// a restart keeps: whether it is active, why it was disabled, its failure
 /// run, a rotated-out secret.
-const CONFIGURED: [&str; 13] = [
+const CONFIGURED: [&str; 14] = [
     "url",
     "name",
     "description",
@@ -43,6 +44,7 @@ const CONFIGURED: [&str; 13] = [
     "retry_max_delay_ms",
     "headers",
     "rate_limit_per_second",
+    "filter",
     "secret",
     "updated_at",
 ];
@@ -81,12 +83,12 @@ mod tests {
     fn the_insert_names_each_column_once_with_a_placeholder_each() {
         let sql = insert(|n| format!("${n}"));
         assert!(sql.starts_with("INSERT INTO webhooks (id, tenant_id, url,"));
-        assert!(sql.ends_with("$20, $21)"), "{sql}");
+        assert!(sql.ends_with("$21, $22)"), "{sql}");
         for c in CONFIGURED {
             assert!(COLUMNS.contains(&c), "{c} is a column");
         }
         let upsert = upsert_configured(|n| format!("?{n}"));
-        assert!(upsert.contains("?21) ON CONFLICT (id) DO UPDATE SET url = excluded.url"));
+        assert!(upsert.contains("?22) ON CONFLICT (id) DO UPDATE SET url = excluded.url"));
         assert!(
             !upsert.contains("is_active = excluded"),
             "runtime state stays"

@@ -80,6 +80,7 @@ class Webhook(TypedDict):
     description: NotRequired[Optional[str]]
     is_active: bool
     channels: List[str]
+    filter: NotRequired[Optional[Dict[str, Any]]]
     timeout_seconds: int
     retry: RetryPolicy
     headers: Dict[str, str]

@@ -19,6 +19,7 @@ use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
 use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
+use crate::store::shared::{filter_from_text, filter_text};
 use crate::store::{
     reseal_secrets, webhook_sql, SecretRows, WebhookChanges, WebhookFilter, WebhookStore,
 };
@@ -50,6 +51,7 @@ pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<We
         },
         headers: json(&row.get::<String>("headers")?, "webhooks.headers")?,
         rate_limit_per_second: row.get("rate_limit_per_second")?,
+        filter: filter_from_text(row.get("filter")?)?,
         secret: open(row.get("secret")?)?,
         previous_secret: row
             .get::<Option<String>>("previous_secret")?
@@ -63,7 +65,7 @@ pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<We
     })
 }
 
-/// Bind every webhook column as `?1…?21` in the order of [`webhook_sql::COLUMNS`].
+/// Bind every webhook column as `?1…?22` in the order of [`webhook_sql::COLUMNS`].
 fn bind_webhook<'q>(
     q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     w: &'q Webhook,
@@ -74,7 +76,8 @@ fn bind_webhook<'q>(
         .bind(ms(w.created_at))
         .bind(ms(w.updated_at))
         .bind(w.failing_since.map(ms))
-        .bind(w.rate_limit_per_second))
+        .bind(w.rate_limit_per_second)
+        .bind(filter_text(&w.filter)))
 }
 
 /// Bind what an update writes: the id, the tenant and the settings as
@@ -240,6 +243,7 @@ impl WebhookStore for SqliteStore {
             retry_max_delay_ms = CASE WHEN ?26 THEN ?12 ELSE retry_max_delay_ms END, \
             headers = CASE WHEN ?27 THEN ?13 ELSE headers END, \
             rate_limit_per_second = CASE WHEN ?29 THEN ?28 ELSE rate_limit_per_second END, \
+            filter = CASE WHEN ?31 THEN ?30 ELSE filter END, \
             updated_at = ?17, \
             secret = CASE WHEN ?19 THEN ?14 ELSE secret END, \
             previous_secret = CASE WHEN ?19 THEN ?15 ELSE previous_secret END, \
@@ -264,6 +268,8 @@ impl WebhookStore for SqliteStore {
             .bind(changes.settings.headers)
             .bind(w.rate_limit_per_second)
             .bind(changes.settings.rate_limit)
+            .bind(filter_text(&w.filter))
+            .bind(changes.settings.filter)
             .fetch_optional(&mut *self.writer.lock().await)
             .await?
             .as_ref()
