@@ -106,6 +106,7 @@ type Webhook struct {
 	IsActive           bool              `json:"is_active"`
 	Channels           []string          `json:"channels"`
 	Filter             map[string]any    `json:"filter,omitempty"`
+	Ordering           string            `json:"ordering"`
 	TimeoutSeconds     int               `json:"timeout_seconds"`
 	Retry              RetryPolicy       `json:"retry"`
 	Headers            map[string]string `json:"headers"`
@@ -127,6 +128,7 @@ type WebhookDraft struct {
 	IsActive           *bool             `json:"is_active,omitempty"`
 	Channels           []string          `json:"channels,omitempty"`
 	Filter             map[string]any    `json:"filter,omitempty"`
+	Ordering           string            `json:"ordering,omitempty"`
 	TimeoutSeconds     *int              `json:"timeout_seconds,omitempty"`
 	Retry              *RetryPolicyDraft `json:"retry,omitempty"`
 	Headers            map[string]string `json:"headers,omitempty"`
@@ -144,6 +146,7 @@ type WebhookPatch struct {
 	IsActive           *bool             `json:"is_active,omitempty"`
 	Channels           []string          `json:"channels,omitempty"`
 	Filter             map[string]any    `json:"filter,omitempty"`
+	Ordering           string            `json:"ordering,omitempty"`
 	TimeoutSeconds     *int              `json:"timeout_seconds,omitempty"`
 	Retry              *RetryPolicyDraft `json:"retry,omitempty"`
 	Headers            map[string]string `json:"headers,omitempty"`
@@ -212,6 +215,7 @@ type Event struct {
 	Channel        *string         `json:"channel,omitempty"`
 	Data           json.RawMessage `json:"data"`
 	IdempotencyKey *string         `json:"idempotency_key,omitempty"`
+	OrderingKey    *string         `json:"ordering_key,omitempty"`
 	CreatedAt      time.Time       `json:"created_at"`
 }
 

@@ -230,6 +230,9 @@ type PublishOptions struct {
 	// IdempotencyKey makes a repeat within 24 h return the first event. When
 	// empty a random key is made, so the client's own retries never publish twice.
 	IdempotencyKey string
+	// OrderingKey: on webhooks with Ordering "fifo", events with the same key
+	// are delivered one at a time in publish order.
+	OrderingKey string
 }
 
 func newIdempotencyKey() string {
@@ -249,6 +252,9 @@ func (r *Events) Publish(ctx context.Context, eventType string, data any, option
 	body := map[string]any{"type": eventType, "data": data}
 	if options.Channel != "" {
 		body["channel"] = options.Channel
+	}
+	if options.OrderingKey != "" {
+		body["ordering_key"] = options.OrderingKey
 	}
 	key := options.IdempotencyKey
 	if key == "" {

@@ -61,6 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         data: serde_json::json!({ "order": 42 }),
         channel: None,
         id: None,
+        ordering_key: None,
     };
     let published = hookwire.publish(&tenant.id, event, None).await?;
     let delivery_id = &published.deliveries[0].id;

@@ -23,14 +23,14 @@ pub use dashboard_session::{
     DashboardSession, PortalDraft, SessionKind, PORTAL_DEFAULT_SECONDS, PORTAL_SECONDS,
     SIGN_IN_HOURS,
 };
-pub use delivery::{Attempt, Delivery, DeliveryStatus};
-pub use event::{Event, NewEvent, IDEMPOTENCY_WINDOW_HOURS};
+pub use delivery::{Attempt, Delivery, DeliveryStatus, FifoKey};
+pub use event::{Event, NewEvent, IDEMPOTENCY_WINDOW_HOURS, MAX_ORDERING_KEY_CHARS};
 pub use event_type::{EventFilter, EventType, EventTypeName};
 pub use operational::{OperationalEvent, WebhookChange, OPERATOR_TENANT};
 pub use payload_filter::{FilterInput, PayloadFilter};
 pub use retry::{RetryPolicy, RetryPolicyDraft};
 pub use tenant::Tenant;
-pub use webhook::Webhook;
+pub use webhook::{DeliveryOrder, Webhook};
 pub use webhook_input::{WebhookDraft, WebhookPatch, WebhookSpec};
 
 /// Deserialize a field that distinguishes "absent" (`None`) from "null"

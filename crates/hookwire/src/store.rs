@@ -357,6 +357,13 @@ pub trait QueueStore: Send + Sync + 'static {
         filter: &RequeueFilter,
         now: DateTime<Utc>,
     ) -> Result<u64>;
+    /// Make due the first delivery of every fifo line that has unfinished
+    /// deliveries but none due, leased or scheduled — a line whose first
+    /// delivery was deleted (with its event, by retention) or whose deliveries
+    /// were queued again by hand (they rejoin their line in publish order).
+    /// Every worker runs it with its heartbeat, so such a line goes on within
+    /// one heartbeat interval. Returns how many were made due.
+    async fn resume_fifo_lines(&self, now: DateTime<Utc>) -> Result<u64>;
     /// Wake `wake` whenever another process makes deliveries due (PostgreSQL
     /// `LISTEN/NOTIFY`); in-process publishes wake it directly. Default: nothing.
     fn watch(&self, _wake: Arc<Notify>) {}

@@ -161,6 +161,7 @@ pub async fn record_attempts(
             owner: owner.into(),
             attempt: attempt.clone(),
             result: result.clone(),
+            fifo_key: None,
         })
         .collect();
     let batch = crate::store::WriteBatch {

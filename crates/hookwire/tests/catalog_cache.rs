@@ -12,6 +12,7 @@ fn event(t: &str) -> NewEvent {
         data: serde_json::json!({}),
         channel: None,
         id: None,
+        ordering_key: None,
     }
 }
 

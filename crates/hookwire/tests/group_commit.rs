@@ -23,6 +23,7 @@ fn event(key: Option<String>) -> NewEvent {
         data: serde_json::json!({}),
         channel: None,
         id: key,
+        ordering_key: None,
     }
 }
 

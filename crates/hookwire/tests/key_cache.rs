@@ -55,6 +55,7 @@ async fn a_publish_for_a_tenant_deleted_on_another_node_is_not_found(b: Backend)
         data: serde_json::json!({}),
         channel: None,
         id: None,
+        ordering_key: None,
     };
     let refused = node_b.publish(&tenant.id, new, None).await;
     assert!(

@@ -44,6 +44,7 @@ async fn a_worker_with_a_backlog_stops_when_asked(b: Backend) {
                     data: serde_json::json!({ "n": n }),
                     channel: None,
                     id: None,
+                    ordering_key: None,
                 };
                 hookwire.publish(&tenant, event, None).await
             })
@@ -170,6 +171,7 @@ async fn a_killed_workers_deliveries_go_out_after_its_heartbeats_stop_not_its_le
             data: serde_json::json!({ "n": n }),
             channel: None,
             id: None,
+            ordering_key: None,
         };
         node.publish(&tenant.id, event, None).await.unwrap();
     }

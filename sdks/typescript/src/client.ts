@@ -53,6 +53,11 @@ export interface PublishOptions {
    * out a random key is made, so the client's own retries never publish twice.
    */
   idempotencyKey?: string;
+  /**
+   * On webhooks with `ordering: "fifo"`, events with the same key are
+   * delivered one at a time in publish order.
+   */
+  orderingKey?: string;
 }
 
 function newIdempotencyKey(): string {
@@ -201,6 +206,7 @@ export class Events extends Resource {
   publish(type: string, data: Record<string, unknown>, options: PublishOptions = {}): Promise<Published> {
     const body: Record<string, unknown> = { type, data };
     if (options.channel !== undefined) body.channel = options.channel;
+    if (options.orderingKey !== undefined) body.ordering_key = options.orderingKey;
     return this.call({
       method: "POST",
       path: "/events",

@@ -702,6 +702,11 @@ export interface components {
             attempts: components["schemas"]["AttemptView"][];
         };
         /**
+         * @description How a webhook's deliveries are ordered.
+         * @enum {string}
+         */
+        DeliveryOrder: "none" | "fifo";
+        /**
          * @description Where a delivery stands.
          * @enum {string}
          */
@@ -803,6 +808,11 @@ export interface components {
             id: string;
             /** @description Idempotency key, if one was given. */
             idempotency_key?: string | null;
+            /**
+             * @description Ordering key, if one was given: on fifo webhooks, events with the same
+             *     key are delivered one at a time in publish order.
+             */
+            ordering_key?: string | null;
             /**
              * @description Event type.
              * @example order.paid
@@ -993,6 +1003,11 @@ export interface components {
                 /** @description Idempotency key, if one was given. */
                 idempotency_key?: string | null;
                 /**
+                 * @description Ordering key, if one was given: on fifo webhooks, events with the same
+                 *     key are delivered one at a time in publish order.
+                 */
+                ordering_key?: string | null;
+                /**
                  * @description Event type.
                  * @example order.paid
                  */
@@ -1093,6 +1108,11 @@ export interface components {
                  */
                 name?: string | null;
                 /**
+                 * @description `fifo`: deliveries with the same event `ordering_key` go one at a time
+                 *     in publish order; `none`: no ordering.
+                 */
+                ordering: components["schemas"]["DeliveryOrder"];
+                /**
                  * Format: int32
                  * @description At most this many requests per second, over all nodes; `null`: no limit.
                  */
@@ -1147,6 +1167,12 @@ export interface components {
              * @example order-1001-paid
              */
             id?: string | null;
+            /**
+             * @description On webhooks with `ordering: "fifo"`, events with the same key are
+             *     delivered one at a time in publish order (1–128 characters).
+             * @example customer-42
+             */
+            ordering_key?: string | null;
             /**
              * @description Event type from the catalog.
              * @example order.paid
@@ -1418,6 +1444,7 @@ export interface components {
              * @example Orders
              */
             name?: string | null;
+            ordering?: null | components["schemas"]["DeliveryOrder"];
             /**
              * Format: int32
              * @description At most this many requests per second to this webhook (1–10000);
@@ -1465,6 +1492,7 @@ export interface components {
             is_active?: boolean | null;
             /** @description New name (`null` clears). */
             name?: string | null;
+            ordering?: null | components["schemas"]["DeliveryOrder"];
             /**
              * Format: int32
              * @description New requests-per-second limit (`null` removes it).
@@ -1563,6 +1591,11 @@ export interface components {
              * @example Orders
              */
             name?: string | null;
+            /**
+             * @description `fifo`: deliveries with the same event `ordering_key` go one at a time
+             *     in publish order; `none`: no ordering.
+             */
+            ordering: components["schemas"]["DeliveryOrder"];
             /**
              * Format: int32
              * @description At most this many requests per second, over all nodes; `null`: no limit.

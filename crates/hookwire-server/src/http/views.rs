@@ -25,6 +25,9 @@ pub struct EventView {
     pub data: Box<RawValue>,
     /// Idempotency key, if one was given.
     pub idempotency_key: Option<String>,
+    /// Ordering key, if one was given: on fifo webhooks, events with the same
+    /// key are delivered one at a time in publish order.
+    pub ordering_key: Option<String>,
     /// Publication time.
     pub created_at: DateTime<Utc>,
 }
@@ -42,6 +45,7 @@ impl EventView {
             channel: e.channel,
             data,
             idempotency_key: e.idempotency_key,
+            ordering_key: e.ordering_key,
             created_at: e.created_at,
         }
     }

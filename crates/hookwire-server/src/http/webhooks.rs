@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::model::{
-    AuditAction, EventTypeName, RetryPolicy, Webhook, WebhookDraft, WebhookPatch,
+    AuditAction, DeliveryOrder, EventTypeName, RetryPolicy, Webhook, WebhookDraft, WebhookPatch,
 };
 use hookwire::store::WebhookFilter;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,9 @@ pub struct WebhookView {
     /// Payload filter on the delivered body, exactly as given; `null`: none.
     #[schema(value_type = Option<Object>, example = json!({"data.amount": {"$gte": 100}}))]
     pub filter: Option<serde_json::Value>,
+    /// `fifo`: deliveries with the same event `ordering_key` go one at a time
+    /// in publish order; `none`: no ordering.
+    pub ordering: DeliveryOrder,
     /// Whether deliveries are made.
     pub is_active: bool,
     /// Request timeout in seconds.
@@ -91,6 +94,7 @@ impl WebhookView {
             events: w.events,
             channels: w.channels,
             filter: w.filter.map(|f| f.as_json().clone()),
+            ordering: w.ordering,
             is_active: w.is_active,
             timeout_seconds: w.timeout_seconds,
             retry: w.retry,

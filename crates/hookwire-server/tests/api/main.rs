@@ -19,6 +19,7 @@ mod keys;
 mod openapi;
 mod operational;
 mod operations;
+mod ordering;
 mod portal;
 mod publishing;
 mod rate_limit;

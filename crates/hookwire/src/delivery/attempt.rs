@@ -340,6 +340,7 @@ async fn run_in_span(
         owner: ctx.owner.clone(),
         attempt,
         result: decision.result.clone(),
+        fifo_key: job.delivery.fifo_key(),
     };
     let (_, attempt) = ctx.recorder.record(record).await?;
     record_metrics(&job.webhook.id, &attempt, &decision);

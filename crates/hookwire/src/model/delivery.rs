@@ -81,6 +81,11 @@ pub struct Delivery {
     pub created_at: DateTime<Utc>,
     /// When it became final.
     pub completed_at: Option<DateTime<Utc>>,
+    /// On a webhook with `ordering: "fifo"`: the line it waits in (the
+    /// event's `ordering_key`, or `""` for events without one). While an
+    /// earlier delivery of its line is unfinished it has no
+    /// `next_attempt_at`: nothing claims it until that one is final.
+    pub ordering_key: Option<String>,
 }
 
 impl Delivery {
@@ -88,6 +93,26 @@ impl Delivery {
     /// flight (a lease's end is not when anything is due).
     pub fn is_scheduled(&self) -> bool {
         !self.status.is_final() && !self.leased
+    }
+
+    /// The fifo line this delivery waits in, if its webhook orders them.
+    pub fn fifo_key(&self) -> Option<FifoKey> {
+        self.ordering_key.as_ref().map(|key| FifoKey {
+            webhook_id: self.webhook_id.clone(),
+            ordering_key: key.clone(),
+        })
+    }
+
+    /// A fresh delivery of `event` to `webhook`: due at once, or, on a fifo
+    /// webhook, in the line of the event's ordering key with no due time —
+    /// the store makes it due when it is first in its line.
+    pub fn for_webhook(event: &super::Event, webhook: &super::Webhook) -> Self {
+        let mut delivery = Self::pending(event, webhook.id.clone());
+        if webhook.ordering == super::DeliveryOrder::Fifo {
+            delivery.ordering_key = Some(event.ordering_key.clone().unwrap_or_default());
+            delivery.next_attempt_at = None;
+        }
+        delivery
     }
 
     /// A fresh delivery of `event` to `webhook_id`, due at once.
@@ -107,8 +132,19 @@ impl Delivery {
             last_attempt_at: None,
             created_at: event.created_at,
             completed_at: None,
+            ordering_key: None,
         }
     }
+}
+
+/// One line of a fifo webhook: its deliveries of events with one ordering
+/// key, attempted one at a time in publish order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FifoKey {
+    /// The webhook.
+    pub webhook_id: String,
+    /// The events' `ordering_key` (`""`: events without one).
+    pub ordering_key: String,
 }
 
 /// One HTTP request of a delivery and what came back.

@@ -32,6 +32,11 @@ pub struct Event {
     /// exported (see [`trace_context`](crate::trace_context)): every attempt
     /// of its deliveries joins that trace, on any node, however late.
     pub traceparent: Option<String>,
+    /// The line this event waits in on webhooks with `ordering: "fifo"`:
+    /// their deliveries of events with the same key go one at a time, in
+    /// publish order. `None` shares one line with every other event without
+    /// a key. Ignored by webhooks without ordering.
+    pub ordering_key: Option<String>,
 }
 
 /// The body of `POST /events`.
@@ -56,6 +61,10 @@ pub struct NewEvent {
     /// Idempotency key (the `Idempotency-Key` header takes precedence).
     #[cfg_attr(feature = "openapi", schema(example = "order-1001-paid"))]
     pub id: Option<String>,
+    /// On webhooks with `ordering: "fifo"`, events with the same key are
+    /// delivered one at a time in publish order (1–128 characters).
+    #[cfg_attr(feature = "openapi", schema(example = "customer-42"))]
+    pub ordering_key: Option<String>,
 }
 
 impl Event {
@@ -87,6 +96,10 @@ impl Event {
             Some(k) => Some(check_key(k, "Idempotency-Key")?),
             None => new.id.as_deref().map(|k| check_key(k, "id")).transpose()?,
         };
+        let ordering_key = new
+            .ordering_key
+            .map(|k| check_ordering_key(k, "ordering_key"))
+            .transpose()?;
         Ok(Self {
             id: id::new_id(id::EVENT),
             tenant_id: tenant_id.to_owned(),
@@ -96,7 +109,26 @@ impl Event {
             idempotency_key: key,
             created_at: crate::clock::now(),
             traceparent: None,
+            ordering_key,
         })
+    }
+}
+
+/// The longest `ordering_key`, in characters.
+pub const MAX_ORDERING_KEY_CHARS: usize = 128;
+
+fn check_ordering_key(key: String, field: &str) -> Result<String, ValidationError> {
+    let chars = key.chars().count();
+    if (1..=MAX_ORDERING_KEY_CHARS).contains(&chars) && key.chars().all(|c| !c.is_control()) {
+        Ok(key)
+    } else {
+        Err(ValidationError::field(
+            field,
+            format!(
+                "an ordering key must be 1-{MAX_ORDERING_KEY_CHARS} printable characters \
+                 (this one has {chars})"
+            ),
+        ))
     }
 }
 
@@ -122,6 +154,7 @@ mod tests {
             data: serde_json::json!({ "b": 1, "a": [true] }),
             channel: None,
             id: Some("from-body".into()),
+            ordering_key: None,
         }
     }
 

@@ -4,9 +4,46 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use serde::{Deserialize, Serialize};
+
 use super::{EventFilter, PayloadFilter, RetryPolicy, WebhookSpec};
 use crate::id;
 use crate::secret::WebhookSecret;
+
+/// How a webhook's deliveries are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DeliveryOrder {
+    /// Every delivery is attempted as soon as it is due: the fastest, and a
+    /// later event may arrive before an earlier one that is being retried.
+    #[default]
+    None,
+    /// Deliveries with the same event `ordering_key` (events without one
+    /// share one key) are attempted one at a time, in publish order: the next
+    /// starts only once the one before it is delivered or failed. Other keys
+    /// go on in parallel, up to the webhook's concurrency cap.
+    Fifo,
+}
+
+impl DeliveryOrder {
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Fifo => "fifo",
+        }
+    }
+
+    /// Parse a stored or submitted name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "none" => Some(Self::None),
+            "fifo" => Some(Self::Fifo),
+            _ => None,
+        }
+    }
+}
 
 /// A subscription: where to deliver which events, how, and with which secret.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +67,9 @@ pub struct Webhook {
     /// Conditions on the delivered body an event must meet to reach this
     /// webhook, on top of `events` and `channels`; `None`: every event.
     pub filter: Option<PayloadFilter>,
+    /// Whether deliveries sharing an event `ordering_key` go one at a time in
+    /// publish order ([`DeliveryOrder::Fifo`]) or all at once.
+    pub ordering: DeliveryOrder,
     /// Whether deliveries are made. Cleared by the user, or by hookwire on `410
     /// Gone` and persistent failure (then `disabled_reason` says why).
     pub is_active: bool,
@@ -76,6 +116,7 @@ impl Webhook {
             events: Vec::new(),
             channels: Vec::new(),
             filter: None,
+            ordering: DeliveryOrder::None,
             is_active: true,
             timeout_seconds: 0,
             retry: RetryPolicy::default(),
@@ -107,6 +148,7 @@ impl Webhook {
         self.events = spec.events.iter().map(EventFilter::to_pattern).collect();
         self.channels = spec.channels;
         self.filter = spec.filter;
+        self.ordering = spec.ordering;
         self.is_active = spec.is_active;
         self.timeout_seconds = spec.timeout_seconds;
         self.retry = spec.retry;

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{EventFilter, PayloadFilter, RetryPolicy, RetryPolicyDraft, Webhook};
+use super::{DeliveryOrder, EventFilter, PayloadFilter, RetryPolicy, RetryPolicyDraft, Webhook};
 use crate::net::UrlPolicy;
 use crate::secret::WebhookSecret;
 use crate::webhook_url::WebhookUrl;
@@ -64,6 +64,11 @@ pub struct WebhookDraft {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>,
         example = json!({"data.amount": {"$gte": 100}, "data.country": {"$in": ["DE", "AT"]}})))]
     pub filter: Option<serde_json::Value>,
+    /// `"fifo"`: deliveries with the same event `ordering_key` go one at a
+    /// time in publish order; `"none"` (default): no ordering. Changing it
+    /// is refused (409) while the webhook has deliveries pending or retrying.
+    #[cfg_attr(feature = "openapi", schema(example = "none"))]
+    pub ordering: Option<DeliveryOrder>,
     /// Request timeout, 1–60 (default 10).
     #[cfg_attr(feature = "openapi", schema(example = 10))]
     pub timeout_seconds: Option<u32>,
@@ -111,6 +116,8 @@ pub struct WebhookPatch {
     #[serde(default, deserialize_with = "super::nullable")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub filter: Option<Option<serde_json::Value>>,
+    /// New ordering (`"none"` or `"fifo"`).
+    pub ordering: Option<DeliveryOrder>,
     /// New timeout.
     pub timeout_seconds: Option<u32>,
     /// Retry fields to change; the others keep their current values.
@@ -140,6 +147,7 @@ impl WebhookPatch {
             filter: self
                 .filter
                 .unwrap_or_else(|| current.filter.as_ref().map(|f| f.as_json().clone())),
+            ordering: Some(self.ordering.unwrap_or(current.ordering)),
             timeout_seconds: Some(self.timeout_seconds.unwrap_or(current.timeout_seconds)),
             retry: self.retry,
             headers: Some(self.headers.unwrap_or_else(|| current.headers.clone())),
@@ -169,6 +177,8 @@ pub struct WebhookSpec {
     pub channels: Vec<String>,
     /// Payload filter, if any.
     pub filter: Option<PayloadFilter>,
+    /// Delivery order.
+    pub ordering: DeliveryOrder,
     /// Request timeout.
     pub timeout_seconds: u32,
     /// Retry schedule.
@@ -232,6 +242,7 @@ impl WebhookSpec {
             is_active: draft.is_active.unwrap_or(true),
             channels,
             filter,
+            ordering: draft.ordering.unwrap_or_default(),
             timeout_seconds,
             retry,
             headers,

@@ -97,8 +97,13 @@ impl Publish {
                     continue;
                 }
             }
-            let mut delivery = Delivery::pending(&rows.event, webhook.id.clone());
-            match self.reservation.as_mut().map(|r| r.place(webhook)) {
+            let mut delivery = Delivery::for_webhook(&rows.event, webhook);
+            // A fifo delivery waits in its line: the store makes it due.
+            let reservation = self
+                .reservation
+                .as_mut()
+                .filter(|_| delivery.ordering_key.is_none());
+            match reservation.map(|r| r.place(webhook)) {
                 Some(Placement::Leased(until)) => {
                     delivery.next_attempt_at = Some(until);
                     delivery.leased = true;

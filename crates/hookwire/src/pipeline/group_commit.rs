@@ -215,6 +215,11 @@ impl GroupCommit {
                 for ((publish, reply), stored) in publishes.into_iter().zip(replies).zip(stored) {
                     self.finish(publish, reply, Ok(stored));
                 }
+                // A final result in a fifo line made the line's next delivery
+                // due (in the same write): claim it now, not at the next nap.
+                if results.iter().any(|r| r.record.frees_line().is_some()) {
+                    self.wake.notify_one();
+                }
                 answer(results, Ok(updated));
             }
             // Nothing else shared the write: the error is this one's own.

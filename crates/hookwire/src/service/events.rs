@@ -131,9 +131,11 @@ impl Hookwire {
             let deliveries: Vec<Delivery> = webhooks
                 .iter()
                 .map(|w| {
-                    let mut d = Delivery::pending(&event, w.id.clone());
+                    let mut d = Delivery::for_webhook(&event, w);
                     d.created_at = now;
-                    d.next_attempt_at = Some(now);
+                    if d.ordering_key.is_none() {
+                        d.next_attempt_at = Some(now);
+                    }
                     d
                 })
                 .collect();

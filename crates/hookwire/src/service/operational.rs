@@ -97,6 +97,7 @@ impl Hookwire {
             data: event.data.clone(),
             channel: None,
             id: None,
+            ordering_key: None,
         };
         self.publish(OPERATOR_TENANT, new, None).await?;
         Ok(())

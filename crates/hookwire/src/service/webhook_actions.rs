@@ -32,6 +32,7 @@ impl Hookwire {
             idempotency_key: None,
             created_at: clock::now(),
             traceparent: crate::trace_context::current(),
+            ordering_key: None,
         };
         let mut delivery = Delivery::pending(&event, webhook.id.clone());
         delivery.next_attempt_at = None; // never claimable by a worker

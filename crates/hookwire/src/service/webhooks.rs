@@ -7,10 +7,11 @@ use sha2::Digest as _;
 
 use super::Hookwire;
 use crate::model::{
-    OperationalEvent, RetryPolicy, Webhook, WebhookChange, WebhookDraft, WebhookPatch, WebhookSpec,
+    DeliveryOrder, DeliveryStatus, OperationalEvent, RetryPolicy, Webhook, WebhookChange,
+    WebhookDraft, WebhookPatch, WebhookSpec,
 };
 use crate::page::{Page, PageRequest};
-use crate::store::{WebhookChanges, WebhookFilter};
+use crate::store::{DeliveryFilter, WebhookChanges, WebhookFilter};
 use crate::Error;
 
 impl Hookwire {
@@ -125,9 +126,47 @@ impl Hookwire {
         }
     }
 
+    /// Refuse to change a webhook's `ordering` while it has deliveries pending
+    /// or retrying: switching on fifo would let new deliveries overtake
+    /// unordered ones still queued, and switching it off would set a line's
+    /// waiting deliveries loose at once. Once its queue is drained (or its
+    /// deliveries are final), the switch applies to every delivery after it.
+    /// A publish that fans out while the switch commits is written with the
+    /// ordering it read: the webhook generation makes it fan out again.
+    async fn check_drained(&self, read: &Webhook, to: DeliveryOrder) -> Result<(), Error> {
+        let tenant_id = read.tenant_id.as_deref().unwrap_or_default();
+        let one = PageRequest {
+            limit: 1,
+            before_id: None,
+        };
+        for status in [DeliveryStatus::Pending, DeliveryStatus::Retrying] {
+            let filter = DeliveryFilter {
+                status: Some(status),
+                ..Default::default()
+            };
+            let unfinished = self
+                .store
+                .list_deliveries(tenant_id, &read.id, &filter, &one)
+                .await?;
+            if !unfinished.items.is_empty() {
+                return Err(Error::Conflict(format!(
+                    "ordering: this webhook has deliveries {}; its ordering can change to \
+                     {:?} once none are pending or retrying (pause publishing to it, or wait \
+                     for them to finish)",
+                    status.as_str(),
+                    to.as_str()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Write `webhook`, a changed copy of `read`, and return it as stored
     /// (see [`crate::store::WebhookStore::update_webhook`]).
     pub(super) async fn save(&self, read: &Webhook, webhook: Webhook) -> Result<Webhook, Error> {
+        if webhook.ordering != read.ordering {
+            self.check_drained(read, webhook.ordering).await?;
+        }
         let saved = self
             .store
             .update_webhook(&webhook, WebhookChanges::between(read, &webhook))

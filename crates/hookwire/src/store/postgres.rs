@@ -33,6 +33,7 @@
 mod audit;
 mod catalog;
 mod events;
+mod fifo;
 mod queue;
 mod record;
 mod retention;

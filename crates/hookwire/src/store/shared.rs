@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Error, Result, TimelineBucket};
-use crate::model::{Attempt, PayloadFilter};
+use crate::model::{Attempt, DeliveryOrder, PayloadFilter};
 
 /// A webhook's payload filter as the `filter` column keeps it: its JSON text.
 pub(crate) fn filter_text(filter: &Option<PayloadFilter>) -> Option<String> {
@@ -121,4 +121,9 @@ fn reseal_row(
         Ok(sealer.seal(&plain))
     };
     Ok(Some((reseal(secret)?, previous.map(reseal).transpose()?)))
+}
+
+/// A webhook's `ordering` column.
+pub(crate) fn ordering_from_text(text: String) -> Result<DeliveryOrder> {
+    DeliveryOrder::parse(&text).ok_or_else(|| Error::Corrupt(format!("webhooks.ordering {text:?}")))
 }

@@ -11,6 +11,7 @@ mod audit;
 mod catalog;
 mod columns;
 mod events;
+mod fifo;
 mod lock;
 mod queue;
 mod record;

@@ -68,6 +68,8 @@ pub struct SettingsChanges {
     pub rate_limit: bool,
     /// The payload filter.
     pub filter: bool,
+    /// `ordering`.
+    pub ordering: bool,
 }
 
 impl SettingsChanges {
@@ -83,6 +85,7 @@ impl SettingsChanges {
         headers: true,
         rate_limit: true,
         filter: true,
+        ordering: true,
     };
 
     /// The settings that differ between `read` and `new`.
@@ -98,6 +101,7 @@ impl SettingsChanges {
             headers: read.headers != new.headers,
             rate_limit: read.rate_limit_per_second != new.rate_limit_per_second,
             filter: read.filter != new.filter,
+            ordering: read.ordering != new.ordering,
         }
     }
 }

@@ -8,12 +8,13 @@
 //! settles idempotency keys and writes the rows — it never calls back into the
 //! pipeline.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::{Error, Result};
-use crate::model::{Attempt, Delivery, Event, Webhook};
+use crate::model::{Attempt, Delivery, Event, FifoKey, Webhook};
 
 use super::AttemptResult;
 
@@ -43,6 +44,19 @@ pub struct AttemptRecord {
     pub attempt: Attempt,
     /// The delivery's new state, written only while `owner` holds its lease.
     pub result: AttemptResult,
+    /// The fifo line the delivery waits in, if its webhook orders them: a
+    /// final result makes the line's next delivery due.
+    pub fifo_key: Option<FifoKey>,
+}
+
+impl AttemptRecord {
+    /// The line this result lets go on, if any: a fifo delivery that became
+    /// final (delivered, or failed for good).
+    pub fn frees_line(&self) -> Option<&FifoKey> {
+        self.fifo_key
+            .as_ref()
+            .filter(|_| self.result.status.is_final())
+    }
 }
 
 /// One transaction's writes (one group commit).
@@ -60,6 +74,20 @@ pub struct WriteBatch<'a> {
 }
 
 impl WriteBatch<'_> {
+    /// The fifo lines this batch touches, each once and in a fixed order
+    /// (the order PostgreSQL takes their locks in): those its new deliveries
+    /// join and those its final results free. After the rows are in, each
+    /// line's first delivery is made due unless one of it already is.
+    pub fn fifo_lines(&self) -> BTreeSet<FifoKey> {
+        let joined = self
+            .publishes
+            .iter()
+            .flat_map(|p| &p.deliveries)
+            .filter_map(Delivery::fifo_key);
+        let freed = self.results.iter().filter_map(|r| r.frees_line().cloned());
+        joined.chain(freed).collect()
+    }
+
     /// Whether any new delivery goes to the queue, not to a lease (workers
     /// elsewhere need waking). Duplicates may make this a false alarm.
     pub fn queues_work(&self) -> bool {

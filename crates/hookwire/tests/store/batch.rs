@@ -24,6 +24,7 @@ fn event(tenant: &str, key: Option<&str>) -> Event {
         data: serde_json::json!({ "k": key }),
         channel: None,
         id: key.map(str::to_owned),
+        ordering_key: None,
     };
     Event::from_new(tenant, new, None, |_| true).unwrap()
 }
@@ -175,6 +176,7 @@ async fn fan_out(node: &hookwire::Hookwire, tenant: &str) -> usize {
         data: serde_json::json!({}),
         channel: None,
         id: None,
+        ordering_key: None,
     };
     let published = node.publish(tenant, new, None).await.expect("publish");
     let stored = node.store().deliveries_of_event(&published.event.id);

@@ -51,6 +51,7 @@ async fn publish(store: &DynStore, tenant: &str, age: TimeDelta, key: Option<&st
         data: serde_json::json!({}),
         channel: None,
         id: key.map(str::to_owned),
+        ordering_key: None,
     };
     let mut e = Event::from_new(tenant, new, None, |_| true).unwrap();
     e.created_at = clock::now() - age;

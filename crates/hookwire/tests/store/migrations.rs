@@ -222,6 +222,7 @@ async fn a_database_a_newer_version_migrated_still_opens_and_works(b: Backend) {
         data: serde_json::json!({ "n": 1 }),
         channel: None,
         id: None,
+        ordering_key: None,
     };
     let mut event = Event::from_new(&tenant, new, None, |_| true).expect("valid event");
     event.traceparent = Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into());

@@ -156,6 +156,7 @@ async fn an_in_memory_sqlite_store_reads_what_it_wrote() {
         data: serde_json::json!({ "n": 1 }),
         channel: None,
         id: None,
+        ordering_key: None,
     };
     let event = Event::from_new(&tenant.id, new, None, |_| true).unwrap();
     let since = clock::now() - TimeDelta::hours(24);

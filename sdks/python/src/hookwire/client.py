@@ -88,9 +88,12 @@ class Hookwire:
         *,
         channel: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        ordering_key: Optional[str] = None,
     ) -> Published:
         """Same as ``events.publish``."""
-        return self.events.publish(type, data, channel=channel, idempotency_key=idempotency_key)
+        return self.events.publish(
+            type, data, channel=channel, idempotency_key=idempotency_key, ordering_key=ordering_key
+        )
 
     def close(self) -> None:
         self._transport.close()
@@ -135,9 +138,12 @@ class AsyncHookwire:
         *,
         channel: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        ordering_key: Optional[str] = None,
     ) -> Published:
         """Same as ``events.publish``."""
-        return await self.events.publish(type, data, channel=channel, idempotency_key=idempotency_key)
+        return await self.events.publish(
+            type, data, channel=channel, idempotency_key=idempotency_key, ordering_key=ordering_key
+        )
 
     async def aclose(self) -> None:
         await self._transport.close()

@@ -81,6 +81,7 @@ class Webhook(TypedDict):
     is_active: bool
     channels: List[str]
     filter: NotRequired[Optional[Dict[str, Any]]]
+    ordering: str
     timeout_seconds: int
     retry: RetryPolicy
     headers: Dict[str, str]
@@ -136,6 +137,7 @@ class Event(TypedDict):
     channel: NotRequired[Optional[str]]
     data: Dict[str, Any]
     idempotency_key: NotRequired[Optional[str]]
+    ordering_key: NotRequired[Optional[str]]
     created_at: str
 
 

@@ -214,6 +214,7 @@ class Webhooks(_Resource):
         is_active: Optional[bool] = None,
         channels: Optional[Sequence[str]] = None,
         filter: Optional[Mapping[str, Any]] = None,
+        ordering: Optional[str] = None,
         timeout_seconds: Optional[int] = None,
         retry: Optional[Mapping[str, int]] = None,
         headers: Optional[Mapping[str, str]] = None,
@@ -244,6 +245,7 @@ class Webhooks(_Resource):
         is_active: Any = UNSET,
         channels: Any = UNSET,
         filter: Any = UNSET,
+        ordering: Any = UNSET,
         timeout_seconds: Any = UNSET,
         retry: Any = UNSET,
         headers: Any = UNSET,
@@ -259,6 +261,7 @@ class Webhooks(_Resource):
             is_active=is_active,
             channels=channels,
             filter=filter,
+            ordering=ordering,
             timeout_seconds=timeout_seconds,
             retry=retry,
             headers=headers,
@@ -280,6 +283,7 @@ class Webhooks(_Resource):
         is_active: Optional[bool] = None,
         channels: Optional[Sequence[str]] = None,
         filter: Optional[Mapping[str, Any]] = None,
+        ordering: Optional[str] = None,
         timeout_seconds: Optional[int] = None,
         retry: Optional[Mapping[str, int]] = None,
         headers: Optional[Mapping[str, str]] = None,
@@ -342,15 +346,18 @@ class Events(_Resource):
         *,
         channel: Optional[str] = None,
         idempotency_key: Optional[str] = None,
+        ordering_key: Optional[str] = None,
     ) -> Published:
         """Publish an event; hookwire delivers it to every matching webhook.
 
         ``idempotency_key`` makes a repeat within 24 h return the first event
         instead of a new one; when left out a random one is made, so the client's
-        own retries never publish twice.
+        own retries never publish twice. ``ordering_key``: on webhooks with
+        ``ordering="fifo"``, events with the same key are delivered one at a
+        time in publish order.
         """
         key = idempotency_key or f"py_{uuid.uuid4().hex}"
-        body = _body(type=type, data=dict(data), channel=channel)
+        body = _body(type=type, data=dict(data), channel=channel, ordering_key=ordering_key)
         return self._t.call(Call("POST", "/events", json=body, headers={"Idempotency-Key": key}))
 
     @operation("list_events")
@@ -420,6 +427,7 @@ class OperationalWebhooks(_Resource):
         is_active: Optional[bool] = None,
         channels: Optional[Sequence[str]] = None,
         filter: Optional[Mapping[str, Any]] = None,
+        ordering: Optional[str] = None,
         timeout_seconds: Optional[int] = None,
         retry: Optional[Mapping[str, int]] = None,
         headers: Optional[Mapping[str, str]] = None,

@@ -74,6 +74,7 @@ fn the_payload_embeds_the_stored_data_verbatim() {
         idempotency_key: None,
         created_at: DateTime::from_timestamp_millis(1_700_000_000_123).unwrap(),
         traceparent: None,
+        ordering_key: None,
     };
     let body = payload(&event, "wh_1");
     assert_eq!(

@@ -13,6 +13,7 @@ fn event(data: Value, channel: Option<&str>) -> Event {
         idempotency_key: None,
         created_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
         traceparent: None,
+        ordering_key: None,
     }
 }
 

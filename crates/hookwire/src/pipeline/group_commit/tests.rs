@@ -26,6 +26,7 @@ fn result() -> PendingResult {
                 status: DeliveryStatus::Delivered,
                 next_attempt_at: None,
             },
+            fifo_key: None,
         },
         reply,
     }

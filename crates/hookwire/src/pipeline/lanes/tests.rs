@@ -28,6 +28,7 @@ fn job(webhook: &Webhook) -> Job {
         idempotency_key: None,
         created_at: crate::clock::now(),
         traceparent: None,
+        ordering_key: None,
     };
     Job {
         delivery: Delivery::pending(&event, webhook.id.clone()),

@@ -13,7 +13,9 @@ use super::{Worker, DEAD_AFTER_HEARTBEATS};
 use crate::clock;
 
 /// Say every `heartbeat_interval` that this worker is alive, taking back
-/// the leases of workers that fell silent (see [`crate::store::QueueStore::heartbeat`]).
+/// the leases of workers that fell silent (see [`crate::store::QueueStore::heartbeat`]),
+/// and resume fifo lines left with nothing due (see
+/// [`crate::store::QueueStore::resume_fifo_lines`]).
 pub(super) async fn keep_alive(worker: Worker) {
     let s = &worker.shared;
     let every = s.options.heartbeat_interval.max(Duration::from_millis(10));
@@ -40,6 +42,14 @@ pub(super) async fn keep_alive(worker: Worker) {
                 s.wake.notify_one();
             }
             Err(e) => tracing::warn!(error = %e, "could not write the worker's heartbeat"),
+        }
+        match s.store.resume_fifo_lines(now).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(resumed = n, "resumed fifo lines that had nothing due");
+                s.wake.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "could not resume fifo lines"),
         }
     }
 }

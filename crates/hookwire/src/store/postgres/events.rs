@@ -60,8 +60,17 @@ impl EventStore for PgStore {
 
     async fn queue_deliveries(&self, deliveries: &[Delivery], generation: i64) -> Result<bool> {
         let queued: Vec<(&Delivery, Option<&str>)> = deliveries.iter().map(|d| (d, None)).collect();
-        let mut conn = self.writes.acquire().await?;
-        insert_rows(&mut conn, &[], &queued, true, Some(generation)).await
+        let lines: std::collections::BTreeSet<_> =
+            deliveries.iter().filter_map(Delivery::fifo_key).collect();
+        let lines: Vec<_> = lines.iter().collect();
+        let mut tx = self.writes.begin().await?;
+        super::fifo::lock(&mut tx, &lines).await?;
+        if !insert_rows(&mut tx, &[], &queued, true, Some(generation)).await? {
+            return Ok(false);
+        }
+        super::fifo::advance(&mut tx, &lines, crate::clock::now()).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>> {

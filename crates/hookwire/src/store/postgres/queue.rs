@@ -194,6 +194,10 @@ impl QueueStore for PgStore {
         Ok(u64::try_from(freed).unwrap_or(0))
     }
 
+    async fn resume_fifo_lines(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.resume_lines(now).await
+    }
+
     async fn requeue_delivery(
         &self,
         tenant_id: &str,
@@ -203,7 +207,8 @@ impl QueueStore for PgStore {
         let done = sqlx::query(
             "UPDATE deliveries SET \
                status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, \
-               next_attempt_at = $3, completed_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
+               next_attempt_at = CASE WHEN ordering_key IS NULL THEN $3 END, completed_at = NULL, \
+               lease_owner = NULL, lease_expires_at = NULL \
              WHERE id = $1 AND tenant_id = $2 AND (lease_owner IS NULL OR lease_expires_at < $3)",
         )
         .bind(id)
@@ -233,7 +238,8 @@ impl QueueStore for PgStore {
                  AND ($6::text IS NULL OR event_type = $6) \
                  AND (lease_owner IS NULL OR lease_expires_at < $7)) \
              UPDATE deliveries d SET status = 'retrying', \
-               next_attempt_at = $7 + (picked.n * 1000 / $8) * interval '1 millisecond', \
+               next_attempt_at = CASE WHEN d.ordering_key IS NULL \
+                 THEN $7 + (picked.n * 1000 / $8) * interval '1 millisecond' END, \
                completed_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
              FROM picked WHERE d.id = picked.id AND d.status = $2 \
                AND (d.lease_owner IS NULL OR d.lease_expires_at < $7)",
@@ -289,7 +295,8 @@ impl QueueStore for PgStore {
         now: DateTime<Utc>,
     ) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE deliveries SET status = 'retrying', next_attempt_at = $4, completed_at = NULL \
+            "UPDATE deliveries SET status = 'retrying', \
+               next_attempt_at = CASE WHEN ordering_key IS NULL THEN $4 END, completed_at = NULL \
              WHERE webhook_id = $1 AND tenant_id = $2 AND status = 'failed' AND created_at >= $3",
         )
         .bind(webhook_id)

@@ -9,7 +9,8 @@ use crate::model::{Delivery, DeliveryStatus, Event};
 
 /// `data` is `json` (kept byte-for-byte); read it back as text.
 pub(super) const EVENT_COLUMNS: &str =
-    "id, tenant_id, event_type, channel, data::text AS data, idempotency_key, created_at, traceparent";
+    "id, tenant_id, event_type, channel, data::text AS data, idempotency_key, created_at, traceparent, \
+     ordering_key";
 
 pub(super) fn event_from_row(row: &PgRow) -> Result<Event> {
     Ok(Event {
@@ -21,6 +22,7 @@ pub(super) fn event_from_row(row: &PgRow) -> Result<Event> {
         idempotency_key: row.try_get("idempotency_key")?,
         created_at: row.try_get("created_at")?,
         traceparent: row.try_get("traceparent")?,
+        ordering_key: row.try_get("ordering_key")?,
     })
 }
 
@@ -44,6 +46,7 @@ pub(super) fn delivery_from_row(row: &PgRow) -> Result<Delivery> {
         last_attempt_at: row.try_get("last_attempt_at")?,
         created_at: row.try_get("created_at")?,
         completed_at: row.try_get("completed_at")?,
+        ordering_key: row.try_get("ordering_key")?,
     })
 }
 

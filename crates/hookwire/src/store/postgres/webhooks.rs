@@ -20,7 +20,7 @@ use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
 use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
-use crate::store::shared::{filter_from_text, filter_text};
+use crate::store::shared::{filter_from_text, filter_text, ordering_from_text};
 use crate::store::{
     reseal_secrets, webhook_sql, SecretRows, WebhookChanges, WebhookFilter, WebhookStore,
 };
@@ -53,6 +53,7 @@ pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> 
             .try_get::<Option<i32>, _>("rate_limit_per_second")?
             .map(|r| r as u32),
         filter: filter_from_text(row.try_get("filter")?)?,
+        ordering: ordering_from_text(row.try_get("ordering")?)?,
         secret: open(row.try_get("secret")?)?,
         previous_secret: row
             .try_get::<Option<String>, _>("previous_secret")?
@@ -68,7 +69,7 @@ pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> 
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Bind every webhook column as `$1…$22` in the order of [`webhook_sql::COLUMNS`].
+/// Bind every webhook column as `$1…$23` in the order of [`webhook_sql::COLUMNS`].
 fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<'q> {
     bind_editable(q, w, sealer)
         .bind(&w.disabled_reason)
@@ -77,6 +78,7 @@ fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<
         .bind(w.failing_since)
         .bind(w.rate_limit_per_second.map(|r| r as i32))
         .bind(filter_text(&w.filter))
+        .bind(w.ordering.as_str())
 }
 
 /// Bind what an update writes: the id, the tenant and the settings as
@@ -229,6 +231,7 @@ impl WebhookStore for PgStore {
             headers = CASE WHEN $27 THEN $13 ELSE headers END, \
             rate_limit_per_second = CASE WHEN $29 THEN $28 ELSE rate_limit_per_second END, \
             filter = CASE WHEN $31 THEN $30 ELSE filter END, \
+            ordering = CASE WHEN $33 THEN $32 ELSE ordering END, \
             updated_at = $17, \
             secret = CASE WHEN $19 THEN $14 ELSE secret END, \
             previous_secret = CASE WHEN $19 THEN $15 ELSE previous_secret END, \
@@ -255,6 +258,8 @@ impl WebhookStore for PgStore {
             .bind(changes.settings.rate_limit)
             .bind(filter_text(&w.filter))
             .bind(changes.settings.filter)
+            .bind(w.ordering.as_str())
+            .bind(changes.settings.ordering)
             .fetch_optional(&self.pool)
             .await?
             .as_ref()

@@ -13,8 +13,8 @@ use crate::store::{Matched, PublishRows, Stored, WriteBatch, Written};
 pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u64> {
     let done = sqlx::query(
         "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at, \
-           traceparent) \
-         VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8) \
+           traceparent, ordering_key) \
+         VALUES ($1, $2, $3, $4, $5::json, $6, $7, $8, $9) \
          ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING",
     )
     .bind(&e.id)
@@ -25,6 +25,7 @@ pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u
     .bind(&e.idempotency_key)
     .bind(e.created_at)
     .bind(&e.traceparent)
+    .bind(&e.ordering_key)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -36,21 +37,27 @@ pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u
 pub(super) const INSERT_ROWS: &str = "WITH current AS ( \
        SELECT $18::bigint IS NULL OR generation = $18 AS ok FROM webhook_generation), \
      new_events AS ( \
-       INSERT INTO events (id, tenant_id, event_type, channel, data, created_at, traceparent) \
+       INSERT INTO events (id, tenant_id, event_type, channel, data, created_at, traceparent, \
+         ordering_key) \
        SELECT e.id, e.tenant_id, e.event_type, e.channel, e.data::json, e.created_at, \
-              e.traceparent \
+              e.traceparent, e.ordering_key \
        FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                   $6::timestamptz[], $19::text[]) \
-            AS e(id, tenant_id, event_type, channel, data, created_at, traceparent) \
+                   $6::timestamptz[], $19::text[], $20::text[]) \
+            AS e(id, tenant_id, event_type, channel, data, created_at, traceparent, ordering_key) \
        WHERE (SELECT ok FROM current)), \
      new_deliveries AS ( \
        INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
-         next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
+         next_attempt_at, lease_owner, lease_expires_at, created_at, event_type, ordering_key, \
+         ordering_seq) \
        SELECT d.id, d.tenant_id, d.event_id, d.webhook_id, d.status, 0, d.due, d.owner, \
-              CASE WHEN d.owner IS NULL THEN NULL ELSE d.due END, d.created_at, d.event_type \
+              CASE WHEN d.owner IS NULL THEN NULL ELSE d.due END, d.created_at, d.event_type, \
+              d.ordering_key, \
+              CASE WHEN d.ordering_key IS NULL THEN NULL \
+                   ELSE nextval('deliveries_ordering_seq') END \
        FROM UNNEST($7::text[], $8::text[], $9::text[], $10::text[], $11::text[], \
-                   $12::timestamptz[], $13::text[], $14::timestamptz[], $15::text[]) \
-            AS d(id, tenant_id, event_id, webhook_id, status, due, owner, created_at, event_type) \
+                   $12::timestamptz[], $13::text[], $14::timestamptz[], $15::text[], $21::text[]) \
+            AS d(id, tenant_id, event_id, webhook_id, status, due, owner, created_at, event_type, \
+                 ordering_key) \
        WHERE (SELECT ok FROM current)), \
      wake AS (SELECT pg_notify($16, '') FROM current WHERE ok AND $17) \
      SELECT ok FROM current, (SELECT count(*) FROM wake) AS woken";
@@ -116,6 +123,18 @@ pub(super) async fn insert_rows(
                 .map(|e| e.traceparent.as_deref())
                 .collect::<Vec<_>>(),
         )
+        .bind(
+            events
+                .iter()
+                .map(|e| e.ordering_key.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            deliveries
+                .iter()
+                .map(|(d, _)| d.ordering_key.as_deref())
+                .collect::<Vec<_>>(),
+        )
         .fetch_one(conn)
         .await
         .map_err(Into::into)
@@ -129,6 +148,19 @@ impl PgStore {
     /// inside one (READ COMMITTED) — no BEGIN and COMMIT, two round trips
     /// fewer. Results alone are one statement too.
     pub(super) async fn write_batch(&self, batch: &WriteBatch<'_>) -> Result<Written> {
+        let lines = batch.fifo_lines();
+        if !lines.is_empty() {
+            // Lines are locked first, before any row: see `fifo.rs`.
+            let lines: Vec<_> = lines.iter().collect();
+            let mut tx = self.writes.begin().await?;
+            super::fifo::lock(&mut tx, &lines).await?;
+            let written = write_in(&mut tx, batch).await?;
+            if let Written::Done { .. } = written {
+                super::fifo::advance(&mut tx, &lines, crate::clock::now()).await?;
+                tx.commit().await?;
+            }
+            return Ok(written);
+        }
         let keyed = batch
             .publishes
             .iter()

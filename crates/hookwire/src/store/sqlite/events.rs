@@ -29,6 +29,7 @@ pub(super) fn event_from_row(row: &impl Columns) -> Result<Event> {
         idempotency_key: row.get("idempotency_key")?,
         created_at: time(row.get("created_at")?)?,
         traceparent: row.get("traceparent")?,
+        ordering_key: row.get("ordering_key")?,
     })
 }
 
@@ -50,6 +51,7 @@ pub(super) fn delivery_from_row(row: &impl Columns) -> Result<Delivery> {
         last_attempt_at: opt_time(row.get("last_attempt_at")?)?,
         created_at: time(row.get("created_at")?)?,
         completed_at: opt_time(row.get("completed_at")?)?,
+        ordering_key: row.get("ordering_key")?,
     })
 }
 
@@ -102,6 +104,8 @@ impl EventStore for SqliteStore {
             return Ok(false);
         }
         insert_deliveries(tx.conn(), deliveries.iter().map(|d| (d, None)))?;
+        let lines: Vec<_> = deliveries.iter().filter_map(Delivery::fifo_key).collect();
+        super::fifo::advance(tx.conn(), &lines, crate::clock::now())?;
         tx.commit()?;
         Ok(true)
     }

@@ -195,6 +195,10 @@ impl QueueStore for SqliteStore {
         Ok(freed)
     }
 
+    async fn resume_fifo_lines(&self, now: DateTime<Utc>) -> Result<u64> {
+        self.resume_lines(now).await
+    }
+
     async fn requeue_delivery(
         &self,
         tenant_id: &str,
@@ -204,7 +208,8 @@ impl QueueStore for SqliteStore {
         let done = sqlx::query(
             "UPDATE deliveries SET \
                status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, \
-               next_attempt_at = ?3, completed_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
+               next_attempt_at = CASE WHEN ordering_key IS NULL THEN ?3 END, completed_at = NULL, \
+               lease_owner = NULL, lease_expires_at = NULL \
              WHERE id = ?1 AND tenant_id = ?2 AND (lease_owner IS NULL OR lease_expires_at < ?3)",
         )
         .bind(id)
@@ -231,7 +236,8 @@ impl QueueStore for SqliteStore {
                  AND (?6 IS NULL OR event_type = ?6) \
                  AND (lease_owner IS NULL OR lease_expires_at < ?7)) \
              UPDATE deliveries SET status = 'retrying', \
-               next_attempt_at = ?7 + picked.n * 1000 / ?8, completed_at = NULL, \
+               next_attempt_at = CASE WHEN ordering_key IS NULL THEN ?7 + picked.n * 1000 / ?8 END, \
+               completed_at = NULL, \
                lease_owner = NULL, lease_expires_at = NULL \
              FROM picked WHERE deliveries.id = picked.id",
         )
@@ -281,7 +287,8 @@ impl QueueStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?4, completed_at = NULL \
+            "UPDATE deliveries SET status = 'retrying', \
+               next_attempt_at = CASE WHEN ordering_key IS NULL THEN ?4 END, completed_at = NULL \
              WHERE webhook_id = ?1 AND tenant_id = ?2 AND status = 'failed' AND created_at >= ?3",
         )
         .bind(webhook_id)

@@ -31,8 +31,8 @@ pub(super) fn insert_events<'e>(
 ) -> Result<()> {
     let mut insert = conn.prepare_cached(
         "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at, \
-           traceparent) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+           traceparent, ordering_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for e in events {
         insert.execute(params![
@@ -43,7 +43,8 @@ pub(super) fn insert_events<'e>(
             e.data,
             e.idempotency_key,
             ms(e.created_at),
-            e.traceparent
+            e.traceparent,
+            e.ordering_key
         ])?;
     }
     Ok(())
@@ -57,8 +58,8 @@ pub(super) fn insert_deliveries<'d>(
 ) -> Result<()> {
     let mut insert = conn.prepare_cached(
         "INSERT INTO deliveries (id, tenant_id, event_id, webhook_id, status, attempt_count, \
-         next_attempt_at, lease_owner, lease_expires_at, created_at, event_type) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10)",
+         next_attempt_at, lease_owner, lease_expires_at, created_at, event_type, ordering_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for (d, owner) in deliveries {
         let due = d.next_attempt_at.map(ms);
@@ -72,7 +73,8 @@ pub(super) fn insert_deliveries<'d>(
             owner,
             owner.and(due),
             ms(d.created_at),
-            d.event_type
+            d.event_type,
+            d.ordering_key
         ])?;
     }
     Ok(())

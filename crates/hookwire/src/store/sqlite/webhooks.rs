@@ -19,7 +19,7 @@ use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
 use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
-use crate::store::shared::{filter_from_text, filter_text};
+use crate::store::shared::{filter_from_text, filter_text, ordering_from_text};
 use crate::store::{
     reseal_secrets, webhook_sql, SecretRows, WebhookChanges, WebhookFilter, WebhookStore,
 };
@@ -52,6 +52,7 @@ pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<We
         headers: json(&row.get::<String>("headers")?, "webhooks.headers")?,
         rate_limit_per_second: row.get("rate_limit_per_second")?,
         filter: filter_from_text(row.get("filter")?)?,
+        ordering: ordering_from_text(row.get("ordering")?)?,
         secret: open(row.get("secret")?)?,
         previous_secret: row
             .get::<Option<String>>("previous_secret")?
@@ -65,7 +66,7 @@ pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<We
     })
 }
 
-/// Bind every webhook column as `?1…?22` in the order of [`webhook_sql::COLUMNS`].
+/// Bind every webhook column as `?1…?23` in the order of [`webhook_sql::COLUMNS`].
 fn bind_webhook<'q>(
     q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     w: &'q Webhook,
@@ -77,7 +78,8 @@ fn bind_webhook<'q>(
         .bind(ms(w.updated_at))
         .bind(w.failing_since.map(ms))
         .bind(w.rate_limit_per_second)
-        .bind(filter_text(&w.filter)))
+        .bind(filter_text(&w.filter))
+        .bind(w.ordering.as_str()))
 }
 
 /// Bind what an update writes: the id, the tenant and the settings as
@@ -244,6 +246,7 @@ impl WebhookStore for SqliteStore {
             headers = CASE WHEN ?27 THEN ?13 ELSE headers END, \
             rate_limit_per_second = CASE WHEN ?29 THEN ?28 ELSE rate_limit_per_second END, \
             filter = CASE WHEN ?31 THEN ?30 ELSE filter END, \
+            ordering = CASE WHEN ?33 THEN ?32 ELSE ordering END, \
             updated_at = ?17, \
             secret = CASE WHEN ?19 THEN ?14 ELSE secret END, \
             previous_secret = CASE WHEN ?19 THEN ?15 ELSE previous_secret END, \
@@ -270,6 +273,8 @@ impl WebhookStore for SqliteStore {
             .bind(changes.settings.rate_limit)
             .bind(filter_text(&w.filter))
             .bind(changes.settings.filter)
+            .bind(w.ordering.as_str())
+            .bind(changes.settings.ordering)
             .fetch_optional(&mut *self.writer.lock().await)
             .await?
             .as_ref()

@@ -36,6 +36,7 @@ impl SqliteStore {
             });
         }
         let results = super::record::record(conn, &batch.results)?;
+        super::fifo::advance(conn, &batch.fifo_lines(), crate::clock::now())?;
         Ok(Written::Done { publishes, results })
     }
 
