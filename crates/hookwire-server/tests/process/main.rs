@@ -14,6 +14,7 @@ mod db_restart;
 mod healthcheck;
 mod log_secrets;
 mod nodes;
+mod ordering;
 mod pipes;
 mod schemathesis;
 mod sdks;
