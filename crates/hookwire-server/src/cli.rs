@@ -97,6 +97,10 @@ pub enum Command {
         /// Dedupe key (24 h).
         #[arg(long)]
         idempotency_key: Option<String>,
+        /// On webhooks with `--ordering fifo`, events with the same key are
+        /// delivered one at a time in publish order.
+        #[arg(long, value_name = "KEY")]
+        ordering_key: Option<String>,
         /// Which server, which key.
         #[command(flatten)]
         api: ApiArgs,
@@ -208,6 +212,10 @@ pub enum WebhooksAction {
         /// only events whose body matches reach the webhook.
         #[arg(long, value_name = "JSON", value_parser = parse_json_object)]
         filter: Option<serde_json::Value>,
+        /// `fifo`: events with the same ordering key are delivered one at a
+        /// time, in publish order; `none` (default): as soon as each is due.
+        #[arg(long, value_parser = ["none", "fifo"])]
+        ordering: Option<String>,
         /// Which server, which key.
         #[command(flatten)]
         api: ApiArgs,
@@ -270,8 +278,15 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
             data,
             channel,
             idempotency_key,
+            ordering_key,
             api,
-        } => client::send(&api, &event_type, &data, channel, idempotency_key).await?,
+        } => {
+            let keys = client::EventKeys {
+                idempotency_key,
+                ordering_key,
+            };
+            client::send(&api, &event_type, &data, channel, keys).await?
+        }
         Command::Replay {
             event_id,
             webhook,
@@ -297,12 +312,14 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
                 name,
                 rate_limit,
                 filter,
+                ordering,
                 api,
             } => {
                 let options = client::NewWebhook {
                     name,
                     rate_limit,
                     filter,
+                    ordering,
                 };
                 client::create(&api, &endpoint, &events, options).await?
             }

@@ -69,21 +69,32 @@ impl ApiArgs {
     }
 }
 
+/// The optional keys of `hookwire send`.
+pub struct EventKeys {
+    /// `--idempotency-key`.
+    pub idempotency_key: Option<String>,
+    /// `--ordering-key`.
+    pub ordering_key: Option<String>,
+}
+
 /// `hookwire send TYPE JSON`.
 pub async fn send(
     api: &ApiArgs,
     event_type: &str,
     data: &str,
     channel: Option<String>,
-    idempotency_key: Option<String>,
+    keys: EventKeys,
 ) -> anyhow::Result<()> {
     let data: Value = serde_json::from_str(data).context("the event data must be JSON")?;
     let mut body = json!({ "type": event_type, "data": data });
     if let Some(c) = channel {
         body["channel"] = json!(c);
     }
-    if let Some(k) = idempotency_key {
+    if let Some(k) = keys.idempotency_key {
         body["id"] = json!(k);
+    }
+    if let Some(k) = keys.ordering_key {
+        body["ordering_key"] = json!(k);
     }
     let (v, headers) = api
         .call_with_headers(reqwest::Method::POST, "/events", Some(body))
@@ -156,6 +167,8 @@ pub struct NewWebhook {
     pub rate_limit: Option<u32>,
     /// `--filter`, a JSON object.
     pub filter: Option<Value>,
+    /// `--ordering` (`none` or `fifo`).
+    pub ordering: Option<String>,
 }
 
 /// `hookwire webhooks create`.
@@ -174,6 +187,9 @@ pub async fn create(
     }
     if let Some(f) = options.filter {
         body["filter"] = f;
+    }
+    if let Some(o) = options.ordering {
+        body["ordering"] = json!(o);
     }
     let v = api
         .call(reqwest::Method::POST, "/webhooks", Some(body))

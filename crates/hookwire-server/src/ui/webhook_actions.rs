@@ -17,7 +17,7 @@ use super::error::UiError;
 use super::layout::{self, Nav};
 use super::viewer::TenantSession;
 use super::webhook_page::{render, ShowQuery};
-use super::webhooks::{parse_filter, text, words, WebhookForm};
+use super::webhooks::{parse_filter, parse_ordering, text, words, WebhookForm};
 use crate::http::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -42,8 +42,10 @@ pub(super) async fn edit(
     Path(id): Path<String>,
     Form(form): Form<WebhookForm>,
 ) -> Result<Response, UiError> {
-    let changed = match parse_filter(&form.filter) {
-        Ok(filter) => {
+    let parsed =
+        parse_filter(&form.filter).and_then(|filter| Ok((filter, parse_ordering(&form.ordering)?)));
+    let changed = match parsed {
+        Ok((filter, ordering)) => {
             let patch = WebhookPatch {
                 url: Some(form.url.trim().to_owned()),
                 events: Some(words(&form.events)),
@@ -52,6 +54,7 @@ pub(super) async fn edit(
                 channels: Some(words(&form.channels)),
                 rate_limit_per_second: Some(form.rate_limit()),
                 filter: Some(filter),
+                ordering,
                 ..WebhookPatch::default()
             };
             state
@@ -66,9 +69,15 @@ pub(super) async fn edit(
             ts.audit(&state, AuditAction::WebhookUpdate, &id).await;
             Ok(back(&id).into_response())
         }
-        Err(hookwire::Error::Invalid(v)) => {
+        Err(refused @ (hookwire::Error::Invalid(_) | hookwire::Error::Conflict(_))) => {
             let webhook = state.hookwire.webhook(&ts.tenant_id, &id).await?;
-            let message = format!("{}: {}", v.field, v.message);
+            let (status, message) = match refused {
+                hookwire::Error::Invalid(v) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("{}: {}", v.field, v.message),
+                ),
+                other => (StatusCode::CONFLICT, other.to_string()),
+            };
             let page = render(
                 &state,
                 &ts,
@@ -78,7 +87,7 @@ pub(super) async fn edit(
                 Some(&message),
             )
             .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            Ok((status, page).into_response())
         }
         Err(e) => Err(e.into()),
     }

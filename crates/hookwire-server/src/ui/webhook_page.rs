@@ -97,6 +97,7 @@ pub(super) async fn render(
                 dt { "Events" } dd { (w.events.join(", ")) }
                 @if !w.channels.is_empty() { dt { "Channels" } dd { (w.channels.join(", ")) } }
                 @if let Some(f) = &w.filter { dt { "Payload filter" } dd { code data-testid="filter" { (f.as_json()) } } }
+                dt { "Ordering" } dd data-testid="ordering" { (w.ordering.as_str()) }
                 @if let Some(d) = &w.description { dt { "Description" } dd { (d) } }
                 dt { "Timeout" } dd { (w.timeout_seconds) " s" }
                 @if let Some(rate) = w.rate_limit_per_second { dt { "Rate limit" } dd { (rate) " requests/s" } }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use hookwire::model::{AuditAction, Webhook, WebhookDraft};
+use hookwire::model::{AuditAction, DeliveryOrder, Webhook, WebhookDraft};
 use hookwire::page::PageRequest;
 use hookwire::store::WebhookFilter;
 use hookwire::ValidationError;
@@ -48,6 +48,9 @@ pub(super) struct WebhookForm {
     /// Payload filter as JSON text; blank for none.
     #[serde(default)]
     pub filter: String,
+    /// `none` or `fifo`; blank is the default (`none`).
+    #[serde(default)]
+    pub ordering: String,
     /// The webhook being edited (blank on the create form); the filter
     /// preview's `webhook_id`.
     #[serde(default)]
@@ -64,6 +67,16 @@ pub(super) fn parse_filter(typed: &str) -> Result<Option<Value>, ValidationError
     serde_json::from_str(typed)
         .map(Some)
         .map_err(|e| ValidationError::field("filter", format!("is not JSON: {e}")))
+}
+
+/// The ordering chosen in the form: blank is the default.
+pub(super) fn parse_ordering(chosen: &str) -> Result<Option<DeliveryOrder>, ValidationError> {
+    match chosen.trim() {
+        "" => Ok(None),
+        name => DeliveryOrder::parse(name)
+            .map(Some)
+            .ok_or_else(|| ValidationError::field("ordering", "must be none or fifo")),
+    }
 }
 
 /// Split a list typed into a text field.
@@ -90,6 +103,7 @@ impl WebhookForm {
             channels: Some(words(&self.channels)),
             rate_limit_per_second: self.rate_limit(),
             filter: parse_filter(&self.filter)?,
+            ordering: parse_ordering(&self.ordering)?,
             ..WebhookDraft::default()
         })
     }
@@ -118,6 +132,7 @@ impl WebhookForm {
                 .as_ref()
                 .map(|f| f.as_json().to_string())
                 .unwrap_or_default(),
+            ordering: w.ordering.as_str().to_owned(),
             webhook_id: w.id.clone(),
         }
     }
@@ -146,6 +161,16 @@ impl WebhookForm {
                 div {
                     label for="rate_limit" { "Rate limit, requests/s (optional)" }
                     input id="rate_limit" name="rate_limit" type="number" min="1" max="10000" value=(self.rate_limit);
+                }
+                div {
+                    label for="ordering" { "Ordering" }
+                    select id="ordering" name="ordering" aria-describedby="ordering-help" {
+                        option value="none" selected[self.ordering != "fifo"] { "none" }
+                        option value="fifo" selected[self.ordering == "fifo"] { "fifo" }
+                    }
+                    small id="ordering-help" class="muted" {
+                        "fifo: events with the same ordering_key one at a time, in publish order."
+                    }
                 }
             }
             label for="description" { "Description (optional)" }

@@ -32,5 +32,6 @@ mod tenants;
 mod ui;
 mod ui_filters;
 mod ui_forms;
+mod ui_ordering;
 mod webhook_urls;
 mod webhooks;

@@ -1,5 +1,6 @@
 //! The dashboard's payload filter: set, shown, refused with the path named,
 //! cleared, and previewed against the tenant's recent events.
+//! ([`send`] is how the dashboard tests post a form.)
 
 use hookwire::testing::Backend;
 use reqwest::header::COOKIE;
@@ -13,7 +14,12 @@ hookwire::backend_tests!(
     the_preview_says_which_recent_events_would_match,
 );
 
-async fn send(app: &TestApp, key: &str, path: &str, form: Option<&[(&str, &str)]>) -> Response {
+pub(crate) async fn send(
+    app: &TestApp,
+    key: &str,
+    path: &str,
+    form: Option<&[(&str, &str)]>,
+) -> Response {
     let client = Client::builder()
         .redirect(redirect::Policy::none())
         .build()

@@ -146,6 +146,8 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         "listener",
         "--filter",
         r#"{"type": {"$startsWith": "webhook."}}"#,
+        "--ordering",
+        "fifo",
     ]);
     assert!(ok, "{err}");
     assert!(out.contains("signing secret (shown once)"), "{out}");
@@ -169,6 +171,7 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         serde_json::json!({"type": {"$startsWith": "webhook."}}),
         "--filter was sent"
     );
+    assert_eq!(patched["ordering"], "fifo", "--ordering was sent");
     // A filter that is not a JSON object is refused before any request; one
     // the server refuses names its path.
     let (ok, _, err) = api(&[
@@ -305,11 +308,30 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
     let (ok, _, err) = api(&["retry", "--since", "yesterday"]);
     assert!(!ok && err.contains("422") && err.contains("since"), "{err}");
 
-    let (ok, out, _) = api(&["send", "webhook.test", "{}", "--json"]);
-    assert!(
-        ok && serde_json::from_str::<serde_json::Value>(&out).is_ok(),
-        "{out}"
-    );
+    let (ok, out, _) = api(&[
+        "send",
+        "webhook.test",
+        "{}",
+        "--json",
+        "--ordering-key",
+        "k1",
+    ]);
+    let sent: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    assert!(ok && sent["id"].is_string(), "{out}");
+    let event: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/events/{}",
+            server.base,
+            sent["id"].as_str().unwrap_or("")
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(event["ordering_key"], "k1", "--ordering-key was sent");
     let (ok, _, err) = api(&["send", "no.such.type", "{}"]);
     assert!(!ok && err.contains("422"), "{err}");
     let (ok, _, err) = api(&["send", "webhook.test", "not json"]);
