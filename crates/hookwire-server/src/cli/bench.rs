@@ -13,18 +13,22 @@
 //! and with a local PostgreSQL its backends' — next to what one raw POST
 //! costs, so a ratio can be read as a budget.
 
+mod bulk_retry;
 mod cpu;
+mod load;
+mod receiver;
 mod server;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
-use axum::body::Bytes;
 use serde_json::{json, Value};
 
 use cpu::{cpu_seconds_of, machine_busy_fraction, machine_ticks};
+use load::{passing_filter, publish_all, Load};
+use receiver::{start_receiver, Seen};
 use server::Server;
 
 /// Options of one run.
@@ -60,37 +64,18 @@ pub struct BenchArgs {
     /// measured is the filters' cost); 0: no filter.
     #[arg(long, default_value_t = 0)]
     pub filter_clauses: usize,
+    /// Make every webhook `ordering: "fifo"` and spread the events over this
+    /// many ordering keys (round robin); 0: no ordering.
+    #[arg(long, default_value_t = 0)]
+    pub ordering_keys: usize,
+    /// Before the run, make this many deliveries to an endpoint that answers
+    /// 500 (and let them fail); as the run starts, requeue them all with one
+    /// bulk retry, so the run's events are measured while they drain.
+    #[arg(long, default_value_t = 0)]
+    pub bulk_retry: usize,
     /// Print one JSON object instead of a report.
     #[arg(long)]
     pub json: bool,
-}
-
-/// A filter of `clauses` conditions the benchmark's events all pass, mixing
-/// the operators a real filter uses.
-fn passing_filter(clauses: usize) -> Value {
-    let kinds = [
-        ("data.n", json!({ "$gte": 0 })),
-        ("type", json!("webhook.test")),
-        ("data.n", json!({ "$exists": true })),
-        ("type", json!({ "$in": ["order.paid", "webhook.test"] })),
-        ("data.source", json!({ "$ne": "replay" })),
-        ("type", json!({ "$startsWith": "webhook." })),
-    ];
-    let all: Vec<Value> = (0..clauses)
-        .map(|i| {
-            let (path, test) = &kinds[i % kinds.len()];
-            json!({ *path: test })
-        })
-        .collect();
-    json!({ "$and": all })
-}
-
-/// What the receiver saw.
-#[derive(Default)]
-struct Seen {
-    received: AtomicU64,
-    /// publish (event timestamp) → receipt, in µs, for healthy deliveries.
-    latencies_us: Mutex<Vec<u64>>,
 }
 
 /// Run the benchmark and print the report.
@@ -115,6 +100,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     // ratio.
     let baseline_before = raw_post_rate(&client, &receiver, args.publishers, raw_posts).await?;
     let key = setup(&client, &base, &receiver, &args).await?;
+    let backlog = match args.bulk_retry {
+        0 => None,
+        n => Some(bulk_retry::prepare(&client, &base, &key, &receiver, n, &seen).await?),
+    };
 
     let postmaster = postmaster_of(&db_url, &args).await;
     let db_before = postmaster.map(cpu::ended_children_cpu_seconds);
@@ -122,7 +111,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let own_before = cpu_seconds_of("self");
     let machine_before = machine_ticks();
     let started = Instant::now();
-    let publish_us = publish_all(&client, &base, &key, &args).await?;
+    let requeue = {
+        let (client, base, key) = (client.clone(), base.clone(), key.clone());
+        backlog.map(|b| {
+            tokio::spawn(async move { bulk_retry::requeue(&client, &base, &key, &b).await })
+        })
+    };
+    let publish_us = publish_all(&client, &base, &key, &Load::of(&args)).await?;
     let published_in = started.elapsed();
     let deadline = Instant::now() + Duration::from_secs(600);
     while seen.received.load(Ordering::Relaxed) < expected {
@@ -135,6 +130,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let delivered_in = started.elapsed();
+    let bulk = match requeue {
+        Some(call) => {
+            let (requeued, call_ms) = call.await??;
+            json!({ "requeued": requeued, "requeue_call_ms": round(call_ms),
+                    "retried_during_run": seen.failed.load(Ordering::Relaxed) })
+        }
+        None => Value::Null,
+    };
     let cpu = server.cpu_seconds() - cpu_before;
     let own_cpu = cpu_seconds_of("self") - own_before;
     let machine_busy = machine_busy_fraction(machine_before, machine_ticks());
@@ -166,7 +169,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let report = json!({
         "backend": args.backend, "webhooks": args.webhooks, "events": args.events,
         "publishers": args.publishers, "rate": args.rate, "fail_ratio": args.fail_ratio,
-        "filter_clauses": args.filter_clauses,
+        "filter_clauses": args.filter_clauses, "ordering_keys": args.ordering_keys,
+        "bulk_retry": bulk,
         "events_per_s": round(args.events as f64 / published_in.as_secs_f64()),
         "deliveries": expected,
         "deliveries_per_s": round(deliveries_per_s),
@@ -203,41 +207,6 @@ fn pct(sorted: &[u64], p: f64) -> f64 {
     }
     let i = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
     round(sorted[i.min(sorted.len() - 1)] as f64 / 1000.0)
-}
-
-async fn start_receiver(seen: Arc<Seen>) -> anyhow::Result<String> {
-    let ok = move |body: Bytes| {
-        let seen = seen.clone();
-        async move {
-            let now = chrono::Utc::now();
-            if let Ok(v) = serde_json::from_slice::<Value>(&body) {
-                if let Some(t) = v["timestamp"]
-                    .as_str()
-                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                {
-                    let us = (now - t.with_timezone(&chrono::Utc))
-                        .num_microseconds()
-                        .unwrap_or(0)
-                        .max(0) as u64;
-                    if let Ok(mut l) = seen.latencies_us.lock() {
-                        l.push(us);
-                    }
-                }
-            }
-            seen.received.fetch_add(1, Ordering::Relaxed);
-        }
-    };
-    let app = axum::Router::new()
-        .route("/ok", axum::routing::post(ok))
-        .route("/raw", axum::routing::post(|| async {}))
-        .route(
-            "/hang",
-            axum::routing::post(|| async { tokio::time::sleep(Duration::from_secs(3600)).await }),
-        );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(base)
 }
 
 async fn database(args: &BenchArgs) -> anyhow::Result<(String, Option<tempfile::TempDir>)> {
@@ -328,6 +297,12 @@ async fn setup(
         if args.filter_clauses > 0 {
             webhook["filter"] = passing_filter(args.filter_clauses);
         }
+        if args.ordering_keys > 0 {
+            webhook["ordering"] = json!("fifo");
+        }
+        if args.bulk_retry > 0 {
+            webhook["channels"] = json!(["live"]);
+        }
         client
             .post(format!("{base}/api/v1/webhooks"))
             .bearer_auth(&key)
@@ -337,55 +312,6 @@ async fn setup(
             .error_for_status()?;
     }
     Ok(key)
-}
-
-async fn publish_all(
-    client: &reqwest::Client,
-    base: &str,
-    key: &str,
-    args: &BenchArgs,
-) -> anyhow::Result<Vec<u64>> {
-    let next = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..args.publishers {
-        let (client, url, key, next) = (
-            client.clone(),
-            format!("{base}/api/v1/events"),
-            key.to_owned(),
-            next.clone(),
-        );
-        let (total, rate) = (args.events as u64, args.rate);
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= total {
-                    return Ok::<_, anyhow::Error>(times);
-                }
-                if rate > 0 {
-                    let due = started + Duration::from_secs_f64(n as f64 / rate as f64);
-                    tokio::time::sleep_until(due.into()).await;
-                }
-                let t = Instant::now();
-                let resp = client
-                    .post(&url)
-                    .bearer_auth(&key)
-                    .json(&json!({ "type": "webhook.test", "data": { "n": n } }))
-                    .send()
-                    .await?;
-                if resp.status() != 202 {
-                    bail!("publish answered {}", resp.status());
-                }
-                times.push(t.elapsed().as_micros() as u64);
-            }
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await??);
-    }
-    Ok(all)
 }
 
 /// Keep-alive POSTs of a delivery-sized body, no storage: the ceiling.

@@ -397,7 +397,16 @@ fn migrate_and_config_check_work_and_mask_secrets() {
 #[test]
 fn the_benchmark_harness_runs_a_small_smoke_load() {
     // With filters every event passes: the same deliveries are made.
-    bench_smoke(&["--filter-clauses", "5"]);
+    let report = bench_smoke(&["--filter-clauses", "5"]);
+    assert_eq!(report["filter_clauses"], 5);
+}
+
+#[test]
+fn the_benchmark_harness_runs_ordered_and_during_a_bulk_retry() {
+    let report = bench_smoke(&["--ordering-keys", "3", "--bulk-retry", "150"]);
+    assert_eq!(report["ordering_keys"], 3);
+    assert_eq!(report["bulk_retry"]["requeued"], 150, "{report}");
+    assert!(report["bulk_retry"]["requeue_call_ms"].as_f64().is_some());
 }
 
 #[tokio::test]
@@ -408,14 +417,16 @@ async fn the_benchmark_harness_runs_a_small_smoke_load_on_postgres() {
         return;
     };
     tokio::task::spawn_blocking(move || {
-        bench_smoke(&["--backend", "postgres", "--postgres-url", &admin]);
+        let report = bench_smoke(&["--backend", "postgres", "--postgres-url", &admin]);
+        assert_eq!(report["backend"], "postgres");
     })
     .await
     .unwrap();
 }
 
-/// Run `hookwire bench` with a small load and check its JSON report.
-fn bench_smoke(extra: &[&str]) {
+/// Run `hookwire bench` with a small load, check its JSON report and
+/// return it.
+fn bench_smoke(extra: &[&str]) -> serde_json::Value {
     let out = hookwire()
         .args([
             "bench",
@@ -490,6 +501,7 @@ fn bench_smoke(extra: &[&str]) {
             .is_some_and(|v| v > 1.0),
         "{report}"
     );
+    report
 }
 
 /// The webhook id `hookwire webhooks create` printed (its first line names it).
