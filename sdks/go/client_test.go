@@ -54,6 +54,26 @@ func TestRegisterPublishAndVerifyWhatArrives(t *testing.T) {
 	}
 }
 
+func TestAnEd25519WebhookVerifiesWithItsPublicKey(t *testing.T) {
+	hw, rx := newTenant(t, shared), newReceiver(t)
+	webhook := must[*hookwire.Webhook](t)(hw.Webhooks.Create(ctx, hookwire.WebhookDraft{URL: rx.URL, Events: []string{"order.*"}, SignatureScheme: "ed25519"}))
+	if webhook.SignatureScheme != "ed25519" || webhook.PublicKey == nil || !strings.HasPrefix(*webhook.PublicKey, "whpk_") {
+		t.Fatalf("not an ed25519 webhook: %+v", webhook)
+	}
+	must[*hookwire.Published](t)(hw.Publish(ctx, "order.created", map[string]int{"id": 7}, nil))
+	got := rx.next(t)
+	if !strings.HasPrefix(got.header.Get("webhook-signature"), "v1a,") || got.header.Get("x-webhook-signature") != "" {
+		t.Fatalf("headers: %v", got.header)
+	}
+	// Go's crypto/ed25519, not hookwire's code, checks the signature.
+	if err := hookwire.Verify(got.body, got.header, *webhook.PublicKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := hookwire.Verify(append(got.body, ' '), got.header, *webhook.PublicKey); err == nil {
+		t.Fatal("a tampered body verified")
+	}
+}
+
 func TestAPublishRepeatedWithItsIdempotencyKeyIsOneEvent(t *testing.T) {
 	hw := newTenant(t, shared)
 	keyed := &hookwire.PublishOptions{IdempotencyKey: "order-7-paid"}

@@ -111,6 +111,8 @@ type Webhook struct {
 	Retry              RetryPolicy       `json:"retry"`
 	Headers            map[string]string `json:"headers"`
 	RateLimitPerSecond *int              `json:"rate_limit_per_second,omitempty"`
+	SignatureScheme    string            `json:"signature_scheme"`
+	PublicKey          *string           `json:"public_key,omitempty"`
 	HasSecret          bool              `json:"has_secret"`
 	Secret             *string           `json:"secret,omitempty"`
 	CreatedAt          time.Time         `json:"created_at"`
@@ -133,6 +135,7 @@ type WebhookDraft struct {
 	Retry              *RetryPolicyDraft `json:"retry,omitempty"`
 	Headers            map[string]string `json:"headers,omitempty"`
 	RateLimitPerSecond *int              `json:"rate_limit_per_second,omitempty"`
+	SignatureScheme    string            `json:"signature_scheme,omitempty"`
 	Secret             *string           `json:"secret,omitempty"`
 }
 
@@ -151,6 +154,7 @@ type WebhookPatch struct {
 	Retry              *RetryPolicyDraft `json:"retry,omitempty"`
 	Headers            map[string]string `json:"headers,omitempty"`
 	RateLimitPerSecond *int              `json:"rate_limit_per_second,omitempty"`
+	SignatureScheme    string            `json:"signature_scheme,omitempty"`
 	Secret             *string           `json:"secret,omitempty"`
 	Clear              []string          `json:"-"`
 }

@@ -1,6 +1,7 @@
 package hookwire
 
 import (
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -18,9 +19,12 @@ import (
 // holds one or more space-separated "v1,<base64 HMAC-SHA256>" of
 // "{webhook-id}.{webhook-timestamp}.{body}"; during a secret rotation one per
 // secret. The key is the base64 after "whsec_", or the secret's bytes when it has
-// no such prefix. Verify accepts a request when any signature matches (compared
-// in constant time) and the timestamp is within the tolerance of now, which stops
-// replays of old captured requests.
+// no such prefix. A webhook with signature_scheme "ed25519" sends
+// "v1a,<base64 Ed25519 signature>" of the same text instead: pass its public
+// key ("whpk_…", from the webhook's view) where the secret goes. Verify accepts a
+// request when any signature matches (HMAC compared in constant time) and the
+// timestamp is within the tolerance of now, which stops replays of old captured
+// requests.
 
 // ErrVerification is wrapped by every error Verify returns.
 var ErrVerification = errors.New("hookwire: webhook verification failed")
@@ -75,12 +79,35 @@ func VerifyAt(payload []byte, headers http.Header, secret string, now time.Time,
 	if d := now.Sub(timestamp); d > tolerance || d < -tolerance {
 		return fmt.Errorf("%w: webhook-timestamp is more than %s away from now", ErrVerification, tolerance)
 	}
+	if strings.HasPrefix(secret, "whpk_") {
+		return verifyEd25519(payload, msgID, seconds, signatures, secret)
+	}
 	expected, err := Sign(secret, msgID, timestamp, payload)
 	if err != nil {
 		return err
 	}
 	for _, candidate := range strings.Split(signatures, " ") {
 		if strings.HasPrefix(candidate, "v1,") && hmac.Equal([]byte(candidate), []byte(expected)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: no signature matches", ErrVerification)
+}
+
+// verifyEd25519 checks the "v1a," signatures of an Ed25519 webhook with its
+// public key.
+func verifyEd25519(payload []byte, msgID string, seconds int64, signatures, publicKey string) error {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(publicKey, "whpk_"))
+	if err != nil || len(raw) != ed25519.PublicKeySize {
+		return fmt.Errorf("hookwire: public key: whpk_ must be followed by base64 of 32 bytes")
+	}
+	message := append([]byte(fmt.Sprintf("%s.%d.", msgID, seconds)), payload...)
+	for _, candidate := range strings.Split(signatures, " ") {
+		if !strings.HasPrefix(candidate, "v1a,") {
+			continue
+		}
+		signature, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(candidate, "v1a,"))
+		if err == nil && ed25519.Verify(ed25519.PublicKey(raw), message, signature) {
 			return nil
 		}
 	}

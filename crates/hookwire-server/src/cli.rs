@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use hookwire::verify::ReceiverKey;
 
 use crate::config::Config;
 
@@ -66,8 +67,12 @@ pub enum Command {
         #[arg(long, default_value_t = 9000)]
         port: u16,
         /// Verify signatures with this webhook secret.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "public_key")]
         secret: Option<String>,
+        /// Verify an Ed25519 webhook's `v1a` signatures with its public key
+        /// (`whpk_…`, shown in the webhook's view).
+        #[arg(long, value_name = "WHPK")]
+        public_key: Option<String>,
         /// Answer with this status code (e.g. 500 to watch retries).
         #[arg(long, default_value_t = 200)]
         status: u16,
@@ -78,8 +83,15 @@ pub enum Command {
     /// Verify a delivery: headers from --header, body from stdin. Exit 1 if invalid.
     Verify {
         /// The webhook's signing secret.
-        #[arg(long)]
-        secret: String,
+        #[arg(
+            long,
+            required_unless_present = "public_key",
+            conflicts_with = "public_key"
+        )]
+        secret: Option<String>,
+        /// An Ed25519 webhook's public key (`whpk_…`): checks its `v1a` signatures.
+        #[arg(long, value_name = "WHPK")]
+        public_key: Option<String>,
         /// A request header, `'name: value'`; repeat for each.
         #[arg(long = "header", short = 'H')]
         headers: Vec<String>,
@@ -269,10 +281,18 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
             host,
             port,
             secret,
+            public_key,
             status,
             invalid_status,
-        } => listen::run(host, port, secret, status, invalid_status).await?,
-        Command::Verify { secret, headers } => return verify::run(&secret, &headers),
+        } => {
+            let key = ReceiverKey::from_settings(secret.as_deref(), public_key.as_deref())?;
+            listen::run(host, port, key, status, invalid_status).await?
+        }
+        Command::Verify {
+            secret,
+            public_key,
+            headers,
+        } => return verify::run(secret.as_deref(), public_key.as_deref(), &headers),
         Command::Send {
             event_type,
             data,

@@ -5,7 +5,11 @@
 //! so only its SHA-256 is stored and it is compared in constant time. Webhook
 //! secrets can be encrypted at rest with a master key: [`sealer::Sealer`].
 
+mod ed25519;
 pub mod sealer;
+
+pub(crate) use ed25519::sign as ed25519_sign;
+pub use ed25519::{PublicKey, SignatureScheme, PUBLIC_KEY_PREFIX, SIGNING_KEY_PREFIX};
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
@@ -25,7 +29,9 @@ pub const SESSION_TOKEN_PREFIX: &str = "hws_";
 pub const API_KEY_LOOKUP_LEN: usize = 12;
 
 /// A webhook signing secret as the user sees it: `whsec_<base64>` (the HMAC key is
-/// the decoded bytes) or any other string (the HMAC key is its UTF-8 bytes).
+/// the decoded bytes), an Ed25519 signing key `whsk_<base64>` (see
+/// [`SignatureScheme::Ed25519`]), or any other string (the HMAC key is its
+/// UTF-8 bytes).
 #[derive(Clone, PartialEq, Eq)]
 pub struct WebhookSecret(String);
 
@@ -44,8 +50,17 @@ impl WebhookSecret {
         ))
     }
 
+    /// A fresh secret of `scheme`: a `whsec_` secret, or a `whsk_` key of a
+    /// random Ed25519 seed.
+    pub fn generate_for(scheme: SignatureScheme) -> Self {
+        match scheme {
+            SignatureScheme::HmacSha256 => Self::generate(),
+            SignatureScheme::Ed25519 => Self(ed25519::generate_signing_key(random_bytes::<32>())),
+        }
+    }
+
     /// Accept a user-supplied secret: 8–256 printable characters; a `whsec_` one
-    /// must carry valid base64 of 16–64 bytes.
+    /// must carry valid base64 of 16–64 bytes, a `whsk_` one an Ed25519 key.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let bad = |m: &str| ValidationError::field("secret", m);
         if raw.len() < 8 || raw.len() > 256 {
@@ -61,6 +76,9 @@ impl WebhookSecret {
                 _ => return Err(bad("a whsec_ secret must be base64 of 16 to 64 bytes")),
             }
         }
+        if let Some(b64) = raw.strip_prefix(SIGNING_KEY_PREFIX) {
+            ed25519::parse_signing_key(b64).map_err(bad)?;
+        }
         Ok(secret)
     }
 
@@ -72,6 +90,27 @@ impl WebhookSecret {
     /// The secret as the user gave or received it.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// The scheme this secret signs with: Ed25519 for a `whsk_` key, else HMAC.
+    pub fn scheme(&self) -> SignatureScheme {
+        if self.0.starts_with(SIGNING_KEY_PREFIX) {
+            SignatureScheme::Ed25519
+        } else {
+            SignatureScheme::HmacSha256
+        }
+    }
+
+    /// The Ed25519 signing key of a `whsk_` secret.
+    pub(crate) fn signing_key(&self) -> Option<ed25519_dalek::SigningKey> {
+        let b64 = self.0.strip_prefix(SIGNING_KEY_PREFIX)?;
+        ed25519::parse_signing_key(b64).ok()
+    }
+
+    /// The public key receivers verify an Ed25519 secret's signatures with
+    /// (`None` for an HMAC secret: it has none to show).
+    pub fn public_key(&self) -> Option<PublicKey> {
+        self.signing_key().map(|k| PublicKey::of(&k))
     }
 
     /// The HMAC key bytes.
@@ -149,6 +188,38 @@ mod tests {
         assert!(WebhookSecret::parse("short").is_err());
         assert!(WebhookSecret::parse("whsec_!!!notbase64!!!").is_err());
         assert!(format!("{s:?}").contains("***"));
+    }
+
+    #[test]
+    fn ed25519_keys_are_checked_and_show_their_public_half() {
+        let s = WebhookSecret::generate_for(SignatureScheme::Ed25519);
+        assert!(s.expose().starts_with("whsk_"));
+        assert_eq!(s.scheme(), SignatureScheme::Ed25519);
+        let public = s.public_key().unwrap().encode();
+        assert!(public.starts_with("whpk_"));
+        assert_eq!(
+            PublicKey::parse(&public, "public_key").unwrap().encode(),
+            public
+        );
+        assert_eq!(WebhookSecret::parse(s.expose()).unwrap(), s);
+        // Seed and public key (64 bytes) is the same key; a wrong half is not.
+        let seed = STANDARD.decode(&s.expose()[5..]).unwrap();
+        let pk = STANDARD.decode(&public[5..]).unwrap();
+        let long = format!("whsk_{}", STANDARD.encode([seed.clone(), pk].concat()));
+        assert_eq!(
+            WebhookSecret::parse(&long)
+                .unwrap()
+                .public_key()
+                .unwrap()
+                .encode(),
+            public
+        );
+        let wrong = format!("whsk_{}", STANDARD.encode([seed.clone(), seed].concat()));
+        assert_eq!(WebhookSecret::parse(&wrong).unwrap_err().field, "secret");
+        let short = format!("whsk_{}", STANDARD.encode([1u8; 31]));
+        assert!(WebhookSecret::parse(&short).is_err());
+        assert!(PublicKey::parse("whpk_AAAA", "public_key").is_err());
+        assert_eq!(WebhookSecret::generate().public_key(), None);
     }
 
     #[test]

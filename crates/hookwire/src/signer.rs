@@ -1,12 +1,14 @@
 //! Request signing.
 //!
-//! Two schemes, both HMAC-SHA256:
 //! - [Standard Webhooks](https://www.standardwebhooks.com/): `webhook-signature:
-//!   v1,<base64(HMAC(key, "{id}.{timestamp}.{body}"))>`. Signing the id and time
+//!   v1,<base64(HMAC(key, "{id}.{timestamp}.{body}"))>` with a shared secret, or
+//!   `v1a,<base64(Ed25519(key, "{id}.{timestamp}.{body}"))>` with a `whsk_`
+//!   signing key (receivers verify with its public key). Signing the id and time
 //!   lets receivers reject replays; several space-separated signatures are sent while
 //!   a rotated-out secret is still valid, so receivers can switch secrets at leisure.
 //! - The legacy `x-webhook-signature: sha256=<hex(HMAC(key, body))>` (the
-//!   GitHub-style body-only HMAC), for receivers written against it.
+//!   GitHub-style body-only HMAC), for receivers written against it; HMAC
+//!   secrets only.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -33,6 +35,11 @@ impl<'a> Signer<'a> {
     /// The `webhook-signature` value for message `msg_id` sent at unix `timestamp`.
     pub fn standard(&self, msg_id: &str, timestamp: i64, body: &[u8]) -> String {
         let sign = |secret: &WebhookSecret| {
+            if let Some(key) = secret.signing_key() {
+                let mut message = format!("{msg_id}.{timestamp}.").into_bytes();
+                message.extend_from_slice(body);
+                return crate::secret::ed25519_sign(&key, &message);
+            }
             let mut mac = hmac(secret);
             mac.update(msg_id.as_bytes());
             mac.update(b".");
@@ -49,11 +56,18 @@ impl<'a> Signer<'a> {
         out
     }
 
-    /// The `x-webhook-signature` value: `sha256=<hex>` of the body, current secret.
-    pub fn sha256_body(&self, body: &[u8]) -> String {
+    /// The `x-webhook-signature` value: `sha256=<hex>` of the body, current
+    /// secret; `None` when that is an Ed25519 key (the header is HMAC's).
+    pub fn sha256_body(&self, body: &[u8]) -> Option<String> {
+        if self.current.scheme() == crate::secret::SignatureScheme::Ed25519 {
+            return None;
+        }
         let mut mac = hmac(self.current);
         mac.update(body);
-        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+        Some(format!(
+            "sha256={}",
+            hex::encode(mac.finalize().into_bytes())
+        ))
     }
 }
 
@@ -78,6 +92,21 @@ mod tests {
     }
 
     #[test]
+    fn an_ed25519_key_signs_v1a_that_its_public_key_verifies() {
+        let key = WebhookSecret::generate_for(crate::secret::SignatureScheme::Ed25519);
+        let public = key.public_key().unwrap();
+        let signer = Signer::new(&key, None);
+        let sig = signer.standard("msg_1", 1614265330, b"{}");
+        let b64 = sig.strip_prefix("v1a,").unwrap();
+        assert!(public.verifies(b"msg_1.1614265330.{}", b64));
+        assert!(
+            !public.verifies(b"msg_1.1614265330.{ }", b64),
+            "a tampered body fails"
+        );
+        assert_eq!(signer.sha256_body(b"{}"), None, "no legacy header");
+    }
+
+    #[test]
     fn a_rotation_sends_both_signatures_and_sha256_uses_the_raw_body() {
         let new = WebhookSecret::parse("new-secret-value").unwrap();
         let old = WebhookSecret::parse("old-secret-value").unwrap();
@@ -94,7 +123,7 @@ mod tests {
         };
         assert_eq!(
             Signer::new(&new, None).sha256_body(b"{}"),
-            format!("sha256={expected}")
+            Some(format!("sha256={expected}"))
         );
     }
 }

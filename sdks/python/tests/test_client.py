@@ -225,3 +225,21 @@ def test_operational_webhooks_hear_of_a_disabled_webhook(server, tenant: Hookwir
     admin.operational_webhooks.delete(op["id"])
     assert op["id"] not in {w["id"] for w in admin.operational_webhooks.list()}
     admin.close()
+
+
+def test_an_ed25519_webhook_verifies_with_its_public_key(tenant: Hookwire, receiver) -> None:
+    webhook = tenant.webhooks.create(receiver.url, ["order.*"], signature_scheme="ed25519")
+    assert webhook["signature_scheme"] == "ed25519" and webhook["secret"].startswith("whsk_")
+    public_key = webhook["public_key"]
+    assert public_key.startswith("whpk_")
+    assert tenant.webhooks.get(webhook["id"])["public_key"] == public_key
+
+    published = tenant.publish("order.created", {"id": 7})
+    request = receiver.next()
+    assert request.headers["webhook-signature"].startswith("v1a,")
+    assert "x-webhook-signature" not in {k.lower() for k in request.headers}
+    # The `cryptography` package (OpenSSL's Ed25519), not hookwire's code, checks it.
+    body = verify(request.body, request.headers, public_key)
+    assert body["id"] == published["id"]
+    with pytest.raises(Exception, match="no signature matches"):
+        verify(request.body + b" ", request.headers, public_key)

@@ -1113,6 +1113,12 @@ export interface components {
                  */
                 ordering: components["schemas"]["DeliveryOrder"];
                 /**
+                 * @description An Ed25519 webhook's public key (`whpk_…`), for its receivers; `null`
+                 *     for HMAC.
+                 * @example null
+                 */
+                public_key?: string | null;
+                /**
                  * Format: int32
                  * @description At most this many requests per second, over all nodes; `null`: no limit.
                  */
@@ -1124,6 +1130,11 @@ export interface components {
                  * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
                  */
                 secret?: string | null;
+                /**
+                 * @description `hmac-sha256` (`v1,` signatures with the shared secret) or `ed25519`
+                 *     (`v1a,` signatures; receivers verify with `public_key`).
+                 */
+                signature_scheme: components["schemas"]["SignatureScheme"];
                 /**
                  * Format: int32
                  * @description Request timeout in seconds.
@@ -1324,6 +1335,11 @@ export interface components {
          */
         Scope: "publish" | "read" | "manage";
         /**
+         * @description How a webhook's requests are signed.
+         * @enum {string}
+         */
+        SignatureScheme: "hmac-sha256" | "ed25519";
+        /**
          * @description An account that owns webhooks and publishes events. Tenant API keys see only
          *     their own tenant's objects.
          */
@@ -1454,11 +1470,12 @@ export interface components {
             rate_limit_per_second?: number | null;
             retry?: null | components["schemas"]["RetryPolicyDraft"];
             /**
-             * @description Signing secret; generated (`whsec_…`) when absent on create, kept when
-             *     absent on PUT.
+             * @description Signing secret; generated (`whsec_…`, or `whsk_…` for Ed25519) when
+             *     absent on create, kept when absent on PUT.
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
              */
             secret?: string | null;
+            signature_scheme?: null | components["schemas"]["SignatureScheme"];
             /**
              * Format: int32
              * @description Request timeout, 1–60 (default 10).
@@ -1501,6 +1518,7 @@ export interface components {
             retry?: null | components["schemas"]["RetryPolicyDraft"];
             /** @description New secret, effective immediately (use rotate-secret for a grace period). */
             secret?: string | null;
+            signature_scheme?: null | components["schemas"]["SignatureScheme"];
             /**
              * Format: int32
              * @description New timeout.
@@ -1597,6 +1615,12 @@ export interface components {
              */
             ordering: components["schemas"]["DeliveryOrder"];
             /**
+             * @description An Ed25519 webhook's public key (`whpk_…`), for its receivers; `null`
+             *     for HMAC.
+             * @example null
+             */
+            public_key?: string | null;
+            /**
              * Format: int32
              * @description At most this many requests per second, over all nodes; `null`: no limit.
              */
@@ -1608,6 +1632,11 @@ export interface components {
              * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
              */
             secret?: string | null;
+            /**
+             * @description `hmac-sha256` (`v1,` signatures with the shared secret) or `ed25519`
+             *     (`v1a,` signatures; receivers verify with `public_key`).
+             */
+            signature_scheme: components["schemas"]["SignatureScheme"];
             /**
              * Format: int32
              * @description Request timeout in seconds.

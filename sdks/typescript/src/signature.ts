@@ -5,10 +5,13 @@
  * holds one or more space-separated `v1,<base64 HMAC-SHA256>` of
  * `"{webhook-id}.{webhook-timestamp}.{body}"`; during a secret rotation one per
  * secret. The key is the base64 after `whsec_`, or the secret's UTF-8 bytes when
- * it has no such prefix. `verify` accepts a request when any signature matches
- * (compared in constant time) and the timestamp is within `toleranceSeconds` of
- * now, which stops replays of old captured requests. Web Crypto does the HMAC,
- * so this runs on Node ≥ 18, browsers and edge runtimes.
+ * it has no such prefix. A webhook with `signature_scheme: "ed25519"` sends
+ * `v1a,<base64 Ed25519 signature>` of the same text instead: pass its public key
+ * (`whpk_…`, from the webhook's view) where the secret goes. `verify` accepts a
+ * request when any signature matches (HMAC compared in constant time) and the
+ * timestamp is within `toleranceSeconds` of now, which stops replays of old
+ * captured requests. Web Crypto does the HMAC and Ed25519, so this runs on
+ * Node ≥ 20, browsers and edge runtimes.
  */
 
 /** The request is not a valid, fresh hookwire delivery; the message says why. */
@@ -119,12 +122,49 @@ export async function verify<T = unknown>(
   if (Math.abs(now - timestamp) > tolerance) {
     throw new WebhookVerificationError(`webhook-timestamp is more than ${tolerance} s away from now`);
   }
-  const expected = await sign(secret, msgId, timestamp, payload);
-  const matches = signatures
-    .split(" ")
-    .filter((candidate) => candidate.startsWith("v1,"))
-    .some((candidate) => constantTimeEqual(candidate, expected));
+  const expected = secret.startsWith("whpk_") ? "" : await sign(secret, msgId, timestamp, payload);
+  const matches = secret.startsWith("whpk_")
+    ? await ed25519Matches(secret, msgId, timestamp, payload, signatures)
+    : signatures
+        .split(" ")
+        .filter((candidate) => candidate.startsWith("v1,"))
+        .some((candidate) => constantTimeEqual(candidate, expected));
   if (!matches) throw new WebhookVerificationError("no signature matches");
   const text = typeof payload === "string" ? payload : new TextDecoder().decode(payload);
   return JSON.parse(text) as T;
+}
+
+/** Whether a `v1a,` signature of the signed text verifies with `publicKey`. */
+async function ed25519Matches(
+  publicKey: string,
+  msgId: string,
+  timestamp: number,
+  payload: string | Uint8Array,
+  signatures: string,
+): Promise<boolean> {
+  let raw: Uint8Array;
+  try {
+    raw = base64ToBytes(publicKey.slice("whpk_".length));
+  } catch {
+    throw new TypeError("public key: whpk_ must be followed by base64 of 32 bytes");
+  }
+  if (raw.length !== 32) throw new TypeError("public key: whpk_ must be followed by base64 of 32 bytes");
+  const crypto = await subtle();
+  const key = await crypto.importKey("raw", raw as BufferSource, { name: "Ed25519" }, false, ["verify"]);
+  const prefix = encoder.encode(`${msgId}.${timestamp}.`);
+  const body = bodyBytes(payload);
+  const signed = new Uint8Array(prefix.length + body.length);
+  signed.set(prefix);
+  signed.set(body, prefix.length);
+  for (const candidate of signatures.split(" ")) {
+    if (!candidate.startsWith("v1a,")) continue;
+    let signature: Uint8Array;
+    try {
+      signature = base64ToBytes(candidate.slice("v1a,".length));
+    } catch {
+      continue;
+    }
+    if (await crypto.verify({ name: "Ed25519" }, key, signature as BufferSource, signed as BufferSource)) return true;
+  }
+  return false;
 }

@@ -232,3 +232,20 @@ test("operational webhooks hear of a created webhook", async () => {
   await admin.operationalWebhooks.delete(op.id);
   assert.ok(!(await all(admin.operationalWebhooks.list())).some((w) => w.id === op.id));
 });
+
+test("an ed25519 webhook verifies with its public key", async () => {
+  const hw = await newTenant(server);
+  const webhook = await hw.webhooks.create({ url: receiver.url, events: ["order.*"], signature_scheme: "ed25519" });
+  assert.equal(webhook.signature_scheme, "ed25519");
+  assert.match(webhook.secret, /^whsk_/);
+  assert.match(webhook.public_key, /^whpk_/);
+
+  const published = await hw.publish("order.created", { id: 7 });
+  const request = await receiver.next();
+  assert.match(request.headers["webhook-signature"], /^v1a,/);
+  assert.equal(request.headers["x-webhook-signature"], undefined);
+  // Web Crypto (Node's OpenSSL), not hookwire's code, checks the signature.
+  const body = await verify(request.body, request.headers, webhook.public_key);
+  assert.equal(body.id, published.id);
+  await assert.rejects(verify(request.body + " ", request.headers, webhook.public_key), /no signature matches/);
+});

@@ -81,7 +81,7 @@ pub async fn run(exit: bool) -> anyhow::Result<()> {
 
     let secret = WebhookSecret::generate();
     let rx = Receiver::new(
-        Some(secret.clone()),
+        Some(hookwire::verify::ReceiverKey::Secret(secret.clone())),
         reqwest::StatusCode::OK,
         reqwest::StatusCode::BAD_REQUEST,
     );

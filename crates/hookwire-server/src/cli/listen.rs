@@ -9,13 +9,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Router;
-use hookwire::secret::WebhookSecret;
-use hookwire::verify::verify;
+use hookwire::verify::{verify_with, ReceiverKey};
 
 /// How the receiver behaves.
 pub struct Receiver {
-    /// Verify signatures with this secret, if given.
-    pub secret: Option<WebhookSecret>,
+    /// Verify signatures with this secret or public key, if given.
+    pub key: Option<ReceiverKey>,
     /// Status to answer a delivery with.
     pub status: StatusCode,
     /// Status to answer a delivery whose signature does not verify with, so
@@ -28,15 +27,15 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// A receiver answering `status`, verifying with `secret` and answering
+    /// A receiver answering `status`, verifying with `key` and answering
     /// `invalid_status` to what does not verify.
     pub fn new(
-        secret: Option<WebhookSecret>,
+        key: Option<ReceiverKey>,
         status: StatusCode,
         invalid_status: StatusCode,
     ) -> Arc<Self> {
         Arc::new(Self {
-            secret,
+            key,
             status,
             invalid_status,
             fail_once: Mutex::new(HashSet::new()),
@@ -58,9 +57,9 @@ async fn receive(State(rx): State<Arc<Receiver>>, headers: HeaderMap, body: Byte
             .map(str::to_owned)
     };
     let event_type = h("x-webhook-event").unwrap_or_else(|| "?".into());
-    let verdict = match &rx.secret {
-        None => ("not checked (no --secret)".to_owned(), true),
-        Some(secret) => match verify(secret, h, &body, hookwire::clock::now()) {
+    let verdict = match &rx.key {
+        None => ("not checked (no --secret or --public-key)".to_owned(), true),
+        Some(key) => match verify_with(key, h, &body, hookwire::clock::now()) {
             Ok(v) if v.sha256_checked => {
                 ("✓ verified (Standard Webhooks v1 + sha256)".into(), true)
             }
@@ -113,17 +112,16 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub async fn run(
     host: std::net::IpAddr,
     port: u16,
-    secret: Option<String>,
+    key: Option<ReceiverKey>,
     status: u16,
     invalid_status: u16,
 ) -> anyhow::Result<()> {
-    let secret = secret.map(|s| WebhookSecret::parse(&s)).transpose()?;
     let code = |flag: &str, n: u16| {
         StatusCode::from_u16(n)
             .map_err(|_| anyhow::anyhow!("{flag} {n} is not an HTTP status code"))
     };
     let rx = Receiver::new(
-        secret,
+        key,
         code("--status", status)?,
         code("--invalid-status", invalid_status)?,
     );

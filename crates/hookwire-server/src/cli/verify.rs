@@ -3,11 +3,17 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use hookwire::secret::WebhookSecret;
+use hookwire::verify::ReceiverKey;
 
-/// Verify; exit 0 and print the event if valid, exit 1 with the reason if not.
-pub fn run(secret: &str, headers: &[String]) -> anyhow::Result<ExitCode> {
-    let secret = WebhookSecret::parse(secret)?;
+/// Verify with a secret or an Ed25519 public key; exit 0 and print the event
+/// if valid, exit 1 with the reason if not.
+pub fn run(
+    secret: Option<&str>,
+    public_key: Option<&str>,
+    headers: &[String],
+) -> anyhow::Result<ExitCode> {
+    let key = ReceiverKey::from_settings(secret, public_key)?
+        .ok_or_else(|| anyhow::anyhow!("give --secret or --public-key"))?;
     let mut parsed = Vec::new();
     for h in headers {
         let (name, value) = h
@@ -23,7 +29,7 @@ pub fn run(secret: &str, headers: &[String]) -> anyhow::Result<ExitCode> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    match hookwire::verify::verify(&secret, lookup, &body, hookwire::clock::now()) {
+    match hookwire::verify::verify_with(&key, lookup, &body, hookwire::clock::now()) {
         Ok(v) => {
             let pretty = serde_json::from_slice::<serde_json::Value>(&body)
                 .and_then(|b| serde_json::to_string_pretty(&b))

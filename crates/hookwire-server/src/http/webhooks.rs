@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use hookwire::model::{
     AuditAction, DeliveryOrder, EventTypeName, RetryPolicy, Webhook, WebhookDraft, WebhookPatch,
 };
+use hookwire::secret::SignatureScheme;
 use hookwire::store::WebhookFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -70,6 +71,13 @@ pub struct WebhookView {
     pub headers: BTreeMap<String, String>,
     /// At most this many requests per second, over all nodes; `null`: no limit.
     pub rate_limit_per_second: Option<u32>,
+    /// `hmac-sha256` (`v1,` signatures with the shared secret) or `ed25519`
+    /// (`v1a,` signatures; receivers verify with `public_key`).
+    pub signature_scheme: SignatureScheme,
+    /// An Ed25519 webhook's public key (`whpk_…`), for its receivers; `null`
+    /// for HMAC.
+    #[schema(example = json!(null))]
+    pub public_key: Option<String>,
     /// Always true: every webhook signs.
     pub has_secret: bool,
     /// The signing secret; present only in the response that created the webhook.
@@ -100,6 +108,8 @@ impl WebhookView {
             retry: w.retry,
             headers: w.headers,
             rate_limit_per_second: w.rate_limit_per_second,
+            signature_scheme: w.secret.scheme(),
+            public_key: w.secret.public_key().map(|k| k.encode()),
             has_secret: true,
             secret: None,
             disabled_reason: w.disabled_reason,

@@ -98,6 +98,10 @@ pub(super) async fn render(
                 @if !w.channels.is_empty() { dt { "Channels" } dd { (w.channels.join(", ")) } }
                 @if let Some(f) = &w.filter { dt { "Payload filter" } dd { code data-testid="filter" { (f.as_json()) } } }
                 dt { "Ordering" } dd data-testid="ordering" { (w.ordering.as_str()) }
+                dt { "Signatures" } dd data-testid="signature-scheme" { (w.secret.scheme().as_str()) }
+                @if let Some(public) = w.secret.public_key() {
+                    dt { "Public key" } dd { code data-testid="public-key" { (public.encode()) } }
+                }
                 @if let Some(d) = &w.description { dt { "Description" } dd { (d) } }
                 dt { "Timeout" } dd { (w.timeout_seconds) " s" }
                 @if let Some(rate) = w.rate_limit_per_second { dt { "Rate limit" } dd { (rate) " requests/s" } }

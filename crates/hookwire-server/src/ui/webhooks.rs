@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use hookwire::model::{AuditAction, DeliveryOrder, Webhook, WebhookDraft};
 use hookwire::page::PageRequest;
+use hookwire::secret::SignatureScheme;
 use hookwire::store::WebhookFilter;
 use hookwire::ValidationError;
 use maud::{html, Markup};
@@ -51,6 +52,9 @@ pub(super) struct WebhookForm {
     /// `none` or `fifo`; blank is the default (`none`).
     #[serde(default)]
     pub ordering: String,
+    /// `hmac-sha256` or `ed25519` (create form only); blank is HMAC.
+    #[serde(default)]
+    pub signature_scheme: String,
     /// The webhook being edited (blank on the create form); the filter
     /// preview's `webhook_id`.
     #[serde(default)]
@@ -79,6 +83,18 @@ pub(super) fn parse_ordering(chosen: &str) -> Result<Option<DeliveryOrder>, Vali
     }
 }
 
+/// The signature scheme chosen on the create form: blank is the default.
+fn parse_scheme(chosen: &str) -> Result<Option<SignatureScheme>, ValidationError> {
+    match chosen.trim() {
+        "" | "hmac-sha256" => Ok(None),
+        "ed25519" => Ok(Some(SignatureScheme::Ed25519)),
+        _ => Err(ValidationError::field(
+            "signature_scheme",
+            "must be hmac-sha256 or ed25519",
+        )),
+    }
+}
+
 /// Split a list typed into a text field.
 pub(super) fn words(s: &str) -> Vec<String> {
     s.split(|c: char| c == ',' || c.is_whitespace())
@@ -104,6 +120,7 @@ impl WebhookForm {
             rate_limit_per_second: self.rate_limit(),
             filter: parse_filter(&self.filter)?,
             ordering: parse_ordering(&self.ordering)?,
+            signature_scheme: parse_scheme(&self.signature_scheme)?,
             ..WebhookDraft::default()
         })
     }
@@ -133,6 +150,7 @@ impl WebhookForm {
                 .map(|f| f.as_json().to_string())
                 .unwrap_or_default(),
             ordering: w.ordering.as_str().to_owned(),
+            signature_scheme: w.secret.scheme().as_str().to_owned(),
             webhook_id: w.id.clone(),
         }
     }
@@ -170,6 +188,18 @@ impl WebhookForm {
                     }
                     small id="ordering-help" class="muted" {
                         "fifo: events with the same ordering_key one at a time, in publish order."
+                    }
+                }
+                @if self.webhook_id.is_empty() {
+                    div {
+                        label for="signature_scheme" { "Signatures" }
+                        select id="signature_scheme" name="signature_scheme" aria-describedby="scheme-help" {
+                            option value="hmac-sha256" { "hmac-sha256" }
+                            option value="ed25519" { "ed25519" }
+                        }
+                        small id="scheme-help" class="muted" {
+                            "ed25519: receivers verify with the webhook's public key, no shared secret."
+                        }
                     }
                 }
             }

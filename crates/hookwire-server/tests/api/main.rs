@@ -28,6 +28,7 @@ mod receiver;
 mod replay;
 mod retries;
 mod secrets_at_rest;
+mod signatures;
 mod tenants;
 mod ui;
 mod ui_filters;

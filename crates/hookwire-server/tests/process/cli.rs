@@ -41,8 +41,18 @@ fn demo_runs_the_whole_loop_and_verifies_every_delivery() {
 }
 
 fn verify(secret: &str, headers: &[(String, String)], body: &[u8]) -> (bool, String, String) {
+    verify_by("--secret", secret, headers, body)
+}
+
+/// `hookwire verify FLAG KEY` (`--secret` or `--public-key`) on `body`.
+fn verify_by(
+    flag: &str,
+    key: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (bool, String, String) {
     let mut cmd = hookwire();
-    cmd.args(["verify", "--secret", secret]);
+    cmd.args(["verify", flag, key]);
     for (k, v) in headers {
         cmd.args(["--header", &format!("{k}: {v}")]);
     }
@@ -74,7 +84,10 @@ fn verify_accepts_a_signed_delivery_and_names_what_is_wrong_otherwise() {
                 "webhook-signature".to_owned(),
                 s.standard("evt_1", ts, body),
             ),
-            ("x-webhook-signature".to_owned(), s.sha256_body(body)),
+            (
+                "x-webhook-signature".to_owned(),
+                s.sha256_body(body).unwrap_or_default(),
+            ),
         ]
     };
     let now = chrono::Utc::now().timestamp();
@@ -90,6 +103,28 @@ fn verify_accepts_a_signed_delivery_and_names_what_is_wrong_otherwise() {
     assert!(!ok && err.contains("missing header webhook-id"), "{err}");
     let (ok, _, err) = verify("whsec_bm90LWEtcmVhbC1zZWNyZXQtYnl0ZXM=", &sign(now), body);
     assert!(!ok && err.contains("no webhook-signature matches"), "{err}");
+}
+
+#[test]
+fn verify_checks_an_ed25519_signature_with_the_public_key() {
+    let key = WebhookSecret::generate_for(hookwire::secret::SignatureScheme::Ed25519);
+    let public = key.public_key().expect("an Ed25519 key").encode();
+    let body = br#"{"id":"evt_1","type":"a.b","data":{"x":1}}"#;
+    let now = chrono::Utc::now().timestamp();
+    let headers = vec![
+        ("webhook-id".to_owned(), "evt_1".to_owned()),
+        ("webhook-timestamp".to_owned(), now.to_string()),
+        (
+            "webhook-signature".to_owned(),
+            Signer::new(&key, None).standard("evt_1", now, body),
+        ),
+    ];
+    let (ok, stdout, err) = verify_by("--public-key", &public, &headers, body);
+    assert!(ok && stdout.contains("\"x\": 1"), "{stdout}{err}");
+    let (ok, _, err) = verify_by("--public-key", &public, &headers, br#"{"x":2}"#);
+    assert!(!ok && err.contains("no webhook-signature matches"), "{err}");
+    let (ok, _, err) = verify_by("--public-key", "whpk_short", &headers, body);
+    assert!(!ok && err.contains("public_key"), "{err}");
 }
 
 #[tokio::test]

@@ -115,11 +115,14 @@ pub fn headers(job: &Job, number: u32, now: DateTime<Utc>, body: &[u8]) -> Vec<(
             "webhook-signature".into(),
             signer.standard(&job.event.id, ts, body),
         ),
-        ("x-webhook-signature".into(), signer.sha256_body(body)),
         ("x-webhook-event".into(), job.event.event_type.clone()),
         ("x-webhook-delivery".into(), job.delivery.id.clone()),
         ("x-webhook-attempt".into(), number.to_string()),
     ]);
+    // HMAC's legacy body signature; an Ed25519 webhook sends `v1a` only.
+    if let Some(sha256) = signer.sha256_body(body) {
+        out.push(("x-webhook-signature".into(), sha256));
+    }
     out
 }
 

@@ -122,7 +122,7 @@ impl Webhook {
             retry: RetryPolicy::default(),
             headers: BTreeMap::new(),
             rate_limit_per_second: None,
-            secret: WebhookSecret::generate(),
+            secret: WebhookSecret::generate_for(spec.signature_scheme.unwrap_or_default()),
             previous_secret: None,
             previous_secret_expires_at: None,
             disabled_reason: None,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{DeliveryOrder, EventFilter, PayloadFilter, RetryPolicy, RetryPolicyDraft, Webhook};
 use crate::net::UrlPolicy;
-use crate::secret::WebhookSecret;
+use crate::secret::{SignatureScheme, WebhookSecret};
 use crate::webhook_url::WebhookUrl;
 use crate::ValidationError;
 
@@ -81,8 +81,14 @@ pub struct WebhookDraft {
     /// absent or `null`: no limit.
     #[cfg_attr(feature = "openapi", schema(example = 50))]
     pub rate_limit_per_second: Option<u32>,
-    /// Signing secret; generated (`whsec_…`) when absent on create, kept when
-    /// absent on PUT.
+    /// `"hmac-sha256"` (default): a shared `whsec_` secret signs `v1,`;
+    /// `"ed25519"`: a `whsk_` signing key signs `v1a,` and receivers verify
+    /// with the webhook's `public_key`. Absent on PUT or PATCH: unchanged.
+    /// Changing it needs a `secret` of the new kind.
+    #[cfg_attr(feature = "openapi", schema(example = "hmac-sha256"))]
+    pub signature_scheme: Option<SignatureScheme>,
+    /// Signing secret; generated (`whsec_…`, or `whsk_…` for Ed25519) when
+    /// absent on create, kept when absent on PUT.
     #[cfg_attr(
         feature = "openapi",
         schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
@@ -128,6 +134,8 @@ pub struct WebhookPatch {
     #[serde(default, deserialize_with = "super::nullable")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>))]
     pub rate_limit_per_second: Option<Option<u32>>,
+    /// New signature scheme; needs a `secret` of that kind with it.
+    pub signature_scheme: Option<SignatureScheme>,
     /// New secret, effective immediately (use rotate-secret for a grace period).
     pub secret: Option<String>,
 }
@@ -154,6 +162,7 @@ impl WebhookPatch {
             rate_limit_per_second: self
                 .rate_limit_per_second
                 .unwrap_or(current.rate_limit_per_second),
+            signature_scheme: self.signature_scheme,
             secret: self.secret,
         };
         (draft, current.retry)
@@ -187,6 +196,8 @@ pub struct WebhookSpec {
     pub headers: BTreeMap<String, String>,
     /// Requests-per-second limit, if any.
     pub rate_limit_per_second: Option<u32>,
+    /// The scheme asked for, if any (a given secret's kind otherwise).
+    pub signature_scheme: Option<SignatureScheme>,
     /// A new secret, if one was given.
     pub secret: Option<WebhookSecret>,
 }
@@ -233,6 +244,21 @@ impl WebhookSpec {
             .as_deref()
             .map(WebhookSecret::parse)
             .transpose()?;
+        if let (Some(scheme), Some(secret)) = (draft.signature_scheme, &secret) {
+            if secret.scheme() != scheme {
+                return Err(ValidationError::field(
+                    "secret",
+                    format!(
+                        "a {} webhook needs a {} secret",
+                        scheme.as_str(),
+                        match scheme {
+                            SignatureScheme::HmacSha256 => "whsec_ (or other shared)",
+                            SignatureScheme::Ed25519 => "whsk_ (Ed25519 signing key)",
+                        }
+                    ),
+                ));
+            }
+        }
         let url = WebhookUrl::parse_and_resolve(&draft.url, policy).await?;
         Ok(Self {
             url,
@@ -247,6 +273,7 @@ impl WebhookSpec {
             retry,
             headers,
             rate_limit_per_second: draft.rate_limit_per_second,
+            signature_scheme: draft.signature_scheme,
             secret,
         })
     }

@@ -67,10 +67,24 @@ impl Hookwire {
         webhook_id: &str,
         secret: Option<&str>,
     ) -> Result<WebhookSecret, Error> {
+        // The new secret is of the webhook's scheme: a rotation changes the
+        // key, not how receivers verify.
+        let scheme = self.webhook(tenant_id, webhook_id).await?.secret.scheme();
         let new = match secret {
             Some(s) => WebhookSecret::parse(s)?,
-            None => WebhookSecret::generate(),
+            None => WebhookSecret::generate_for(scheme),
         };
+        if new.scheme() != scheme {
+            return Err(crate::ValidationError::field(
+                "secret",
+                format!(
+                    "this webhook signs with {}: rotate to a secret of that kind (or change \
+                     signature_scheme with a PATCH)",
+                    scheme.as_str()
+                ),
+            )
+            .into());
+        }
         let now = clock::now();
         let grace_ends = now + TimeDelta::hours(ROTATION_GRACE_HOURS);
         self.store

@@ -62,6 +62,7 @@ impl Hookwire {
     ) -> Result<Webhook, Error> {
         let read = self.webhook(tenant_id, id).await?;
         let spec = self.validate(draft, self.options.default_retry).await?;
+        scheme_change_has_a_secret(&read, &spec)?;
         let mut webhook = read.clone();
         webhook.apply(spec);
         self.save(&read, webhook).await
@@ -77,6 +78,7 @@ impl Hookwire {
         let read = self.webhook(tenant_id, id).await?;
         let (draft, retry_base) = patch.onto(&read);
         let spec = self.validate(draft, retry_base).await?;
+        scheme_change_has_a_secret(&read, &spec)?;
         let mut webhook = read.clone();
         webhook.apply(spec);
         self.save(&read, webhook).await
@@ -227,5 +229,24 @@ impl Hookwire {
         })
         .await?;
         Ok(spec)
+    }
+}
+
+/// A webhook's signature scheme changes only with a secret of the new kind:
+/// generating one would leave a shared secret nobody was shown.
+fn scheme_change_has_a_secret(read: &Webhook, spec: &WebhookSpec) -> Result<(), Error> {
+    match spec.signature_scheme {
+        Some(scheme) if spec.secret.is_none() && scheme != read.secret.scheme() => {
+            Err(crate::ValidationError::field(
+                "signature_scheme",
+                format!(
+                    "changing it to {} needs a `secret` of that kind with it (whsec_… for \
+                     hmac-sha256, whsk_… for ed25519)",
+                    scheme.as_str()
+                ),
+            )
+            .into())
+        }
+        _ => Ok(()),
     }
 }

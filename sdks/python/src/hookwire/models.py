@@ -86,6 +86,8 @@ class Webhook(TypedDict):
     retry: RetryPolicy
     headers: Dict[str, str]
     rate_limit_per_second: NotRequired[Optional[int]]
+    signature_scheme: str
+    public_key: NotRequired[Optional[str]]
     has_secret: bool
     secret: NotRequired[Optional[str]]
     created_at: str

@@ -219,6 +219,7 @@ class Webhooks(_Resource):
         retry: Optional[Mapping[str, int]] = None,
         headers: Optional[Mapping[str, str]] = None,
         rate_limit_per_second: Optional[int] = None,
+        signature_scheme: Optional[str] = None,
         secret: Optional[str] = None,
     ) -> Webhook:
         """Register a webhook; the answer holds its ``secret`` (only here)."""
@@ -250,6 +251,7 @@ class Webhooks(_Resource):
         retry: Any = UNSET,
         headers: Any = UNSET,
         rate_limit_per_second: Any = UNSET,
+        signature_scheme: Any = UNSET,
         secret: Any = UNSET,
     ) -> Webhook:
         """Change the fields given (PATCH); the others stay."""
@@ -266,6 +268,7 @@ class Webhooks(_Resource):
             retry=retry,
             headers=headers,
             rate_limit_per_second=rate_limit_per_second,
+            signature_scheme=signature_scheme,
             secret=secret,
         )
         body = {key: value for key, value in fields.items() if value is not UNSET}
@@ -288,6 +291,7 @@ class Webhooks(_Resource):
         retry: Optional[Mapping[str, int]] = None,
         headers: Optional[Mapping[str, str]] = None,
         rate_limit_per_second: Optional[int] = None,
+        signature_scheme: Optional[str] = None,
         secret: Optional[str] = None,
     ) -> Webhook:
         """Replace every writable field (PUT); those left out take their defaults."""
@@ -432,6 +436,7 @@ class OperationalWebhooks(_Resource):
         retry: Optional[Mapping[str, int]] = None,
         headers: Optional[Mapping[str, str]] = None,
         rate_limit_per_second: Optional[int] = None,
+        signature_scheme: Optional[str] = None,
         secret: Optional[str] = None,
     ) -> Webhook:
         """Register one (``events`` from the ``hookwire.*`` types); the answer holds its ``secret``."""

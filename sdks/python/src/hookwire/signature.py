@@ -4,9 +4,12 @@ hookwire signs every delivery the Standard Webhooks way: ``webhook-signature`` h
 one or more space-separated ``v1,<base64 HMAC-SHA256>`` of
 ``"{webhook-id}.{webhook-timestamp}.{body}"``; during a secret rotation it holds one
 per secret. The key is the base64 after ``whsec_``, or the secret's UTF-8 bytes
-when it has no such prefix. :func:`verify` accepts a request when any signature
-matches (compared in constant time) and the timestamp is within ``tolerance``
-seconds of now, which stops replays of old captured requests.
+when it has no such prefix. A webhook with ``signature_scheme="ed25519"`` sends
+``v1a,<base64 Ed25519 signature>`` of the same text instead: pass its public key
+(``whpk_…``, from the webhook's view) where the secret goes; checking it needs
+the ``cryptography`` package. :func:`verify` accepts a request when any
+signature matches (HMAC compared in constant time) and the timestamp is within
+``tolerance`` seconds of now, which stops replays of old captured requests.
 """
 
 from __future__ import annotations
@@ -69,9 +72,38 @@ def verify(
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
         raise WebhookVerificationError(f"webhook-timestamp is more than {tolerance} s away from now")
+    if secret.startswith("whpk_"):
+        if _ed25519_matches(secret, f"{msg_id}.{timestamp}.".encode("utf-8"), payload, signatures):
+            body = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+            return json.loads(body)
+        raise WebhookVerificationError("no signature matches")
     expected = sign(secret, msg_id, timestamp, payload).encode("ascii")
     for candidate in signatures.split(" "):
         if candidate.startswith("v1,") and hmac.compare_digest(candidate.encode("ascii", "replace"), expected):
             body = payload.decode("utf-8") if isinstance(payload, bytes) else payload
             return json.loads(body)
     raise WebhookVerificationError("no signature matches")
+
+
+def _ed25519_matches(public_key: str, prefix: bytes, payload: Union[bytes, str], signatures: str) -> bool:
+    """Whether a ``v1a,`` signature of ``prefix + payload`` verifies with ``public_key``."""
+    try:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ValueError("checking Ed25519 signatures needs the cryptography package") from error
+    try:
+        raw = base64.b64decode(public_key[len("whpk_") :], validate=True)
+        key = Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("public key: whpk_ must be followed by base64 of 32 bytes") from error
+    body = payload.encode("utf-8") if isinstance(payload, str) else payload
+    for candidate in signatures.split(" "):
+        if not candidate.startswith("v1a,"):
+            continue
+        try:
+            key.verify(base64.b64decode(candidate[len("v1a,") :], validate=True), prefix + body)
+            return True
+        except (binascii.Error, InvalidSignature):
+            continue
+    return False
