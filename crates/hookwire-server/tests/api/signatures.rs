@@ -21,6 +21,17 @@ hookwire::backend_tests!(
     the_dashboard_creates_an_ed25519_webhook_and_shows_its_public_key,
 );
 
+/// A received request's header by name, as `verify_with` looks them up.
+fn header_of(request: &crate::receiver::Received) -> impl Fn(&str) -> Option<String> + Copy + '_ {
+    |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
 async fn an_ed25519_webhook_signs_what_its_public_key_verifies(b: Backend) {
     let Some(app) = spawn_app(b).await else {
         return;
@@ -51,13 +62,7 @@ async fn an_ed25519_webhook_signs_what_its_public_key_verifies(b: Backend) {
         .await;
     let got = rx.wait_for("/ed", 1).await;
     let request = &got[0];
-    let h = |name: &str| {
-        request
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let h = header_of(request);
     assert!(h("webhook-signature").is_some_and(|s| s.starts_with("v1a,")));
     assert_eq!(h("x-webhook-signature"), None, "HMAC's header is left out");
     let public_key = ReceiverKey::Public(PublicKey::parse(&public, "public_key").expect("whpk_"));
@@ -84,13 +89,7 @@ async fn an_ed25519_webhook_signs_what_its_public_key_verifies(b: Backend) {
         .await;
     let got = rx.wait_for("/ed", 2).await;
     let request = &got[1];
-    let h = |name: &str| {
-        request
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let h = header_of(request);
     let signatures = h("webhook-signature").unwrap_or_default();
     assert_eq!(signatures.split(' ').count(), 2, "{signatures}");
     for key in [&public, &new_public] {

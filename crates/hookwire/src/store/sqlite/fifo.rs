@@ -22,6 +22,10 @@ pub(super) fn advance<'k>(
     lines: impl IntoIterator<Item = &'k FifoKey>,
     now: DateTime<Utc>,
 ) -> Result<u64> {
+    let mut lines = lines.into_iter().peekable();
+    if lines.peek().is_none() {
+        return Ok(0);
+    }
     let mut advance = conn.prepare_cached(
         "UPDATE deliveries SET next_attempt_at = ?3 \
          WHERE rowid = (SELECT rowid FROM deliveries \
