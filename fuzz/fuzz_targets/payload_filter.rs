@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
         idempotency_key: None,
         created_at: chrono::DateTime::UNIX_EPOCH,
         traceparent: None,
+        ordering_key: None,
     };
     let Ok(parsed) = PayloadFilter::parse(filter.clone(), "filter") else {
         return;
