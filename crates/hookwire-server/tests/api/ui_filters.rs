@@ -1,6 +1,7 @@
 //! The dashboard's payload filter: set, shown, refused with the path named,
 //! cleared, and previewed against the tenant's recent events.
-//! ([`send`] is how the dashboard tests post a form.)
+//! ([`send`] is how the dashboard tests post a form, [`page_says`] how they
+//! check the answer.)
 
 use hookwire::testing::Backend;
 use reqwest::header::COOKIE;
@@ -13,6 +14,13 @@ hookwire::backend_tests!(
     the_dashboard_sets_shows_refuses_and_clears_a_filter,
     the_preview_says_which_recent_events_would_match,
 );
+
+/// Assert that a dashboard answer has `status` and its page says `text`.
+pub(crate) async fn page_says(r: Response, status: u16, text: &str) {
+    assert_eq!(r.status(), status);
+    let page = r.text().await.unwrap_or_default();
+    assert!(page.contains(text), "{text:?} is not on the page: {page}");
+}
 
 pub(crate) async fn send(
     app: &TestApp,
@@ -49,12 +57,7 @@ async fn the_dashboard_sets_shows_refuses_and_clears_a_filter(b: Backend) {
     let form = |filter: &'static str| vec![("url", url), ("events", "*"), ("filter", filter)];
 
     let r = send(&app, &key, "/ui/webhooks", Some(&form("{not json"))).await;
-    assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap_or_default()
-        .contains("filter: is not JSON"));
+    page_says(r, 422, "filter: is not JSON").await;
     let r = send(
         &app,
         &key,
@@ -62,12 +65,7 @@ async fn the_dashboard_sets_shows_refuses_and_clears_a_filter(b: Backend) {
         Some(&form(r#"{"data.amount": {"$gtt": 1}}"#)),
     )
     .await;
-    assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap_or_default()
-        .contains("filter.data.amount.$gtt:"));
+    page_says(r, 422, "filter.data.amount.$gtt:").await;
     let list = app.get("/api/v1/webhooks", &key).await.json_ok(200).await;
     assert_eq!(list["data"], json!([]), "nothing created");
 
@@ -101,12 +99,7 @@ async fn the_dashboard_sets_shows_refuses_and_clears_a_filter(b: Backend) {
         Some(&form(r#"{"data.amount": {"$in": 5}}"#)),
     )
     .await;
-    assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap_or_default()
-        .contains("filter.data.amount.$in:"));
+    page_says(r, 422, "filter.data.amount.$in:").await;
     assert_eq!(
         read().await,
         json!({"data.amount": {"$gte": 100}}),
@@ -178,10 +171,5 @@ async fn the_preview_says_which_recent_events_would_match(b: Backend) {
         None,
     )
     .await;
-    assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap_or_default()
-        .contains("filter.data.$nope"));
+    page_says(r, 422, "filter.data.$nope").await;
 }

@@ -5,7 +5,7 @@ use hookwire::testing::Backend;
 use serde_json::json;
 
 use crate::helpers::{spawn_app, str_of, ResponseExt};
-use crate::ui_filters::send;
+use crate::ui_filters::{page_says, send};
 
 hookwire::backend_tests!(the_dashboard_sets_and_shows_ordering_and_refuses_a_busy_switch);
 
@@ -19,12 +19,7 @@ async fn the_dashboard_sets_and_shows_ordering_and_refuses_a_busy_switch(b: Back
     let form = |ordering: &'static str| vec![("url", url), ("events", "*"), ("ordering", ordering)];
 
     let r = send(&app, &key, "/ui/webhooks", Some(&form("lifo"))).await;
-    assert_eq!(r.status(), 422);
-    assert!(r
-        .text()
-        .await
-        .unwrap_or_default()
-        .contains("ordering: must be none or fifo"));
+    page_says(r, 422, "ordering: must be none or fifo").await;
     let r = send(&app, &key, "/ui/webhooks", Some(&form("fifo"))).await;
     assert!(r.status().is_success(), "{}", r.status());
     let list = app.get("/api/v1/webhooks", &key).await.json_ok(200).await;
@@ -52,12 +47,7 @@ async fn the_dashboard_sets_and_shows_ordering_and_refuses_a_busy_switch(b: Back
         Some(&form("none")),
     )
     .await;
-    assert_eq!(r.status(), 409);
-    assert!(r
-        .text()
-        .await
-        .unwrap_or_default()
-        .contains("ordering: this webhook has deliveries"));
+    page_says(r, 409, "ordering: this webhook has deliveries").await;
     let read = app
         .get(&format!("/api/v1/webhooks/{id}"), &key)
         .await
