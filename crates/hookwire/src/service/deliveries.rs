@@ -27,6 +27,19 @@ impl Hookwire {
             .await?
             .ok_or(Error::NotFound("delivery"))?;
         let attempts = self.store.attempts(&delivery.id).await?;
+        // An attempt recorded between the two reads (its delivery's new state
+        // commits with it) would show ahead of the status: read that again.
+        let delivery = if attempts
+            .iter()
+            .any(|a| a.attempt_number > delivery.attempt_count)
+        {
+            self.store
+                .delivery(tenant_id, id)
+                .await?
+                .ok_or(Error::NotFound("delivery"))?
+        } else {
+            delivery
+        };
         Ok(DeliveryDetail { delivery, attempts })
     }
 
