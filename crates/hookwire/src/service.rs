@@ -80,6 +80,8 @@ pub struct Hookwire {
     keys: key_cache::KeyCache,
     /// Publishes and attempt results waiting to be committed together.
     group_commit: GroupCommit,
+    /// Operational event types nobody subscribed to a moment ago.
+    unsubscribed: Arc<operational::Unsubscribed>,
 }
 
 impl Hookwire {
@@ -95,6 +97,7 @@ impl Hookwire {
             catalog: Arc::default(),
             keys: key_cache::KeyCache::default(),
             local_worker: LocalWorker::default(),
+            unsubscribed: Arc::default(),
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::Notify;
 
 use crate::model::{
@@ -43,6 +43,10 @@ pub use types::{
     SettingsChanges, TenantStats, TimelineBucket, WebhookChanges, WebhookCounts, WebhookFilter,
     WebhookStats,
 };
+
+/// The most deliveries one [`QueueStore::continue_bulk_retry`] requeues: a
+/// statement short enough that new traffic never waits long behind it.
+pub const BULK_RETRY_CHUNK: u32 = 2_000;
 
 /// A store shared by every part of a process.
 pub type DynStore = Arc<dyn Store>;
@@ -337,20 +341,38 @@ pub trait QueueStore: Send + Sync + 'static {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<u64>;
-    /// Requeue every delivery `filter` picks that is not being attempted,
-    /// due one after another, `per_second` of them per second from `now`
-    /// (oldest first), so a large recovery is spread out instead of
-    /// competing with new traffic all at once: one statement, durable, and
-    /// the same on every node. Returns how many.
-    async fn requeue_matching(
+    /// Store a bulk retry of the deliveries `filter` picks now — those
+    /// created before `now` (or before `filter.until`, if earlier) and not
+    /// being attempted — to be requeued `per_second` a second, oldest first,
+    /// by [`continue_bulk_retry`](Self::continue_bulk_retry). Returns how
+    /// many it picks; nothing is stored when that is none. Stored, so any
+    /// node carries it on, and one large recovery costs the database a
+    /// second's worth of rows at a time instead of one long statement that
+    /// new traffic would wait behind.
+    async fn start_bulk_retry(
         &self,
         tenant_id: &str,
         filter: &RequeueFilter,
         now: DateTime<Utc>,
         per_second: u32,
     ) -> Result<u64>;
-    /// How many deliveries [`QueueStore::requeue_matching`] would queue again
-    /// now (a preview: the answer may move before the requeue).
+    /// Take one stored bulk retry whose next delivery is due before
+    /// `now + ahead` (on PostgreSQL, one no other node holds) and requeue
+    /// its next deliveries — at most a second's worth, at most
+    /// [`BULK_RETRY_CHUNK`] — each due at its turn, never before `now`.
+    /// Turns come in steps of a tenth of a second (a tenth of `per_second`
+    /// at a time), so the claim loop takes them in batches rather than one
+    /// claim per delivery a millisecond apart.
+    /// Deliveries that changed since the retry was accepted (requeued by
+    /// hand, being attempted) are passed over. `None` when no bulk retry is
+    /// due; `Some(0)` when the one taken had nothing left and is deleted.
+    async fn continue_bulk_retry(
+        &self,
+        now: DateTime<Utc>,
+        ahead: TimeDelta,
+    ) -> Result<Option<u64>>;
+    /// How many deliveries [`QueueStore::start_bulk_retry`] would pick now
+    /// (a preview: the answer may move before the retry).
     async fn count_requeue_matching(
         &self,
         tenant_id: &str,

@@ -34,10 +34,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Requeue every failed (or delivered) delivery the body picks, oldest
-         *     first, made due at no more than the server's `bulk_retry_per_second`, so
-         *     a large recovery does not starve new traffic. Deliveries being attempted
-         *     are left alone. Needs the `manage` scope.
+         * Retry every failed (or delivered) delivery the body picks that exists
+         *     when the request arrives, oldest first, made due at no more than the
+         *     server's `bulk_retry_per_second`, so a large recovery does not starve new
+         *     traffic. Accepted (202): the retry is stored, and the workers of every
+         *     node requeue its deliveries shortly before their turn, so a delivery
+         *     shows `failed` until then; one retried by hand or being attempted when
+         *     its turn comes is left as it is. Needs the `manage` scope.
          */
         post: operations["retry_deliveries"];
         delete?: never;
@@ -1272,11 +1275,12 @@ export interface components {
             /** @description The new deliveries, one per webhook, due now. */
             deliveries: components["schemas"]["DeliveryView"][];
         };
-        /** @description How many deliveries a bulk retry requeued. */
+        /** @description How many deliveries a bulk retry picked. */
         Requeued: {
             /**
              * Format: int64
-             * @description Requeued deliveries; they become due at `bulk_retry_per_second`.
+             * @description Deliveries the retry picked when it was accepted; they become due
+             *     at `bulk_retry_per_second`, oldest first.
              */
             requeued: number;
         };

@@ -45,17 +45,21 @@ pub struct BulkRetry {
     pub event_type: Option<String>,
 }
 
-/// How many deliveries a bulk retry requeued.
+/// How many deliveries a bulk retry picked.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Requeued {
-    /// Requeued deliveries; they become due at `bulk_retry_per_second`.
+    /// Deliveries the retry picked when it was accepted; they become due
+    /// at `bulk_retry_per_second`, oldest first.
     pub requeued: u64,
 }
 
-/// Requeue every failed (or delivered) delivery the body picks, oldest
-/// first, made due at no more than the server's `bulk_retry_per_second`, so
-/// a large recovery does not starve new traffic. Deliveries being attempted
-/// are left alone. Needs the `manage` scope.
+/// Retry every failed (or delivered) delivery the body picks that exists
+/// when the request arrives, oldest first, made due at no more than the
+/// server's `bulk_retry_per_second`, so a large recovery does not starve new
+/// traffic. Accepted (202): the retry is stored, and the workers of every
+/// node requeue its deliveries shortly before their turn, so a delivery
+/// shows `failed` until then; one retried by hand or being attempted when
+/// its turn comes is left as it is. Needs the `manage` scope.
 #[utoipa::path(post, path = "/deliveries/retry", tag = "deliveries", request_body = BulkRetry,
     responses((status = 202, body = Requeued), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]

@@ -34,11 +34,13 @@ use crate::model::{Attempt, DeliveryStatus, OperationalEvent};
 use crate::store::{DynStore, Job};
 use crate::{clock, Hookwire};
 
+mod bulk_retry;
 mod claim;
 mod holds;
 mod liveness;
 mod options;
 
+pub(crate) use bulk_retry::AHEAD as BULK_RETRY_AHEAD;
 use claim::Claimed;
 use holds::{LaneHold, Permit};
 pub use liveness::Heartbeat;
@@ -167,6 +169,7 @@ impl Worker {
         // Beats for as long as this future lives: dropped (a task aborted, a
         // process killed), the worker falls silent and the others take over.
         let _alive = AbortOnDropHandle::new(tokio::spawn(liveness::keep_alive(self.clone())));
+        let _bulk = AbortOnDropHandle::new(tokio::spawn(bulk_retry::carry_on(self.clone())));
         s.local.set(Some(self.clone()));
         tokio::pin!(shutdown);
         loop {

@@ -77,10 +77,13 @@ impl Hookwire {
         }
     }
 
-    /// Requeue the tenant's final deliveries `filter` picks (failed by
-    /// default; delivered ones to send them again), oldest first, spread out
-    /// at the engine's `bulk_retry_per_second`; returns how many. Those being
-    /// attempted right now are left alone.
+    /// Retry the tenant's final deliveries `filter` picks (failed by
+    /// default; delivered ones to send them again) that exist now, oldest
+    /// first, spread out at the engine's `bulk_retry_per_second`; returns
+    /// how many. Those being attempted right now are left alone. The retry
+    /// is stored and carried on by the workers of every node, each delivery
+    /// requeued shortly before its turn (see `pipeline/worker/bulk_retry.rs`):
+    /// the first chunk here, before this returns.
     pub async fn retry_deliveries(
         &self,
         tenant_id: &str,
@@ -89,14 +92,21 @@ impl Hookwire {
         self.check_requeue(tenant_id, filter).await?;
         let n = self
             .store
-            .requeue_matching(
+            .start_bulk_retry(
                 tenant_id,
                 filter,
                 clock::now(),
                 self.options.bulk_retry_per_second,
             )
             .await?;
-        if n > 0 {
+        let ahead = crate::pipeline::worker::BULK_RETRY_AHEAD;
+        if n > 0
+            && self
+                .store
+                .continue_bulk_retry(clock::now(), ahead)
+                .await?
+                .is_some_and(|requeued| requeued > 0)
+        {
             self.wake.notify_one();
         }
         Ok(n)

@@ -7,6 +7,17 @@
 //! (no event rows for nobody), and never about the operator tenant itself (no
 //! loops). Emitting is best effort: the change it reports has already
 //! happened, so a failure to emit is logged, not returned.
+//!
+//! "Nobody subscribes to this type" is remembered for [`UNSUBSCRIBED_FOR`],
+//! so a fleet of failing deliveries (one `delivery.exhausted` each) costs no
+//! lookup per failure when the operator has no operational webhooks. A node
+//! forgets it when an operational webhook is created or changed through it;
+//! one created through another node gets events from this node after at
+//! most [`UNSUBSCRIBED_FOR`].
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use sha2::Digest as _;
 
@@ -17,6 +28,34 @@ use crate::model::{
 use crate::page::PageRequest;
 use crate::store::WebhookFilter;
 use crate::{Error, ValidationError};
+
+/// How long a node trusts that no operational webhook subscribes to a type.
+pub const UNSUBSCRIBED_FOR: Duration = Duration::from_secs(1);
+
+/// Operational event types found to have no subscriber, and when.
+#[derive(Debug, Default)]
+pub(crate) struct Unsubscribed(Mutex<HashMap<&'static str, Instant>>);
+
+impl Unsubscribed {
+    fn holds(&self, event_type: &str) -> bool {
+        let seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        seen.get(event_type)
+            .is_some_and(|at| at.elapsed() < UNSUBSCRIBED_FOR)
+    }
+
+    fn remember(&self, event_type: &'static str) {
+        let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        seen.insert(event_type, Instant::now());
+    }
+
+    /// An operational webhook was created or changed: look again.
+    pub(crate) fn forget(&self) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
 
 impl Hookwire {
     /// Register or update the operational webhooks of the config file
@@ -53,6 +92,7 @@ impl Hookwire {
                     let mut webhook = Webhook::create(Some(OPERATOR_TENANT), spec);
                     webhook.id = id;
                     self.store.insert_webhook(&webhook).await?;
+                    self.unsubscribed.forget();
                     webhook
                 }
             };
@@ -77,6 +117,9 @@ impl Hookwire {
     }
 
     async fn try_emit(&self, event: &OperationalEvent) -> Result<(), crate::Error> {
+        if self.unsubscribed.holds(event.event_type) {
+            return Ok(());
+        }
         let filter = WebhookFilter {
             event: Some(EventTypeName::parse(event.event_type, "type")?),
             is_active: Some(true),
@@ -90,6 +133,7 @@ impl Hookwire {
             .list_webhooks(OPERATOR_TENANT, &filter, &one)
             .await?;
         if subscribed.items.is_empty() {
+            self.unsubscribed.remember(event.event_type);
             return Ok(());
         }
         let new = NewEvent {

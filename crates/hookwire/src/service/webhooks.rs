@@ -8,7 +8,7 @@ use sha2::Digest as _;
 use super::Hookwire;
 use crate::model::{
     DeliveryOrder, DeliveryStatus, OperationalEvent, RetryPolicy, Webhook, WebhookChange,
-    WebhookDraft, WebhookPatch, WebhookSpec,
+    WebhookDraft, WebhookPatch, WebhookSpec, OPERATOR_TENANT,
 };
 use crate::page::{Page, PageRequest};
 use crate::store::{DeliveryFilter, WebhookChanges, WebhookFilter};
@@ -25,6 +25,9 @@ impl Hookwire {
         let spec = self.validate(draft, self.options.default_retry).await?;
         let webhook = Webhook::create(Some(tenant_id), spec);
         self.store.insert_webhook(&webhook).await?;
+        if tenant_id == OPERATOR_TENANT {
+            self.unsubscribed.forget();
+        }
         self.emit_operational(OperationalEvent::webhook_changed(
             WebhookChange::Created,
             tenant_id,
@@ -175,6 +178,9 @@ impl Hookwire {
             .await?
             // Deleted between our read and write.
             .ok_or(Error::NotFound("webhook"))?;
+        if saved.tenant_id.as_deref() == Some(OPERATOR_TENANT) {
+            self.unsubscribed.forget();
+        }
         if let Some(tenant_id) = &saved.tenant_id {
             self.emit_operational(OperationalEvent::webhook_changed(
                 WebhookChange::Updated,

@@ -1,6 +1,7 @@
 //! The store contract, run against SQLite and PostgreSQL alike.
 
 mod batch;
+mod bulk_retries;
 mod history;
 mod listing;
 mod migrations;

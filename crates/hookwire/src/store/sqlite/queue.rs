@@ -9,7 +9,7 @@
 //! (`write.rs`).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::OptionalExtension as _;
 use sqlx::Connection;
 
@@ -220,38 +220,119 @@ impl QueueStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn requeue_matching(
+    async fn start_bulk_retry(
         &self,
         tenant_id: &str,
         filter: &RequeueFilter,
         now: DateTime<Utc>,
         per_second: u32,
     ) -> Result<u64> {
-        // UPDATE … FROM joins the numbered picks by primary key: one pass.
-        let done = sqlx::query(
-            "WITH picked AS ( \
-               SELECT id, row_number() OVER (ORDER BY created_at, id) - 1 AS n FROM deliveries \
-               WHERE tenant_id = ?1 AND status = ?2 AND created_at >= ?3 \
-                 AND (?4 IS NULL OR created_at < ?4) AND (?5 IS NULL OR webhook_id = ?5) \
-                 AND (?6 IS NULL OR event_type = ?6) \
-                 AND (lease_owner IS NULL OR lease_expires_at < ?7)) \
-             UPDATE deliveries SET status = 'retrying', \
-               next_attempt_at = CASE WHEN ordering_key IS NULL THEN ?7 + picked.n * 1000 / ?8 END, \
-               completed_at = NULL, \
-               lease_owner = NULL, lease_expires_at = NULL \
-             FROM picked WHERE deliveries.id = picked.id",
+        let until = filter.until.map_or(now, |until| until.min(now));
+        let picked = self
+            .count_requeue_matching(
+                tenant_id,
+                &RequeueFilter {
+                    until: Some(until),
+                    ..filter.clone()
+                },
+                now,
+            )
+            .await?;
+        if picked > 0 {
+            sqlx::query(
+                "INSERT INTO bulk_retries (tenant_id, status, webhook_id, event_type, until_at, \
+                   per_second, after_created_at, after_id, next_due_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '', ?8)",
+            )
+            .bind(tenant_id)
+            .bind(filter.status.as_str())
+            .bind(filter.webhook_id.as_deref())
+            .bind(filter.event_type.as_deref())
+            .bind(ms(until))
+            .bind(i64::from(per_second.max(1)))
+            .bind(ms(filter.since))
+            .bind(ms(now))
+            .execute(&mut *self.writer.lock().await)
+            .await?;
+        }
+        Ok(picked)
+    }
+
+    async fn continue_bulk_retry(
+        &self,
+        now: DateTime<Utc>,
+        ahead: TimeDelta,
+    ) -> Result<Option<u64>> {
+        let mut conn = self.writer.lock().await;
+        let mut tx = conn.begin().await?;
+        let Some(retry) = sqlx::query_as::<_, BulkRetryRow>(
+            "SELECT id, tenant_id, status, webhook_id, event_type, until_at, per_second, \
+               after_created_at, after_id, next_due_at FROM bulk_retries \
+             WHERE next_due_at < ?1 ORDER BY next_due_at LIMIT 1",
         )
-        .bind(tenant_id)
-        .bind(filter.status.as_str())
-        .bind(ms(filter.since))
-        .bind(filter.until.map(ms))
-        .bind(filter.webhook_id.as_deref())
-        .bind(filter.event_type.as_deref())
+        .bind(ms(now + ahead))
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let per_second = retry.per_second.max(1);
+        let first_due = retry.next_due_at.max(ms(now));
+        // `created_at >= ?7` lets the tenant's window index start at the
+        // last delivery taken; the row comparison passes the ones already
+        // taken in that same millisecond.
+        let taken: Vec<(i64, String)> = sqlx::query_as(
+            "WITH picked AS ( \
+               SELECT id, row_number() OVER (ORDER BY created_at, id) - 1 AS n FROM ( \
+                 SELECT id, created_at FROM deliveries \
+                 WHERE tenant_id = ?1 AND status = ?2 AND created_at >= ?7 AND created_at < ?3 \
+                   AND (?4 IS NULL OR webhook_id = ?4) AND (?5 IS NULL OR event_type = ?5) \
+                   AND (created_at, id) > (?7, ?8) \
+                   AND (lease_owner IS NULL OR lease_expires_at < ?6) \
+                 ORDER BY created_at, id LIMIT ?9)) \
+             UPDATE deliveries SET status = 'retrying', \
+               next_attempt_at = CASE WHEN ordering_key IS NULL \
+                 THEN ?10 + picked.n * 1000 / ?11 / 100 * 100 END, \
+               completed_at = NULL, lease_owner = NULL, lease_expires_at = NULL \
+             FROM picked WHERE deliveries.id = picked.id \
+             RETURNING deliveries.created_at, deliveries.id",
+        )
+        .bind(&retry.tenant_id)
+        .bind(&retry.status)
+        .bind(retry.until_at)
+        .bind(retry.webhook_id.as_deref())
+        .bind(retry.event_type.as_deref())
         .bind(ms(now))
-        .bind(i64::from(per_second.max(1)))
-        .execute(&mut *self.writer.lock().await)
+        .bind(retry.after_created_at)
+        .bind(&retry.after_id)
+        .bind(per_second.min(i64::from(crate::store::BULK_RETRY_CHUNK)))
+        .bind(first_due)
+        .bind(per_second)
+        .fetch_all(&mut *tx)
         .await?;
-        Ok(done.rows_affected())
+        match taken.iter().max() {
+            None => {
+                sqlx::query("DELETE FROM bulk_retries WHERE id = ?1")
+                    .bind(retry.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Some((created_at, id)) => {
+                let n = i64::try_from(taken.len()).unwrap_or(i64::MAX);
+                sqlx::query(
+                    "UPDATE bulk_retries SET after_created_at = ?2, after_id = ?3, \
+                       next_due_at = ?4 WHERE id = ?1",
+                )
+                .bind(retry.id)
+                .bind(created_at)
+                .bind(id)
+                .bind(first_due + n * 1000 / per_second)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(Some(taken.len() as u64))
     }
 
     async fn count_requeue_matching(
@@ -299,4 +380,19 @@ impl QueueStore for SqliteStore {
         .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// A stored bulk retry (see [`QueueStore::start_bulk_retry`]); times in ms.
+#[derive(sqlx::FromRow)]
+struct BulkRetryRow {
+    id: i64,
+    tenant_id: String,
+    status: String,
+    webhook_id: Option<String>,
+    event_type: Option<String>,
+    until_at: i64,
+    per_second: i64,
+    after_created_at: i64,
+    after_id: String,
+    next_due_at: i64,
 }
