@@ -74,6 +74,10 @@ pub struct Config {
     /// export on instead; with neither, no spans are exported and none of
     /// the work of tracing is done.
     pub otel_endpoint: Option<String>,
+    /// A forward proxy every delivery goes through, `http://host:port`
+    /// (`CONNECT` tunnels for `https://` receivers), so receivers can
+    /// allow-list its addresses. The URL rules still apply to each target.
+    pub egress_proxy: Option<String>,
     /// Deliveries of a bulk retry (`POST /deliveries/retry`) made due per
     /// second, so a large recovery cannot starve new traffic.
     pub bulk_retry_per_second: u32,
@@ -128,6 +132,7 @@ impl Default for Config {
             metrics_token: None,
             log_format: LogFormat::Text,
             otel_endpoint: None,
+            egress_proxy: None,
             bulk_retry_per_second: 1000,
             public_url: None,
             portal_frame_ancestors: Vec::new(),
@@ -199,6 +204,7 @@ const ENV_KEYS: &[&str] = &[
     "default_retry",
     "metrics_token",
     "otel_endpoint",
+    "egress_proxy",
     "bulk_retry_per_second",
     "public_url",
     "portal_frame_ancestors",
@@ -300,6 +306,12 @@ impl Config {
                 .unwrap_or(Duration::from_secs(5 * 86_400)),
             default_retry: self.default_retry().unwrap_or_default(),
             bulk_retry_per_second: self.bulk_retry_per_second,
+            // Validated before anything runs (`check`): an unparsable value
+            // never reaches here.
+            egress_proxy: self
+                .egress_proxy
+                .as_deref()
+                .and_then(|p| hookwire::delivery::EgressProxy::parse(p).ok()),
         }
     }
 

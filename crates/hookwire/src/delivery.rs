@@ -3,6 +3,7 @@
 //!
 //! - [`http`]: the one pooled HTTP client, with the SSRF guard applied to the
 //!   address actually connected to.
+//! - `egress_proxy`: the operator's forward proxy deliveries may go through.
 //! - [`attempt`]: builds and signs one request, sends it, records the attempt and
 //!   decides what happens next (delivered, retry at, failed, disable the webhook).
 //! - `rate_limit`: a webhook's requests-per-second limit, over every node.
@@ -11,8 +12,10 @@
 //! [`pipeline`](crate::pipeline)'s; this module attempts the job it is given.
 
 pub mod attempt;
+mod egress_proxy;
 pub mod http;
 pub(crate) mod rate_limit;
 
 pub use attempt::TestSend;
+pub use egress_proxy::EgressProxy;
 pub use http::HttpSender;

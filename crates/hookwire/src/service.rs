@@ -50,6 +50,9 @@ pub struct Options {
     /// How many deliveries of a bulk retry become due per second (they are
     /// spread out so a large recovery cannot starve new traffic).
     pub bulk_retry_per_second: u32,
+    /// Send every delivery through this forward proxy (the URL rules still
+    /// apply to each target, resolved here). `None`: connect directly.
+    pub egress_proxy: Option<crate::delivery::EgressProxy>,
 }
 
 impl Default for Options {
@@ -59,6 +62,7 @@ impl Default for Options {
             auto_disable_after: Duration::from_secs(5 * 86_400),
             default_retry: crate::model::RetryPolicy::default(),
             bulk_retry_per_second: 1000,
+            egress_proxy: None,
         }
     }
 }
@@ -89,7 +93,11 @@ impl Hookwire {
     pub fn new(store: DynStore, options: Options) -> Self {
         let wake = Arc::new(Notify::new());
         Self {
-            sender: HttpSender::new(options.url_policy),
+            sender: HttpSender::with_proxy(
+                options.url_policy,
+                Arc::new(crate::net::SystemLookup),
+                options.egress_proxy.as_ref(),
+            ),
             group_commit: GroupCommit::new(store.clone(), wake.clone()),
             store,
             options,

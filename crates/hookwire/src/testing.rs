@@ -1,5 +1,6 @@
 //! Test support (feature `testing`): a fresh, throw-away database per test, on
-//! either backend, and [`faults::FaultyEndpoint`], a receiver that misbehaves.
+//! either backend, [`faults::FaultyEndpoint`], a receiver that misbehaves, and
+//! [`forward_proxy::ForwardProxy`], an egress proxy that records what it forwards.
 //!
 //! PostgreSQL tests each get their own database on the server named by
 //! `HOOKWIRE_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
@@ -7,6 +8,7 @@
 //! skipped with a loud message — unless `CI` is set, where it fails instead.
 
 pub mod faults;
+pub mod forward_proxy;
 
 use sqlx::{Connection, Executor, PgConnection};
 

@@ -65,6 +65,11 @@ impl Config {
                 );
             }
         }
+        if let Some(proxy) = &self.egress_proxy {
+            if let Err(e) = hookwire::delivery::EgressProxy::parse(proxy) {
+                return bad(&e.field, &e.message);
+            }
+        }
         if let Some(public) = &self.public_url {
             if let Err(why) = origin_of(public, true) {
                 return bad("public_url", &why);

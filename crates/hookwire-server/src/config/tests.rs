@@ -234,6 +234,29 @@ fn the_otel_endpoint_is_a_key_and_a_bad_one_is_named() {
 }
 
 #[test]
+fn the_egress_proxy_is_a_key_and_a_bad_one_is_named() {
+    Jail::expect_with(|jail| {
+        jail.set_env("HOOKWIRE_EGRESS_PROXY", "http://proxy.internal:3128");
+        let c = Config::load(None).expect("loads");
+        let proxy = c.engine_options().egress_proxy.expect("a proxy");
+        assert_eq!(proxy.url(), "http://proxy.internal:3128");
+        for bad in [
+            "https://proxy:3128",
+            "http://proxy",
+            "http://u:p@proxy:3128",
+        ] {
+            jail.set_env("HOOKWIRE_EGRESS_PROXY", bad);
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(
+                err.contains("egress_proxy") && err.contains("http://host:port"),
+                "{bad}: {err}"
+            );
+        }
+        Ok(())
+    });
+}
+
+#[test]
 fn public_url_and_frame_ancestors_are_keys_and_bad_ones_are_named() {
     Jail::expect_with(|jail| {
         let c = Config::load(None).expect("loads");

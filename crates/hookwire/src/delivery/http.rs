@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+use super::EgressProxy;
 use crate::net::{Lookup, SystemLookup, UrlPolicy};
 use crate::webhook_url::WebhookUrl;
 
@@ -73,12 +74,16 @@ pub struct Response {
 pub struct HttpSender {
     client: reqwest::Client,
     policy: UrlPolicy,
+    /// With an egress proxy, the proxy connects to targets, not this client:
+    /// their names are resolved here first, to judge every address.
+    via_proxy: Option<Arc<dyn Lookup>>,
 }
 
 impl std::fmt::Debug for HttpSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpSender")
             .field("policy", &self.policy)
+            .field("via_proxy", &self.via_proxy.is_some())
             .finish()
     }
 }
@@ -92,17 +97,44 @@ impl HttpSender {
 
     /// [`new`](Self::new) with a given resolver (tests use one they control).
     pub fn with_lookup(policy: UrlPolicy, lookup: Arc<dyn Lookup>) -> Self {
-        let client = reqwest::Client::builder()
+        Self::with_proxy(policy, lookup, None)
+    }
+
+    /// [`with_lookup`](Self::with_lookup), every request going through
+    /// `proxy` if given (see [`EgressProxy`]). The proxy itself is the
+    /// operator's choice: its address is not judged by `policy`.
+    pub fn with_proxy(
+        policy: UrlPolicy,
+        lookup: Arc<dyn Lookup>,
+        proxy: Option<&EgressProxy>,
+    ) -> Self {
+        let resolver = GuardedResolver {
+            policy,
+            lookup: lookup.clone(),
+            proxy_host: proxy.and_then(|p| p.host_name().map(str::to_owned)),
+        };
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .dns_resolver(Arc::new(GuardedResolver { policy, lookup }))
+            .dns_resolver(Arc::new(resolver))
             .user_agent(USER_AGENT)
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(10));
+        let builder = match proxy {
+            Some(proxy) => match reqwest::Proxy::all(proxy.url()) {
+                Ok(p) => builder.proxy(p),
+                Err(e) => panic!("the egress proxy {proxy} cannot be used: {e}"),
+            },
+            None => builder.no_proxy(),
+        };
+        let client = builder
             .build()
             .unwrap_or_else(|e| panic!("the HTTP client cannot be built: {e}"));
-        Self { client, policy }
+        Self {
+            client,
+            policy,
+            via_proxy: proxy.map(|_| lookup),
+        }
     }
 
     /// POST `body` to `url` with `headers`, giving up after `timeout`.
@@ -143,6 +175,15 @@ impl HttpSender {
                 }
             }
         };
+        if let (Some(lookup), Some(url::Host::Domain(name))) = (&self.via_proxy, url.host()) {
+            if let Err(refused) = self.judge_by_name(lookup.as_ref(), name).await {
+                return Response {
+                    error: Some(refused),
+                    duration: started.elapsed(),
+                    ..Default::default()
+                };
+            }
+        }
         let host = url.host_str().map(|h| match url.port() {
             Some(port) => format!("{h}:{port}"),
             None => h.to_owned(),
@@ -198,6 +239,37 @@ impl HttpSender {
         out.duration = started.elapsed();
         out.host = host;
         out
+    }
+}
+
+impl HttpSender {
+    /// Through a proxy, the URL rules are applied to `name` here: every
+    /// address it resolves to must be allowed, since which one the proxy
+    /// picks is not ours to choose. The proxy resolves the name again when it
+    /// connects; a DNS answer that changes in between is the proxy's to
+    /// refuse (README, "Egress proxy").
+    async fn judge_by_name(
+        &self,
+        lookup: &dyn Lookup,
+        name: &str,
+    ) -> Result<(), (ErrorKind, String)> {
+        let addrs = lookup
+            .lookup(name, 0)
+            .await
+            .map_err(|e| (ErrorKind::Connect, format!("could not resolve {name}: {e}")))?;
+        if addrs.is_empty() {
+            return Err((ErrorKind::Connect, format!("{name} has no addresses")));
+        }
+        match addrs.iter().find(|a| !self.policy.permits(a.ip())) {
+            Some(a) => Err((
+                ErrorKind::ForbiddenAddress,
+                format!(
+                    "host {name} resolves to {}, an internal address, which is not allowed",
+                    a.ip()
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 }
 
@@ -273,6 +345,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 struct GuardedResolver {
     policy: UrlPolicy,
     lookup: Arc<dyn Lookup>,
+    /// The egress proxy's host name, resolved without the policy: the
+    /// operator chose it, and it is usually on a private network.
+    proxy_host: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -281,8 +356,14 @@ struct Forbidden(String);
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let policy = self.policy;
         let host = name.as_str().to_owned();
+        let policy = match &self.proxy_host {
+            Some(proxy) if *proxy == host => UrlPolicy {
+                allow_private_networks: true,
+                ..self.policy
+            },
+            _ => self.policy,
+        };
         let resolving = self.lookup.lookup(&host, 0);
         Box::pin(async move {
             let addrs: Vec<SocketAddr> = resolving
