@@ -355,7 +355,30 @@ pub trait QueueStore: Send + Sync + 'static {
         filter: &RequeueFilter,
         now: DateTime<Utc>,
         per_second: u32,
-    ) -> Result<u64>;
+    ) -> Result<u64> {
+        let until = filter.until.map_or(now, |until| until.min(now));
+        let fixed = RequeueFilter {
+            until: Some(until),
+            ..filter.clone()
+        };
+        let picked = self.count_requeue_matching(tenant_id, &fixed, now).await?;
+        if picked > 0 {
+            self.insert_bulk_retry(tenant_id, filter, until, now, per_second)
+                .await?;
+        }
+        Ok(picked)
+    }
+    /// Store the row of [`start_bulk_retry`](Self::start_bulk_retry): what
+    /// `filter` picks up to `until`, starting from its `since`, the first
+    /// delivery due at `now`.
+    async fn insert_bulk_retry(
+        &self,
+        tenant_id: &str,
+        filter: &RequeueFilter,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+        per_second: u32,
+    ) -> Result<()>;
     /// Take one stored bulk retry whose next delivery is due before
     /// `now + ahead` (on PostgreSQL, one no other node holds) and requeue
     /// its next deliveries — at most a second's worth, at most

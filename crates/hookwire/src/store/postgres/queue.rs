@@ -220,43 +220,31 @@ impl QueueStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn start_bulk_retry(
+    async fn insert_bulk_retry(
         &self,
         tenant_id: &str,
         filter: &RequeueFilter,
+        until: DateTime<Utc>,
         now: DateTime<Utc>,
         per_second: u32,
-    ) -> Result<u64> {
-        let until = filter.until.map_or(now, |until| until.min(now));
-        let picked = self
-            .count_requeue_matching(
-                tenant_id,
-                &RequeueFilter {
-                    until: Some(until),
-                    ..filter.clone()
-                },
-                now,
-            )
-            .await?;
-        if picked > 0 {
-            sqlx::query(
-                "INSERT INTO bulk_retries (tenant_id, status, webhook_id, event_type, until_at, \
-                   per_second, after_created_at, after_id, next_due_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8)",
-            )
-            .bind(tenant_id)
-            .bind(filter.status.as_str())
-            .bind(filter.webhook_id.as_deref())
-            .bind(filter.event_type.as_deref())
-            .bind(until)
-            .bind(i32::try_from(per_second.max(1)).unwrap_or(i32::MAX))
-            .bind(filter.since)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| super::Error::from_sqlx(e, "bulk retries"))?;
-        }
-        Ok(picked)
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO bulk_retries (tenant_id, status, webhook_id, event_type, until_at, \
+               per_second, after_created_at, after_id, next_due_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8)",
+        )
+        .bind(tenant_id)
+        .bind(filter.status.as_str())
+        .bind(filter.webhook_id.as_deref())
+        .bind(filter.event_type.as_deref())
+        .bind(until)
+        .bind(i32::try_from(per_second.max(1)).unwrap_or(i32::MAX))
+        .bind(filter.since)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| super::Error::from_sqlx(e, "bulk retries"))?;
+        Ok(())
     }
 
     async fn continue_bulk_retry(

@@ -8,15 +8,13 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
-use hookwire::delivery::http::{ErrorKind, Response};
+use hookwire::delivery::http::ErrorKind;
 use hookwire::delivery::{EgressProxy, HttpSender};
-use hookwire::net::{Lookup, Resolving, UrlPolicy};
+use hookwire::net::{Lookup, Resolving};
 use hookwire::testing::forward_proxy::ForwardProxy;
-use reqwest::header::HeaderMap;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+
+use crate::{counting_listener, post, HTTP_ONLY};
 
 /// Names the test resolves, as a DNS server would answer them.
 struct Names(HashMap<&'static str, IpAddr>);
@@ -31,34 +29,6 @@ impl Lookup for Names {
     }
 }
 
-/// A receiver answering every request `200 OK` once its 2-byte body is in.
-async fn receiver() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let mut req = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !req.ends_with(b"\r\n\r\n{}") {
-                match sock.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => req.extend_from_slice(&buf[..n]),
-                }
-            }
-            let _ = sock
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
-                .await;
-        }
-    });
-    port
-}
-
-/// Public targets only (no private networks), plain http allowed.
-const STRICT: UrlPolicy = UrlPolicy {
-    allow_http: true,
-    allow_private_networks: false,
-};
-
 fn names() -> Arc<Names> {
     Arc::new(Names(HashMap::from([
         ("hooks.example.test", "93.184.216.34".parse().unwrap()),
@@ -67,19 +37,12 @@ fn names() -> Arc<Names> {
     ])))
 }
 
-async fn post(sender: &HttpSender, url: &str) -> Response {
-    let body = b"{}".to_vec();
-    sender
-        .post(url, HeaderMap::new(), body, Duration::from_secs(3))
-        .await
-}
-
 #[tokio::test]
 async fn every_delivery_goes_through_the_proxy_and_the_url_rules_still_hold() {
-    let port = receiver().await;
+    let (port, _) = counting_listener().await;
     let proxy = ForwardProxy::start().await.unwrap();
     let via = EgressProxy::parse(&proxy.url).unwrap();
-    let sender = HttpSender::with_proxy(STRICT, names(), Some(&via));
+    let sender = HttpSender::with_proxy(HTTP_ONLY, names(), Some(&via));
 
     // http: the request itself goes to the proxy, in absolute form.
     let url = format!("http://hooks.example.test:{port}/hook");
@@ -114,18 +77,18 @@ async fn every_delivery_goes_through_the_proxy_and_the_url_rules_still_hold() {
 
 #[tokio::test]
 async fn a_proxy_named_by_host_is_reached_even_on_a_private_address() {
-    let port = receiver().await;
+    let (port, _) = counting_listener().await;
     let proxy = ForwardProxy::start().await.unwrap();
     // The proxy's name resolves to 127.0.0.1, which the URL rules refuse for
     // targets: the operator's own proxy is not a target.
     let via = EgressProxy::parse(&format!("http://proxy.example.test:{}", proxy.port())).unwrap();
-    let sender = HttpSender::with_proxy(STRICT, names(), Some(&via));
+    let sender = HttpSender::with_proxy(HTTP_ONLY, names(), Some(&via));
     let url = format!("http://hooks.example.test:{port}/");
     let resp = post(&sender, &url).await;
     assert_eq!(resp.status, Some(200), "{:?}", resp.error);
     assert_eq!(proxy.seen(), [format!("POST {url} HTTP/1.1")]);
     // Without the proxy, the same sender rules would refuse that address.
-    let direct = HttpSender::with_lookup(STRICT, names());
+    let direct = HttpSender::with_lookup(HTTP_ONLY, names());
     let resp = post(&direct, &format!("http://proxy.example.test:{port}/")).await;
     assert_eq!(resp.error.map(|e| e.0), Some(ErrorKind::ForbiddenAddress));
 }

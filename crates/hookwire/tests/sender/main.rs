@@ -1,6 +1,8 @@
 //! The HTTP sender's SSRF guard, against a real listener on 127.0.0.1 that counts
 //! the connections it accepts, with the system resolver and with one the test
-//! controls (DNS rebinding).
+//! controls (DNS rebinding); and through an egress proxy (`egress_proxy`).
+
+mod egress_proxy;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,7 +17,7 @@ use reqwest::header::HeaderMap;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A listener answering every connection with `200 OK`; returns (port, count).
-async fn counting_listener() -> (u16, Arc<AtomicUsize>) {
+pub(crate) async fn counting_listener() -> (u16, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let count = Arc::new(AtomicUsize::new(0));
@@ -40,12 +42,12 @@ async fn counting_listener() -> (u16, Arc<AtomicUsize>) {
     (port, count)
 }
 
-const HTTP_ONLY: UrlPolicy = UrlPolicy {
+pub(crate) const HTTP_ONLY: UrlPolicy = UrlPolicy {
     allow_http: true,
     allow_private_networks: false,
 };
 
-async fn post(sender: &HttpSender, url: &str) -> hookwire::delivery::http::Response {
+pub(crate) async fn post(sender: &HttpSender, url: &str) -> hookwire::delivery::http::Response {
     sender
         .post(
             url,
