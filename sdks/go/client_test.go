@@ -4,8 +4,16 @@ package hookwire_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"math/big"
 	"sort"
 	"strings"
 	"testing"
@@ -339,5 +347,52 @@ func TestOperationalWebhooksHearOfACreatedWebhook(t *testing.T) {
 	}
 	if err := admin.OperationalWebhooks.Delete(ctx, op.ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// clientCertificate is a self-signed certificate and its key, PEM, made with
+// Go's crypto/x509.
+func clientCertificate(t *testing.T, commonName string) *hookwire.ClientCertificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	template := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: commonName},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(30 * 24 * time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &hookwire.ClientCertificate{
+		CertPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		KeyPEM:  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})),
+	}
+}
+
+func TestAClientCertificateIsWriteOnlyAndChecked(t *testing.T) {
+	hw, rx := newTenant(t, shared), newReceiver(t)
+	pair := clientCertificate(t, "sdk")
+	webhook := must[*hookwire.Webhook](t)(hw.Webhooks.Create(ctx, hookwire.WebhookDraft{URL: rx.URL, Events: []string{"order.*"}, ClientCertificate: pair}))
+	if !webhook.HasClientCertificate {
+		t.Fatalf("no certificate: %+v", webhook)
+	}
+	mismatched := &hookwire.ClientCertificate{CertPEM: pair.CertPEM, KeyPEM: clientCertificate(t, "other").KeyPEM}
+	_, err := hw.Webhooks.Update(ctx, webhook.ID, hookwire.WebhookPatch{ClientCertificate: mismatched})
+	var apiErr *hookwire.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != 422 || apiErr.Field != "client_certificate" {
+		t.Fatalf("want 422 naming client_certificate, got %v", err)
+	}
+	removed := must[*hookwire.Webhook](t)(hw.Webhooks.Update(ctx, webhook.ID, hookwire.WebhookPatch{Clear: []string{"client_certificate"}}))
+	if removed.HasClientCertificate {
+		t.Fatal("the certificate was not removed")
 	}
 }

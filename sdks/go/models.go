@@ -114,10 +114,13 @@ type Webhook struct {
 	SignatureScheme    string            `json:"signature_scheme"`
 	PublicKey          *string           `json:"public_key,omitempty"`
 	HasSecret          bool              `json:"has_secret"`
-	Secret             *string           `json:"secret,omitempty"`
-	CreatedAt          time.Time         `json:"created_at"`
-	UpdatedAt          time.Time         `json:"updated_at"`
-	DisabledReason     *string           `json:"disabled_reason,omitempty"`
+	// HasClientCertificate says whether a TLS client certificate is
+	// presented to the receiver; the certificate itself is never shown.
+	HasClientCertificate bool      `json:"has_client_certificate"`
+	Secret               *string   `json:"secret,omitempty"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
+	DisabledReason       *string   `json:"disabled_reason,omitempty"`
 }
 
 // WebhookDraft (schema WebhookDraft) registers a webhook (POST) or replaces
@@ -137,6 +140,16 @@ type WebhookDraft struct {
 	RateLimitPerSecond *int              `json:"rate_limit_per_second,omitempty"`
 	SignatureScheme    string            `json:"signature_scheme,omitempty"`
 	Secret             *string           `json:"secret,omitempty"`
+	// ClientCertificate is presented when the receiver asks for one (mutual
+	// TLS); nil on PUT keeps the current one.
+	ClientCertificate *ClientCertificate `json:"client_certificate,omitempty"`
+}
+
+// ClientCertificate (schema ClientCertificateDraft) is a TLS client
+// certificate, PEM (leaf first, then intermediates), and its private key, PEM.
+type ClientCertificate struct {
+	CertPEM string `json:"cert_pem"`
+	KeyPEM  string `json:"key_pem"`
 }
 
 // WebhookPatch (schema WebhookPatch) changes the fields that are set; the
@@ -156,7 +169,10 @@ type WebhookPatch struct {
 	RateLimitPerSecond *int              `json:"rate_limit_per_second,omitempty"`
 	SignatureScheme    string            `json:"signature_scheme,omitempty"`
 	Secret             *string           `json:"secret,omitempty"`
-	Clear              []string          `json:"-"`
+	// ClientCertificate replaces the TLS client certificate; name
+	// "client_certificate" in Clear to remove it.
+	ClientCertificate *ClientCertificate `json:"client_certificate,omitempty"`
+	Clear             []string           `json:"-"`
 }
 
 // MarshalJSON sends the set fields, and null for each field named in Clear.

@@ -228,6 +228,13 @@ pub enum WebhooksAction {
         /// time, in publish order; `none` (default): as soon as each is due.
         #[arg(long, value_parser = ["none", "fifo"])]
         ordering: Option<String>,
+        /// A PEM file with the TLS client certificate (leaf first) to present
+        /// when the receiver asks for one (mutual TLS); needs --client-key.
+        #[arg(long, value_name = "FILE", requires = "client_key")]
+        client_cert: Option<PathBuf>,
+        /// The PEM file of the --client-cert certificate's private key.
+        #[arg(long, value_name = "FILE", requires = "client_cert")]
+        client_key: Option<PathBuf>,
         /// Which server, which key.
         #[command(flatten)]
         api: ApiArgs,
@@ -333,13 +340,20 @@ pub async fn run(cli: Cli, loaded: Option<Config>) -> anyhow::Result<ExitCode> {
                 rate_limit,
                 filter,
                 ordering,
+                client_cert,
+                client_key,
                 api,
             } => {
+                let client_certificate = match (client_cert, client_key) {
+                    (Some(cert), Some(key)) => Some(client::read_client_certificate(&cert, &key)?),
+                    _ => None,
+                };
                 let options = client::NewWebhook {
                     name,
                     rate_limit,
                     filter,
                     ordering,
+                    client_certificate,
                 };
                 client::create(&api, &endpoint, &events, options).await?
             }

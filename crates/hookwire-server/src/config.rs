@@ -78,6 +78,9 @@ pub struct Config {
     /// (`CONNECT` tunnels for `https://` receivers), so receivers can
     /// allow-list its addresses. The URL rules still apply to each target.
     pub egress_proxy: Option<String>,
+    /// A PEM file of CA certificates trusted for receivers' TLS besides the
+    /// public web roots, for receivers behind a private CA.
+    pub receiver_ca_file: Option<PathBuf>,
     /// Deliveries of a bulk retry (`POST /deliveries/retry`) made due per
     /// second, so a large recovery cannot starve new traffic.
     pub bulk_retry_per_second: u32,
@@ -133,6 +136,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             otel_endpoint: None,
             egress_proxy: None,
+            receiver_ca_file: None,
             bulk_retry_per_second: 1000,
             public_url: None,
             portal_frame_ancestors: Vec::new(),
@@ -205,6 +209,7 @@ const ENV_KEYS: &[&str] = &[
     "metrics_token",
     "otel_endpoint",
     "egress_proxy",
+    "receiver_ca_file",
     "bulk_retry_per_second",
     "public_url",
     "portal_frame_ancestors",
@@ -312,7 +317,20 @@ impl Config {
                 .egress_proxy
                 .as_deref()
                 .and_then(|p| hookwire::delivery::EgressProxy::parse(p).ok()),
+            receiver_roots: self.receiver_roots().ok().flatten(),
         }
+    }
+
+    /// The certificates of `receiver_ca_file`, read and parsed.
+    pub fn receiver_roots(&self) -> Result<Option<hookwire::delivery::ReceiverRoots>, String> {
+        let Some(path) = &self.receiver_ca_file else {
+            return Ok(None);
+        };
+        let pem =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        hookwire::delivery::ReceiverRoots::from_pem(&pem)
+            .map(Some)
+            .map_err(|e| format!("{} {}", path.display(), e.message))
     }
 
     /// The retention job's options this config implies.

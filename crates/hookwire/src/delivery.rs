@@ -1,9 +1,11 @@
 //! Getting one delivery to its webhook: the HTTP sender, one attempt, and a
 //! webhook's outbound rate limit.
 //!
-//! - [`http`]: the one pooled HTTP client, with the SSRF guard applied to the
-//!   address actually connected to.
+//! - [`http`]: the pooled HTTP client (one more per TLS client certificate),
+//!   with the SSRF guard applied to the address actually connected to.
 //! - `egress_proxy`: the operator's forward proxy deliveries may go through.
+//! - `receiver_roots`: CA certificates trusted for receivers besides the
+//!   public web roots.
 //! - [`attempt`]: builds and signs one request, sends it, records the attempt and
 //!   decides what happens next (delivered, retry at, failed, disable the webhook).
 //! - `rate_limit`: a webhook's requests-per-second limit, over every node.
@@ -15,7 +17,9 @@ pub mod attempt;
 mod egress_proxy;
 pub mod http;
 pub(crate) mod rate_limit;
+mod receiver_roots;
 
 pub use attempt::TestSend;
 pub use egress_proxy::EgressProxy;
 pub use http::HttpSender;
+pub use receiver_roots::ReceiverRoots;

@@ -3,11 +3,14 @@
 //! Two kinds of secret with opposite storage rules: a webhook secret must be kept
 //! (we sign with it), while an API key must not be (we only need to recognise it),
 //! so only its SHA-256 is stored and it is compared in constant time. Webhook
-//! secrets can be encrypted at rest with a master key: [`sealer::Sealer`].
+//! secrets can be encrypted at rest with a master key: [`sealer::Sealer`], as
+//! can a webhook's TLS [`ClientCertificate`].
 
+pub mod client_certificate;
 mod ed25519;
 pub mod sealer;
 
+pub use client_certificate::{ClientCertificate, ClientCertificateDraft};
 pub(crate) use ed25519::sign as ed25519_sign;
 pub use ed25519::{PublicKey, SignatureScheme, PUBLIC_KEY_PREFIX, SIGNING_KEY_PREFIX};
 

@@ -53,6 +53,9 @@ pub struct Options {
     /// Send every delivery through this forward proxy (the URL rules still
     /// apply to each target, resolved here). `None`: connect directly.
     pub egress_proxy: Option<crate::delivery::EgressProxy>,
+    /// CA certificates trusted for receivers besides the public web roots
+    /// (receivers behind a private CA). `None`: the public roots only.
+    pub receiver_roots: Option<crate::delivery::ReceiverRoots>,
 }
 
 impl Default for Options {
@@ -63,6 +66,7 @@ impl Default for Options {
             default_retry: crate::model::RetryPolicy::default(),
             bulk_retry_per_second: 1000,
             egress_proxy: None,
+            receiver_roots: None,
         }
     }
 }
@@ -92,12 +96,17 @@ impl Hookwire {
     /// An engine over an opened store.
     pub fn new(store: DynStore, options: Options) -> Self {
         let wake = Arc::new(Notify::new());
+        let sender = HttpSender::with_proxy(
+            options.url_policy,
+            Arc::new(crate::net::SystemLookup),
+            options.egress_proxy.as_ref(),
+        );
+        let sender = match &options.receiver_roots {
+            Some(roots) => sender.trusting(roots),
+            None => sender,
+        };
         Self {
-            sender: HttpSender::with_proxy(
-                options.url_policy,
-                Arc::new(crate::net::SystemLookup),
-                options.egress_proxy.as_ref(),
-            ),
+            sender,
             group_commit: GroupCommit::new(store.clone(), wake.clone()),
             store,
             options,

@@ -35,7 +35,7 @@ pub(crate) use claim::assemble_jobs;
 pub use claim::Job;
 pub use error::{Error, Result};
 pub use open::{open, open_sealed, open_with, OpenOptions};
-pub(crate) use shared::{last_error, merge_timeline, reseal_secrets, SecretRows};
+pub(crate) use shared::{last_error, merge_timeline, reseal_secrets, SealedColumns, SecretRows};
 pub use write::{AttemptRecord, Matched, PublishRows, Stored, WriteBatch, Written};
 
 pub use types::{
@@ -221,8 +221,9 @@ pub trait WebhookStore: Send + Sync + 'static {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()>;
-    /// Rewrite every stored webhook secret not sealed with the sealer's current
-    /// key (after a master-key rotation, or after turning encryption on or off).
+    /// Rewrite every stored webhook secret and client certificate not sealed
+    /// with the sealer's current key (after a master-key rotation, or after
+    /// turning encryption on or off).
     /// Returns how many webhooks were rewritten.
     async fn reseal_secrets(&self) -> Result<u64>;
 }

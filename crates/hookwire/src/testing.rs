@@ -1,6 +1,8 @@
 //! Test support (feature `testing`): a fresh, throw-away database per test, on
 //! either backend, [`faults::FaultyEndpoint`], a receiver that misbehaves, and
-//! [`forward_proxy::ForwardProxy`], an egress proxy that records what it forwards.
+//! [`forward_proxy::ForwardProxy`], an egress proxy that records what it forwards,
+//! and [`tls_receiver::TlsReceiver`], an HTTPS receiver that requires a client
+//! certificate.
 //!
 //! PostgreSQL tests each get their own database on the server named by
 //! `HOOKWIRE_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
@@ -9,6 +11,7 @@
 
 pub mod faults;
 pub mod forward_proxy;
+pub mod tls_receiver;
 
 use sqlx::{Connection, Executor, PgConnection};
 

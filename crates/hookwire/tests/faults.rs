@@ -17,7 +17,7 @@ async fn post(url: &str, timeout: Duration) -> Response {
         allow_private_networks: true,
     });
     sender
-        .post(url, HeaderMap::new(), b"{}".to_vec(), timeout)
+        .post(url, HeaderMap::new(), b"{}".to_vec(), timeout, None)
         .await
 }
 

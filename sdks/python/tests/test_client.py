@@ -243,3 +243,47 @@ def test_an_ed25519_webhook_verifies_with_its_public_key(tenant: Hookwire, recei
     assert body["id"] == published["id"]
     with pytest.raises(Exception, match="no signature matches"):
         verify(request.body + b" ", request.headers, public_key)
+
+
+def _client_certificate(common_name: str) -> dict:
+    """A self-signed certificate and its key, PEM, made with ``cryptography``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    return {
+        "cert_pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
+        "key_pem": key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode(),
+    }
+
+
+def test_a_client_certificate_is_write_only_and_checked(tenant: Hookwire, receiver) -> None:
+    pair = _client_certificate("sdk")
+    webhook = tenant.webhooks.create(receiver.url, ["order.*"], client_certificate=pair)
+    assert webhook["has_client_certificate"] is True
+    assert "BEGIN" not in json.dumps(tenant.webhooks.get(webhook["id"]))
+
+    other = _client_certificate("other")
+    with pytest.raises(HookwireError) as refused:
+        tenant.webhooks.update(webhook["id"], client_certificate={**pair, "key_pem": other["key_pem"]})
+    assert refused.value.status == 422 and refused.value.field == "client_certificate"
+    assert tenant.webhooks.get(webhook["id"])["has_client_certificate"] is True
+
+    removed = tenant.webhooks.update(webhook["id"], client_certificate=None)
+    assert removed["has_client_certificate"] is False

@@ -664,6 +664,24 @@ export interface components {
             /** @description Of this webhook only. */
             webhook_id?: string | null;
         };
+        /** @description A client certificate as clients send it (`client_certificate` on a webhook). */
+        ClientCertificateDraft: {
+            /**
+             * @description The certificate, PEM, optionally followed by its intermediates (leaf
+             *     first).
+             * @example -----BEGIN CERTIFICATE-----
+             *     MIIB…
+             *     -----END CERTIFICATE-----
+             */
+            cert_pem: string;
+            /**
+             * @description The certificate's private key, PEM (PKCS#8, PKCS#1 RSA or SEC1 EC).
+             * @example -----BEGIN PRIVATE KEY-----
+             *     MIGH…
+             *     -----END PRIVATE KEY-----
+             */
+            key_pem: string;
+        };
         /** @description A new API key (its token shown only here). */
         CreatedKey: {
             /** @description Bearer token. Store it now: it cannot be shown again. */
@@ -1092,6 +1110,11 @@ export interface components {
                 events: string[];
                 /** @description Payload filter on the delivered body, exactly as given; `null`: none. */
                 filter?: Record<string, never> | null;
+                /**
+                 * @description Whether a TLS client certificate is presented to the receiver
+                 *     (`client_certificate` is write-only).
+                 */
+                has_client_certificate: boolean;
                 /** @description Always true: every webhook signs. */
                 has_secret: boolean;
                 /** @description Extra static request headers. */
@@ -1431,6 +1454,7 @@ export interface components {
              *     ]
              */
             channels?: string[] | null;
+            client_certificate?: null | components["schemas"]["ClientCertificateDraft"];
             /** @description Free text. */
             description?: string | null;
             /**
@@ -1499,6 +1523,7 @@ export interface components {
         WebhookPatch: {
             /** @description New channel list. */
             channels?: string[] | null;
+            client_certificate?: null | components["schemas"]["ClientCertificateDraft"];
             /** @description New description (`null` clears). */
             description?: string | null;
             /** @description New event filters. */
@@ -1595,6 +1620,11 @@ export interface components {
             events: string[];
             /** @description Payload filter on the delivered body, exactly as given; `null`: none. */
             filter?: Record<string, never> | null;
+            /**
+             * @description Whether a TLS client certificate is presented to the receiver
+             *     (`client_certificate` is write-only).
+             */
+            has_client_certificate: boolean;
             /** @description Always true: every webhook signs. */
             has_secret: boolean;
             /** @description Extra static request headers. */

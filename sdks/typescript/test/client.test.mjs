@@ -249,3 +249,16 @@ test("an ed25519 webhook verifies with its public key", async () => {
   assert.equal(body.id, published.id);
   await assert.rejects(verify(request.body + " ", request.headers, webhook.public_key), /no signature matches/);
 });
+
+test("a client certificate is checked and write-only", async () => {
+  const hw = await newTenant(server);
+  const webhook = await hw.webhooks.create({ url: receiver.url, events: ["order.*"] });
+  assert.equal(webhook.has_client_certificate, false);
+  await assert.rejects(
+    hw.webhooks.update(webhook.id, { client_certificate: { cert_pem: "not pem", key_pem: "not pem" } }),
+    (err) => err.status === 422 && err.field === "client_certificate.cert_pem",
+  );
+  const removed = await hw.webhooks.update(webhook.id, { client_certificate: null });
+  assert.equal(removed.has_client_certificate, false);
+  assert.ok(!JSON.stringify(await hw.webhooks.get(webhook.id)).includes("cert_pem"));
+});

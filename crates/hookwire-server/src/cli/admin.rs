@@ -55,6 +55,9 @@ pub async fn check(config_path: Option<&Path>) -> anyhow::Result<()> {
         if w.secret.is_some() {
             w.secret = Some("***".into());
         }
+        if let Some(Some(certificate)) = &mut w.client_certificate {
+            certificate.key_pem = "***".into();
+        }
     }
     println!("{}", serde_json::to_string_pretty(&config)?);
     eprintln!("config ok");

@@ -1,6 +1,8 @@
 //! `hookwire send`, `replay`, `retry` and `webhooks …`: talk to a running
 //! server.
 
+use std::path::Path;
+
 use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
 
@@ -169,6 +171,21 @@ pub struct NewWebhook {
     pub filter: Option<Value>,
     /// `--ordering` (`none` or `fifo`).
     pub ordering: Option<String>,
+    /// `--client-cert` and `--client-key`, read.
+    pub client_certificate: Option<Value>,
+}
+
+/// The `client_certificate` field from the PEM files `cert` and `key`; the
+/// server checks them (and names the field if they are wrong).
+pub fn read_client_certificate(cert: &Path, key: &Path) -> anyhow::Result<Value> {
+    let read = |path: &Path, flag: &str| {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("{flag}: cannot read {}", path.display()))
+    };
+    Ok(json!({
+        "cert_pem": read(cert, "--client-cert")?,
+        "key_pem": read(key, "--client-key")?,
+    }))
 }
 
 /// `hookwire webhooks create`.
@@ -190,6 +207,9 @@ pub async fn create(
     }
     if let Some(o) = options.ordering {
         body["ordering"] = json!(o);
+    }
+    if let Some(c) = options.client_certificate {
+        body["client_certificate"] = c;
     }
     let v = api
         .call(reqwest::Method::POST, "/webhooks", Some(body))

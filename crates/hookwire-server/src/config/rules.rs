@@ -70,6 +70,9 @@ impl Config {
                 return bad(&e.field, &e.message);
             }
         }
+        if let Err(why) = self.receiver_roots() {
+            return bad("receiver_ca_file", &why);
+        }
         if let Some(public) = &self.public_url {
             if let Err(why) = origin_of(public, true) {
                 return bad("public_url", &why);

@@ -257,6 +257,29 @@ fn the_egress_proxy_is_a_key_and_a_bad_one_is_named() {
 }
 
 #[test]
+fn receiver_ca_file_is_read_and_a_bad_one_is_named() {
+    Jail::expect_with(|jail| {
+        let ca = rcgen::CertificateParams::new(Vec::<String>::new())
+            .and_then(|p| p.self_signed(&rcgen::KeyPair::generate()?))
+            .expect("a certificate");
+        jail.create_file("ca.pem", &ca.pem())?;
+        jail.create_file("junk.pem", "not a certificate")?;
+        jail.set_env("HOOKWIRE_RECEIVER_CA_FILE", "ca.pem");
+        let c = Config::load(None).expect("loads");
+        assert!(c.engine_options().receiver_roots.is_some());
+        for bad in ["junk.pem", "missing.pem"] {
+            jail.set_env("HOOKWIRE_RECEIVER_CA_FILE", bad);
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(
+                err.contains("receiver_ca_file") && err.contains(bad),
+                "{bad}: {err}"
+            );
+        }
+        Ok(())
+    });
+}
+
+#[test]
 fn public_url_and_frame_ancestors_are_keys_and_bad_ones_are_named() {
     Jail::expect_with(|jail| {
         let c = Config::load(None).expect("loads");

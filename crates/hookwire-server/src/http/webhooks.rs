@@ -80,6 +80,9 @@ pub struct WebhookView {
     pub public_key: Option<String>,
     /// Always true: every webhook signs.
     pub has_secret: bool,
+    /// Whether a TLS client certificate is presented to the receiver
+    /// (`client_certificate` is write-only).
+    pub has_client_certificate: bool,
     /// The signing secret; present only in the response that created the webhook.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
@@ -111,6 +114,7 @@ impl WebhookView {
             signature_scheme: w.secret.scheme(),
             public_key: w.secret.public_key().map(|k| k.encode()),
             has_secret: true,
+            has_client_certificate: w.client_certificate.is_some(),
             secret: None,
             disabled_reason: w.disabled_reason,
             created_at: w.created_at,

@@ -55,6 +55,7 @@ pub(super) async fn edit(
                 rate_limit_per_second: Some(form.rate_limit()),
                 filter: Some(filter),
                 ordering,
+                client_certificate: form.client_certificate(),
                 ..WebhookPatch::default()
             };
             state

@@ -102,6 +102,9 @@ pub(super) async fn render(
                 @if let Some(public) = w.secret.public_key() {
                     dt { "Public key" } dd { code data-testid="public-key" { (public.encode()) } }
                 }
+                dt { "Client certificate" } dd data-testid="client-certificate" {
+                    @if w.client_certificate.is_some() { "presented when the receiver asks (mutual TLS)" } @else { "none" }
+                }
                 @if let Some(d) = &w.description { dt { "Description" } dd { (d) } }
                 dt { "Timeout" } dd { (w.timeout_seconds) " s" }
                 @if let Some(rate) = w.rate_limit_per_second { dt { "Rate limit" } dd { (rate) " requests/s" } }

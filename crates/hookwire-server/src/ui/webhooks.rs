@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use hookwire::model::{AuditAction, DeliveryOrder, Webhook, WebhookDraft};
 use hookwire::page::PageRequest;
-use hookwire::secret::SignatureScheme;
+use hookwire::secret::{ClientCertificateDraft, SignatureScheme};
 use hookwire::store::WebhookFilter;
 use hookwire::ValidationError;
 use maud::{html, Markup};
@@ -55,6 +55,16 @@ pub(super) struct WebhookForm {
     /// `hmac-sha256` or `ed25519` (create form only); blank is HMAC.
     #[serde(default)]
     pub signature_scheme: String,
+    /// A TLS client certificate, PEM; blank with a blank key keeps the
+    /// current one (never shown back: it is write-only).
+    #[serde(default)]
+    pub client_cert_pem: String,
+    /// The client certificate's private key, PEM.
+    #[serde(default)]
+    pub client_key_pem: String,
+    /// Ticked on the edit form: remove the client certificate.
+    #[serde(default)]
+    pub remove_client_certificate: Option<String>,
     /// The webhook being edited (blank on the create form); the filter
     /// preview's `webhook_id`.
     #[serde(default)]
@@ -121,8 +131,22 @@ impl WebhookForm {
             filter: parse_filter(&self.filter)?,
             ordering: parse_ordering(&self.ordering)?,
             signature_scheme: parse_scheme(&self.signature_scheme)?,
+            client_certificate: self.client_certificate(),
             ..WebhookDraft::default()
         })
+    }
+
+    /// The client certificate change the form asks for: a new one when
+    /// either box is filled (the engine names the one left blank), removal
+    /// when ticked, otherwise none.
+    pub(super) fn client_certificate(&self) -> Option<Option<ClientCertificateDraft>> {
+        if !self.client_cert_pem.trim().is_empty() || !self.client_key_pem.trim().is_empty() {
+            return Some(Some(ClientCertificateDraft {
+                cert_pem: self.client_cert_pem.clone(),
+                key_pem: self.client_key_pem.clone(),
+            }));
+        }
+        self.remove_client_certificate.as_ref().map(|_| None)
     }
 
     /// The typed rate limit: blank is none; what is not a whole number becomes
@@ -152,6 +176,7 @@ impl WebhookForm {
             ordering: w.ordering.as_str().to_owned(),
             signature_scheme: w.secret.scheme().as_str().to_owned(),
             webhook_id: w.id.clone(),
+            ..Self::default()
         }
     }
 
@@ -211,6 +236,25 @@ impl WebhookForm {
             small id="filter-help" class="muted" {
                 "Only events whose body matches are delivered: dotted paths (data.amount) with a value, or "
                 "$eq $ne $in $nin $gt $gte $lt $lte $exists $startsWith; combine with $and $or $not. "
+            }
+            details {
+                summary { "Client certificate for mutual TLS (optional)" }
+                label for="client_cert_pem" { "Certificate (PEM, leaf first)" }
+                textarea id="client_cert_pem" name="client_cert_pem" rows="3" spellcheck="false"
+                    placeholder="-----BEGIN CERTIFICATE-----" {}
+                label for="client_key_pem" { "Private key (PEM)" }
+                textarea id="client_key_pem" name="client_key_pem" rows="3" spellcheck="false"
+                    aria-describedby="client-cert-help" placeholder="-----BEGIN PRIVATE KEY-----" {}
+                small id="client-cert-help" class="muted" {
+                    "Presented when the receiver asks for a client certificate. Stored like the "
+                    "signing secret and never shown again; leave blank to keep the current one."
+                }
+                @if !self.webhook_id.is_empty() {
+                    label {
+                        input type="checkbox" name="remove_client_certificate" value="on";
+                        " Remove the client certificate"
+                    }
+                }
             }
             input type="hidden" name="webhook_id" value=(self.webhook_id);
             p {

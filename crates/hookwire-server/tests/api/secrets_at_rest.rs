@@ -12,23 +12,23 @@ use crate::receiver::Receiver;
 
 hookwire::backend_tests!(secrets_are_ciphertext_in_the_database_and_survive_a_key_rotation);
 
-const OLD_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+pub(crate) const OLD_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const NEW_KEY: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
 
-/// The `secret` column as stored.
-async fn raw_secret(b: Backend, url: &str, id: &str) -> String {
+/// A webhook's sealed `column` (`secret`, `client_certificate`) as stored.
+pub(crate) async fn raw_column(b: Backend, url: &str, id: &str, column: &str) -> String {
     let sql = match b {
-        Backend::Sqlite => "SELECT secret FROM webhooks WHERE id = ?1",
-        Backend::Postgres => "SELECT secret FROM webhooks WHERE id = $1",
+        Backend::Sqlite => format!("SELECT {column} FROM webhooks WHERE id = ?1"),
+        Backend::Postgres => format!("SELECT {column} FROM webhooks WHERE id = $1"),
     };
     match b {
         Backend::Sqlite => {
             let mut c = sqlx::SqliteConnection::connect(url).await.expect("sqlite");
-            sqlx::query_scalar(sql).bind(id).fetch_one(&mut c).await
+            sqlx::query_scalar(&sql).bind(id).fetch_one(&mut c).await
         }
         Backend::Postgres => {
             let mut c = sqlx::PgConnection::connect(url).await.expect("postgres");
-            sqlx::query_scalar(sql).bind(id).fetch_one(&mut c).await
+            sqlx::query_scalar(&sql).bind(id).fetch_one(&mut c).await
         }
     }
     .expect("row")
@@ -43,7 +43,7 @@ async fn secrets_are_ciphertext_in_the_database_and_survive_a_key_rotation(b: Ba
     let (tenant, key) = app.tenant("acme").await;
     let w = app.webhook(&key, json!({ "url": rx.url("/hook") })).await;
     let (id, secret) = (str_of(&w["id"]), str_of(&w["secret"]));
-    let stored = raw_secret(b, &app._db.url, &id).await;
+    let stored = raw_column(b, &app._db.url, &id, "secret").await;
     assert!(stored.starts_with("enc:v1:"), "stored: {stored}");
     assert!(
         !stored.contains(&secret["whsec_".len()..]),
@@ -87,7 +87,7 @@ async fn secrets_are_ciphertext_in_the_database_and_survive_a_key_rotation(b: Ba
         .expect("found");
     assert_eq!(read.secret.expose(), secret);
     assert_ne!(
-        raw_secret(b, &app._db.url, &id).await,
+        raw_column(b, &app._db.url, &id, "secret").await,
         stored,
         "re-encrypted"
     );

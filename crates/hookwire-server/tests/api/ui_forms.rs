@@ -17,6 +17,7 @@ hookwire::backend_tests!(
     only_the_admin_sees_tenants_and_secrets_never_show_twice,
     behind_an_https_proxy_the_session_cookie_is_secure_and_not_on_plain_http,
     the_dashboard_sets_changes_and_clears_a_rate_limit,
+    the_dashboard_sets_refuses_and_removes_a_client_certificate,
     the_replay_button_delivers_an_event_again,
     failed_deliveries_are_counted_then_retried_from_the_dashboard,
 );
@@ -448,4 +449,68 @@ async fn the_dashboard_sets_changes_and_clears_a_rate_limit(b: Backend) {
     assert_eq!(limit(read().await), 20);
     assert!(edit("").await.status().is_redirection());
     assert_eq!(limit(read().await), Value::Null, "blank: no limit");
+}
+
+async fn the_dashboard_sets_refuses_and_removes_a_client_certificate(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let rx = hookwire::testing::tls_receiver::TlsReceiver::start()
+        .await
+        .expect("a certificate authority");
+    let pair = rx.issue_client_certificate("dashboard");
+    let (_, key) = app.tenant("acme").await;
+    let url = "https://93.184.216.34/mtls";
+    let r = post(
+        &app,
+        "/ui/webhooks",
+        &key,
+        &[
+            ("url", url),
+            ("events", "*"),
+            ("client_cert_pem", &pair.cert_pem),
+            ("client_key_pem", &pair.key_pem),
+        ],
+    )
+    .await;
+    assert!(r.status().is_success(), "{}", r.status());
+    let list = app.get("/api/v1/webhooks", &key).await.json_ok(200).await;
+    let id = str_of(&list["data"][0]["id"]);
+    assert_eq!(list["data"][0]["has_client_certificate"], true);
+    let page = get(&app, &format!("/ui/webhooks/{id}"), &key).await;
+    let page = page.text().await.unwrap();
+    assert!(page.contains("presented when the receiver asks"), "{page}");
+    for pem in [&pair.cert_pem, &pair.key_pem] {
+        let body = pem.lines().nth(1).expect("a base64 line");
+        assert!(!page.contains(body), "the PEM is never shown back");
+    }
+
+    let edit = |fields: &'static [(&'static str, &'static str)]| {
+        let (app, key, id) = (&app, &key, &id);
+        async move {
+            let mut all = vec![("url", url), ("events", "*")];
+            all.extend_from_slice(fields);
+            post(app, &format!("/ui/webhooks/{id}"), key, &all).await
+        }
+    };
+    let has = || async {
+        app.get(&format!("/api/v1/webhooks/{id}"), &key)
+            .await
+            .json_ok(200)
+            .await["has_client_certificate"]
+            .clone()
+    };
+    let r = edit(&[("client_cert_pem", "not pem")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("client_certificate.cert_pem:"));
+    assert_eq!(has().await, true, "a rejected edit changes nothing");
+    assert!(edit(&[]).await.status().is_redirection());
+    assert_eq!(has().await, true, "blank boxes keep it");
+    let r = edit(&[("remove_client_certificate", "on")]).await;
+    assert!(r.status().is_redirection());
+    assert_eq!(has().await, false);
 }

@@ -188,7 +188,13 @@ pub async fn send(sender: &HttpSender, job: &Job, number: u32) -> (Attempt, Resp
     let body_len = body.len();
     let timeout = Duration::from_secs(u64::from(job.webhook.timeout_seconds));
     let mut resp = sender
-        .post(&job.webhook.url, map, body.into_bytes(), timeout)
+        .post(
+            &job.webhook.url,
+            map,
+            body.into_bytes(),
+            timeout,
+            job.webhook.client_certificate.as_ref(),
+        )
         .await;
     // What the client added from the URL and the body, as it wrote them.
     if let Some(host) = resp.host.take() {

@@ -1,15 +1,16 @@
 //! The HTTP side of a delivery attempt.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-use super::EgressProxy;
+use super::{EgressProxy, ReceiverRoots};
 use crate::net::{Lookup, SystemLookup, UrlPolicy};
+use crate::secret::ClientCertificate;
 use crate::webhook_url::WebhookUrl;
 
 /// The `user-agent` of every delivery (SPEC: `hookwire/<version>`).
@@ -69,10 +70,19 @@ pub struct Response {
     pub host: Option<String>,
 }
 
-/// One shared, keep-alive HTTP client for every delivery. Cheap to clone.
+/// Most clients kept for client certificates; past it the cache starts
+/// over (a client is rebuilt on its next use, in about a millisecond).
+const MAX_CERTIFIED_CLIENTS: usize = 1024;
+
+/// One shared, keep-alive HTTP client for every delivery, and one per TLS
+/// client certificate in use (reqwest ties an identity to a client). Cheap
+/// to clone.
 #[derive(Clone)]
 pub struct HttpSender {
     client: reqwest::Client,
+    recipe: Arc<ClientRecipe>,
+    /// Clients presenting a certificate, by [`ClientCertificate::fingerprint`].
+    certified: Arc<Mutex<HashMap<[u8; 32], reqwest::Client>>>,
     policy: UrlPolicy,
     /// With an egress proxy, the proxy connects to targets, not this client:
     /// their names are resolved here first, to judge every address.
@@ -84,7 +94,40 @@ impl std::fmt::Debug for HttpSender {
         f.debug_struct("HttpSender")
             .field("policy", &self.policy)
             .field("via_proxy", &self.via_proxy.is_some())
+            .field("receiver_roots", &self.recipe.roots.len())
             .finish()
+    }
+}
+
+/// How every client of one sender is built, so that the per-certificate
+/// clients behave exactly like the shared one.
+struct ClientRecipe {
+    resolver: Arc<GuardedResolver>,
+    proxy: Option<reqwest::Proxy>,
+    /// CA certificates trusted besides the public web roots.
+    roots: Vec<reqwest::Certificate>,
+}
+
+impl ClientRecipe {
+    fn build(&self, identity: Option<reqwest::Identity>) -> reqwest::Result<reqwest::Client> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(self.resolver.clone())
+            .user_agent(USER_AGENT)
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .connect_timeout(Duration::from_secs(10));
+        builder = match &self.proxy {
+            Some(proxy) => builder.proxy(proxy.clone()),
+            None => builder.no_proxy(),
+        };
+        for root in &self.roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        if let Some(identity) = identity {
+            builder = builder.identity(identity);
+        }
+        builder.build()
     }
 }
 
@@ -113,37 +156,84 @@ impl HttpSender {
             lookup: lookup.clone(),
             proxy_host: proxy.and_then(|p| p.host_name().map(str::to_owned)),
         };
-        let builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(resolver))
-            .user_agent(USER_AGENT)
-            .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .connect_timeout(Duration::from_secs(10));
-        let builder = match proxy {
-            Some(proxy) => match reqwest::Proxy::all(proxy.url()) {
-                Ok(p) => builder.proxy(p),
+        let recipe = ClientRecipe {
+            resolver: Arc::new(resolver),
+            proxy: proxy.map(|proxy| match reqwest::Proxy::all(proxy.url()) {
+                Ok(p) => p,
                 Err(e) => panic!("the egress proxy {proxy} cannot be used: {e}"),
-            },
-            None => builder.no_proxy(),
+            }),
+            roots: Vec::new(),
         };
-        let client = builder
-            .build()
+        Self::from_recipe(recipe, policy, proxy.map(|_| lookup))
+    }
+
+    /// This sender also trusting `roots` for receivers' certificates (for
+    /// receivers behind a private CA).
+    pub fn trusting(self, roots: &ReceiverRoots) -> Self {
+        let recipe = ClientRecipe {
+            resolver: self.recipe.resolver.clone(),
+            proxy: self.recipe.proxy.clone(),
+            roots: roots.certificates().to_vec(),
+        };
+        Self::from_recipe(recipe, self.policy, self.via_proxy)
+    }
+
+    fn from_recipe(
+        recipe: ClientRecipe,
+        policy: UrlPolicy,
+        via_proxy: Option<Arc<dyn Lookup>>,
+    ) -> Self {
+        let client = recipe
+            .build(None)
             .unwrap_or_else(|e| panic!("the HTTP client cannot be built: {e}"));
         Self {
             client,
+            recipe: Arc::new(recipe),
+            certified: Arc::default(),
             policy,
-            via_proxy: proxy.map(|_| lookup),
+            via_proxy,
         }
     }
 
-    /// POST `body` to `url` with `headers`, giving up after `timeout`.
+    /// The client for a request: the shared one, or the one presenting
+    /// `certificate`, built on first use.
+    fn client_for(
+        &self,
+        certificate: Option<&ClientCertificate>,
+    ) -> Result<reqwest::Client, String> {
+        let Some(certificate) = certificate else {
+            return Ok(self.client.clone());
+        };
+        let key = certificate.fingerprint();
+        let mut certified = self
+            .certified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = certified.get(&key) {
+            return Ok(client.clone());
+        }
+        let identity = reqwest::Identity::from_pem(&certificate.identity_pem())
+            .map_err(|e| format!("the client certificate cannot be used: {}", error_chain(&e)))?;
+        let client = self
+            .recipe
+            .build(Some(identity))
+            .map_err(|e| format!("the client certificate cannot be used: {}", error_chain(&e)))?;
+        if certified.len() >= MAX_CERTIFIED_CLIENTS {
+            certified.clear();
+        }
+        certified.insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// POST `body` to `url` with `headers`, giving up after `timeout`,
+    /// presenting `client_certificate` if the receiver asks for one.
     pub async fn post(
         &self,
         url: &str,
         headers: HeaderMap,
         body: Vec<u8>,
         timeout: Duration,
+        client_certificate: Option<&ClientCertificate>,
     ) -> Response {
         let started = Instant::now();
         // IP literals bypass the resolver: judge them (and the scheme) here. Host
@@ -184,6 +274,16 @@ impl HttpSender {
                 };
             }
         }
+        let client = match self.client_for(client_certificate) {
+            Ok(client) => client,
+            Err(message) => {
+                return Response {
+                    error: Some((ErrorKind::Request, message)),
+                    duration: started.elapsed(),
+                    ..Default::default()
+                }
+            }
+        };
         let host = url.host_str().map(|h| match url.port() {
             Some(port) => format!("{h}:{port}"),
             None => h.to_owned(),
@@ -192,13 +292,7 @@ impl HttpSender {
         // the `tokio::time::timeout` below (not reqwest's per-request one
         // as well, a second timer per attempt measuring the same thing).
         let exchange = async {
-            let resp = self
-                .client
-                .post(url)
-                .headers(headers)
-                .body(body)
-                .send()
-                .await?;
+            let resp = client.post(url).headers(headers).body(body).send().await?;
             let status = resp.status().as_u16();
             let retry_after = matches!(status, 429 | 503)
                 .then(|| retry_after(resp.headers()))
@@ -225,7 +319,7 @@ impl HttpSender {
                 ..Default::default()
             },
             Ok(Err(e)) => Response {
-                error: Some(classify(&e)),
+                error: Some(classify(&e, client_certificate.is_some())),
                 ..Default::default()
             },
             Ok(Ok((status, retry_after, headers, body))) => Response {
@@ -311,11 +405,24 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     Some(wait.min(MAX_RETRY_AFTER))
 }
 
-fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
+/// What went wrong with a request that got no response. `presented`: the
+/// request had a client certificate to present.
+fn classify(e: &reqwest::Error, presented: bool) -> (ErrorKind, String) {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
         if let Some(f) = err.downcast_ref::<Forbidden>() {
             return (ErrorKind::ForbiddenAddress, f.to_string());
+        }
+        if let Some(alert) = certificate_alert(err) {
+            let why = if presented {
+                "the receiver refused this webhook's TLS client certificate"
+            } else {
+                "the receiver asks for a TLS client certificate and this webhook has none"
+            };
+            return (
+                ErrorKind::Connect,
+                format!("{why} ({alert:?}): {}", error_chain(e)),
+            );
         }
         source = err.source();
     }
@@ -327,6 +434,33 @@ fn classify(e: &reqwest::Error) -> (ErrorKind, String) {
         ErrorKind::Request
     };
     (kind, error_chain(e))
+}
+
+/// The TLS alert a receiver ended the handshake with, if it is one a server
+/// sends about the client's certificate (none given, or not accepted). With
+/// TLS 1.3 it arrives after the client thinks the handshake is done, as an
+/// I/O error (whose `source` skips the TLS error it wraps: hence `get_ref`).
+fn certificate_alert(err: &(dyn std::error::Error + 'static)) -> Option<rustls::AlertDescription> {
+    use rustls::AlertDescription as A;
+    let tls = err.downcast_ref::<rustls::Error>().or_else(|| {
+        err.downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    });
+    match tls? {
+        rustls::Error::AlertReceived(
+            alert @ (A::CertificateRequired
+            | A::BadCertificate
+            | A::UnsupportedCertificate
+            | A::CertificateRevoked
+            | A::CertificateExpired
+            | A::CertificateUnknown
+            | A::UnknownCA
+            | A::DecryptError
+            | A::AccessDenied),
+        ) => Some(*alert),
+        _ => None,
+    }
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{EventFilter, PayloadFilter, RetryPolicy, WebhookSpec};
 use crate::id;
-use crate::secret::WebhookSecret;
+use crate::secret::{ClientCertificate, WebhookSecret};
 
 /// How a webhook's deliveries are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -91,6 +91,9 @@ pub struct Webhook {
     pub previous_secret: Option<WebhookSecret>,
     /// End of the rotation grace period.
     pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// Presented on TLS handshakes when the receiver asks for a client
+    /// certificate; never shown by the API.
+    pub client_certificate: Option<ClientCertificate>,
     /// Why hookwire disabled the webhook, if it did.
     pub disabled_reason: Option<String>,
     /// Start of the current unbroken run of failed attempts; `None` while healthy.
@@ -125,6 +128,7 @@ impl Webhook {
             secret: WebhookSecret::generate_for(spec.signature_scheme.unwrap_or_default()),
             previous_secret: None,
             previous_secret_expires_at: None,
+            client_certificate: None,
             disabled_reason: None,
             failing_since: None,
             created_at: now,
@@ -158,6 +162,9 @@ impl Webhook {
             self.secret = secret;
             self.previous_secret = None;
             self.previous_secret_expires_at = None;
+        }
+        if let Some(certificate) = spec.client_certificate {
+            self.client_certificate = certificate;
         }
         self.updated_at = crate::clock::now();
     }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{DeliveryOrder, EventFilter, PayloadFilter, RetryPolicy, RetryPolicyDraft, Webhook};
 use crate::net::UrlPolicy;
-use crate::secret::{SignatureScheme, WebhookSecret};
+use crate::secret::{ClientCertificate, ClientCertificateDraft, SignatureScheme, WebhookSecret};
 use crate::webhook_url::WebhookUrl;
 use crate::ValidationError;
 
@@ -94,6 +94,17 @@ pub struct WebhookDraft {
         schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
     )]
     pub secret: Option<String>,
+    /// A TLS client certificate and its key, presented when the receiver
+    /// asks for one (mutual TLS). Write-only: views say
+    /// `has_client_certificate`. Absent on PUT or PATCH: unchanged; `null`:
+    /// removed.
+    #[serde(
+        default,
+        deserialize_with = "super::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<ClientCertificateDraft>))]
+    pub client_certificate: Option<Option<ClientCertificateDraft>>,
 }
 
 /// A partial update for `PATCH /webhooks/{id}`: absent fields stay as they are;
@@ -138,6 +149,10 @@ pub struct WebhookPatch {
     pub signature_scheme: Option<SignatureScheme>,
     /// New secret, effective immediately (use rotate-secret for a grace period).
     pub secret: Option<String>,
+    /// New TLS client certificate (`null` removes it).
+    #[serde(default, deserialize_with = "super::nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<ClientCertificateDraft>))]
+    pub client_certificate: Option<Option<ClientCertificateDraft>>,
 }
 
 impl WebhookPatch {
@@ -164,6 +179,7 @@ impl WebhookPatch {
                 .unwrap_or(current.rate_limit_per_second),
             signature_scheme: self.signature_scheme,
             secret: self.secret,
+            client_certificate: self.client_certificate,
         };
         (draft, current.retry)
     }
@@ -200,6 +216,8 @@ pub struct WebhookSpec {
     pub signature_scheme: Option<SignatureScheme>,
     /// A new secret, if one was given.
     pub secret: Option<WebhookSecret>,
+    /// A new client certificate (`Some(None)`: remove it); `None`: unchanged.
+    pub client_certificate: Option<Option<ClientCertificate>>,
 }
 
 impl WebhookSpec {
@@ -259,6 +277,13 @@ impl WebhookSpec {
                 ));
             }
         }
+        let client_certificate = draft
+            .client_certificate
+            .map(|c| {
+                c.map(|c| ClientCertificate::parse(c, crate::clock::now()))
+                    .transpose()
+            })
+            .transpose()?;
         let url = WebhookUrl::parse_and_resolve(&draft.url, policy).await?;
         Ok(Self {
             url,
@@ -275,6 +300,7 @@ impl WebhookSpec {
             rate_limit_per_second: draft.rate_limit_per_second,
             signature_scheme: draft.signature_scheme,
             secret,
+            client_certificate,
         })
     }
 }

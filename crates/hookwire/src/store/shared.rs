@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::{Error, Result, TimelineBucket};
 use crate::model::{Attempt, DeliveryOrder, PayloadFilter};
+use crate::secret::sealer::Sealer;
+use crate::secret::ClientCertificate;
 
 /// A webhook's payload filter as the `filter` column keeps it: its JSON text.
 pub(crate) fn filter_text(filter: &Option<PayloadFilter>) -> Option<String> {
@@ -59,68 +61,98 @@ pub(crate) fn merge_timeline(
     buckets
 }
 
+/// A webhook row's sealed columns as stored: what `reseal_secrets` reads
+/// and rewrites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SealedColumns {
+    /// The webhook.
+    pub id: String,
+    /// `secret`.
+    pub secret: String,
+    /// `previous_secret`.
+    pub previous_secret: Option<String>,
+    /// `client_certificate`.
+    pub client_certificate: Option<String>,
+}
+
 /// A backend's two statements of `reseal_secrets`; the loop around them is
 /// [`reseal_secrets`].
 #[async_trait::async_trait]
 pub(crate) trait SecretRows: Send + Sync {
-    /// Up to a page of webhooks' `(id, secret, previous_secret)` as stored,
-    /// with ids after `after`, in id order.
-    async fn secrets_after(&self, after: &str) -> Result<Vec<(String, String, Option<String>)>>;
-    /// Store a webhook's re-sealed secrets, only if its secret still reads
-    /// `old` (a concurrent rotation wins); the rows changed.
-    async fn replace_secrets(
-        &self,
-        id: &str,
-        secret: String,
-        previous: Option<String>,
-        old: &str,
-    ) -> Result<u64>;
+    /// Up to a page of webhooks' sealed columns as stored, with ids after
+    /// `after`, in id order.
+    async fn secrets_after(&self, after: &str) -> Result<Vec<SealedColumns>>;
+    /// Store a webhook's re-sealed columns, only if its secret still reads
+    /// `old_secret` (a concurrent rotation wins); the rows changed.
+    async fn replace_secrets(&self, new: SealedColumns, old_secret: &str) -> Result<u64>;
 }
 
-/// Rewrite every stored webhook secret not sealed with `sealer`'s current
-/// key, a page at a time (see
+/// Rewrite every stored webhook secret and client certificate not sealed
+/// with `sealer`'s current key, a page at a time (see
 /// [`WebhookStore::reseal_secrets`](super::WebhookStore::reseal_secrets)).
-pub(crate) async fn reseal_secrets(
-    rows: &dyn SecretRows,
-    sealer: &crate::secret::sealer::Sealer,
-) -> Result<u64> {
+pub(crate) async fn reseal_secrets(rows: &dyn SecretRows, sealer: &Sealer) -> Result<u64> {
     let mut after = String::new();
     let mut rewritten = 0;
     loop {
         let page = rows.secrets_after(&after).await?;
         let Some(last) = page.last() else { break };
-        after = last.0.clone();
-        for (id, secret, previous) in page {
-            if let Some((new_secret, new_previous)) =
-                reseal_row(sealer, &id, &secret, previous.as_deref())?
-            {
-                rewritten += rows
-                    .replace_secrets(&id, new_secret, new_previous, &secret)
-                    .await?;
+        after = last.id.clone();
+        for stored in page {
+            if let Some(new) = reseal_row(sealer, &stored)? {
+                rewritten += rows.replace_secrets(new, &stored.secret).await?;
             }
         }
     }
     Ok(rewritten)
 }
 
-/// The re-sealed `(secret, previous_secret)` of one stored webhook row, or `None`
-/// when both are already in the sealer's current form.
-fn reseal_row(
-    sealer: &crate::secret::sealer::Sealer,
-    id: &str,
-    secret: &str,
-    previous: Option<&str>,
-) -> Result<Option<(String, Option<String>)>> {
-    if sealer.is_current(secret) && previous.is_none_or(|p| sealer.is_current(p)) {
+/// One stored webhook row's columns re-sealed, or `None` when all are
+/// already in the sealer's current form.
+fn reseal_row(sealer: &Sealer, stored: &SealedColumns) -> Result<Option<SealedColumns>> {
+    let current = |s: &Option<String>| s.as_deref().is_none_or(|v| sealer.is_current(v));
+    if sealer.is_current(&stored.secret)
+        && current(&stored.previous_secret)
+        && current(&stored.client_certificate)
+    {
         return Ok(None);
     }
-    let reseal = |stored: &str| -> Result<String> {
+    let reseal = |value: &String| -> Result<String> {
         let plain = sealer
-            .open(stored)
-            .map_err(|e| Error::Corrupt(format!("webhook {id}: {e}")))?;
+            .open(value)
+            .map_err(|e| Error::Corrupt(format!("webhook {}: {e}", stored.id)))?;
         Ok(sealer.seal(&plain))
     };
-    Ok(Some((reseal(secret)?, previous.map(reseal).transpose()?)))
+    Ok(Some(SealedColumns {
+        id: stored.id.clone(),
+        secret: reseal(&stored.secret)?,
+        previous_secret: stored.previous_secret.as_ref().map(reseal).transpose()?,
+        client_certificate: stored.client_certificate.as_ref().map(reseal).transpose()?,
+    }))
+}
+
+/// A webhook's `client_certificate` column: the certificate's stored form,
+/// sealed.
+pub(crate) fn seal_client_certificate(
+    sealer: &Sealer,
+    certificate: &Option<ClientCertificate>,
+) -> Option<String> {
+    certificate.as_ref().map(|c| sealer.seal(&c.to_stored()))
+}
+
+/// The certificate in a `client_certificate` column.
+pub(crate) fn open_client_certificate(
+    sealer: &Sealer,
+    stored: Option<String>,
+) -> Result<Option<ClientCertificate>> {
+    stored
+        .map(|s| {
+            let plain = sealer
+                .open(&s)
+                .map_err(|e| Error::Corrupt(format!("webhooks.client_certificate: {e}")))?;
+            ClientCertificate::from_stored(&plain)
+                .map_err(|e| Error::Corrupt(format!("webhooks.client_certificate: {e}")))
+        })
+        .transpose()
 }
 
 /// A webhook's `ordering` column.

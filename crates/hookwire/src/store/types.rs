@@ -70,6 +70,8 @@ pub struct SettingsChanges {
     pub filter: bool,
     /// `ordering`.
     pub ordering: bool,
+    /// The TLS client certificate.
+    pub client_certificate: bool,
 }
 
 impl SettingsChanges {
@@ -86,6 +88,7 @@ impl SettingsChanges {
         rate_limit: true,
         filter: true,
         ordering: true,
+        client_certificate: true,
     };
 
     /// The settings that differ between `read` and `new`.
@@ -102,6 +105,7 @@ impl SettingsChanges {
             rate_limit: read.rate_limit_per_second != new.rate_limit_per_second,
             filter: read.filter != new.filter,
             ordering: read.ordering != new.ordering,
+            client_certificate: read.client_certificate != new.client_certificate,
         }
     }
 }

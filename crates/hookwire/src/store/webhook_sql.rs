@@ -4,7 +4,7 @@
 //! still binds the values itself, in this order.
 
 /// Every column of `webhooks`, in the order the backends bind a webhook.
-pub(crate) const COLUMNS: [&str; 23] = [
+pub(crate) const COLUMNS: [&str; 24] = [
     "id",
     "tenant_id",
     "url",
@@ -28,12 +28,13 @@ pub(crate) const COLUMNS: [&str; 23] = [
     "rate_limit_per_second",
     "filter",
     "ordering",
+    "client_certificate",
 ];
 
 /// What the config file sets on a global webhook. The rest is runtime state
 /// a restart keeps: whether it is active, why it was disabled, its failure
 /// run, a rotated-out secret.
-const CONFIGURED: [&str; 15] = [
+const CONFIGURED: [&str; 16] = [
     "url",
     "name",
     "description",
@@ -48,6 +49,7 @@ const CONFIGURED: [&str; 15] = [
     "filter",
     "ordering",
     "secret",
+    "client_certificate",
     "updated_at",
 ];
 
@@ -85,12 +87,12 @@ mod tests {
     fn the_insert_names_each_column_once_with_a_placeholder_each() {
         let sql = insert(|n| format!("${n}"));
         assert!(sql.starts_with("INSERT INTO webhooks (id, tenant_id, url,"));
-        assert!(sql.ends_with("$22, $23)"), "{sql}");
+        assert!(sql.ends_with("$23, $24)"), "{sql}");
         for c in CONFIGURED {
             assert!(COLUMNS.contains(&c), "{c} is a column");
         }
         let upsert = upsert_configured(|n| format!("?{n}"));
-        assert!(upsert.contains("?23) ON CONFLICT (id) DO UPDATE SET url = excluded.url"));
+        assert!(upsert.contains("?24) ON CONFLICT (id) DO UPDATE SET url = excluded.url"));
         assert!(
             !upsert.contains("is_active = excluded"),
             "runtime state stays"

@@ -1,7 +1,9 @@
 //! The HTTP sender's SSRF guard, against a real listener on 127.0.0.1 that counts
 //! the connections it accepts, with the system resolver and with one the test
-//! controls (DNS rebinding); and through an egress proxy (`egress_proxy`).
+//! controls (DNS rebinding); through an egress proxy (`egress_proxy`); and with
+//! TLS client certificates (`client_certificate`).
 
+mod client_certificate;
 mod egress_proxy;
 
 use std::net::{IpAddr, SocketAddr};
@@ -54,6 +56,7 @@ pub(crate) async fn post(sender: &HttpSender, url: &str) -> hookwire::delivery::
             HeaderMap::new(),
             b"{}".to_vec(),
             Duration::from_secs(2),
+            None,
         )
         .await
 }

@@ -89,6 +89,7 @@ class Webhook(TypedDict):
     signature_scheme: str
     public_key: NotRequired[Optional[str]]
     has_secret: bool
+    has_client_certificate: bool
     secret: NotRequired[Optional[str]]
     created_at: str
     updated_at: str

@@ -221,6 +221,7 @@ class Webhooks(_Resource):
         rate_limit_per_second: Optional[int] = None,
         signature_scheme: Optional[str] = None,
         secret: Optional[str] = None,
+        client_certificate: Optional[Mapping[str, str]] = None,
     ) -> Webhook:
         """Register a webhook; the answer holds its ``secret`` (only here)."""
         body = _draft(locals())
@@ -253,6 +254,7 @@ class Webhooks(_Resource):
         rate_limit_per_second: Any = UNSET,
         signature_scheme: Any = UNSET,
         secret: Any = UNSET,
+        client_certificate: Any = UNSET,
     ) -> Webhook:
         """Change the fields given (PATCH); the others stay."""
         fields = dict(
@@ -270,6 +272,7 @@ class Webhooks(_Resource):
             rate_limit_per_second=rate_limit_per_second,
             signature_scheme=signature_scheme,
             secret=secret,
+            client_certificate=client_certificate,
         )
         body = {key: value for key, value in fields.items() if value is not UNSET}
         return self._t.call(Call("PATCH", f"/webhooks/{_id(webhook_id)}", json=body))
@@ -293,6 +296,7 @@ class Webhooks(_Resource):
         rate_limit_per_second: Optional[int] = None,
         signature_scheme: Optional[str] = None,
         secret: Optional[str] = None,
+        client_certificate: Optional[Mapping[str, str]] = None,
     ) -> Webhook:
         """Replace every writable field (PUT); those left out take their defaults."""
         body = _draft(locals())
@@ -438,6 +442,7 @@ class OperationalWebhooks(_Resource):
         rate_limit_per_second: Optional[int] = None,
         signature_scheme: Optional[str] = None,
         secret: Optional[str] = None,
+        client_certificate: Optional[Mapping[str, str]] = None,
     ) -> Webhook:
         """Register one (``events`` from the ``hookwire.*`` types); the answer holds its ``secret``."""
         return self._t.call(Call("POST", "/operational-webhooks", json=_draft(locals())))

@@ -20,9 +20,13 @@ use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
 use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
-use crate::store::shared::{filter_from_text, filter_text, ordering_from_text};
+use crate::store::shared::{
+    filter_from_text, filter_text, open_client_certificate, ordering_from_text,
+    seal_client_certificate,
+};
 use crate::store::{
-    reseal_secrets, webhook_sql, SecretRows, WebhookChanges, WebhookFilter, WebhookStore,
+    reseal_secrets, webhook_sql, SealedColumns, SecretRows, WebhookChanges, WebhookFilter,
+    WebhookStore,
 };
 
 pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> {
@@ -60,6 +64,7 @@ pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> 
             .map(open)
             .transpose()?,
         previous_secret_expires_at: row.try_get("previous_secret_expires_at")?,
+        client_certificate: open_client_certificate(sealer, row.try_get("client_certificate")?)?,
         disabled_reason: row.try_get("disabled_reason")?,
         failing_since: row.try_get("failing_since")?,
         created_at: row.try_get("created_at")?,
@@ -69,7 +74,7 @@ pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> 
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Bind every webhook column as `$1…$23` in the order of [`webhook_sql::COLUMNS`].
+/// Bind every webhook column as `$1…$24` in the order of [`webhook_sql::COLUMNS`].
 fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<'q> {
     bind_editable(q, w, sealer)
         .bind(&w.disabled_reason)
@@ -79,6 +84,7 @@ fn bind_webhook<'q>(q: PgQuery<'q>, w: &'q Webhook, sealer: &Sealer) -> PgQuery<
         .bind(w.rate_limit_per_second.map(|r| r as i32))
         .bind(filter_text(&w.filter))
         .bind(w.ordering.as_str())
+        .bind(seal_client_certificate(sealer, &w.client_certificate))
 }
 
 /// Bind what an update writes: the id, the tenant and the settings as
@@ -232,6 +238,7 @@ impl WebhookStore for PgStore {
             rate_limit_per_second = CASE WHEN $29 THEN $28 ELSE rate_limit_per_second END, \
             filter = CASE WHEN $31 THEN $30 ELSE filter END, \
             ordering = CASE WHEN $33 THEN $32 ELSE ordering END, \
+            client_certificate = CASE WHEN $35 THEN $34 ELSE client_certificate END, \
             updated_at = $17, \
             secret = CASE WHEN $19 THEN $14 ELSE secret END, \
             previous_secret = CASE WHEN $19 THEN $15 ELSE previous_secret END, \
@@ -260,6 +267,8 @@ impl WebhookStore for PgStore {
             .bind(changes.settings.filter)
             .bind(w.ordering.as_str())
             .bind(changes.settings.ordering)
+            .bind(seal_client_certificate(&self.sealer, &w.client_certificate))
+            .bind(changes.settings.client_certificate)
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
@@ -325,29 +334,37 @@ impl WebhookStore for PgStore {
 
 #[async_trait]
 impl SecretRows for PgStore {
-    async fn secrets_after(&self, after: &str) -> Result<Vec<(String, String, Option<String>)>> {
-        Ok(sqlx::query_as(
-            "SELECT id, secret, previous_secret FROM webhooks WHERE id > $1 ORDER BY id LIMIT 500",
+    async fn secrets_after(&self, after: &str) -> Result<Vec<SealedColumns>> {
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, secret, previous_secret, client_certificate FROM webhooks \
+             WHERE id > $1 ORDER BY id LIMIT 500",
         )
         .bind(after)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, secret, previous_secret, client_certificate)| SealedColumns {
+                    id,
+                    secret,
+                    previous_secret,
+                    client_certificate,
+                },
+            )
+            .collect())
     }
 
-    async fn replace_secrets(
-        &self,
-        id: &str,
-        secret: String,
-        previous: Option<String>,
-        old: &str,
-    ) -> Result<u64> {
+    async fn replace_secrets(&self, new: SealedColumns, old_secret: &str) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE webhooks SET secret = $2, previous_secret = $3 WHERE id = $1 AND secret = $4",
+            "UPDATE webhooks SET secret = $2, previous_secret = $3, client_certificate = $4 \
+             WHERE id = $1 AND secret = $5",
         )
-        .bind(id)
-        .bind(secret)
-        .bind(previous)
-        .bind(old)
+        .bind(new.id)
+        .bind(new.secret)
+        .bind(new.previous_secret)
+        .bind(new.client_certificate)
+        .bind(old_secret)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())

@@ -19,9 +19,13 @@ use crate::model::{RetryPolicy, Webhook};
 use crate::page::{Page, PageRequest};
 use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
-use crate::store::shared::{filter_from_text, filter_text, ordering_from_text};
+use crate::store::shared::{
+    filter_from_text, filter_text, open_client_certificate, ordering_from_text,
+    seal_client_certificate,
+};
 use crate::store::{
-    reseal_secrets, webhook_sql, SecretRows, WebhookChanges, WebhookFilter, WebhookStore,
+    reseal_secrets, webhook_sql, SealedColumns, SecretRows, WebhookChanges, WebhookFilter,
+    WebhookStore,
 };
 
 pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<Webhook> {
@@ -59,6 +63,10 @@ pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<We
             .map(open)
             .transpose()?,
         previous_secret_expires_at: opt_time("previous_secret_expires_at")?,
+        client_certificate: open_client_certificate(
+            sealer,
+            row.get::<Option<String>>("client_certificate")?,
+        )?,
         disabled_reason: row.get("disabled_reason")?,
         failing_since: opt_time("failing_since")?,
         created_at: time(row.get("created_at")?)?,
@@ -66,7 +74,7 @@ pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<We
     })
 }
 
-/// Bind every webhook column as `?1…?23` in the order of [`webhook_sql::COLUMNS`].
+/// Bind every webhook column as `?1…?24` in the order of [`webhook_sql::COLUMNS`].
 fn bind_webhook<'q>(
     q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     w: &'q Webhook,
@@ -79,7 +87,8 @@ fn bind_webhook<'q>(
         .bind(w.failing_since.map(ms))
         .bind(w.rate_limit_per_second)
         .bind(filter_text(&w.filter))
-        .bind(w.ordering.as_str()))
+        .bind(w.ordering.as_str())
+        .bind(seal_client_certificate(sealer, &w.client_certificate)))
 }
 
 /// Bind what an update writes: the id, the tenant and the settings as
@@ -247,6 +256,7 @@ impl WebhookStore for SqliteStore {
             rate_limit_per_second = CASE WHEN ?29 THEN ?28 ELSE rate_limit_per_second END, \
             filter = CASE WHEN ?31 THEN ?30 ELSE filter END, \
             ordering = CASE WHEN ?33 THEN ?32 ELSE ordering END, \
+            client_certificate = CASE WHEN ?35 THEN ?34 ELSE client_certificate END, \
             updated_at = ?17, \
             secret = CASE WHEN ?19 THEN ?14 ELSE secret END, \
             previous_secret = CASE WHEN ?19 THEN ?15 ELSE previous_secret END, \
@@ -275,6 +285,8 @@ impl WebhookStore for SqliteStore {
             .bind(changes.settings.filter)
             .bind(w.ordering.as_str())
             .bind(changes.settings.ordering)
+            .bind(seal_client_certificate(&self.sealer, &w.client_certificate))
+            .bind(changes.settings.client_certificate)
             .fetch_optional(&mut *self.writer.lock().await)
             .await?
             .as_ref()
@@ -341,29 +353,37 @@ impl WebhookStore for SqliteStore {
 
 #[async_trait]
 impl SecretRows for SqliteStore {
-    async fn secrets_after(&self, after: &str) -> Result<Vec<(String, String, Option<String>)>> {
-        Ok(sqlx::query_as(
-            "SELECT id, secret, previous_secret FROM webhooks WHERE id > ?1 ORDER BY id LIMIT 500",
+    async fn secrets_after(&self, after: &str) -> Result<Vec<SealedColumns>> {
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, secret, previous_secret, client_certificate FROM webhooks \
+             WHERE id > ?1 ORDER BY id LIMIT 500",
         )
         .bind(after)
         .fetch_all(&self.reader)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, secret, previous_secret, client_certificate)| SealedColumns {
+                    id,
+                    secret,
+                    previous_secret,
+                    client_certificate,
+                },
+            )
+            .collect())
     }
 
-    async fn replace_secrets(
-        &self,
-        id: &str,
-        secret: String,
-        previous: Option<String>,
-        old: &str,
-    ) -> Result<u64> {
+    async fn replace_secrets(&self, new: SealedColumns, old_secret: &str) -> Result<u64> {
         let done = sqlx::query(
-            "UPDATE webhooks SET secret = ?2, previous_secret = ?3 WHERE id = ?1 AND secret = ?4",
+            "UPDATE webhooks SET secret = ?2, previous_secret = ?3, client_certificate = ?4 \
+             WHERE id = ?1 AND secret = ?5",
         )
-        .bind(id)
-        .bind(secret)
-        .bind(previous)
-        .bind(old)
+        .bind(new.id)
+        .bind(new.secret)
+        .bind(new.previous_secret)
+        .bind(new.client_certificate)
+        .bind(old_secret)
         .execute(&mut *self.writer.lock().await)
         .await?;
         Ok(done.rows_affected())
