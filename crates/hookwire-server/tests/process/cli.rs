@@ -226,6 +226,57 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         r#"{"data.n": {"$near": 1}}"#,
     ]);
     assert!(!ok && err.contains("filter.data.n.$near"), "{err}");
+    // --client-cert and --client-key send the PEM files; a pair that does not
+    // belong together is refused by the server, naming the field.
+    let dir = tempfile::tempdir().unwrap();
+    let issue = |name: &str| {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec![name.to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let ((cert, key_pem), (_, other_key)) = (issue("cli.example"), issue("other.example"));
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let (cert, key_pem, other_key) = (
+        file("c.pem", &cert),
+        file("k.pem", &key_pem),
+        file("o.pem", &other_key),
+    );
+    let (ok, out, err) = api(&[
+        "webhooks",
+        "create",
+        &url,
+        "--event",
+        "*",
+        "--client-cert",
+        &cert,
+        "--client-key",
+        &key_pem,
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains(r#""has_client_certificate": true"#), "{out}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (ok, _, err) = api(&[
+        "webhooks",
+        "create",
+        &url,
+        "--event",
+        "*",
+        "--client-cert",
+        &cert,
+        "--client-key",
+        &other_key,
+    ]);
+    assert!(!ok && err.contains("client_certificate"), "{err}");
+    let (ok, _, err) = api(&["webhooks", "delete", created["id"].as_str().unwrap()]);
+    assert!(ok, "{err}");
 
     let (ok, out, err) = api(&["webhooks", "list"]);
     assert!(ok, "{err}");

@@ -63,7 +63,7 @@ pub(crate) fn merge_timeline(
 
 /// A webhook row's sealed columns as stored: what `reseal_secrets` reads
 /// and rewrites.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub(crate) struct SealedColumns {
     /// The webhook.
     pub id: String,

@@ -354,24 +354,13 @@ impl WebhookStore for SqliteStore {
 #[async_trait]
 impl SecretRows for SqliteStore {
     async fn secrets_after(&self, after: &str) -> Result<Vec<SealedColumns>> {
-        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, secret, previous_secret, client_certificate FROM webhooks \
              WHERE id > ?1 ORDER BY id LIMIT 500",
         )
         .bind(after)
         .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, secret, previous_secret, client_certificate)| SealedColumns {
-                    id,
-                    secret,
-                    previous_secret,
-                    client_certificate,
-                },
-            )
-            .collect())
+        .await?)
     }
 
     async fn replace_secrets(&self, new: SealedColumns, old_secret: &str) -> Result<u64> {
