@@ -429,6 +429,51 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
 }
 
 #[test]
+fn a_configured_webhook_takes_a_client_certificate_and_config_check_masks_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("hookwire.toml");
+    std::fs::write(
+        &cfg,
+        "database_url = \"sqlite://${DB_DIR}/hw.db\"\n\
+         [[webhooks]]\nurl = \"https://93.184.216.34/x\"\nevents = [\"*\"]\nsecret = \"hook-secret-value\"\n\
+         client_certificate = { cert_pem = \"${CLIENT_CERT}\", key_pem = \"${CLIENT_KEY}\" }\n",
+    )
+    .unwrap();
+    let issue = || {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["config.example".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let ((cert, key), (_, other_key)) = (issue(), issue());
+    let check = |key: &str| {
+        let out = hookwire()
+            .args(["config", "check", "--config"])
+            .arg(&cfg)
+            .env("DB_DIR", dir.path())
+            .env("CLIENT_CERT", &cert)
+            .env("CLIENT_KEY", key)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = check(&key);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("\"key_pem\": \"***\""), "{out}");
+    let key_body = key.lines().nth(1).unwrap();
+    assert!(!out.contains(key_body), "the key is masked: {out}");
+    let (code, _, err) = check(&other_key);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("webhooks[0].client_certificate"), "{err}");
+}
+
+#[test]
 fn migrate_and_config_check_work_and_mask_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("hookwire.toml");
