@@ -42,6 +42,7 @@ fn attempt_from_row(row: &PgRow) -> Result<Attempt> {
 
 #[async_trait]
 impl EventStore for PgStore {
+    /// See `write.rs`: one transaction per batch on the write connections.
     async fn write(&self, batch: &WriteBatch<'_>) -> Result<Written> {
         self.write_batch(batch).await
     }
@@ -50,6 +51,8 @@ impl EventStore for PgStore {
         super::WRITE_SLOTS
     }
 
+    /// The event and its one delivery, leased to `owner`, in one
+    /// transaction (the test send's path: it never waits for a group commit).
     async fn insert_leased(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         insert_event(&mut tx, event).await?;
@@ -58,6 +61,10 @@ impl EventStore for PgStore {
         Ok(())
     }
 
+    /// Refused (`false`, nothing written) when the webhook generation moved
+    /// on since the fan-out that made `deliveries`; the fifo lines involved
+    /// are locked first and advanced in the same transaction, so a new line's
+    /// first delivery is due at once and no other writer races it.
     async fn queue_deliveries(&self, deliveries: &[Delivery], generation: i64) -> Result<bool> {
         let queued: Vec<(&Delivery, Option<&str>)> = deliveries.iter().map(|d| (d, None)).collect();
         let lines: std::collections::BTreeSet<_> =
@@ -73,6 +80,7 @@ impl EventStore for PgStore {
         Ok(true)
     }
 
+    /// By id within the tenant: another tenant's event reads as absent.
     async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>> {
         let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1 AND tenant_id = $2");
         sqlx::query(&sql)
@@ -85,6 +93,9 @@ impl EventStore for PgStore {
             .transpose()
     }
 
+    /// Newest first by id (ids sort by creation time), keyset-paged; every
+    /// filter is optional and bound as NULL when absent, so one statement
+    /// text serves every combination.
     async fn list_events(
         &self,
         tenant_id: &str,
@@ -113,11 +124,13 @@ impl EventStore for PgStore {
         Ok(Page::from_rows(items, page, |e: &Event| &e.id))
     }
 
+    /// In id order, i.e. in the order the fan-out made them.
     async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<Delivery>> {
         let mut conn = self.pool.acquire().await?;
         deliveries_of(&mut conn, event_id).await
     }
 
+    /// By id within the tenant: another tenant's delivery reads as absent.
     async fn delivery(&self, tenant_id: &str, id: &str) -> Result<Option<Delivery>> {
         sqlx::query("SELECT * FROM deliveries WHERE id = $1 AND tenant_id = $2")
             .bind(id)
@@ -129,6 +142,7 @@ impl EventStore for PgStore {
             .transpose()
     }
 
+    /// A webhook's history, newest first, keyset-paged.
     async fn list_deliveries(
         &self,
         tenant_id: &str,
@@ -166,6 +180,7 @@ impl EventStore for PgStore {
         Ok(Page::from_rows(items, page, |d: &Delivery| &d.id))
     }
 
+    /// In attempt order (attempts are keyed by delivery and number).
     async fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>> {
         sqlx::query("SELECT * FROM attempts WHERE delivery_id = $1 ORDER BY attempt_number")
             .bind(delivery_id)

@@ -39,6 +39,10 @@ pub(super) const CLAIM: &str = "WITH due AS ( \
 
 #[async_trait]
 impl QueueStore for PgStore {
+    /// `CLAIM` on the write connections, then the batch's events and
+    /// webhooks in the same transaction, so a job never pairs a delivery with
+    /// a webhook changed after its claim. The lease's end is written as the
+    /// row's `next_attempt_at` too: a lease that runs out is simply due again.
     async fn claim_due(
         &self,
         owner: &str,
@@ -83,6 +87,9 @@ impl QueueStore for PgStore {
         Ok(assemble_jobs(deliveries, events, webhooks))
     }
 
+    /// Only rows still leased to `owner`: a lease that expired and went to
+    /// another node meanwhile is not this worker's to hand back. Not a
+    /// prepared statement: it runs rarely, with lists of any length.
     async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()> {
         sqlx::query(
             "UPDATE deliveries SET next_attempt_at = $3, lease_owner = NULL, lease_expires_at = NULL \
@@ -97,6 +104,9 @@ impl QueueStore for PgStore {
         Ok(())
     }
 
+    /// One upsert per take; the row lock of `ON CONFLICT DO UPDATE` orders
+    /// takers on every node, and its `WHERE` refuses a slot past `latest`,
+    /// after which a read says when the next one is free.
     async fn take_send_slot(
         &self,
         webhook_id: &str,
@@ -134,6 +144,8 @@ impl QueueStore for PgStore {
         }
     }
 
+    /// A stale answer only makes a nap a little too long or short; the nap
+    /// is bounded by the poll interval, and `NOTIFY` wakes it for new work.
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
         Ok(sqlx::query_scalar(
             "SELECT MIN(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')",
@@ -143,6 +155,8 @@ impl QueueStore for PgStore {
         .await?)
     }
 
+    /// Unfinished rows leased to `owner` (or to anyone) become due at `now`,
+    /// and every node is woken to take them.
     async fn release_leases(&self, owner: Option<&str>, now: DateTime<Utc>) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE deliveries SET next_attempt_at = $2, lease_owner = NULL, lease_expires_at = NULL \
@@ -157,6 +171,9 @@ impl QueueStore for PgStore {
         Ok(done.rows_affected())
     }
 
+    /// One statement: this worker's beat, the workers silent since
+    /// `dead_before` forgotten, and those workers' leases that end by
+    /// `leases_end_by` made due now (a worker never frees its own).
     async fn heartbeat(
         &self,
         owner: &str,
@@ -198,6 +215,9 @@ impl QueueStore for PgStore {
         self.resume_lines(now).await
     }
 
+    /// A delivery still leased by a live attempt is refused (`false`); a
+    /// fifo delivery (with an `ordering_key`) gets no due time here: its line
+    /// decides when it runs.
     async fn requeue_delivery(
         &self,
         tenant_id: &str,
@@ -220,6 +240,8 @@ impl QueueStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The retry starts after `filter.since` with an empty id, so the first
+    /// chunk's keyset comparison takes every delivery of that instant.
     async fn insert_bulk_retry(
         &self,
         tenant_id: &str,
@@ -247,6 +269,13 @@ impl QueueStore for PgStore {
         Ok(())
     }
 
+    /// The earliest stored retry due within `ahead`, locked with `SKIP
+    /// LOCKED` so that of several nodes looking at once each takes a
+    /// different retry (or none): its next chunk (at most a second's worth,
+    /// at most [`BULK_RETRY_CHUNK`](crate::store::BULK_RETRY_CHUNK) rows),
+    /// oldest first by `(created_at, id)` after the last one taken, is
+    /// requeued with due times in 100 ms steps at its pace; then the retry
+    /// moves on past them, or is deleted when nothing was left.
     async fn continue_bulk_retry(
         &self,
         now: DateTime<Utc>,
@@ -328,6 +357,8 @@ impl QueueStore for PgStore {
         Ok(Some(taken.len() as u64))
     }
 
+    /// With the same conditions the chunks use (a delivery leased by a live
+    /// attempt is not counted).
     async fn count_requeue_matching(
         &self,
         tenant_id: &str,
@@ -355,6 +386,8 @@ impl QueueStore for PgStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    /// Every failed delivery of the webhook since `since`, in one statement
+    /// (bounded by one webhook's failures, unlike a tenant-wide bulk retry).
     async fn requeue_failed(
         &self,
         tenant_id: &str,
@@ -419,6 +452,9 @@ async fn notify(pool: &sqlx::PgPool) -> Result<()> {
 }
 
 /// A stored bulk retry (see [`QueueStore::start_bulk_retry`]).
+/// `after_created_at` and `after_id` are the keyset position of the last
+/// delivery it requeued; `next_due_at` is when its next chunk's first
+/// delivery is due.
 #[derive(sqlx::FromRow)]
 struct BulkRetryRow {
     id: i64,

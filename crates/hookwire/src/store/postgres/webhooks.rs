@@ -125,6 +125,8 @@ impl WebhookStore for PgStore {
         Ok(())
     }
 
+    /// By id within the tenant: another tenant's webhook reads as absent,
+    /// the same answer as one that does not exist.
     async fn webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>> {
         sqlx::query("SELECT * FROM webhooks WHERE id = $1 AND tenant_id = $2")
             .bind(id)
@@ -136,6 +138,8 @@ impl WebhookStore for PgStore {
             .transpose()
     }
 
+    /// `COALESCE` keeps the start of a run already going; the answer is
+    /// that start, which the caller compares with `auto_disable_after`.
     async fn webhook_failed(
         &self,
         webhook_id: &str,
@@ -152,6 +156,8 @@ impl WebhookStore for PgStore {
         Ok(since.flatten())
     }
 
+    /// Writes only when a run is going (the caller checks its own copy
+    /// first, so a healthy webhook's success costs no write at all).
     async fn webhook_recovered(&self, webhook_id: &str) -> Result<()> {
         sqlx::query(
             "UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL",
@@ -162,6 +168,7 @@ impl WebhookStore for PgStore {
         Ok(())
     }
 
+    /// Only an active webhook: a second disabling keeps the first reason.
     async fn disable_webhook(
         &self,
         webhook_id: &str,
@@ -189,6 +196,8 @@ impl WebhookStore for PgStore {
         self.matching(tenant_id, patterns, channel).await
     }
 
+    /// Newest first by id (ids sort by creation time), keyset-paged; with an
+    /// event type, only the webhooks one of whose filters admits it.
     async fn list_webhooks(
         &self,
         tenant_id: &str,
@@ -217,6 +226,9 @@ impl WebhookStore for PgStore {
         Ok(Page::from_rows(items, page, |w: &Webhook| &w.id))
     }
 
+    /// One statement whose every column takes the caller's value only when
+    /// [`WebhookChanges`] says it changed, so two concurrent updates of
+    /// different fields both stick; health columns follow the row.
     async fn update_webhook(
         &self,
         w: &Webhook,
@@ -276,6 +288,8 @@ impl WebhookStore for PgStore {
             .transpose()
     }
 
+    /// The current secret becomes the previous one in the same statement, so
+    /// two concurrent rotations never lose the secret receivers still hold.
     async fn rotate_webhook_secret(
         &self,
         tenant_id: &str,
@@ -301,6 +315,8 @@ impl WebhookStore for PgStore {
         .transpose()
     }
 
+    /// Its deliveries, attempts and send slot go with it (foreign keys
+    /// `ON DELETE CASCADE`).
     async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM webhooks WHERE id = $1 AND tenant_id = $2")
             .bind(id)
@@ -310,6 +326,9 @@ impl WebhookStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// In one transaction: configured webhooks no longer in the file are
+    /// deleted, the rest upserted, keeping their runtime state (see
+    /// `webhook_sql::upsert_configured`).
     async fn replace_global_webhooks(&self, webhooks: &[Webhook]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let ids: Vec<&str> = webhooks.iter().map(|w| w.id.as_str()).collect();
@@ -334,6 +353,7 @@ impl WebhookStore for PgStore {
 
 #[async_trait]
 impl SecretRows for PgStore {
+    /// A page of 500 by id, so a large table is re-sealed in bounded steps.
     async fn secrets_after(&self, after: &str) -> Result<Vec<SealedColumns>> {
         Ok(sqlx::query_as(
             "SELECT id, secret, previous_secret, client_certificate FROM webhooks \
@@ -344,6 +364,8 @@ impl SecretRows for PgStore {
         .await?)
     }
 
+    /// Guarded by the secret as read: a rotation that happened meanwhile wins,
+    /// and the row is picked up again by the next reseal.
     async fn replace_secrets(&self, new: SealedColumns, old_secret: &str) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE webhooks SET secret = $2, previous_secret = $3, client_certificate = $4 \

@@ -79,6 +79,9 @@ fn attempt_from_row(row: &SqliteRow) -> Result<Attempt> {
 
 #[async_trait]
 impl EventStore for SqliteStore {
+    /// The whole batch in one transaction on the writer's `Inline`
+    /// connection: one fsync for every publish and result in it. A batch
+    /// whose webhook generation moved on is not committed (see `write_in`).
     async fn write(&self, batch: &WriteBatch<'_>) -> Result<Written> {
         let mut writer = self.writer.lock().await;
         let tx = writer.inline().begin()?;
@@ -89,6 +92,8 @@ impl EventStore for SqliteStore {
         Ok(written)
     }
 
+    /// The event and its one delivery, leased to `owner`, in one
+    /// transaction (the test send's path: it never waits for a group commit).
     async fn insert_leased(&self, event: &Event, delivery: &Delivery, owner: &str) -> Result<()> {
         let mut writer = self.writer.lock().await;
         let tx = writer.inline().begin()?;
@@ -97,6 +102,9 @@ impl EventStore for SqliteStore {
         tx.commit()
     }
 
+    /// Refused (`false`, nothing written) when the webhook generation moved
+    /// on since the fan-out that made `deliveries`; fifo lines are advanced
+    /// in the same transaction, so a new line's first delivery is due at once.
     async fn queue_deliveries(&self, deliveries: &[Delivery], generation: i64) -> Result<bool> {
         let mut writer = self.writer.lock().await;
         let tx = writer.inline().begin()?;
@@ -110,6 +118,7 @@ impl EventStore for SqliteStore {
         Ok(true)
     }
 
+    /// By id within the tenant: another tenant's event reads as absent.
     async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>> {
         sqlx::query("SELECT * FROM events WHERE id = ?1 AND tenant_id = ?2")
             .bind(id)
@@ -121,6 +130,9 @@ impl EventStore for SqliteStore {
             .transpose()
     }
 
+    /// Newest first by id (ids sort by creation time), keyset-paged; every
+    /// filter is optional and bound as NULL when absent, so one statement
+    /// text serves every combination.
     async fn list_events(
         &self,
         tenant_id: &str,
@@ -146,6 +158,7 @@ impl EventStore for SqliteStore {
         Ok(Page::from_rows(items, page, |e: &Event| &e.id))
     }
 
+    /// In id order, i.e. in the order the fan-out made them.
     async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<Delivery>> {
         sqlx::query("SELECT * FROM deliveries WHERE event_id = ?1 ORDER BY id")
             .bind(event_id)
@@ -156,6 +169,7 @@ impl EventStore for SqliteStore {
             .collect()
     }
 
+    /// By id within the tenant: another tenant's delivery reads as absent.
     async fn delivery(&self, tenant_id: &str, id: &str) -> Result<Option<Delivery>> {
         sqlx::query("SELECT * FROM deliveries WHERE id = ?1 AND tenant_id = ?2")
             .bind(id)
@@ -167,6 +181,8 @@ impl EventStore for SqliteStore {
             .transpose()
     }
 
+    /// A webhook's history, newest first, keyset-paged; failed deliveries
+    /// are read through their own partial index.
     async fn list_deliveries(
         &self,
         tenant_id: &str,
@@ -205,6 +221,7 @@ impl EventStore for SqliteStore {
         Ok(Page::from_rows(items, page, |d: &Delivery| &d.id))
     }
 
+    /// In attempt order (attempts are keyed by delivery and number).
     async fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>> {
         sqlx::query("SELECT * FROM attempts WHERE delivery_id = ?1 ORDER BY attempt_number")
             .bind(delivery_id)

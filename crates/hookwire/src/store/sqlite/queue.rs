@@ -21,6 +21,13 @@ use crate::store::{assemble_jobs, Job, QueueStore, RequeueFilter, SendSlot};
 
 #[async_trait]
 impl QueueStore for SqliteStore {
+    /// One `UPDATE … RETURNING` on the writer picks and leases the batch, so
+    /// no claim can take a row another has; the lease's end is written as the
+    /// row's `next_attempt_at` too, so a lease that runs out is simply due
+    /// again. The skip list goes in as one JSON array (`json_each`): one
+    /// statement text, prepared once, for any length. The events and webhooks
+    /// of the batch are read in the same transaction, so a job never pairs a
+    /// delivery with a webhook changed after its claim.
     async fn claim_due(
         &self,
         owner: &str,
@@ -74,6 +81,8 @@ impl QueueStore for SqliteStore {
         Ok(assemble_jobs(deliveries, events, webhooks))
     }
 
+    /// Only rows still leased to `owner`: a lease that expired and went to
+    /// another worker meanwhile is not this worker's to hand back.
     async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()> {
         sqlx::query(
             "UPDATE deliveries SET next_attempt_at = ?3, lease_owner = NULL, lease_expires_at = NULL \
@@ -87,6 +96,9 @@ impl QueueStore for SqliteStore {
         Ok(())
     }
 
+    /// One upsert per take on the `Inline` connection without waiting for
+    /// the disk: the `WHERE` of its `DO UPDATE` refuses a slot past `latest`,
+    /// and then a read says when the next one is free.
     async fn take_send_slot(
         &self,
         webhook_id: &str,
@@ -134,6 +146,8 @@ impl QueueStore for SqliteStore {
         })
     }
 
+    /// On the reader pool: a stale answer only makes a nap a little too long
+    /// or short, and the nap is bounded by the poll interval anyway.
     async fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
         let min: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')",
@@ -143,6 +157,8 @@ impl QueueStore for SqliteStore {
         opt_time(min)
     }
 
+    /// Unfinished rows leased to `owner` (or to anyone) become due at `now`;
+    /// a row whose lease already ended is due anyway and left as it is.
     async fn release_leases(&self, owner: Option<&str>, now: DateTime<Utc>) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE deliveries SET next_attempt_at = ?2, lease_owner = NULL, lease_expires_at = NULL \
@@ -156,6 +172,9 @@ impl QueueStore for SqliteStore {
         Ok(done.rows_affected())
     }
 
+    /// One transaction: this worker's beat, then the leases of workers silent
+    /// since `dead_before` that end by `leases_end_by` made due now, then the
+    /// silent workers' rows deleted (a worker never frees its own leases).
     async fn heartbeat(
         &self,
         owner: &str,
@@ -199,6 +218,9 @@ impl QueueStore for SqliteStore {
         self.resume_lines(now).await
     }
 
+    /// A delivery still leased by a live attempt is refused (`false`); a
+    /// fifo delivery (with an `ordering_key`) gets no due time here: its line
+    /// decides when it runs.
     async fn requeue_delivery(
         &self,
         tenant_id: &str,
@@ -220,6 +242,8 @@ impl QueueStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The retry starts after `filter.since` with an empty id, so the first
+    /// chunk's keyset comparison takes every delivery of that millisecond.
     async fn insert_bulk_retry(
         &self,
         tenant_id: &str,
@@ -246,6 +270,12 @@ impl QueueStore for SqliteStore {
         Ok(())
     }
 
+    /// The earliest stored retry due within `ahead`: its next chunk (at most
+    /// a second's worth, at most [`BULK_RETRY_CHUNK`](crate::store::BULK_RETRY_CHUNK)
+    /// rows), oldest first by `(created_at, id)` after the last one taken, is
+    /// requeued with due times in 100 ms steps at its pace; then the retry
+    /// moves on past them, or is deleted when nothing was left. All on the
+    /// writer in one transaction, so two looks never take one chunk twice.
     async fn continue_bulk_retry(
         &self,
         now: DateTime<Utc>,
@@ -323,6 +353,8 @@ impl QueueStore for SqliteStore {
         Ok(Some(taken.len() as u64))
     }
 
+    /// On the reader pool, with the same conditions the chunks use (a
+    /// delivery leased by a live attempt is not counted).
     async fn count_requeue_matching(
         &self,
         tenant_id: &str,
@@ -348,6 +380,8 @@ impl QueueStore for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    /// Every failed delivery of the webhook since `since`, in one statement
+    /// (bounded by one webhook's failures, unlike a tenant-wide bulk retry).
     async fn requeue_failed(
         &self,
         tenant_id: &str,
@@ -371,6 +405,9 @@ impl QueueStore for SqliteStore {
 }
 
 /// A stored bulk retry (see [`QueueStore::start_bulk_retry`]); times in ms.
+/// `after_created_at` and `after_id` are the keyset position of the last
+/// delivery it requeued; `next_due_at` is when its next chunk's first
+/// delivery is due.
 #[derive(sqlx::FromRow)]
 struct BulkRetryRow {
     id: i64,

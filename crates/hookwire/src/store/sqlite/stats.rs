@@ -19,6 +19,8 @@ use crate::store::{
 
 #[async_trait]
 impl StatsStore for SqliteStore {
+    /// The webhook's counts (see `webhook_counts`) and the mean duration of
+    /// the attempts of its deliveries made since `since`.
     async fn webhook_stats(
         &self,
         _tenant_id: &str,
@@ -41,6 +43,9 @@ impl StatsStore for SqliteStore {
         Ok(WebhookStats::new(counts, avg))
     }
 
+    /// Counts by status of the deliveries made since `since`, for many
+    /// webhooks in one grouped statement (the dashboard's list); a webhook
+    /// without deliveries in the window has no entry.
     async fn webhook_counts(
         &self,
         webhook_ids: &[String],
@@ -75,6 +80,8 @@ impl StatsStore for SqliteStore {
         Ok(counts)
     }
 
+    /// Three statements: the tenant's counts in the window, its retries due
+    /// now (the retry backlog), and its ten webhooks with the most failures.
     async fn tenant_stats(
         &self,
         tenant_id: &str,
@@ -138,6 +145,9 @@ impl StatsStore for SqliteStore {
         })
     }
 
+    /// Counts per status and mean attempt duration per `bucket_ms` bucket
+    /// since `since`, grouped in the database and merged in order by
+    /// `merge_timeline`; empty buckets are left out.
     async fn webhook_timeline(
         &self,
         webhook_id: &str,
@@ -173,6 +183,7 @@ impl StatsStore for SqliteStore {
         Ok(merge_timeline(since, bucket_ms, counts, durations))
     }
 
+    /// Unfinished deliveries due now and due later (the queue gauges).
     async fn queue_depth(&self, now: DateTime<Utc>) -> Result<(u64, u64)> {
         let row = sqlx::query(
             "SELECT COALESCE(SUM(next_attempt_at <= ?1), 0) AS due, \

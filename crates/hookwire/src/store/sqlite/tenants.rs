@@ -53,11 +53,14 @@ fn api_key_from_row(row: &SqliteRow) -> Result<ApiKey> {
 
 #[async_trait]
 impl TenantStore for SqliteStore {
+    /// The cheapest round trip that proves the database answers (health
+    /// checks).
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
 
+    /// A process-wide setting, as stored.
     async fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
@@ -67,6 +70,8 @@ impl TenantStore for SqliteStore {
         )
     }
 
+    /// `ON CONFLICT DO NOTHING`: of nodes starting together, the first
+    /// writer's value stands and the others read it back.
     async fn insert_setting_if_absent(&self, key: &str, value: &str) -> Result<bool> {
         let done =
             sqlx::query("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
@@ -77,6 +82,8 @@ impl TenantStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The tenant and its first key in one transaction: a tenant never
+    /// exists without a way in.
     async fn create_tenant(&self, tenant: &Tenant, key: &ApiKey) -> Result<()> {
         let mut conn = self.writer.lock().await;
         let mut tx = conn.begin().await?;
@@ -115,6 +122,8 @@ impl TenantStore for SqliteStore {
         Ok(Page::from_rows(items, page, |t: &Tenant| &t.id))
     }
 
+    /// Everything the tenant owns goes with it through the schema's
+    /// `ON DELETE CASCADE`s.
     async fn delete_tenant(&self, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM tenants WHERE id = ?1")
             .bind(id)
@@ -127,6 +136,8 @@ impl TenantStore for SqliteStore {
         insert_key(&mut *self.writer.lock().await, key).await
     }
 
+    /// The candidates for a presented token: the caller compares hashes in
+    /// constant time; the prefix only finds the rows.
     async fn api_keys_by_prefix(&self, prefix: &str) -> Result<Vec<ApiKey>> {
         sqlx::query("SELECT * FROM api_keys WHERE lookup_prefix = ?1")
             .bind(prefix)
@@ -137,6 +148,7 @@ impl TenantStore for SqliteStore {
             .collect()
     }
 
+    /// Newest first; hashes only, never a token.
     async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
         sqlx::query("SELECT * FROM api_keys WHERE tenant_id = ?1 ORDER BY id DESC")
             .bind(tenant_id)
@@ -156,6 +168,8 @@ impl TenantStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// When the key was last used; written at most once a minute per key and
+    /// process (the engine's key cache decides), not per request.
     async fn touch_api_key(&self, key_id: &str, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1")
             .bind(key_id)

@@ -137,6 +137,8 @@ impl WebhookStore for SqliteStore {
         Ok(())
     }
 
+    /// By id within the tenant: another tenant's webhook reads as absent,
+    /// the same answer as one that does not exist.
     async fn webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>> {
         sqlx::query("SELECT * FROM webhooks WHERE id = ?1 AND tenant_id = ?2")
             .bind(id)
@@ -148,6 +150,8 @@ impl WebhookStore for SqliteStore {
             .transpose()
     }
 
+    /// `COALESCE` keeps the start of a run already going; the answer is
+    /// that start, which the caller compares with `auto_disable_after`.
     async fn webhook_failed(
         &self,
         webhook_id: &str,
@@ -164,6 +168,8 @@ impl WebhookStore for SqliteStore {
         opt_time(since.flatten())
     }
 
+    /// Writes only when a run is going (the caller checks its own copy
+    /// first, so a healthy webhook's success costs no write at all).
     async fn webhook_recovered(&self, webhook_id: &str) -> Result<()> {
         sqlx::query(
             "UPDATE webhooks SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL",
@@ -174,6 +180,7 @@ impl WebhookStore for SqliteStore {
         Ok(())
     }
 
+    /// Only an active webhook: a second disabling keeps the first reason.
     async fn disable_webhook(
         &self,
         webhook_id: &str,
@@ -201,6 +208,8 @@ impl WebhookStore for SqliteStore {
         self.matching(tenant_id, patterns, channel).await
     }
 
+    /// Newest first by id (ids sort by creation time), keyset-paged; with an
+    /// event type, only the webhooks one of whose filters admits it.
     async fn list_webhooks(
         &self,
         tenant_id: &str,
@@ -235,6 +244,9 @@ impl WebhookStore for SqliteStore {
         Ok(Page::from_rows(items, page, |w: &Webhook| &w.id))
     }
 
+    /// One statement whose every column takes the caller's value only when
+    /// [`WebhookChanges`] says it changed, so two concurrent updates of
+    /// different fields both stick; health columns follow the row.
     async fn update_webhook(
         &self,
         w: &Webhook,
@@ -294,6 +306,8 @@ impl WebhookStore for SqliteStore {
             .transpose()
     }
 
+    /// The current secret becomes the previous one in the same statement, so
+    /// two concurrent rotations never lose the secret receivers still hold.
     async fn rotate_webhook_secret(
         &self,
         tenant_id: &str,
@@ -319,6 +333,8 @@ impl WebhookStore for SqliteStore {
         .transpose()
     }
 
+    /// Its deliveries, attempts and send slot go with it (foreign keys
+    /// `ON DELETE CASCADE`).
     async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM webhooks WHERE id = ?1 AND tenant_id = ?2")
             .bind(id)
@@ -328,6 +344,9 @@ impl WebhookStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// In one transaction: configured webhooks no longer in the file are
+    /// deleted, the rest upserted, keeping their runtime state (see
+    /// `webhook_sql::upsert_configured`).
     async fn replace_global_webhooks(&self, webhooks: &[Webhook]) -> Result<()> {
         let mut conn = self.writer.lock().await;
         let mut tx = conn.begin().await?;
@@ -353,6 +372,7 @@ impl WebhookStore for SqliteStore {
 
 #[async_trait]
 impl SecretRows for SqliteStore {
+    /// A page of 500 by id, so a large table is re-sealed in bounded steps.
     async fn secrets_after(&self, after: &str) -> Result<Vec<SealedColumns>> {
         Ok(sqlx::query_as(
             "SELECT id, secret, previous_secret, client_certificate FROM webhooks \
@@ -363,6 +383,8 @@ impl SecretRows for SqliteStore {
         .await?)
     }
 
+    /// Guarded by the secret as read: a rotation that happened meanwhile wins,
+    /// and the row is picked up again by the next reseal.
     async fn replace_secrets(&self, new: SealedColumns, old_secret: &str) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE webhooks SET secret = ?2, previous_secret = ?3, client_certificate = ?4 \
