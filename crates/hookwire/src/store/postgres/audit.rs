@@ -34,6 +34,8 @@ fn entry_from_row(row: &PgRow) -> Result<AuditEntry> {
 
 #[async_trait]
 impl AuditStore for PgStore {
+    /// One row per management change, written after the change succeeded
+    /// (publishes and attempts are never audited).
     async fn insert_audit(&self, entry: &AuditEntry) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit_log (id, at, actor_type, actor_id, action, tenant_id, target_id) \
@@ -52,6 +54,7 @@ impl AuditStore for PgStore {
         Ok(())
     }
 
+    /// Newest first by id, keyset-paged; each filter optional.
     async fn list_audit(
         &self,
         filter: &AuditFilter,
@@ -75,6 +78,7 @@ impl AuditStore for PgStore {
         Ok(Page::from_rows(items, page, |e: &AuditEntry| &e.id))
     }
 
+    /// The oldest entries first, at most `batch` per call.
     async fn purge_audit(&self, before: DateTime<Utc>, batch: u32) -> Result<u64> {
         let done = sqlx::query(
             "DELETE FROM audit_log WHERE id IN \

@@ -14,6 +14,9 @@ use crate::store::RetentionStore;
 
 #[async_trait]
 impl RetentionStore for PgStore {
+    /// The oldest events first, at most `batch` per call, so one purge never
+    /// holds the writer (or a long transaction) for long; their deliveries
+    /// and attempts go with them.
     async fn purge_events(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64> {
         // Deliveries and attempts go with their events (ON DELETE CASCADE).
         // SKIP LOCKED lets several nodes purge side by side.
@@ -29,6 +32,8 @@ impl RetentionStore for PgStore {
         Ok(done.rows_affected())
     }
 
+    /// The key is cleared, the event kept: after the idempotency window a
+    /// repeated key is a new event, while history stays for `retention_days`.
     async fn expire_idempotency_keys(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64> {
         let done = sqlx::query(
             "UPDATE events SET idempotency_key = NULL WHERE id IN \
@@ -42,6 +47,8 @@ impl RetentionStore for PgStore {
         Ok(done.rows_affected())
     }
 
+    /// Finished deliveries beyond the newest `keep` of each webhook, at most
+    /// `batch` per call; an unfinished delivery is never trimmed.
     async fn trim_deliveries(&self, keep: u32, batch: u32) -> Result<u64> {
         let done = sqlx::query(
             "DELETE FROM deliveries WHERE id IN ( \

@@ -31,6 +31,7 @@ fn session_from_row(row: &PgRow) -> Result<DashboardSession> {
 
 #[async_trait]
 impl SessionStore for PgStore {
+    /// Only the token's hash is stored, as for API keys.
     async fn insert_session(&self, session: &DashboardSession) -> Result<()> {
         sqlx::query(
             "INSERT INTO dashboard_sessions \
@@ -51,6 +52,8 @@ impl SessionStore for PgStore {
         Ok(())
     }
 
+    /// Expiry is the caller's to check: an expired row may still be here
+    /// until the next sweep.
     async fn session_by_hash(&self, hash: &TokenHash) -> Result<Option<DashboardSession>> {
         sqlx::query("SELECT * FROM dashboard_sessions WHERE token_hash = $1")
             .bind(&hash.0)
@@ -62,6 +65,7 @@ impl SessionStore for PgStore {
             .transpose()
     }
 
+    /// Signing out: the session stops working on every node at once.
     async fn delete_session(&self, hash: &TokenHash) -> Result<bool> {
         let done = sqlx::query("DELETE FROM dashboard_sessions WHERE token_hash = $1")
             .bind(&hash.0)
@@ -71,6 +75,7 @@ impl SessionStore for PgStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The periodic sweep of sessions past their end.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
         let done = sqlx::query("DELETE FROM dashboard_sessions WHERE expires_at <= $1")
             .bind(now)

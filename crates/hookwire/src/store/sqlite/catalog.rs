@@ -13,6 +13,8 @@ use crate::store::CatalogStore;
 
 #[async_trait]
 impl CatalogStore for SqliteStore {
+    /// The whole catalog by name: it is small, and the engine caches the
+    /// names it checks publishes against.
     async fn event_types(&self) -> Result<Vec<EventType>> {
         let rows = sqlx::query("SELECT name, description FROM event_types ORDER BY name")
             .fetch_all(&self.reader)
@@ -27,6 +29,7 @@ impl CatalogStore for SqliteStore {
             .collect()
     }
 
+    /// A name taken already is a conflict naming the type.
     async fn insert_event_type(&self, et: &EventType) -> Result<()> {
         sqlx::query("INSERT INTO event_types (name, description, created_at) VALUES (?1, ?2, ?3)")
             .bind(&et.name)
@@ -38,6 +41,8 @@ impl CatalogStore for SqliteStore {
         Ok(())
     }
 
+    /// The config file's types at start: a type that exists keeps its row
+    /// and takes the file's description.
     async fn upsert_event_type(&self, et: &EventType) -> Result<()> {
         sqlx::query(
             "INSERT INTO event_types (name, description, created_at) VALUES (?1, ?2, ?3) \

@@ -31,6 +31,7 @@ fn session_from_row(row: &SqliteRow) -> Result<DashboardSession> {
 
 #[async_trait]
 impl SessionStore for SqliteStore {
+    /// Only the token's hash is stored, as for API keys.
     async fn insert_session(&self, session: &DashboardSession) -> Result<()> {
         sqlx::query(
             "INSERT INTO dashboard_sessions \
@@ -51,6 +52,8 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
+    /// Expiry is the caller's to check: an expired row may still be here
+    /// until the next sweep.
     async fn session_by_hash(&self, hash: &TokenHash) -> Result<Option<DashboardSession>> {
         sqlx::query("SELECT * FROM dashboard_sessions WHERE token_hash = ?1")
             .bind(&hash.0)
@@ -61,6 +64,7 @@ impl SessionStore for SqliteStore {
             .transpose()
     }
 
+    /// Signing out: the session stops working on every node at once.
     async fn delete_session(&self, hash: &TokenHash) -> Result<bool> {
         let done = sqlx::query("DELETE FROM dashboard_sessions WHERE token_hash = ?1")
             .bind(&hash.0)
@@ -69,6 +73,7 @@ impl SessionStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The periodic sweep of sessions past their end.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
         let done = sqlx::query("DELETE FROM dashboard_sessions WHERE expires_at <= ?1")
             .bind(ms(now))
