@@ -66,6 +66,8 @@ pub fn is_internal(ip: IpAddr) -> bool {
     }
 }
 
+/// Every IPv4 range that is not the public internet: a request there could
+/// only reach something on the operator's side (each range named inline).
 fn is_internal_v4(ip: Ipv4Addr) -> bool {
     let [a, b, c, _] = ip.octets();
     ip.is_unspecified()            // 0.0.0.0
@@ -81,6 +83,8 @@ fn is_internal_v4(ip: Ipv4Addr) -> bool {
         || ip.is_documentation()
 }
 
+/// The IPv6 counterpart; an address that embeds an IPv4 one (NAT64, the old
+/// IPv4-compatible form) is refused or judged by the address it embeds.
 fn is_internal_v6(ip: Ipv6Addr) -> bool {
     let first = ip.segments()[0];
     ip.is_unspecified()
@@ -94,6 +98,7 @@ fn is_internal_v6(ip: Ipv6Addr) -> bool {
         || (ip.segments()[..6].iter().all(|s| *s == 0) && is_internal_v4(ipv4_tail(ip)))
 }
 
+/// The IPv4 address in an IPv6 address's last 32 bits.
 fn ipv4_tail(ip: Ipv6Addr) -> Ipv4Addr {
     let o = ip.octets();
     Ipv4Addr::new(o[12], o[13], o[14], o[15])

@@ -109,6 +109,8 @@ struct ClientRecipe {
 }
 
 impl ClientRecipe {
+    /// A client with this recipe, presenting `identity` when a receiver asks
+    /// for a client certificate.
     fn build(&self, identity: Option<reqwest::Identity>) -> reqwest::Result<reqwest::Client> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -178,6 +180,8 @@ impl HttpSender {
         Self::from_recipe(recipe, self.policy, self.via_proxy)
     }
 
+    /// The sender around `recipe`'s shared client (built now: a recipe that
+    /// cannot build is a programming error, found at start).
     fn from_recipe(
         recipe: ClientRecipe,
         policy: UrlPolicy,
@@ -393,6 +397,8 @@ async fn read_excerpt(mut resp: reqwest::Response) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
+/// A `Retry-After` in seconds or as an HTTP date, capped at
+/// [`MAX_RETRY_AFTER`]; a date in the past means "now".
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let wait = match value.parse::<u64>() {
@@ -463,6 +469,8 @@ fn certificate_alert(err: &(dyn std::error::Error + 'static)) -> Option<rustls::
     }
 }
 
+/// The error and every source under it, joined: reqwest's own message alone
+/// ("error sending request") hides what actually failed.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();
     let mut source = e.source();

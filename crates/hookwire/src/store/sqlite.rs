@@ -93,22 +93,29 @@ impl SqliteStore {
     }
 }
 
+/// SQLite keeps times as milliseconds since the epoch (`INTEGER`): they sort
+/// and compare as numbers, and an index on them is compact.
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+/// A stored time; one out of chrono's range is corrupt data.
 fn time(ms: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::Corrupt(format!("time {ms}")))
 }
 
+/// A nullable stored time.
 fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>> {
     ms.map(time).transpose()
 }
 
+/// Lists and maps are stored as JSON text (SQLite has no arrays); also the
+/// form `json_each` takes a bound list in.
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::Corrupt(e.to_string()))
 }
 
+/// A JSON column read back; `what` names the column in the corruption error.
 fn json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T> {
     serde_json::from_str(raw).map_err(|e| Error::Corrupt(format!("{what}: {e}")))
 }

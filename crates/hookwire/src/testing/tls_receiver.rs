@@ -123,6 +123,7 @@ impl TlsReceiver {
         self.issue(common_name, true)
     }
 
+    /// A client certificate issued by this receiver's CA, with its key.
     fn issue(&self, common_name: &str, expired: bool) -> ClientCertificateDraft {
         let key = KeyPair::generate().expect("generate a key pair");
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("empty SAN list");
@@ -152,16 +153,20 @@ impl TlsReceiver {
     }
 }
 
+/// A distinguished name of just a common name.
 fn name(common_name: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, common_name);
     dn
 }
 
+/// The log, even after a panicking test thread poisoned it.
 fn lock(log: &Mutex<Log>) -> std::sync::MutexGuard<'_, Log> {
     log.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Answer the requests of one accepted TLS connection, recording each with
+/// the common name of the certificate its client presented.
 async fn serve(tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>, log: Arc<Mutex<Log>>) {
     let client = tls
         .get_ref()
@@ -184,6 +189,7 @@ async fn serve(tls: tokio_rustls::server::TlsStream<tokio::net::TcpStream>, log:
         .await;
 }
 
+/// The certificate's subject common name (empty if it has none).
 fn common_name(cert: &CertificateDer<'_>) -> String {
     x509_parser::parse_x509_certificate(cert.as_ref())
         .ok()
