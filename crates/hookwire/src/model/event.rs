@@ -117,6 +117,8 @@ impl Event {
 /// The longest `ordering_key`, in characters.
 pub const MAX_ORDERING_KEY_CHARS: usize = 128;
 
+/// An ordering key: 1–[`MAX_ORDERING_KEY_CHARS`] characters, none a control
+/// character (keys appear in logs and the dashboard).
 fn check_ordering_key(key: String, field: &str) -> Result<String, ValidationError> {
     let chars = key.chars().count();
     if (1..=MAX_ORDERING_KEY_CHARS).contains(&chars) && key.chars().all(|c| !c.is_control()) {
@@ -132,6 +134,8 @@ fn check_ordering_key(key: String, field: &str) -> Result<String, ValidationErro
     }
 }
 
+/// An idempotency key: 1–255 bytes, none a control character (it arrives
+/// as a header as often as in the body).
 fn check_key(key: &str, field: &str) -> Result<String, ValidationError> {
     let ok = !key.is_empty() && key.len() <= 255 && key.chars().all(|c| !c.is_control());
     if ok {

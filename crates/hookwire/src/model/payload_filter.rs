@@ -164,6 +164,9 @@ impl PayloadFilter {
     }
 }
 
+/// One filter object: each key a combinator (`$and`, `$or`, `$not`) or a
+/// field path with its test, all of which must hold. `at` is the object's
+/// place in the submitted filter, so an error names the exact path.
 fn parse_object(map: &Map<String, Value>, at: &str, depth: usize) -> Result<Node, ValidationError> {
     if depth > MAX_DEPTH {
         return Err(ValidationError::field(
@@ -216,6 +219,8 @@ fn parse_object(map: &Map<String, Value>, at: &str, depth: usize) -> Result<Node
     })
 }
 
+/// A dotted path into the delivered body: a known root (`data`, `type`,
+/// `id`, …), then object keys or array indexes.
 fn parse_path(path: &str, at: &str) -> Result<Path, ValidationError> {
     let segments: Vec<String> = path.split('.').map(str::to_owned).collect();
     if segments.len() > MAX_SEGMENTS {
@@ -339,6 +344,7 @@ fn parse_test(value: &Value, at: &str, depth: usize) -> Result<Test, ValidationE
 }
 
 impl Node {
+    /// Whether the body meets this node.
     fn eval(&self, input: &FilterInput<'_>) -> bool {
         match self {
             Node::All(parts) => parts.iter().all(|p| p.eval(input)),
@@ -350,6 +356,9 @@ impl Node {
 }
 
 impl Path {
+    /// The value at this path in the body the receiver would get; `None`
+    /// when any step is missing (an absence that `$exists: false` and the
+    /// negations — `$ne`, `$nin`, `$not` — accept, and every other test refuses).
     fn resolve<'a>(&self, input: &FilterInput<'a>) -> Option<Found<'a>> {
         let (root, rest) = self.0.split_first()?;
         let event = input.event;
@@ -375,6 +384,8 @@ impl Path {
 }
 
 impl Test {
+    /// Whether the value found (or its absence) passes this test; a value of
+    /// another type than the operand never passes a comparison.
     fn eval(&self, found: Option<Found<'_>>) -> bool {
         match self {
             Test::Eq(want) => found.is_some_and(|f| f.equals(want)),
@@ -393,6 +404,7 @@ impl Test {
 }
 
 impl<'a> Found<'a> {
+    /// The value as a string, if it is one.
     fn as_str(self) -> Option<&'a str> {
         match self {
             Found::Str(s) => Some(s),
@@ -400,6 +412,7 @@ impl<'a> Found<'a> {
         }
     }
 
+    /// Equality as JSON values (numbers by value: `1` equals `1.0`).
     fn equals(self, want: &Value) -> bool {
         match self {
             Found::Str(s) => want.as_str() == Some(s),

@@ -63,10 +63,13 @@ struct Lane {
 }
 
 impl Lane {
+    /// Every job this lane answers for: running, reserved by a publish, or
+    /// waiting in either line.
     fn load(&self) -> usize {
         self.running + self.reserved + self.waiting.len() + self.claimed.len()
     }
 
+    /// Whether a freed slot has a job to start here.
     fn has_waiting(&self) -> bool {
         !self.claimed.is_empty() || !self.waiting.is_empty()
     }
@@ -92,6 +95,7 @@ struct State {
 }
 
 impl State {
+    /// Whether some lane waits for a global permit.
     fn any_blocked(&self) -> bool {
         !self.blocked.is_empty() || !self.blocked_claimed.is_empty()
     }

@@ -37,12 +37,15 @@ pub const UNSUBSCRIBED_FOR: Duration = Duration::from_secs(1);
 pub(crate) struct Unsubscribed(Mutex<HashMap<&'static str, Instant>>);
 
 impl Unsubscribed {
+    /// Whether nobody subscribed to `event_type` as of less than
+    /// `UNSUBSCRIBED_FOR` ago (then an emit skips the lookup).
     fn holds(&self, event_type: &str) -> bool {
         let seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         seen.get(event_type)
             .is_some_and(|at| at.elapsed() < UNSUBSCRIBED_FOR)
     }
 
+    /// Note that a lookup just found no subscriber for `event_type`.
     fn remember(&self, event_type: &'static str) {
         let mut seen = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         seen.insert(event_type, Instant::now());
@@ -116,6 +119,8 @@ impl Hookwire {
         }
     }
 
+    /// Publish `event` to the operator's tenant when an active operational
+    /// webhook subscribes to its type; errors go to the caller to log.
     async fn try_emit(&self, event: &OperationalEvent) -> Result<(), crate::Error> {
         if self.unsubscribed.holds(event.event_type) {
             return Ok(());
