@@ -100,6 +100,9 @@ impl<T> Page<T> {
     }
 }
 
+/// The id a cursor carries; anything that is not the base64 of an id-shaped
+/// string is refused (`None`), so a hand-made cursor cannot smuggle text
+/// into a query.
 fn decode_cursor(cursor: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
     let id = String::from_utf8(bytes).ok()?;

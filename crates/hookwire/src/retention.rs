@@ -74,6 +74,8 @@ pub async fn run_once(
     Ok(report)
 }
 
+/// Run a batched delete until a batch finds nothing, pausing between
+/// batches; returns how many rows went in all.
 async fn drain<F, Fut>(mut step: F) -> Result<u64, store::Error>
 where
     F: FnMut() -> Fut,

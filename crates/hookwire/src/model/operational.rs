@@ -66,6 +66,7 @@ impl OperationalEvent {
         )
     }
 
+    /// An event about `tenant_id` (published into the operator tenant).
     fn new(event_type: &'static str, tenant_id: &str, data: Value) -> Self {
         Self {
             event_type,
@@ -87,6 +88,7 @@ pub enum WebhookChange {
 }
 
 impl WebhookChange {
+    /// The operational event type of this change.
     fn event_type(self) -> &'static str {
         match self {
             WebhookChange::Created => "hookwire.webhook.created",

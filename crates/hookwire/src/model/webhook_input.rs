@@ -305,6 +305,9 @@ impl WebhookSpec {
     }
 }
 
+/// The event filters: 1–100, each `*`, `prefix.*` or an exact name that
+/// must be in the catalog (a typo would otherwise subscribe to nothing,
+/// silently); duplicates collapse, first one kept.
 fn parse_events(
     raw: &[String],
     in_catalog: &impl Fn(&str) -> bool,
@@ -355,6 +358,7 @@ pub fn parse_channel(raw: &str, field: &str) -> Result<String, ValidationError> 
     }
 }
 
+/// The channel restriction: at most 50 valid names, sorted and de-duplicated.
 fn parse_channels(raw: Vec<String>) -> Result<Vec<String>, ValidationError> {
     if raw.len() > MAX_CHANNELS {
         return Err(ValidationError::field(
@@ -369,6 +373,8 @@ fn parse_channels(raw: Vec<String>) -> Result<Vec<String>, ValidationError> {
     Ok(set.into_iter().collect())
 }
 
+/// A free-text field: at most `max` characters and no NUL; blank means
+/// absent.
 fn optional_text(
     field: &str,
     value: Option<String>,
@@ -389,6 +395,8 @@ fn optional_text(
     }
 }
 
+/// The static headers: at most 20, names valid and lower-cased, none that
+/// hookwire sets itself, values visible ASCII of at most 4 KiB.
 fn check_headers(
     headers: BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, ValidationError> {

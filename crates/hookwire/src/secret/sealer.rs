@@ -56,6 +56,8 @@ impl std::fmt::Debug for Sealer {
     }
 }
 
+/// A configured master key: its short id (the first 4 bytes of its SHA-256,
+/// in hex) and the cipher.
 fn cipher(key_b64: &str) -> Result<(String, Aes256Gcm), SealError> {
     let bytes = STANDARD
         .decode(key_b64.trim())

@@ -18,6 +18,8 @@ pub fn success_rate(delivered: u64, total: u64) -> Option<f64> {
     (total > 0).then(|| (delivered as f64 * 10_000.0 / total as f64).round() / 100.0)
 }
 
+/// The start of a statistics window ending now; a zero or over-long window is
+/// refused naming `window`.
 fn window_start(window: Duration) -> Result<chrono::DateTime<chrono::Utc>, Error> {
     if window.is_zero() || window > MAX_WINDOW {
         return Err(ValidationError::field("window", "must be between 1s and 366d").into());
