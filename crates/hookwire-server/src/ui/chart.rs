@@ -18,7 +18,7 @@ pub(super) fn timeline(buckets: &[TimelineBucket], label: &str) -> Markup {
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     let n = buckets.len().max(1) as f64;
-    let slot = plot_w / n;
+    let band = plot_w / n;
     let max_count = buckets
         .iter()
         .map(|b| b.delivered + b.failed + b.pending)
@@ -35,8 +35,8 @@ pub(super) fn timeline(buckets: &[TimelineBucket], label: &str) -> Markup {
     let mut svg = String::new();
     let mut line = String::new();
     for (i, b) in buckets.iter().enumerate() {
-        let x = LEFT + i as f64 * slot + slot * 0.1;
-        let width = (slot * 0.8).max(1.0);
+        let x = LEFT + i as f64 * band + band * 0.1;
+        let width = (band * 0.8).max(1.0);
         let mut base = 0.0;
         for (class, count) in [
             ("delivered", b.delivered),
@@ -56,7 +56,7 @@ pub(super) fn timeline(buckets: &[TimelineBucket], label: &str) -> Markup {
             base += count as f64;
         }
         if let Some(ms) = b.avg_duration_ms {
-            let cx = LEFT + (i as f64 + 0.5) * slot;
+            let cx = LEFT + (i as f64 + 0.5) * band;
             let cy = TOP + plot_h - ms / max_ms * plot_h;
             let _ = write!(
                 line,

@@ -265,7 +265,7 @@ pub struct Context<'a> {
 /// Run one attempt of a claimed job end to end: send, update the webhook's
 /// health, record. `max_attempts` overrides the webhook's (test sends use 1).
 /// `sent` is called once the HTTP exchange is over, before recording, so the
-/// caller can free the endpoint's slot.
+/// caller can free the job's place in its lane.
 pub async fn run(
     ctx: &Context<'_>,
     job: &Job,

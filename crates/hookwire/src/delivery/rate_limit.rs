@@ -12,7 +12,7 @@ use crate::store::{self, DynStore, SendSlot};
 
 /// How far ahead a worker takes a slot and waits for it. A queued delivery
 /// whose slot would be later goes back to the queue instead, due at the first
-/// free slot, so a waiting delivery never holds a lane slot for long; the
+/// free slot, so a waiting delivery never holds a place in its lane for long; the
 /// lanes keep this much more of a lease in reserve for a limited webhook's
 /// attempts ([`longest_attempt`]).
 pub(crate) const MAX_SLOT_WAIT: Duration = Duration::from_secs(20);

@@ -1,11 +1,11 @@
 //! Capacity bookkeeping for one worker: a lane per webhook.
 //!
 //! A lane holds the webhook's attempts in flight (at most `cap`) and leased jobs
-//! waiting for a slot. Jobs reach a lane two ways: a publish in this process
+//! waiting for a place. Jobs reach a lane two ways: a publish in this process
 //! reserves a place before its transaction commits (the hand-off) and hands
-//! the job over after; or the worker's claim admits jobs from the queue. A slot
+//! the job over after; or the worker's claim admits jobs from the queue. A place
 //! frees the moment an attempt's HTTP exchange ends — recording the result does
-//! not hold the endpoint's slot — and the next waiting job starts at once, with
+//! not hold the endpoint's place — and the next waiting job starts at once, with
 //! no database round trip in between.
 //!
 //! Queued jobs go first. They are older — retries, and deliveries that found
@@ -53,10 +53,10 @@ struct Lane {
     running: usize,
     /// Places reserved by publishes whose transaction has not finished yet.
     reserved: usize,
-    /// Jobs from this process's publishes waiting for a slot, with the instant
+    /// Jobs from this process's publishes waiting for a place, with the instant
     /// after which starting them could outlive their lease.
     waiting: VecDeque<(Job, Instant)>,
-    /// Jobs from the queue waiting for a slot (started first), likewise.
+    /// Jobs from the queue waiting for a place (started first), likewise.
     claimed: VecDeque<(Job, Instant)>,
     /// Moving average of this endpoint's exchange time, in ms (0 = unknown).
     avg_ms: f64,
@@ -69,7 +69,7 @@ impl Lane {
         self.running + self.reserved + self.waiting.len() + self.claimed.len()
     }
 
-    /// Whether a freed slot has a job to start here.
+    /// Whether a freed place has a job to start here.
     fn has_waiting(&self) -> bool {
         !self.claimed.is_empty() || !self.waiting.is_empty()
     }
@@ -248,7 +248,7 @@ impl Lanes {
     }
 
     /// An attempt's HTTP exchange to `webhook_id` ended after `took` (its global
-    /// permit is held until its result is recorded): free its slot. Returns the jobs that may start now, and
+    /// permit is held until its result is recorded): free its place. Returns the jobs that may start now, and
     /// whether capacity had been exhausted (the lane full for claimed jobs, or
     /// lanes blocked on global permits) — then a claim held back by it is worth
     /// repeating.
@@ -324,7 +324,7 @@ impl Lanes {
     }
 
     /// Start waiting jobs of one lane, claimed ones first, while it has free
-    /// slots and permits last (a handed-off job leaves the claim reserve);
+    /// places and permits last (a handed-off job leaves the claim reserve);
     /// drop the ones whose lease could run out mid-attempt.
     fn pump(&self, state: &mut State, webhook_id: &str, out: &mut Vec<Start>) {
         let Some(lane) = state.lanes.get_mut(webhook_id) else {
@@ -367,7 +367,7 @@ impl Lanes {
     }
 
     /// How long until a full lane has likely worked off its line: its load over
-    /// its slots, times the endpoint's recent exchange time (100 ms if unknown),
+    /// its places, times the endpoint's recent exchange time (100 ms if unknown),
     /// within [10 ms, the time if every attempt ran into `timeout`].
     fn drain_estimate(&self, lane: &Lane, timeout: Duration) -> Duration {
         let rounds = (lane.load().max(1) as f64 / self.cap as f64).ceil();

@@ -6,11 +6,11 @@
 //! rest — retries, deliveries published by other nodes, deliveries whose lane was
 //! full — it claims from the store in batches with a lease, sleeping between
 //! rounds until work can be due: woken by a publish that left work in the queue
-//! (in-process, or a PostgreSQL `NOTIFY`), by a freed slot when capacity was what
+//! (in-process, or a PostgreSQL `NOTIFY`), by a freed place when capacity was what
 //! stopped the last claim, at the earliest scheduled retry (also one that its
 //! own attempts schedule while it naps), or after a poll interval as a
 //! fallback. Capacity lives in `lanes`: a slow or dead endpoint holds at most
-//! its few slots and never starves the others.
+//! its few places and never starves the others.
 //!
 //! This module owns the loop, the worker's liveness and the attempt tasks'
 //! lifetime. It must not write rows itself beyond the queue's own statements
@@ -69,7 +69,7 @@ struct Shared {
     lanes: Lanes,
     /// Every attempt task, for the shutdown drain.
     tracker: TaskTracker,
-    /// Notified when a slot frees in a lane that was full (or when global
+    /// Notified when a place frees in a lane that was full (or when global
     /// permits ran out): the one event that makes a capacity-limited claim worth
     /// repeating.
     freed: Notify,
@@ -305,7 +305,7 @@ impl Worker {
         }
     }
 
-    /// Attempt one job. Its lane slot is given back as soon as the HTTP exchange
+    /// Attempt one job. Its place in its lane is given back as soon as the HTTP exchange
     /// ends; its global permit once the result is recorded.
     async fn attempt(self, start: Start) {
         let s = &self.shared;
@@ -320,13 +320,13 @@ impl Worker {
             started: Instant::now(),
             took: None,
         });
-        // A webhook with a rate limit: wait for its send slot (holding the lane
-        // slot, so its lane does not start more), or, when that is too far
+        // A webhook with a rate limit: wait for its send slot (holding its place
+        // in the lane, so the lane does not start more), or, when that is too far
         // off, hand the delivery back to the queue — no attempt is made.
         let later = match rate_limit::wait_turn(&s.store, &job.webhook, Some(MAX_SLOT_WAIT)).await {
             Ok(Turn::Now) => None,
             Ok(Turn::Later(due)) => Some(due),
-            // No slot, no request: the lease expires and the delivery is due again.
+            // No send slot, no request: the lease expires and the delivery is due again.
             Err(e) => {
                 tracing::warn!(delivery_id = %job.delivery.id, error = %e, "taking a send slot failed");
                 return;

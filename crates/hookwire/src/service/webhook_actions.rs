@@ -52,7 +52,7 @@ impl Hookwire {
             auto_disable_after: self.options.auto_disable_after,
         };
         // A test counts against the webhook's rate limit like any request,
-        // and waits for its slot however far off.
+        // and waits for its send slot however far off.
         rate_limit::wait_turn(&self.store, &job.webhook, None).await?;
         let (attempt, _) = attempt::run(&ctx, &job, Some(1), &mut || {}).await?;
         let delivery = self.delivery(tenant_id, &job.delivery.id).await?.delivery;

@@ -52,11 +52,11 @@ const WAKEUP_CHANNEL: &str = "hookwire_wakeup";
 
 /// Group commits in flight at once ([`crate::store::EventStore::write_concurrency`]):
 /// a few keep connections busy while one waits for its WAL flush.
-const WRITE_SLOTS: usize = 4;
+const COMMIT_TURNS: usize = 4;
 
-/// Connections of the hot statements' pool: one per write slot, and one for
+/// Connections of the hot statements' pool: one per commit turn, and one for
 /// the claim.
-pub const HOT_CONNECTIONS: u32 = WRITE_SLOTS as u32 + 1;
+pub const HOT_CONNECTIONS: u32 = COMMIT_TURNS as u32 + 1;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -84,7 +84,7 @@ fn write_options(opts: PgConnectOptions) -> PgConnectOptions {
 pub struct PgStore {
     pool: PgPool,
     /// Connections for the hot statements: the group commit's writes
-    /// (publishes and attempt results; one per write slot) and the claim,
+    /// (publishes and attempt results; one per commit turn) and the claim,
     /// planned generically and by key only (see above).
     writes: PgPool,
     /// Seals webhook secrets on write and opens them on read.

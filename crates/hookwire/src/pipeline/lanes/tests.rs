@@ -71,7 +71,7 @@ async fn a_lane_runs_cap_jobs_and_starts_the_next_when_one_finishes() {
     assert_eq!(started.len(), 2, "only cap jobs start");
     drop(started.pop());
     let (next, was_full) = lanes.finished("wh_a", Duration::from_millis(5));
-    assert_eq!(next.len(), 1, "a freed slot starts the next waiting job");
+    assert_eq!(next.len(), 1, "a freed place starts the next waiting job");
     assert!(!was_full, "4 of 5 places were taken, the lane was not full");
 }
 
@@ -91,12 +91,12 @@ async fn a_full_lane_refuses_and_says_when_it_will_have_drained() {
     // Claimed jobs have a line of their own, on top of the publishes' places.
     assert!(lanes.full().is_empty());
     let queued = lanes.admit(job(&w), later()).map_err(|_| ()).unwrap();
-    assert!(queued.is_empty(), "the one slot is taken");
+    assert!(queued.is_empty(), "the one place is taken");
     assert_eq!(lanes.full(), vec!["wh_a".to_string()]);
     let Err((_, wait)) = lanes.admit(job(&w), later()) else {
         panic!("a full lane admitted a job");
     };
-    assert_eq!(wait, Duration::from_millis(300), "3 jobs ahead, one slot");
+    assert_eq!(wait, Duration::from_millis(300), "3 jobs ahead, one place");
     // Another webhook is unaffected.
     let other = webhook("wh_b").await;
     assert_eq!(
@@ -120,7 +120,7 @@ async fn a_claimed_job_starts_before_the_publishes_waiting_in_its_lane() {
     let published_id = published.delivery.id.clone();
     assert!(
         lanes.fill(published, later()).is_empty(),
-        "the slot is taken"
+        "the place is taken"
     );
     let claimed = job(&w);
     let claimed_id = claimed.delivery.id.clone();
@@ -217,7 +217,7 @@ async fn a_permit_held_while_recording_blocks_until_released() {
         .is_empty());
     // The exchange ended, the result is not recorded yet: the permit is held.
     let (next, _) = lanes.finished("wh_a", Duration::from_millis(1));
-    assert!(next.is_empty(), "the lane has a free slot but no permit");
+    assert!(next.is_empty(), "the lane has a free place but no permit");
     drop(running.pop());
     let (next, was_blocked) = lanes.released();
     assert_eq!(next.len(), 1, "the released permit starts the waiting job");

@@ -1,5 +1,5 @@
 //! What a running attempt holds, given back by `Drop` so nothing can leak:
-//! its lane slot and its global permit.
+//! its place in its lane and its global permit.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::Worker;
 
 /// A running attempt's hold on its lane: released when the HTTP exchange ends,
-/// or when the task ends any other way (so a slot can never leak).
+/// or when the task ends any other way (so a place can never leak).
 pub(super) struct LaneHold {
     pub(super) worker: Worker,
     pub(super) webhook_id: String,

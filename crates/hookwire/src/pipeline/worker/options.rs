@@ -18,7 +18,7 @@ pub struct WorkerOptions {
     pub max_in_flight: usize,
     /// Attempts in flight at once to one webhook.
     pub per_webhook_in_flight: usize,
-    /// Leased deliveries waiting in line for one webhook's slots; beyond it, new
+    /// Leased deliveries waiting in line for one webhook's places; beyond it, new
     /// ones stay in the queue until the line has likely drained.
     pub per_webhook_waiting: usize,
     /// How long in-flight attempts may finish after shutdown is requested.

@@ -48,7 +48,7 @@ impl EventStore for PgStore {
     }
 
     fn write_concurrency(&self) -> usize {
-        super::WRITE_SLOTS
+        super::COMMIT_TURNS
     }
 
     /// The event and its one delivery, leased to `owner`, in one
