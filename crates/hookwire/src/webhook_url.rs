@@ -29,6 +29,10 @@ impl WebhookUrl {
         Ok(url)
     }
 
+    /// Every rule that needs no name lookup — length, scheme, credentials,
+    /// fragment, IP-literal hosts — but not the `localhost` name rule: the
+    /// sender parses with this and leaves names to its resolver, which
+    /// refuses whatever forbidden address a name resolves to.
     pub(crate) fn parse_without_name_rule(
         raw: &str,
         policy: &UrlPolicy,

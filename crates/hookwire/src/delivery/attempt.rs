@@ -235,6 +235,7 @@ pub struct Unbatched<'a>(pub &'a DynStore);
 
 #[async_trait::async_trait]
 impl Recorder for Unbatched<'_> {
+    /// A batch of one result, written at once.
     async fn record(&self, record: store::AttemptRecord) -> Result<(bool, Attempt), store::Error> {
         let batch = store::WriteBatch {
             results: vec![&record],
@@ -289,6 +290,9 @@ pub async fn run(
         .await
 }
 
+/// [`run`] inside the attempt's span: send (a disabled webhook's delivery
+/// fails without a request), free the lane through `sent`, decide what
+/// follows, bring the webhook's health up to date, then record.
 async fn run_in_span(
     ctx: &Context<'_>,
     job: &Job,
