@@ -229,15 +229,10 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
     // --client-cert and --client-key send the PEM files; a pair that does not
     // belong together is refused by the server, naming the field.
     let dir = tempfile::tempdir().unwrap();
-    let issue = |name: &str| {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let cert = rcgen::CertificateParams::new(vec![name.to_owned()])
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
-        (cert.pem(), key.serialize_pem())
-    };
-    let ((cert, key_pem), (_, other_key)) = (issue("cli.example"), issue("other.example"));
+    let ((cert, key_pem), (_, other_key)) = (
+        self_signed_pair("cli.example"),
+        self_signed_pair("other.example"),
+    );
     let file = |name: &str, text: &str| {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
@@ -248,32 +243,25 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
         file("k.pem", &key_pem),
         file("o.pem", &other_key),
     );
-    let (ok, out, err) = api(&[
-        "webhooks",
-        "create",
-        &url,
-        "--event",
-        "*",
-        "--client-cert",
-        &cert,
-        "--client-key",
-        &key_pem,
-        "--json",
-    ]);
+    let create_with_key = |key: &str| {
+        api(&[
+            "webhooks",
+            "create",
+            &url,
+            "--event",
+            "*",
+            "--client-cert",
+            &cert,
+            "--client-key",
+            key,
+            "--json",
+        ])
+    };
+    let (ok, out, err) = create_with_key(&key_pem);
     assert!(ok, "{err}");
     assert!(out.contains(r#""has_client_certificate": true"#), "{out}");
     let created: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let (ok, _, err) = api(&[
-        "webhooks",
-        "create",
-        &url,
-        "--event",
-        "*",
-        "--client-cert",
-        &cert,
-        "--client-key",
-        &other_key,
-    ]);
+    let (ok, _, err) = create_with_key(&other_key);
     assert!(!ok && err.contains("client_certificate"), "{err}");
     let (ok, _, err) = api(&["webhooks", "delete", created["id"].as_str().unwrap()]);
     assert!(ok, "{err}");
@@ -428,6 +416,16 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
     let _ = listen.wait();
 }
 
+/// A self-signed certificate for `name` and its key, PEM.
+fn self_signed_pair(name: &str) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec![name.to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
 #[test]
 fn a_configured_webhook_takes_a_client_certificate_and_config_check_masks_its_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -439,15 +437,10 @@ fn a_configured_webhook_takes_a_client_certificate_and_config_check_masks_its_ke
          client_certificate = { cert_pem = \"${CLIENT_CERT}\", key_pem = \"${CLIENT_KEY}\" }\n",
     )
     .unwrap();
-    let issue = || {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["config.example".to_owned()])
-            .unwrap()
-            .self_signed(&key)
-            .unwrap();
-        (cert.pem(), key.serialize_pem())
-    };
-    let ((cert, key), (_, other_key)) = (issue(), issue());
+    let ((cert, key), (_, other_key)) = (
+        self_signed_pair("config.example"),
+        self_signed_pair("other.example"),
+    );
     let check = |key: &str| {
         let out = hookwire()
             .args(["config", "check", "--config"])
