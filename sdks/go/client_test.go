@@ -36,6 +36,9 @@ func TestRegisterPublishAndVerifyWhatArrives(t *testing.T) {
 	if webhook.Secret == nil || !strings.HasPrefix(*webhook.Secret, "whsec_") || !webhook.HasSecret {
 		t.Fatalf("no secret in the created webhook: %+v", webhook)
 	}
+	if webhook.Circuit.State != "closed" || webhook.Circuit.OpenedAt != nil || webhook.Circuit.NextProbeAt != nil {
+		t.Fatalf("a new webhook's circuit is closed: %+v", webhook.Circuit)
+	}
 	published := must[*hookwire.Published](t)(hw.Publish(ctx, "order.created", map[string]int{"id": 42}, nil))
 	if published.Type != "order.created" || len(published.Deliveries) != 1 || published.Deliveries[0].WebhookID != webhook.ID {
 		t.Fatalf("published: %+v", published)

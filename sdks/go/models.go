@@ -121,6 +121,20 @@ type Webhook struct {
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`
 	DisabledReason       *string   `json:"disabled_reason,omitempty"`
+	// Circuit is the webhook's circuit breaker: "open" after
+	// circuit_failure_threshold attempts in a row found the receiver down (its
+	// deliveries wait, unattempted), "half_open" when the next delivery goes
+	// as a probe.
+	Circuit Circuit `json:"circuit"`
+}
+
+// Circuit (schema CircuitView) is a webhook's circuit breaker as of the
+// request; the times are nil while it is closed.
+type Circuit struct {
+	// State is "closed", "open" or "half_open".
+	State       string     `json:"state"`
+	OpenedAt    *time.Time `json:"opened_at,omitempty"`
+	NextProbeAt *time.Time `json:"next_probe_at,omitempty"`
 }
 
 // WebhookDraft (schema WebhookDraft) registers a webhook (POST) or replaces

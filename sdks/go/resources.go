@@ -328,7 +328,8 @@ func (r *Deliveries) RetryMany(ctx context.Context, filter BulkRetry) (*Requeued
 
 // OperationalWebhooks are the operator's endpoints for hookwire's own events
 // about every tenant (admin token): hookwire.webhook.disabled,
-// hookwire.delivery.exhausted, hookwire.webhook.created|updated|deleted.
+// hookwire.delivery.exhausted, hookwire.webhook.circuit_opened,
+// hookwire.webhook.created|updated|deleted.
 type OperationalWebhooks struct{ c *Client }
 
 // Create registers one; the answer holds its Secret (only here).

@@ -84,6 +84,13 @@ pub struct Config {
     /// Deliveries of a bulk retry (`POST /deliveries/retry`) made due per
     /// second, so a large recovery cannot starve new traffic.
     pub bulk_retry_per_second: u32,
+    /// Attempts in a row that found the receiver down (no answer, or a 5xx)
+    /// that open a webhook's circuit (1–1000): its deliveries then wait,
+    /// unattempted, for a probe.
+    pub circuit_failure_threshold: u32,
+    /// Seconds a circuit first stays open before a probe (1–3600); each
+    /// failed probe doubles it, up to an hour.
+    pub circuit_open_seconds: u32,
     /// The address browsers reach this service at (`https://hooks.example.com`),
     /// for the absolute links it hands out (portal links). Unset:
     /// `http://<listen>`, right only when browsers reach the node directly.
@@ -138,6 +145,8 @@ impl Default for Config {
             egress_proxy: None,
             receiver_ca_file: None,
             bulk_retry_per_second: 1000,
+            circuit_failure_threshold: 10,
+            circuit_open_seconds: 60,
             public_url: None,
             portal_frame_ancestors: Vec::new(),
             max_in_flight: 1024,
@@ -211,6 +220,8 @@ const ENV_KEYS: &[&str] = &[
     "egress_proxy",
     "receiver_ca_file",
     "bulk_retry_per_second",
+    "circuit_failure_threshold",
+    "circuit_open_seconds",
     "public_url",
     "portal_frame_ancestors",
 ];
@@ -318,6 +329,15 @@ impl Config {
                 .as_deref()
                 .and_then(|p| hookwire::delivery::EgressProxy::parse(p).ok()),
             receiver_roots: self.receiver_roots().ok().flatten(),
+            circuit: self.circuit(),
+        }
+    }
+
+    /// The circuit breaker's settings (checked by `check`).
+    pub fn circuit(&self) -> hookwire::model::CircuitSettings {
+        hookwire::model::CircuitSettings {
+            failure_threshold: self.circuit_failure_threshold,
+            open_seconds: self.circuit_open_seconds,
         }
     }
 

@@ -58,7 +58,7 @@ use error::ApiError;
         (name = "keys", description = "API keys: issued, listed and revoked by the admin for any tenant or by a tenant for itself. A key's scopes say what it may do: `publish` (POST /events), `read` (every GET), `manage` (everything else); a request outside them gets 403 `insufficient_scope`."),
         (name = "portal", description = "Portal links: the dashboard opened as one tenant, for a SaaS to hand its own customer, optionally read-only. No API key reaches the browser."),
         (name = "audit", description = "The audit log: who changed what, when (admin: every tenant; a tenant key: its own). Never a secret."),
-        (name = "operational", description = "Operational webhooks (admin token): the operator's endpoints for hookwire's own events about every tenant — `hookwire.webhook.disabled`, `hookwire.delivery.exhausted`, `hookwire.webhook.created|updated|deleted`. Delivered, signed and retried like any webhook; their history is the operator tenant's (`X-Hookwire-Tenant: tn_operator`)."),
+        (name = "operational", description = "Operational webhooks (admin token): the operator's endpoints for hookwire's own events about every tenant — `hookwire.webhook.disabled`, `hookwire.delivery.exhausted`, `hookwire.webhook.circuit_opened`, `hookwire.webhook.created|updated|deleted`. Delivered, signed and retried like any webhook; their history is the operator tenant's (`X-Hookwire-Tenant: tn_operator`)."),
         (name = "event-types", description = "The global event-type catalog."),
         (name = "webhooks", description = "A tenant's webhook subscriptions."),
         (name = "events", description = "Publishing events; each is fanned out to matching webhooks."),

@@ -9,11 +9,14 @@
 //! - [`attempt`]: builds and signs one request, sends it, records the attempt and
 //!   decides what happens next (delivered, retry at, failed, disable the webhook).
 //! - `rate_limit`: a webhook's requests-per-second limit, over every node.
+//! - `circuit`: a webhook's circuit breaker, over every node: no attempts
+//!   while its receiver is plainly down.
 //!
 //! Which deliveries run, when and how many at once is the
 //! [`pipeline`](crate::pipeline)'s; this module attempts the job it is given.
 
 pub mod attempt;
+pub(crate) mod circuit;
 mod egress_proxy;
 pub mod http;
 pub(crate) mod rate_limit;

@@ -6,6 +6,7 @@
 
 mod api_key;
 mod audit;
+mod circuit;
 mod dashboard_session;
 mod delivery;
 mod event;
@@ -19,6 +20,9 @@ mod webhook_input;
 
 pub use api_key::{ApiKey, KeyDraft, KeySpec, Scope};
 pub use audit::{Actor, ActorType, AuditAction, AuditEntry, AuditFilter};
+pub use circuit::{
+    Circuit, CircuitSettings, CircuitState, MAX_FAILURE_THRESHOLD, MAX_OPEN_SECONDS,
+};
 pub use dashboard_session::{
     DashboardSession, PortalDraft, SessionKind, PORTAL_DEFAULT_SECONDS, PORTAL_SECONDS,
     SIGN_IN_HOURS,

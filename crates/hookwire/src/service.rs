@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use crate::delivery::circuit::Breaker;
 use crate::delivery::HttpSender;
 use crate::net::UrlPolicy;
 use crate::pipeline::worker::LocalWorker;
@@ -56,6 +57,8 @@ pub struct Options {
     /// CA certificates trusted for receivers besides the public web roots
     /// (receivers behind a private CA). `None`: the public roots only.
     pub receiver_roots: Option<crate::delivery::ReceiverRoots>,
+    /// When a webhook's circuit opens and how long it first stays open.
+    pub circuit: crate::model::CircuitSettings,
 }
 
 impl Default for Options {
@@ -67,6 +70,7 @@ impl Default for Options {
             bulk_retry_per_second: 1000,
             egress_proxy: None,
             receiver_roots: None,
+            circuit: crate::model::CircuitSettings::default(),
         }
     }
 }
@@ -90,6 +94,8 @@ pub struct Hookwire {
     group_commit: GroupCommit,
     /// Operational event types nobody subscribed to a moment ago.
     unsubscribed: Arc<operational::Unsubscribed>,
+    /// This process's side of the webhooks' circuit breakers.
+    breaker: Arc<Breaker>,
 }
 
 impl Hookwire {
@@ -107,6 +113,7 @@ impl Hookwire {
         };
         Self {
             sender,
+            breaker: Arc::new(Breaker::new(store.clone(), options.circuit)),
             group_commit: GroupCommit::new(store.clone(), wake.clone()),
             store,
             options,
@@ -138,6 +145,12 @@ impl Hookwire {
     /// transactions as the publishes (group commit).
     pub(crate) fn recorder(&self) -> Arc<dyn crate::delivery::attempt::Recorder> {
         Arc::new(self.group_commit.clone())
+    }
+
+    /// This process's side of the circuit breakers, shared by its worker
+    /// and its test sends.
+    pub(crate) fn breaker(&self) -> &Arc<Breaker> {
+        &self.breaker
     }
 
     /// The store, for health checks and lower-level access.

@@ -13,8 +13,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::Notify;
 
 use crate::model::{
-    ApiKey, Attempt, AuditEntry, AuditFilter, DashboardSession, Delivery, Event, EventType, Tenant,
-    Webhook,
+    ApiKey, Attempt, AuditEntry, AuditFilter, Circuit, CircuitSettings, DashboardSession, Delivery,
+    Event, EventType, Tenant, Webhook,
 };
 use crate::page::{Page, PageRequest};
 use crate::secret::{TokenHash, WebhookSecret};
@@ -39,9 +39,9 @@ pub(crate) use shared::{last_error, merge_timeline, reseal_secrets, SealedColumn
 pub use write::{AttemptRecord, Matched, PublishRows, Stored, WriteBatch, Written};
 
 pub use types::{
-    AttemptResult, DeliveryFilter, EventFilter, Published, RequeueFilter, SendSlot,
-    SettingsChanges, TenantStats, TimelineBucket, WebhookChanges, WebhookCounts, WebhookFilter,
-    WebhookStats,
+    AttemptResult, CircuitFailure, DeliveryFilter, EventFilter, Gate, Published, RequeueFilter,
+    SendSlot, SettingsChanges, TenantStats, TimelineBucket, WebhookChanges, WebhookCounts,
+    WebhookFilter, WebhookStats,
 };
 
 /// The most deliveries one [`QueueStore::continue_bulk_retry`] requeues: a
@@ -62,6 +62,7 @@ pub trait Store:
     + WebhookStore
     + EventStore
     + QueueStore
+    + CircuitStore
     + StatsStore
     + RetentionStore
 {
@@ -75,6 +76,7 @@ impl<T> Store for T where
         + WebhookStore
         + EventStore
         + QueueStore
+        + CircuitStore
         + StatsStore
         + RetentionStore
 {
@@ -413,6 +415,48 @@ pub trait QueueStore: Send + Sync + 'static {
     /// Wake `wake` whenever another process makes deliveries due (PostgreSQL
     /// `LISTEN/NOTIFY`); in-process publishes wake it directly. Default: nothing.
     fn watch(&self, _wake: Arc<Notify>) {}
+}
+
+/// Circuit breakers, one row per webhook that failed lately (see
+/// [`Circuit`]). Every change happens under the circuit row's lock (SQLite:
+/// the one writer), together with the queue rows it moves, so nodes agree:
+/// a delivery is never pushed back to a probe time after another node's
+/// probe closed the circuit, and only one node probes at a time.
+#[async_trait]
+pub trait CircuitStore: Send + Sync + 'static {
+    /// The circuits of `webhook_ids`, or every stored circuit (`None`).
+    async fn circuits(&self, webhook_ids: Option<&[String]>) -> Result<Vec<Circuit>>;
+    /// Decide whether `owner` may attempt its leased `delivery_id` now. No
+    /// circuit, or a closed one: [`Gate::Closed`]. Open and the probe time
+    /// has come: this delivery is the probe ([`Gate::Probe`]) — the next
+    /// probe moves a full open period on and the webhook's other queued
+    /// deliveries wait until then. Open otherwise: the delivery goes back
+    /// to the queue due at the probe time, lease and attempt count
+    /// untouched by an attempt ([`Gate::Wait`]).
+    async fn circuit_gate(
+        &self,
+        webhook_id: &str,
+        delivery_id: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Gate>;
+    /// Count a failed attempt. Closed: one more failure, and at
+    /// `settings.failure_threshold` the circuit opens for
+    /// `settings.open_seconds` and the webhook's queued deliveries wait
+    /// until the probe. A failed probe (`probe`) opens it again for twice
+    /// its last period, at most [`MAX_OPEN_SECONDS`](crate::model::MAX_OPEN_SECONDS).
+    /// Open and no probe: nothing changes.
+    async fn circuit_failed(
+        &self,
+        webhook_id: &str,
+        probe: bool,
+        settings: CircuitSettings,
+        now: DateTime<Utc>,
+    ) -> Result<CircuitFailure>;
+    /// A successful attempt: forget the failures and close the circuit;
+    /// the deliveries that waited for it are due at `now` (every node's
+    /// worker woken). `true` when it was open.
+    async fn circuit_succeeded(&self, webhook_id: &str, now: DateTime<Utc>) -> Result<bool>;
 }
 
 /// Window statistics, computed in SQL over covering indexes.

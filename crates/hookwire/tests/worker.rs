@@ -24,7 +24,16 @@ async fn a_worker_with_a_backlog_stops_when_asked(b: Backend) {
         .unwrap()
         .local_addr()
         .unwrap();
-    let hookwire = Hookwire::new(store::open(&db.url).await.unwrap(), loopback_options());
+    // Circuits that open only after far more failures than the test makes:
+    // the backlog stays due instead of waiting for probes.
+    let options = hookwire::Options {
+        circuit: hookwire::model::CircuitSettings {
+            failure_threshold: hookwire::model::MAX_FAILURE_THRESHOLD,
+            ..Default::default()
+        },
+        ..loopback_options()
+    };
+    let hookwire = Hookwire::new(store::open(&db.url).await.unwrap(), options);
     let (tenant, _) = hookwire.create_tenant("acme").await.unwrap();
     for _ in 0..20 {
         let draft = WebhookDraft {

@@ -26,6 +26,7 @@ def test_register_publish_and_verify_what_arrives(tenant: Hookwire, receiver) ->
     webhook = tenant.webhooks.create(receiver.url, ["order.*"], name="orders")
     secret = webhook["secret"]
     assert secret.startswith("whsec_") and webhook["has_secret"] is True
+    assert webhook["circuit"] == {"state": "closed", "opened_at": None, "next_probe_at": None}
 
     published = tenant.publish("order.created", {"id": 42}, channel=None)
     assert published["type"] == "order.created"

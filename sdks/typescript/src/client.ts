@@ -256,7 +256,8 @@ export class Deliveries extends Resource {
 /**
  * Operational webhooks (admin token): the operator's endpoints for hookwire's
  * own events about every tenant (`hookwire.webhook.disabled`,
- * `hookwire.delivery.exhausted`, `hookwire.webhook.created|updated|deleted`).
+ * `hookwire.delivery.exhausted`, `hookwire.webhook.circuit_opened`,
+ * `hookwire.webhook.created|updated|deleted`).
  */
 export class OperationalWebhooks extends Resource {
   /** Register one; the answer holds its `secret` (only here). */

@@ -664,6 +664,26 @@ export interface components {
             /** @description Of this webhook only. */
             webhook_id?: string | null;
         };
+        /**
+         * @description Where a circuit stands.
+         * @enum {string}
+         */
+        CircuitState: "closed" | "open" | "half_open";
+        /** @description A webhook's circuit breaker as of the request. */
+        CircuitView: {
+            /**
+             * Format: date-time
+             * @description When the next probe may go; `null` while closed.
+             */
+            next_probe_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it opened; `null` while closed.
+             */
+            opened_at?: string | null;
+            /** @description `closed`, `open` or `half_open`. */
+            state: components["schemas"]["CircuitState"];
+        };
         /** @description A client certificate as clients send it (`client_certificate` on a webhook). */
         ClientCertificateDraft: {
             /**
@@ -1091,6 +1111,12 @@ export interface components {
             data: {
                 /** @description Channel restriction (empty = all). */
                 channels: string[];
+                /**
+                 * @description Its circuit breaker: `open` after `circuit_failure_threshold` attempts
+                 *     in a row found the receiver down (no answer, or a 5xx; deliveries then
+                 *     wait, unattempted), `half_open` when the next delivery goes as a probe.
+                 */
+                circuit: components["schemas"]["CircuitView"];
                 /**
                  * Format: date-time
                  * @description Creation time.
@@ -1601,6 +1627,12 @@ export interface components {
         WebhookView: {
             /** @description Channel restriction (empty = all). */
             channels: string[];
+            /**
+             * @description Its circuit breaker: `open` after `circuit_failure_threshold` attempts
+             *     in a row found the receiver down (no answer, or a 5xx; deliveries then
+             *     wait, unattempted), `half_open` when the next delivery goes as a probe.
+             */
+            circuit: components["schemas"]["CircuitView"];
             /**
              * Format: date-time
              * @description Creation time.

@@ -26,6 +26,7 @@ test("register, publish and verify what arrives", async () => {
   const webhook = await hw.webhooks.create({ url: receiver.url, events: ["order.*"], name: "orders" });
   assert.match(webhook.secret, /^whsec_/);
   assert.equal(webhook.has_secret, true);
+  assert.deepEqual(webhook.circuit, { state: "closed", opened_at: null, next_probe_at: null });
 
   const published = await hw.publish("order.created", { id: 42 });
   assert.equal(published.type, "order.created");

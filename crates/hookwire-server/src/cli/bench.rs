@@ -69,7 +69,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 0)]
     pub ordering_keys: usize,
     /// Before the run, make this many deliveries to an endpoint that answers
-    /// 500 (and let them fail); as the run starts, requeue them all with one
+    /// 422 (and let them fail); as the run starts, requeue them all with one
     /// bulk retry, so the run's events are measured while they drain.
     #[arg(long, default_value_t = 0)]
     pub bulk_retry: usize,

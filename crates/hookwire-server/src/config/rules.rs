@@ -107,6 +107,9 @@ impl Config {
         if let Err(e) = self.auto_disable_after() {
             return bad("auto_disable_after", &e);
         }
+        if let Err(e) = self.circuit().validate() {
+            return bad(&e.field, &e.message);
+        }
         if self.max_in_flight == 0 {
             return bad("max_in_flight", "must be at least 1");
         }

@@ -257,6 +257,32 @@ fn the_egress_proxy_is_a_key_and_a_bad_one_is_named() {
 }
 
 #[test]
+fn circuit_settings_are_keys_and_values_out_of_range_are_named() {
+    Jail::expect_with(|jail| {
+        jail.set_env("HOOKWIRE_CIRCUIT_FAILURE_THRESHOLD", "5");
+        jail.set_env("HOOKWIRE_CIRCUIT_OPEN_SECONDS", "30");
+        let c = Config::load(None).expect("loads");
+        let circuit = c.engine_options().circuit;
+        assert_eq!((circuit.failure_threshold, circuit.open_seconds), (5, 30));
+        for (key, bad) in [
+            ("CIRCUIT_FAILURE_THRESHOLD", "0"),
+            ("CIRCUIT_FAILURE_THRESHOLD", "1001"),
+            ("CIRCUIT_OPEN_SECONDS", "0"),
+            ("CIRCUIT_OPEN_SECONDS", "86400"),
+        ] {
+            jail.set_env(format!("HOOKWIRE_{key}"), bad);
+            let err = Config::load(None).unwrap_err().to_string();
+            assert!(
+                err.contains(&key.to_lowercase()) && err.contains("between 1 and"),
+                "{key}={bad}: {err}"
+            );
+            jail.set_env(format!("HOOKWIRE_{key}"), "10");
+        }
+        Ok(())
+    });
+}
+
+#[test]
 fn receiver_ca_file_is_read_and_a_bad_one_is_named() {
     Jail::expect_with(|jail| {
         let ca = rcgen::CertificateParams::new(Vec::<String>::new())

@@ -1,6 +1,7 @@
 //! Operational webhooks: the operator's endpoints for hookwire's own events
 //! about every tenant (`hookwire.webhook.disabled`, `hookwire.delivery.exhausted`,
-//! `hookwire.webhook.created|updated|deleted`), managed with the admin token.
+//! `hookwire.webhook.circuit_opened`, `hookwire.webhook.created|updated|deleted`),
+//! managed with the admin token.
 //!
 //! They are the webhooks of the reserved operator tenant, so the rest of the API
 //! serves them too: their deliveries and attempts are read with the admin token
@@ -75,7 +76,7 @@ async fn list_operational_webhooks(
         .hookwire
         .list_webhooks(OPERATOR_TENANT, &filter, &q.page()?)
         .await?;
-    Ok(Json(List::of(list, WebhookView::of)))
+    Ok(Json(super::webhooks::list_view(&s, list).await?))
 }
 
 /// Delete an operational webhook; its pending deliveries are cancelled.

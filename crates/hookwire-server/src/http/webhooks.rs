@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::model::{
-    AuditAction, DeliveryOrder, EventTypeName, RetryPolicy, Webhook, WebhookDraft, WebhookPatch,
+    AuditAction, Circuit, CircuitState, DeliveryOrder, EventTypeName, RetryPolicy, Webhook,
+    WebhookDraft, WebhookPatch,
 };
 use hookwire::secret::SignatureScheme;
 use hookwire::store::WebhookFilter;
@@ -89,6 +90,10 @@ pub struct WebhookView {
     pub secret: Option<String>,
     /// Why hookwire disabled it, if it did.
     pub disabled_reason: Option<String>,
+    /// Its circuit breaker: `open` after `circuit_failure_threshold` attempts
+    /// in a row found the receiver down (no answer, or a 5xx; deliveries then
+    /// wait, unattempted), `half_open` when the next delivery goes as a probe.
+    pub circuit: CircuitView,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -117,10 +122,81 @@ impl WebhookView {
             has_client_certificate: w.client_certificate.is_some(),
             secret: None,
             disabled_reason: w.disabled_reason,
+            circuit: CircuitView::closed(),
             created_at: w.created_at,
             updated_at: w.updated_at,
         }
     }
+}
+
+/// A webhook's circuit breaker as of the request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CircuitView {
+    /// `closed`, `open` or `half_open`.
+    pub state: CircuitState,
+    /// When it opened; `null` while closed.
+    pub opened_at: Option<DateTime<Utc>>,
+    /// When the next probe may go; `null` while closed.
+    pub next_probe_at: Option<DateTime<Utc>>,
+}
+
+impl CircuitView {
+    fn closed() -> Self {
+        Self {
+            state: CircuitState::Closed,
+            opened_at: None,
+            next_probe_at: None,
+        }
+    }
+
+    fn of(circuit: &Circuit, now: DateTime<Utc>) -> Self {
+        Self {
+            state: circuit.state(now),
+            opened_at: circuit.opened_at,
+            next_probe_at: circuit.next_probe_at,
+        }
+    }
+}
+
+/// Views of `webhooks` with their circuits, read in one query.
+pub(super) async fn views(
+    s: &AppState,
+    webhooks: Vec<Webhook>,
+) -> Result<Vec<WebhookView>, ApiError> {
+    let ids: Vec<String> = webhooks.iter().map(|w| w.id.clone()).collect();
+    let circuits = s.hookwire.circuits(&ids).await?;
+    let now = Utc::now();
+    Ok(webhooks
+        .into_iter()
+        .map(|w| {
+            let circuit = circuits.get(&w.id).map(|c| CircuitView::of(c, now));
+            let mut view = WebhookView::of(w);
+            if let Some(circuit) = circuit {
+                view.circuit = circuit;
+            }
+            view
+        })
+        .collect())
+}
+
+/// The view of one webhook, with its circuit.
+pub(super) async fn view(s: &AppState, webhook: Webhook) -> Result<WebhookView, ApiError> {
+    let mut views = views(s, vec![webhook]).await?;
+    views
+        .pop()
+        .ok_or(ApiError::from(hookwire::Error::NotFound("webhook")))
+}
+
+/// Views of a page of webhooks, with their circuits.
+pub(super) async fn list_view(
+    s: &AppState,
+    page: hookwire::page::Page<Webhook>,
+) -> Result<List<WebhookView>, ApiError> {
+    let data = views(s, page.items).await?;
+    Ok(List {
+        data,
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// Filters of `GET /webhooks`.
@@ -189,7 +265,7 @@ async fn list_webhooks(
         is_active: q.is_active,
     };
     let list = s.hookwire.list_webhooks(&tenant, &filter, &page).await?;
-    Ok(Json(List::of(list, WebhookView::of)))
+    Ok(Json(list_view(&s, list).await?))
 }
 
 /// One webhook (without its secret).
@@ -200,9 +276,8 @@ async fn get_webhook(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<WebhookView>, ApiError> {
-    Ok(Json(WebhookView::of(
-        s.hookwire.webhook(&tenant, &id).await?,
-    )))
+    let webhook = s.hookwire.webhook(&tenant, &id).await?;
+    Ok(Json(view(&s, webhook).await?))
 }
 
 /// Change some fields; absent fields keep their values, `null` clears name and
@@ -221,7 +296,7 @@ async fn patch_webhook(
     s.hookwire
         .audit(who, AuditAction::WebhookUpdate, Some(&tenant), Some(&id))
         .await;
-    Ok(Json(WebhookView::of(webhook)))
+    Ok(Json(view(&s, webhook).await?))
 }
 
 /// Replace every writable field; absent optional fields reset to their defaults
@@ -240,7 +315,7 @@ async fn put_webhook(
     s.hookwire
         .audit(who, AuditAction::WebhookUpdate, Some(&tenant), Some(&id))
         .await;
-    Ok(Json(WebhookView::of(webhook)))
+    Ok(Json(view(&s, webhook).await?))
 }
 
 /// Delete a webhook; its pending deliveries are cancelled.

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::error::UiError;
 use super::layout::{self, Nav};
 use super::viewer::TenantSession;
-use super::webhooks::{active_badge, WebhookForm};
+use super::webhooks::{active_badge, circuit_badge, WebhookForm};
 use super::{chart, rate, status_badge, when, when_opt};
 use crate::http::state::AppState;
 
@@ -75,6 +75,10 @@ pub(super) async fn render(
             &PageRequest::parse(Some(20), None)?,
         )
         .await?;
+    let circuit = hw
+        .circuits(std::slice::from_ref(&w.id))
+        .await?
+        .remove(&w.id);
     let base = format!("/ui/webhooks/{}", w.id);
     let title = w.name.clone().unwrap_or_else(|| w.url.clone());
     let day_ago = (hookwire::clock::now() - chrono::TimeDelta::hours(24)).format("%Y-%m-%dT%H:%M");
@@ -84,12 +88,19 @@ pub(super) async fn render(
         &ts.session,
         html! {
             p { a href="/ui/webhooks" { "← Webhooks" } }
-            h1 { (title) " " (active_badge(w)) }
+            h1 { (title) " " (active_badge(w)) " " (circuit_badge(circuit.as_ref())) }
             @if let Some(n) = q.recovered {
                 p class="notice" role="status" { "Recovery requeued " (n) " failed deliveries." }
             }
             @if let Some(reason) = &w.disabled_reason {
                 p class="error" { "Disabled: " (reason) }
+            }
+            @if let Some(c) = circuit.as_ref().filter(|c| c.is_open()) {
+                p class="error" data-testid="circuit-notice" {
+                    "Circuit open: " (c.failures) " attempts in a row found the receiver down, so deliveries wait without being attempted. "
+                    @if let Some(at) = c.next_probe_at { "The next one goes as a probe at " (at.format("%H:%M:%S UTC")) "; " }
+                    "a successful test send closes it now."
+                }
             }
             dl class="facts card" {
                 dt { "Id" } dd { code { (w.id) } }

@@ -339,6 +339,8 @@ async fn render(
         )
         .await?;
     let counts = state.hookwire.webhook_counts(&page.items, WINDOW).await?;
+    let ids: Vec<String> = page.items.iter().map(|w| w.id.clone()).collect();
+    let circuits = state.hookwire.circuits(&ids).await?;
     let rows: Vec<_> = page.items.iter().zip(counts).collect();
     Ok(layout::page(
         "Webhooks",
@@ -362,7 +364,7 @@ async fn render(
                                         a href={ "/ui/webhooks/" (w.id) } { (w.name.as_deref().unwrap_or(&w.url)) }
                                         @if w.name.is_some() { br; small class="muted" { (w.url) } }
                                     }
-                                    td { (active_badge(w)) }
+                                    td { (active_badge(w)) " " (circuit_badge(circuits.get(&w.id))) }
                                     td class="wrap" { (w.events.join(", ")) }
                                     td { (rate(hookwire::service::success_rate(stats.delivered, stats.total))) }
                                     td class="hide-narrow" { (when_opt(stats.last_delivery_at)) }
@@ -385,6 +387,33 @@ async fn render(
             }
         },
     ))
+}
+
+/// A webhook's circuit when it is not closed: open (its deliveries wait)
+/// or half-open (the next one is a probe), with the times in its title.
+pub(super) fn circuit_badge(circuit: Option<&hookwire::model::Circuit>) -> Markup {
+    use hookwire::model::CircuitState;
+    let Some(c) = circuit else {
+        return html! {};
+    };
+    let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_default()
+    };
+    let title = format!(
+        "open since {}; next probe at {}",
+        at(c.opened_at),
+        at(c.next_probe_at)
+    );
+    match c.state(hookwire::clock::now()) {
+        CircuitState::Closed => html! {},
+        CircuitState::Open => {
+            html! { span class="badge circuit-open" data-testid="circuit" title=(title) { "circuit open" } }
+        }
+        CircuitState::HalfOpen => {
+            html! { span class="badge circuit-open" data-testid="circuit" title=(title) { "circuit half-open" } }
+        }
+    }
 }
 
 /// Active, or disabled with the reason in its title.

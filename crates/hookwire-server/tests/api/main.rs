@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod bulk_retry;
+mod circuits;
 mod client_certificates;
 mod egress_proxy;
 mod event_types;

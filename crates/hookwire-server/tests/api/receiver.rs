@@ -36,6 +36,8 @@ struct State {
     script: HashMap<String, VecDeque<Answer>>,
     /// Requests being answered now, and the most ever at once, per path.
     in_flight: HashMap<String, (usize, usize)>,
+    /// Paths answering 503 to everything until a time.
+    down_until: HashMap<String, Instant>,
 }
 
 /// The receiver; requests to a path without a script get 200.
@@ -69,6 +71,14 @@ impl Receiver {
     pub fn script(&self, path: &str, answers: Vec<Answer>) {
         let mut s = self.state.lock().unwrap();
         s.script.entry(path.to_owned()).or_default().extend(answers);
+    }
+
+    /// Answer every request to `path` with 503 for `how_long` from now (a
+    /// receiver that is down), then as scripted.
+    pub fn down_for(&self, path: &str, how_long: Duration) {
+        let mut s = self.state.lock().unwrap();
+        s.down_until
+            .insert(path.to_owned(), Instant::now() + how_long);
     }
 
     /// Everything received at `path` so far.
@@ -122,7 +132,10 @@ async fn answer(state: &Mutex<State>, uri: Uri, headers: HeaderMap, body: Bytes)
         let c = s.in_flight.entry(path.clone()).or_default();
         c.0 += 1;
         c.1 = c.1.max(c.0);
-        s.script.get_mut(&path).and_then(VecDeque::pop_front)
+        match s.down_until.get(&path) {
+            Some(until) if Instant::now() < *until => Some(Answer::Status(503)),
+            _ => s.script.get_mut(&path).and_then(VecDeque::pop_front),
+        }
     };
     let response = respond(next).await;
     if let Some(c) = state.lock().unwrap().in_flight.get_mut(&path) {

@@ -265,13 +265,14 @@ pub struct Context<'a> {
 
 /// Run one attempt of a claimed job end to end: send, update the webhook's
 /// health, record. `max_attempts` overrides the webhook's (test sends use 1).
-/// `sent` is called once the HTTP exchange is over, before recording, so the
-/// caller can free the job's place in its lane.
+/// `sent` is called once the HTTP exchange is over, before recording, with
+/// whether it succeeded, so the caller can free the job's place in its lane
+/// (or, after a failure, keep it until the failure is counted).
 pub async fn run(
     ctx: &Context<'_>,
     job: &Job,
     max_attempts: Option<u32>,
-    sent: &mut (dyn FnMut() + Send),
+    sent: &mut (dyn FnMut(bool) + Send),
 ) -> Result<(Attempt, Decision), store::Error> {
     let number = job.delivery.attempt_count + 1;
     // Field names are OpenTelemetry attribute names: exported as they are.
@@ -298,7 +299,7 @@ async fn run_in_span(
     job: &Job,
     max_attempts: Option<u32>,
     number: u32,
-    sent: &mut (dyn FnMut() + Send),
+    sent: &mut (dyn FnMut(bool) + Send),
 ) -> Result<(Attempt, Decision), store::Error> {
     let (attempt, resp) = if job.webhook.is_active {
         send(ctx.sender, job, number).await
@@ -308,7 +309,7 @@ async fn run_in_span(
             Response::default(),
         )
     };
-    sent();
+    sent(attempt.succeeded());
     if let Some(status) = attempt.http_status {
         tracing::Span::current().record("http.response.status_code", i64::from(status));
     }

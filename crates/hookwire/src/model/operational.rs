@@ -16,6 +16,7 @@ pub const OPERATOR_TENANT: &str = "tn_operator";
 #[derive(Debug, Clone, PartialEq)]
 pub struct OperationalEvent {
     /// `hookwire.webhook.disabled`, `hookwire.delivery.exhausted`,
+    /// `hookwire.webhook.circuit_opened`,
     /// `hookwire.webhook.created|updated|deleted`.
     pub event_type: &'static str,
     /// The tenant it is about.
@@ -53,6 +54,29 @@ impl OperationalEvent {
                 "event_id": event_id,
                 "attempts": attempts,
                 "last_error": last_error,
+            }),
+        )
+    }
+
+    /// A webhook's circuit opened after its failures in a row: its
+    /// deliveries wait, unattempted, until the first probe at
+    /// `next_probe_at`.
+    pub fn circuit_opened(
+        tenant_id: &str,
+        webhook_id: &str,
+        url: &str,
+        last_error: Option<&str>,
+        next_probe_at: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        Self::new(
+            "hookwire.webhook.circuit_opened",
+            tenant_id,
+            json!({
+                "tenant_id": tenant_id,
+                "webhook_id": webhook_id,
+                "url": url,
+                "last_error": last_error,
+                "next_probe_at": next_probe_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             }),
         )
     }

@@ -28,10 +28,11 @@ use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
 use super::lanes::{Capacity, Lanes, Start};
 use crate::delivery::attempt::{self, Recorder};
+use crate::delivery::circuit::{self, Breaker};
 use crate::delivery::http::HttpSender;
 use crate::delivery::rate_limit::{self, Turn, MAX_SLOT_WAIT};
 use crate::model::{Attempt, DeliveryStatus, OperationalEvent};
-use crate::store::{DynStore, Job};
+use crate::store::{DynStore, Gate, Job};
 use crate::{clock, Hookwire};
 
 mod bulk_retry;
@@ -61,6 +62,8 @@ struct Shared {
     engine: Hookwire,
     store: DynStore,
     sender: HttpSender,
+    /// The circuit breakers' gate and count around each attempt.
+    breaker: Arc<Breaker>,
     owner: Arc<str>,
     options: WorkerOptions,
     auto_disable_after: Duration,
@@ -135,6 +138,7 @@ impl Worker {
                 engine: hookwire.clone(),
                 store: hookwire.store().clone(),
                 sender: hookwire.sender().clone(),
+                breaker: hookwire.breaker().clone(),
                 owner,
                 lanes,
                 options,
@@ -170,6 +174,7 @@ impl Worker {
         // process killed), the worker falls silent and the others take over.
         let _alive = AbortOnDropHandle::new(tokio::spawn(liveness::keep_alive(self.clone())));
         let _bulk = AbortOnDropHandle::new(tokio::spawn(bulk_retry::carry_on(self.clone())));
+        let _circuits = AbortOnDropHandle::new(tokio::spawn(s.breaker.clone().keep_fresh()));
         s.local.set(Some(self.clone()));
         tokio::pin!(shutdown);
         loop {
@@ -320,6 +325,20 @@ impl Worker {
             started: Instant::now(),
             took: None,
         });
+        // A webhook whose circuit is open: the store sent the delivery back
+        // to wait for the probe; no attempt is made.
+        let gate = match s.breaker.gate(&job, &s.owner, clock::now()).await {
+            Ok(Gate::Wait(_)) => {
+                metrics::counter!("hookwire_circuit_waits_total").increment(1);
+                return;
+            }
+            Ok(gate) => gate,
+            // No answer, no request: the lease expires and the delivery is due again.
+            Err(e) => {
+                tracing::warn!(delivery_id = %job.delivery.id, error = %e, "reading the circuit breaker failed");
+                return;
+            }
+        };
         // A webhook with a rate limit: wait for its send slot (holding its place
         // in the lane, so the lane does not start more), or, when that is too far
         // off, hand the delivery back to the queue — no attempt is made.
@@ -356,7 +375,19 @@ impl Worker {
             recorder: s.recorder.as_ref(),
             auto_disable_after: s.auto_disable_after,
         };
-        let result = attempt::run(&ctx, &job, None, &mut || drop(hold.take())).await;
+        // A success frees the lane's place as soon as the exchange is over; a
+        // failure keeps it until the circuit has counted it, so a failing
+        // webhook's next attempt starts only once an opening would be seen.
+        let result = attempt::run(&ctx, &job, None, &mut |ok| {
+            if ok {
+                drop(hold.take());
+            }
+        })
+        .await;
+        let circuit = match &result {
+            Ok((attempt, _)) if job.webhook.is_active => self.count(&job, attempt, gate).await,
+            _ => circuit::Outcome::default(),
+        };
         drop(hold);
         match result {
             Ok((attempt, decision)) => {
@@ -364,7 +395,7 @@ impl Worker {
                     self.wake_for(due);
                 }
                 if job.webhook.is_active {
-                    report(&s.engine, &job, &attempt, &decision).await;
+                    report(&s.engine, &job, &attempt, &decision, circuit).await;
                 }
             }
             // The lease expires and another attempt follows; nothing is lost.
@@ -376,20 +407,65 @@ impl Worker {
     }
 }
 
+impl Worker {
+    /// Count an attempt on its webhook's circuit; a circuit it closed makes
+    /// the waiting deliveries due now, so the claim loop wakes. A failure to
+    /// count is logged and otherwise ignored: the attempt is recorded, and
+    /// the next one counts again.
+    async fn count(&self, job: &Job, attempt: &Attempt, gate: Gate) -> circuit::Outcome {
+        let s = &self.shared;
+        match s
+            .breaker
+            .after(&job.webhook.id, attempt, gate, clock::now())
+            .await
+        {
+            Ok(outcome) => {
+                if outcome.closed {
+                    s.wake.notify_one();
+                }
+                outcome
+            }
+            Err(e) => {
+                tracing::warn!(webhook_id = %job.webhook.id, error = %e, "counting an attempt on the circuit breaker failed");
+                circuit::Outcome::default()
+            }
+        }
+    }
+}
+
 /// Tell the operational webhooks what an attempt did to its webhook (disabled
-/// it) and its delivery (its last attempt failed).
-async fn report(engine: &Hookwire, job: &Job, attempt: &Attempt, decision: &attempt::Decision) {
+/// it, opened its circuit) and its delivery (its last attempt failed).
+async fn report(
+    engine: &Hookwire,
+    job: &Job,
+    attempt: &Attempt,
+    decision: &attempt::Decision,
+    circuit: circuit::Outcome,
+) {
     let tenant = &job.event.tenant_id;
+    let last_error = || {
+        attempt
+            .error_message
+            .clone()
+            .or_else(|| attempt.http_status.map(|s| format!("HTTP {s}")))
+    };
+    if let Some(next_probe_at) = circuit.opened {
+        let event = OperationalEvent::circuit_opened(
+            tenant,
+            &job.webhook.id,
+            &job.webhook.url,
+            last_error().as_deref(),
+            next_probe_at,
+        );
+        engine.emit_operational(event).await;
+    }
     if let Some(reason) = &decision.disable {
         let event =
             OperationalEvent::webhook_disabled(tenant, &job.webhook.id, &job.webhook.url, reason);
         engine.emit_operational(event).await;
     }
     if decision.result.status == DeliveryStatus::Failed {
-        let last_error = attempt
-            .error_message
-            .clone()
-            .or_else(|| attempt.http_status.map(|s| format!("HTTP {s}")));
+        let last_error = last_error();
         let event = OperationalEvent::delivery_exhausted(
             tenant,
             &job.webhook.id,

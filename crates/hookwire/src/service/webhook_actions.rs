@@ -16,7 +16,8 @@ const ROTATION_GRACE_HOURS: i64 = 24;
 impl Hookwire {
     /// Deliver a `webhook.test` event to one webhook now, in one attempt, and
     /// return the result (also kept in the history). Works on a disabled webhook,
-    /// so an endpoint can be checked before it is re-enabled.
+    /// so an endpoint can be checked before it is re-enabled. A success closes
+    /// the webhook's circuit if it was open.
     pub async fn test_webhook(&self, tenant_id: &str, webhook_id: &str) -> Result<TestSend, Error> {
         let mut webhook = self.webhook(tenant_id, webhook_id).await?;
         let event = Event {
@@ -54,7 +55,11 @@ impl Hookwire {
         // A test counts against the webhook's rate limit like any request,
         // and waits for its send slot however far off.
         rate_limit::wait_turn(&self.store, &job.webhook, None).await?;
-        let (attempt, _) = attempt::run(&ctx, &job, Some(1), &mut || {}).await?;
+        let (attempt, _) = attempt::run(&ctx, &job, Some(1), &mut |_| {}).await?;
+        // The receiver answers: an open circuit need not wait for its probe.
+        if attempt.succeeded() && self.breaker.close(webhook_id, clock::now()).await? {
+            self.wake.notify_one();
+        }
         let delivery = self.delivery(tenant_id, &job.delivery.id).await?.delivery;
         Ok(TestSend { delivery, attempt })
     }

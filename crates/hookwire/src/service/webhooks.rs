@@ -7,12 +7,12 @@ use sha2::Digest as _;
 
 use super::Hookwire;
 use crate::model::{
-    DeliveryOrder, DeliveryStatus, OperationalEvent, RetryPolicy, Webhook, WebhookChange,
+    Circuit, DeliveryOrder, DeliveryStatus, OperationalEvent, RetryPolicy, Webhook, WebhookChange,
     WebhookDraft, WebhookPatch, WebhookSpec, OPERATOR_TENANT,
 };
 use crate::page::{Page, PageRequest};
 use crate::store::{DeliveryFilter, WebhookChanges, WebhookFilter};
-use crate::Error;
+use crate::{clock, Error};
 
 impl Hookwire {
     /// Register a webhook for a tenant. The returned record holds the secret
@@ -53,6 +53,23 @@ impl Hookwire {
         page: &PageRequest,
     ) -> Result<Page<Webhook>, Error> {
         Ok(self.store.list_webhooks(tenant_id, filter, page).await?)
+    }
+
+    /// The stored circuits of `webhook_ids`, by webhook id; a webhook
+    /// without one is closed with no failures counted. One query, for a
+    /// page of views.
+    pub async fn circuits(
+        &self,
+        webhook_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Circuit>, Error> {
+        if webhook_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let circuits = self.store.circuits(Some(webhook_ids)).await?;
+        Ok(circuits
+            .into_iter()
+            .map(|c| (c.webhook_id.clone(), c))
+            .collect())
     }
 
     /// Replace every writable field (PUT). Absent optional fields take their
@@ -178,6 +195,12 @@ impl Hookwire {
             .await?
             // Deleted between our read and write.
             .ok_or(Error::NotFound("webhook"))?;
+        // Enabled by hand: whoever did it vouches for the receiver, so its
+        // circuit starts closed rather than waiting out a probe.
+        if saved.is_active && !read.is_active && self.breaker.close(&saved.id, clock::now()).await?
+        {
+            self.wake.notify_one();
+        }
         if saved.tenant_id.as_deref() == Some(OPERATOR_TENANT) {
             self.unsubscribed.forget();
         }

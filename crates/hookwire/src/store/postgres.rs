@@ -32,6 +32,7 @@
 
 mod audit;
 mod catalog;
+mod circuits;
 mod events;
 mod fifo;
 mod queue;

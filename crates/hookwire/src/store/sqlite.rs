@@ -9,6 +9,7 @@
 
 mod audit;
 mod catalog;
+mod circuits;
 mod columns;
 mod events;
 mod fifo;

@@ -120,6 +120,35 @@ pub enum SendSlot {
     Busy(DateTime<Utc>),
 }
 
+/// What a webhook's circuit says about one claimed delivery (see
+/// [`CircuitStore::circuit_gate`](super::CircuitStore::circuit_gate)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Closed (or no circuit): attempt it as usual.
+    Closed,
+    /// Half-open and this delivery is the probe: attempt it, and report
+    /// its outcome as a probe's.
+    Probe,
+    /// Open: the delivery went back to the queue, due at this time, with no
+    /// attempt made.
+    Wait(DateTime<Utc>),
+}
+
+/// What a failed attempt did to its webhook's circuit (see
+/// [`CircuitStore::circuit_failed`](super::CircuitStore::circuit_failed)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CircuitFailure {
+    /// Counted; still closed.
+    Counted,
+    /// This failure opened the circuit; the next probe goes at this time.
+    Opened(DateTime<Utc>),
+    /// The failed attempt was the probe: open again until this time.
+    Reopened(DateTime<Utc>),
+    /// The circuit was already open and the attempt was no probe (it
+    /// started before the opening): nothing changed.
+    AlreadyOpen,
+}
+
 /// What publishing created, or found for a repeated idempotency key.
 #[derive(Debug, Clone)]
 pub struct Published {

@@ -2,6 +2,7 @@
 
 mod batch;
 mod bulk_retries;
+mod circuits;
 mod history;
 mod listing;
 mod migrations;

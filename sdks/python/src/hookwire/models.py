@@ -70,6 +70,16 @@ class RetryPolicy(TypedDict):
     max_delay_ms: int
 
 
+class Circuit(TypedDict):
+    """A webhook's circuit breaker: ``open`` after ``circuit_failure_threshold``
+    attempts in a row found the receiver down (its deliveries wait), ``half_open``
+    when the next delivery goes as a probe; the times are None while closed."""
+
+    state: Literal["closed", "open", "half_open"]
+    opened_at: NotRequired[Optional[str]]
+    next_probe_at: NotRequired[Optional[str]]
+
+
 class Webhook(TypedDict):
     """A webhook subscription; ``secret`` only in the answer that created it."""
 
@@ -94,6 +104,7 @@ class Webhook(TypedDict):
     created_at: str
     updated_at: str
     disabled_reason: NotRequired[Optional[str]]
+    circuit: Circuit
 
 
 class Delivery(TypedDict):
@@ -245,6 +256,7 @@ SCHEMAS: Dict[str, Any] = {
     "EventType": EventType,
     "RetryPolicy": RetryPolicy,
     "WebhookView": Webhook,
+    "CircuitView": Circuit,
     "DeliveryView": Delivery,
     "AttemptView": Attempt,
     "DeliveryDetailView": DeliveryDetail,

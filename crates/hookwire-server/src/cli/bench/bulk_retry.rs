@@ -1,6 +1,6 @@
 //! `hookwire bench --bulk-retry N`: new traffic measured while a large
 //! recovery drains. Before the run, N deliveries go to an endpoint that
-//! answers 500 and fail for good (their webhook takes only the `backlog`
+//! answers 422 and fail for good (their webhook takes only the `backlog`
 //! channel, the measured webhooks only `live`); as the run starts, one
 //! `POST /deliveries/retry` requeues them all, paced by the server's
 //! `bulk_retry_per_second`, and they are attempted (and fail again) while the

@@ -12,13 +12,15 @@ use serde_json::Value;
 #[derive(Default)]
 pub(super) struct Seen {
     pub(super) received: AtomicU64,
-    /// Requests to the endpoint that answers 500 (`--bulk-retry`).
+    /// Requests to the endpoint that refuses them (`--bulk-retry`).
     pub(super) failed: AtomicU64,
     /// publish (event timestamp) → receipt, in µs, for healthy deliveries.
     pub(super) latencies_us: Mutex<Vec<u64>>,
 }
 
-/// Serve `/ok` (counted, with its latency), `/fail` (500, counted), `/raw`
+/// Serve `/ok` (counted, with its latency), `/fail` (422, counted: a
+/// receiver that is up and refuses, so the circuit breaker, which counts only
+/// a receiver that is down, never holds these attempts back), `/raw`
 /// (the baseline's) and `/hang` on 127.0.0.1; returns the base URL.
 pub(super) async fn start_receiver(seen: Arc<Seen>) -> anyhow::Result<String> {
     let failing = seen.clone();
@@ -26,7 +28,7 @@ pub(super) async fn start_receiver(seen: Arc<Seen>) -> anyhow::Result<String> {
         let seen = failing.clone();
         async move {
             seen.failed.fetch_add(1, Ordering::Relaxed);
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
         }
     };
     let ok = move |body: Bytes| {
