@@ -16,6 +16,7 @@ use crate::receiver::{Answer, Receiver};
 hookwire::backend_tests!(
     a_dead_receiver_opens_the_circuit_and_its_deliveries_wait_without_attempts,
     a_receiver_that_answers_4xx_is_up_and_its_circuit_stays_closed,
+    the_dashboard_shows_an_open_circuit_and_a_test_send_or_enabling_closes_it,
 );
 
 const EVENTS: usize = 8;
@@ -221,4 +222,105 @@ async fn a_receiver_that_answers_4xx_is_up_and_its_circuit_stays_closed(b: Backe
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Open `webhook_id`'s circuit as `threshold` counted failures would.
+async fn open_circuit(app: &TestApp, webhook_id: &str, threshold: u32) {
+    let settings = hookwire::model::CircuitSettings {
+        failure_threshold: threshold,
+        open_seconds: 3_600,
+    };
+    for _ in 0..threshold {
+        app.hookwire
+            .store()
+            .circuit_failed(webhook_id, false, settings, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+}
+
+async fn the_dashboard_shows_an_open_circuit_and_a_test_send_or_enabling_closes_it(b: Backend) {
+    let Some(app) = spawn_app_with(b, |c| c.circuit_failure_threshold = 2).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let (_, key) = app.tenant("acme").await;
+    app.event_types(&["order.paid"]).await;
+    let w = app
+        .post(
+            "/api/v1/webhooks",
+            &key,
+            json!({ "url": receiver.url("/up"), "events": ["*"] }),
+        )
+        .await
+        .json_ok(201)
+        .await;
+    let id = str_of(&w["id"]);
+    open_circuit(&app, &id, 2).await;
+    // Opened behind the worker's back: it sees the circuit at its next
+    // re-read, within a second.
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    // Published while open: it waits for the probe, an hour off.
+    let published = app
+        .publish(&key, json!({ "type": "order.paid", "data": {} }))
+        .await;
+    let delivery = str_of(&published["deliveries"][0]["id"]);
+
+    let page = |path: String| {
+        let app = &app;
+        let key = key.clone();
+        async move {
+            app.client
+                .get(format!("{}{path}", app.base))
+                .header(reqwest::header::COOKIE, app.ui_session(&key).await)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let list = page("/ui/webhooks".into()).await;
+    assert!(
+        list.contains(r#"data-testid="circuit""#) && list.contains("circuit open"),
+        "{list}"
+    );
+    let detail = page(format!("/ui/webhooks/{id}")).await;
+    assert!(
+        detail.contains(r#"data-testid="circuit-notice""#),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("2 attempts in a row found the receiver down"),
+        "{detail}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(receiver.at("/up").is_empty(), "nothing sent while open");
+
+    // A successful test send closes it, and the waiting delivery goes at once.
+    app.post(&format!("/api/v1/webhooks/{id}/test"), &key, json!({}))
+        .await
+        .json_ok(200)
+        .await;
+    assert_eq!(circuit(&app, &key, &id).await["state"], "closed");
+    app.wait_delivery(&key, &delivery, |d| d["status"] == "delivered")
+        .await;
+    let detail = page(format!("/ui/webhooks/{id}")).await;
+    assert!(!detail.contains(r#"data-testid="circuit""#), "{detail}");
+
+    // Enabling a disabled webhook closes its circuit too.
+    open_circuit(&app, &id, 2).await;
+    assert_eq!(circuit(&app, &key, &id).await["state"], "open");
+    for active in [false, true] {
+        app.patch(
+            &format!("/api/v1/webhooks/{id}"),
+            &key,
+            json!({ "is_active": active }),
+        )
+        .await
+        .json_ok(200)
+        .await;
+    }
+    assert_eq!(circuit(&app, &key, &id).await["state"], "closed");
 }

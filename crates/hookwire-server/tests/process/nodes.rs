@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use hookwire::testing::{Backend, TestDatabase};
+use serde_json::Value;
 
 use crate::receiver::Receiver;
 use crate::server::{publish, tenant_with_webhook, Server};
@@ -102,5 +103,88 @@ async fn a_worker_node_serves_its_probes_and_metrics_and_nothing_else() {
     assert!(metrics.contains("hookwire_attempts_total"), "{metrics}");
     for path in ["/api/v1/webhooks", "/ui", "/docs"] {
         assert_eq!(get(path).await.unwrap().status(), 404, "{path}");
+    }
+}
+
+/// A receiver down for 5 s behind two nodes: the circuit one node opens
+/// holds the other's deliveries too, one probe goes per open period over
+/// both, and after the recovery every event is delivered with attempt
+/// counts that match what the receiver saw.
+#[tokio::test]
+async fn two_nodes_share_one_circuit_breaker() {
+    let Some(db) = TestDatabase::create(Backend::Postgres).await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    let env = [
+        ("HOOKWIRE_CIRCUIT_FAILURE_THRESHOLD", "3"),
+        ("HOOKWIRE_CIRCUIT_OPEN_SECONDS", "1"),
+        ("HOOKWIRE_MAX_IN_FLIGHT_PER_WEBHOOK", "1"),
+    ];
+    let a = Server::start_with(&db.url, &env).await;
+    let b = Server::start_with(&db.url, &env).await;
+    let key = tenant_with_webhook(&a.base, &rx.url("/down")).await;
+    let client = reqwest::Client::new();
+    let down_until = tokio::time::Instant::now() + Duration::from_secs(5);
+    rx.down_for("/down", Duration::from_secs(5));
+
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        let node = if n % 2 == 0 { &a.base } else { &b.base };
+        ids.push(publish(&client, node, &key, n).await.expect("accepted"));
+    }
+    // Probes 1, 2, 4, 8 s apart: the one that finds the receiver back comes
+    // within 13 s of the opening.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    for id in &ids {
+        loop {
+            let event: Value = client
+                .get(format!("{}/api/v1/events/{id}", b.base))
+                .bearer_auth(&key)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if event["deliveries"][0]["status"] == "delivered" {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{event}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    let requests = rx.at("/down");
+    let while_down = requests.iter().filter(|r| r.at < down_until).count();
+    // Without the breaker, 20 deliveries retried every 0.1–1 s for 5 s make
+    // well over a hundred requests. With it: three failures open the circuit,
+    // at most one attempt per node was under way, a node that had not failed
+    // yet may start one before it reads the circuit (within a second), and
+    // probes go 1 and 2 s apart.
+    assert!(
+        while_down <= 10,
+        "{while_down} requests while the receiver was down"
+    );
+    let mut per_event: HashMap<String, u64> = HashMap::new();
+    for r in &requests {
+        let id = r.headers["webhook-id"].to_str().unwrap().to_owned();
+        *per_event.entry(id).or_default() += 1;
+    }
+    for id in &ids {
+        let event: Value = client
+            .get(format!("{}/api/v1/events/{id}", a.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            event["deliveries"][0]["attempt_count"].as_u64(),
+            per_event.get(id).copied(),
+            "{id}: attempts counted = requests received"
+        );
     }
 }
