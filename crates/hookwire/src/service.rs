@@ -111,10 +111,11 @@ impl Hookwire {
             Some(roots) => sender.trusting(roots),
             None => sender,
         };
+        let breaker = Arc::new(Breaker::new(store.clone(), options.circuit, wake.clone()));
         Self {
             sender,
-            breaker: Arc::new(Breaker::new(store.clone(), options.circuit)),
-            group_commit: GroupCommit::new(store.clone(), wake.clone()),
+            group_commit: GroupCommit::new(store.clone(), wake.clone(), breaker.clone()),
+            breaker,
             store,
             options,
             wake,

@@ -457,6 +457,16 @@ pub trait CircuitStore: Send + Sync + 'static {
     /// the deliveries that waited for it are due at `now` (every node's
     /// worker woken). `true` when it was open.
     async fn circuit_succeeded(&self, webhook_id: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Make due at `now` the webhook's queued deliveries that wait until
+    /// `until` at the latest (placed at a probe time by a node that had not
+    /// yet seen the circuit close), waking every node's worker when there
+    /// are any. How many.
+    async fn release_waiting(
+        &self,
+        webhook_id: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
 }
 
 /// Window statistics, computed in SQL over covering indexes.

@@ -18,11 +18,12 @@
 //! answer is (that is the store's, where all nodes see one state), and it
 //! sends nothing itself.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
 
 use crate::model::{Attempt, Circuit, CircuitSettings};
 use crate::store::{self, CircuitFailure, DynStore, Gate, Job};
@@ -33,14 +34,33 @@ use crate::store::{self, CircuitFailure, DynStore, Gate, Job};
 pub const REFRESH: Duration = Duration::from_secs(1);
 
 /// One node's side of the breaker: the store's answers, asked only for
-/// webhooks that have a circuit row.
+/// webhooks that have a circuit row, and the node's view of which circuits
+/// are open until when.
 pub(crate) struct Breaker {
     store: DynStore,
     settings: CircuitSettings,
-    /// Webhooks with a stored circuit, as of the last read, plus those this
-    /// node counted a failure for since.
-    known: RwLock<HashSet<String>>,
+    view: RwLock<View>,
+    /// This process's worker's wake-up, for deliveries a close made due.
+    wake: Arc<Notify>,
 }
+
+/// Which webhooks have a stored circuit, as of the last read, plus what this
+/// node itself did since.
+#[derive(Default)]
+struct View {
+    /// Webhook id → the next probe of its open circuit (`None`: closed,
+    /// with failures counted).
+    circuits: HashMap<String, Option<DateTime<Utc>>>,
+    /// Circuits seen closing, with the probe time their deliveries were
+    /// placed at, and how many more refreshes release them (see
+    /// [`Breaker::refresh`]).
+    closed: Vec<(String, DateTime<Utc>, u8)>,
+}
+
+/// How many refreshes after a close release the deliveries a publish placed
+/// at the old probe time with a view that did not yet know of the close.
+/// Two: one publish placed just before a refresh may commit just after it.
+const RELEASES_AFTER_CLOSE: u8 = 2;
 
 /// Whether `attempt` says its receiver is down: no answer at all (refused,
 /// timed out, a failed TLS handshake) or a 5xx. A 4xx is an answer about the
@@ -63,19 +83,42 @@ pub(crate) struct Outcome {
 impl Breaker {
     /// A breaker over `store` with the operator's settings; its view starts
     /// empty and fills at the first [`refresh`](Self::refresh).
-    pub(crate) fn new(store: DynStore, settings: CircuitSettings) -> Self {
+    pub(crate) fn new(store: DynStore, settings: CircuitSettings, wake: Arc<Notify>) -> Self {
         Self {
             store,
             settings,
-            known: RwLock::new(HashSet::new()),
+            view: RwLock::new(View::default()),
+            wake,
         }
     }
 
-    fn knows(&self, webhook_id: &str) -> bool {
-        self.known
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, View> {
+        self.view
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .contains(webhook_id)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, View> {
+        self.view
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn knows(&self, webhook_id: &str) -> bool {
+        self.read().circuits.contains_key(webhook_id)
+    }
+
+    /// When `webhook_id`'s next probe goes, if this node knows its circuit
+    /// to be open until after `now`: a publish places its delivery there
+    /// instead of starting it. (A circuit closed elsewhere meanwhile: the
+    /// delivery is released within [`RELEASES_AFTER_CLOSE`] refreshes.)
+    pub(crate) fn open_until(&self, webhook_id: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.read()
+            .circuits
+            .get(webhook_id)
+            .copied()
+            .flatten()
+            .filter(|probe| *probe > now)
     }
 
     /// May `owner` attempt `job` now? Asks the store only when the webhook
@@ -111,11 +154,7 @@ impl Breaker {
             if !self.knows(webhook_id) {
                 return Ok(Outcome::default());
             }
-            let closed = self.store.circuit_succeeded(webhook_id, now).await?;
-            self.forget(webhook_id);
-            if closed {
-                tracing::info!(webhook_id, "circuit closed");
-            }
+            let closed = self.close(webhook_id, now).await?;
             return Ok(Outcome {
                 opened: None,
                 closed,
@@ -126,10 +165,14 @@ impl Breaker {
             .store
             .circuit_failed(webhook_id, probe, self.settings, now)
             .await?;
-        self.known
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(webhook_id.to_owned());
+        let open_until = match failure {
+            CircuitFailure::Opened(at) | CircuitFailure::Reopened(at) => Some(at),
+            CircuitFailure::Counted => None,
+            CircuitFailure::AlreadyOpen => self.read().circuits.get(webhook_id).copied().flatten(),
+        };
+        self.write()
+            .circuits
+            .insert(webhook_id.to_owned(), open_until);
         Ok(match failure {
             CircuitFailure::Opened(next_probe_at) => {
                 tracing::warn!(webhook_id, %next_probe_at, "circuit opened");
@@ -147,39 +190,72 @@ impl Breaker {
         })
     }
 
-    /// Close `webhook_id`'s circuit by hand (a successful test send, the
-    /// webhook enabled again): its waiting deliveries are due at `now`.
+    /// Close `webhook_id`'s circuit (a success, a successful test send, the
+    /// webhook enabled again): its waiting deliveries are due at `now`, and
+    /// those this node's publishes place meanwhile are released by the next
+    /// refreshes. `true` when it was open.
     pub(crate) async fn close(
         &self,
         webhook_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, store::Error> {
         let closed = self.store.circuit_succeeded(webhook_id, now).await?;
-        self.forget(webhook_id);
+        let mut view = self.write();
+        if let Some(Some(probe)) = view.circuits.remove(webhook_id) {
+            view.closed
+                .push((webhook_id.to_owned(), probe, RELEASES_AFTER_CLOSE));
+        }
+        if closed {
+            tracing::info!(webhook_id, "circuit closed");
+            self.wake.notify_one();
+        }
         Ok(closed)
     }
 
-    fn forget(&self, webhook_id: &str) {
-        self.known
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(webhook_id);
-    }
-
     /// Re-read which webhooks have a circuit, and publish how many are open
-    /// (`hookwire_circuit_open`).
+    /// (`hookwire_circuit_open`). A circuit that was open in the last view
+    /// and is not now closed elsewhere: a publish on this node may have
+    /// placed a delivery at its probe time after the close swept the queue,
+    /// so this refresh and the next make those due.
     pub(crate) async fn refresh(&self) -> Result<(), store::Error> {
         let circuits = self.store.circuits(None).await?;
         let open = circuits.iter().filter(|c| c.is_open()).count();
         metrics::gauge!("hookwire_circuit_open").set(open as f64);
-        let known = circuits
+        let fresh: HashMap<String, Option<DateTime<Utc>>> = circuits
             .into_iter()
-            .map(|c: Circuit| c.webhook_id)
+            .map(|c: Circuit| (c.webhook_id, c.next_probe_at))
             .collect();
-        *self
-            .known
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = known;
+        let releases = {
+            let mut view = self.write();
+            let gone: Vec<(String, DateTime<Utc>)> = view
+                .circuits
+                .iter()
+                .filter_map(|(id, probe)| Some((id.clone(), (*probe)?)))
+                .filter(|(id, _)| !matches!(fresh.get(id), Some(Some(_))))
+                .collect();
+            for (id, probe) in gone {
+                view.closed.push((id, probe, RELEASES_AFTER_CLOSE));
+            }
+            view.circuits = fresh;
+            // Open again since: the gate holds its deliveries, nothing to release.
+            let View { circuits, closed } = &mut *view;
+            closed.retain(|(id, _, _)| !matches!(circuits.get(id), Some(Some(_))));
+            let releases: Vec<(String, DateTime<Utc>)> = closed
+                .iter()
+                .map(|(id, probe, _)| (id.clone(), *probe))
+                .collect();
+            for entry in closed.iter_mut() {
+                entry.2 -= 1;
+            }
+            closed.retain(|(_, _, left)| *left > 0);
+            releases
+        };
+        let now = crate::clock::now();
+        for (webhook_id, probe) in releases {
+            if self.store.release_waiting(&webhook_id, probe, now).await? > 0 {
+                self.wake.notify_one();
+            }
+        }
         Ok(())
     }
 
@@ -215,6 +291,65 @@ mod tests {
             response_headers: Default::default(),
             response_body: None,
         }
+    }
+
+    /// A publish on a node whose view still has the circuit open places its
+    /// delivery at the probe time even though another node has just closed
+    /// it; the node's next refresh makes that delivery due.
+    #[tokio::test]
+    async fn a_delivery_placed_with_a_stale_view_is_released_at_the_next_refresh() {
+        let store = crate::store::open("sqlite::memory:").await.unwrap();
+        let hookwire = crate::Hookwire::new(store.clone(), crate::testing::loopback_options());
+        let (tenant, _) = hookwire.create_tenant("acme").await.unwrap();
+        let draft = crate::model::WebhookDraft {
+            url: "http://127.0.0.1:9/hook".into(),
+            events: vec!["*".into()],
+            ..Default::default()
+        };
+        let webhook = hookwire.create_webhook(&tenant.id, draft).await.unwrap();
+        let settings = CircuitSettings {
+            failure_threshold: 1,
+            open_seconds: 600,
+        };
+        let failed = store.circuit_failed(&webhook.id, false, settings, Utc::now());
+        let CircuitFailure::Opened(probe) = failed.await.unwrap() else {
+            panic!("one failure opens it");
+        };
+        let breaker = hookwire.breaker();
+        breaker.refresh().await.unwrap();
+        let ms = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp_millis());
+        assert_eq!(
+            ms(breaker.open_until(&webhook.id, Utc::now())),
+            ms(Some(probe))
+        );
+
+        // Another node's probe closes it; this node has not looked since.
+        assert!(store
+            .circuit_succeeded(&webhook.id, Utc::now())
+            .await
+            .unwrap());
+        let event = crate::model::NewEvent {
+            event_type: "webhook.test".into(),
+            data: serde_json::json!({}),
+            channel: None,
+            id: None,
+            ordering_key: None,
+        };
+        let published = hookwire.publish(&tenant.id, event, None).await.unwrap();
+        let id = &published.deliveries[0].id;
+        let placed = store.delivery(&tenant.id, id).await.unwrap().unwrap();
+        assert_eq!(
+            placed.next_attempt_at.map(|t| t.timestamp_millis()),
+            Some(probe.timestamp_millis())
+        );
+
+        breaker.refresh().await.unwrap();
+        let released = store.delivery(&tenant.id, id).await.unwrap().unwrap();
+        assert!(
+            released.next_attempt_at.is_some_and(|t| t <= Utc::now()),
+            "{released:?}"
+        );
+        assert_eq!(breaker.open_until(&webhook.id, Utc::now()), None);
     }
 
     #[test]

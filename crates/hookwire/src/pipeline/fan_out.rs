@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use super::handoff::{Placement, Reservation};
 use super::webhook_cache::{LookupKey, WebhookCache};
 use crate::delivery::attempt::body_timestamp;
+use crate::delivery::circuit::Breaker;
 use crate::model::{Delivery, Event, FilterInput, PayloadFilter, Webhook};
 use crate::store::{self, DynStore, Job, Matched, PublishRows};
 
@@ -81,7 +82,12 @@ impl Publish {
     /// when the lease ends so only an expired lease lets another worker take
     /// it; or queued, due when it says), replacing an earlier fan-out and
     /// giving back its places.
-    fn fan_out(&mut self, webhooks: &[Arc<Webhook>]) {
+    ///
+    /// A webhook whose circuit this node knows to be open gets its delivery
+    /// queued, due at the circuit's next probe: no place, no attempt, no
+    /// claim until then (a fifo delivery waits in its line anyway).
+    fn fan_out(&mut self, webhooks: &[Arc<Webhook>], breaker: Option<&Breaker>) {
+        let now = crate::clock::now();
         let rows = &mut self.rows;
         rows.deliveries.clear();
         self.jobs.clear();
@@ -98,6 +104,14 @@ impl Publish {
                 }
             }
             let mut delivery = Delivery::for_webhook(&rows.event, webhook);
+            let probe = breaker
+                .and_then(|b| b.open_until(&webhook.id, now))
+                .filter(|_| delivery.ordering_key.is_none());
+            if let Some(probe) = probe {
+                delivery.next_attempt_at = Some(probe);
+                rows.deliveries.push(delivery);
+                continue;
+            }
             // A fifo delivery waits in its line: the store makes it due.
             let reservation = self
                 .reservation
@@ -178,13 +192,17 @@ pub(crate) fn published(rows: PublishRows, stored: store::Stored) -> store::Publ
 pub(crate) struct FanOut {
     store: DynStore,
     cache: WebhookCache,
+    /// Which webhooks' circuits are open: their deliveries are placed at
+    /// the probe, not started.
+    breaker: Option<Arc<Breaker>>,
 }
 
 impl FanOut {
-    pub(crate) fn new(store: DynStore) -> Self {
+    pub(crate) fn new(store: DynStore, breaker: Option<Arc<Breaker>>) -> Self {
         Self {
             store,
             cache: WebhookCache::default(),
+            breaker,
         }
     }
 
@@ -261,7 +279,7 @@ impl FanOut {
                 .collect();
             drop(pass);
             for (publish, webhooks) in publishes.iter_mut().zip(webhooks) {
-                publish.fan_out(&webhooks);
+                publish.fan_out(&webhooks, self.breaker.as_deref());
             }
             return Ok(generation);
         }
@@ -302,7 +320,7 @@ pub async fn publish_batch(
     events: Vec<(Event, Vec<String>)>,
     dedupe_since: DateTime<Utc>,
 ) -> store::Result<Vec<store::Published>> {
-    let fan_out = FanOut::new(store.clone());
+    let fan_out = FanOut::new(store.clone(), None);
     let mut publishes: Vec<Publish> = events
         .into_iter()
         .map(|(event, patterns)| Publish::new(event, patterns, dedupe_since, None))

@@ -120,7 +120,11 @@ pub(crate) struct GroupCommit {
 }
 
 impl GroupCommit {
-    pub(crate) fn new(store: DynStore, wake: Arc<Notify>) -> Self {
+    pub(crate) fn new(
+        store: DynStore,
+        wake: Arc<Notify>,
+        breaker: Arc<crate::delivery::circuit::Breaker>,
+    ) -> Self {
         let concurrency = store.write_concurrency();
         let publishes = WriteQueue::new(concurrency);
         let results = if concurrency <= 1 {
@@ -131,7 +135,7 @@ impl GroupCommit {
         Self {
             publishes,
             results,
-            fan_out: Arc::new(FanOut::new(store.clone())),
+            fan_out: Arc::new(FanOut::new(store.clone(), Some(breaker))),
             store,
             wake,
         }

@@ -408,10 +408,9 @@ impl Worker {
 }
 
 impl Worker {
-    /// Count an attempt on its webhook's circuit; a circuit it closed makes
-    /// the waiting deliveries due now, so the claim loop wakes. A failure to
-    /// count is logged and otherwise ignored: the attempt is recorded, and
-    /// the next one counts again.
+    /// Count an attempt on its webhook's circuit. A failure to count is
+    /// logged and otherwise ignored: the attempt is recorded, and the next
+    /// one counts again.
     async fn count(&self, job: &Job, attempt: &Attempt, gate: Gate) -> circuit::Outcome {
         let s = &self.shared;
         match s
@@ -419,12 +418,7 @@ impl Worker {
             .after(&job.webhook.id, attempt, gate, clock::now())
             .await
         {
-            Ok(outcome) => {
-                if outcome.closed {
-                    s.wake.notify_one();
-                }
-                outcome
-            }
+            Ok(outcome) => outcome,
             Err(e) => {
                 tracing::warn!(webhook_id = %job.webhook.id, error = %e, "counting an attempt on the circuit breaker failed");
                 circuit::Outcome::default()

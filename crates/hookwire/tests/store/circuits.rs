@@ -13,6 +13,7 @@ hookwire::backend_tests!(
     a_circuit_opens_at_the_threshold_and_its_queue_waits_for_one_probe,
     a_success_clears_the_failures_and_a_late_failure_changes_nothing,
     no_gate_pushes_a_delivery_past_a_close_on_another_node,
+    waiting_deliveries_placed_after_a_close_are_released,
 );
 
 const SETTINGS: CircuitSettings = CircuitSettings {
@@ -250,4 +251,54 @@ async fn no_gate_pushes_a_delivery_past_a_close_on_another_node(b: Backend) {
                 .unwrap();
         }
     }
+}
+
+/// A publish that placed its delivery at an open circuit's probe time after
+/// the circuit closed (its node had not seen the close yet): releasing the
+/// webhook's waiting deliveries makes it due, and leaves alone a retry due
+/// later than the probe and another webhook's delivery.
+async fn waiting_deliveries_placed_after_a_close_are_released(b: Backend) {
+    let Some((store, _db)) = fresh_store(b).await else {
+        return;
+    };
+    let (tenant, w) = crate::history::setup(&store).await;
+    let other = crate::history::another_webhook(&store, &tenant).await;
+    crate::history::publish_many(&store, &tenant, TimeDelta::zero(), 2).await;
+    let now = now_ms();
+    let at = |s: i64| now + TimeDelta::seconds(s);
+    // Both webhooks' two deliveries each: w's first placed at the probe
+    // (60 s), w's second retrying later (90 s), the other webhook's at 60 s.
+    let jobs = store.claim_due("n", now, at(1), 10, &[]).await.unwrap();
+    assert_eq!(jobs.len(), 4);
+    let mine: Vec<&str> = jobs
+        .iter()
+        .filter(|j| j.webhook.id == w.id)
+        .map(|j| j.delivery.id.as_str())
+        .collect();
+    let others: Vec<String> = jobs
+        .iter()
+        .filter(|j| j.webhook.id == other.id)
+        .map(|j| j.delivery.id.clone())
+        .collect();
+    store
+        .unclaim("n", &[mine[0].to_owned()], at(60))
+        .await
+        .unwrap();
+    store
+        .unclaim("n", &[mine[1].to_owned()], at(90))
+        .await
+        .unwrap();
+    store.unclaim("n", &others, at(60)).await.unwrap();
+
+    assert_eq!(store.release_waiting(&w.id, at(60), now).await.unwrap(), 1);
+    let released = store.delivery(&tenant, mine[0]).await.unwrap().unwrap();
+    assert_eq!(released.next_attempt_at, Some(now));
+    let later = store.delivery(&tenant, mine[1]).await.unwrap().unwrap();
+    assert_eq!(
+        later.next_attempt_at,
+        Some(at(90)),
+        "its own retry is later"
+    );
+    let theirs = store.delivery(&tenant, &others[0]).await.unwrap().unwrap();
+    assert_eq!(theirs.next_attempt_at, Some(at(60)), "another webhook's");
 }

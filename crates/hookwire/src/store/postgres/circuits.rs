@@ -159,25 +159,51 @@ impl CircuitStore for PgStore {
         .await?;
         let was_open = matches!(probe, Some(Some(_)));
         if let Some(Some(probe)) = probe {
-            sqlx::query(
-                "UPDATE deliveries SET next_attempt_at = $2 \
-                 WHERE status IN ('pending', 'retrying') \
-                   AND next_attempt_at > $2 AND next_attempt_at <= $3 \
-                   AND webhook_id = $1 AND lease_owner IS NULL",
-            )
-            .bind(webhook_id)
-            .bind(now)
-            .bind(probe)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("SELECT pg_notify($1, '')")
-                .bind(WAKEUP_CHANNEL)
-                .execute(&mut *tx)
-                .await?;
+            release(&mut tx, webhook_id, probe, now).await?;
         }
         tx.commit().await?;
         Ok(was_open)
     }
+
+    async fn release_waiting(
+        &self,
+        webhook_id: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut conn = self.pool.acquire().await?;
+        release(&mut conn, webhook_id, until, now).await
+    }
+}
+
+/// Make due at `now` the webhook's queued deliveries that wait until `until`
+/// at the latest (those a circuit held; one whose own retry comes later keeps
+/// its time), and wake every node's worker when there were any.
+async fn release(
+    conn: &mut PgConnection,
+    webhook_id: &str,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let n = sqlx::query(
+        "UPDATE deliveries SET next_attempt_at = $2 \
+         WHERE status IN ('pending', 'retrying') \
+           AND next_attempt_at > $2 AND next_attempt_at <= $3 \
+           AND webhook_id = $1 AND lease_owner IS NULL",
+    )
+    .bind(webhook_id)
+    .bind(now)
+    .bind(until)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if n > 0 {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(WAKEUP_CHANNEL)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(n)
 }
 
 /// Make the webhook's queued deliveries due no earlier than `until` (the

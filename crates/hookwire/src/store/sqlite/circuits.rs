@@ -169,20 +169,39 @@ impl CircuitStore for SqliteStore {
                 .optional()?;
             let was_open = matches!(probe, Some(Some(_)));
             if let Some(Some(probe)) = probe {
-                // The deliveries that waited for the probe are due now; one
-                // whose own retry comes later keeps its time.
-                tx.prepare_cached(
-                    "UPDATE deliveries INDEXED BY deliveries_due SET next_attempt_at = ?2 \
-                     WHERE status IN ('pending', 'retrying') \
-                       AND next_attempt_at > ?2 AND next_attempt_at <= ?3 \
-                       AND webhook_id = ?1 AND lease_owner IS NULL",
-                )?
-                .execute(params![webhook_id, ms(now), probe])?;
+                release(&tx, webhook_id, probe, ms(now))?;
             }
             tx.commit()?;
             Ok(was_open)
         })
     }
+
+    async fn release_waiting(
+        &self,
+        webhook_id: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut writer = self.writer.lock().await;
+        writer
+            .inline()
+            .unsynced(|c| release(c, webhook_id, ms(until), ms(now)))
+    }
+}
+
+/// Make due at `now` the webhook's queued deliveries that wait until `until`
+/// at the latest (those a circuit held); one whose own retry comes later
+/// keeps its time. A range of the due index, like [`postpone`].
+fn release(c: &Connection, webhook_id: &str, until: i64, now: i64) -> Result<u64> {
+    let n = c
+        .prepare_cached(
+            "UPDATE deliveries INDEXED BY deliveries_due SET next_attempt_at = ?2 \
+             WHERE status IN ('pending', 'retrying') \
+               AND next_attempt_at > ?2 AND next_attempt_at <= ?3 \
+               AND webhook_id = ?1 AND lease_owner IS NULL",
+        )?
+        .execute(params![webhook_id, now, until])?;
+    Ok(n as u64)
 }
 
 /// Make the webhook's queued deliveries due no earlier than `until` (the
