@@ -16,8 +16,9 @@
 //!   fan-out, the hand-off of fresh deliveries to this process's [`Worker`],
 //!   its lanes (capacity per webhook) and its claim of due deliveries from
 //!   the shared queue. Start reading here.
-//! - [`delivery`]: one attempt (sign, send, record, decide) and the
-//!   SSRF-guarded HTTP sender.
+//! - [`delivery`]: one attempt (sign, send, record, decide), the
+//!   SSRF-guarded HTTP sender, a webhook's rate limit and its circuit
+//!   breaker.
 //! - [`signer`] and [`verify`]: Standard Webhooks and `sha256=` signatures, both
 //!   sides.
 //! - [`model`]: the domain objects ([`Webhook`](model::Webhook),

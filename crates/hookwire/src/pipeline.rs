@@ -16,9 +16,11 @@
 //!    filters and channels admit the event (from the `webhook_cache.rs`
 //!    cache, or one lookup per tenant, type and channel), keeps those whose
 //!    payload filter, if any, passes on the body they would get, and makes
-//!    one delivery row per webhook. The reservation places each: *leased* to this process's worker
-//!    when its webhook's lane has room (`lanes.rs`), else *queued*, due when
-//!    the lane has likely drained.
+//!    one delivery row per webhook. A webhook whose circuit this node knows
+//!    to be open gets its row *queued*, due at the circuit's next probe
+//!    (`delivery/circuit.rs`). The reservation places the others: *leased*
+//!    to this process's worker when the webhook's lane has room
+//!    (`lanes.rs`), else *queued*, due when the lane has likely drained.
 //! 4. **Write** — one [`EventStore::write`](crate::store::EventStore::write)
 //!    per batch: events, deliveries and results in one transaction, one
 //!    durable commit. The store writes nothing if a webhook changed since the
@@ -34,15 +36,19 @@
 //!    crashed node's leases) is claimed from the store by some node's worker
 //!    (`worker.rs` runs the loop, `worker/claim.rs` one round): due rows,
 //!    oldest first, leased in batches up to the free capacity.
-//! 7. **Attempt** — each job runs in a task of its own:
-//!    [`delivery::attempt`](crate::delivery::attempt) signs
+//! 7. **Attempt** — each job runs in a task of its own. A webhook with a
+//!    circuit row asks the store first (the circuit breaker's gate: closed,
+//!    this delivery is the probe, or wait — back to the queue, unattempted);
+//!    then [`delivery::attempt`](crate::delivery::attempt) signs
 //!    ([`signer`](crate::signer)), sends it through the SSRF-guarded client
 //!    ([`delivery::http`](crate::delivery::http)), and decides what follows
 //!    (`model/retry.rs`): delivered, retry at, failed,
 //!    or the webhook disabled.
 //! 8. **Record** — the result goes back into the group commit (step 2) and
 //!    is written with the next batch, releasing the lease; a retry it
-//!    schedules wakes this worker when it is due.
+//!    schedules wakes this worker when it is due. Then the circuit breaker
+//!    counts it: a receiver found down once more may open the circuit, and
+//!    one found up closes it.
 //!
 //! # What this module must not do
 //!

@@ -105,6 +105,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         n => Some(bulk_retry::prepare(&client, &base, &key, &receiver, n, &seen).await?),
     };
 
+    let writes_before = database_writes(&server, &db_url, &args).await;
     let postmaster = postmaster_of(&db_url, &args).await;
     let db_before = postmaster.map(cpu::ended_children_cpu_seconds);
     let cpu_before = server.cpu_seconds();
@@ -142,10 +143,25 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let own_cpu = cpu_seconds_of("self") - own_before;
     let machine_busy = machine_busy_fraction(machine_before, machine_ticks());
     let rss_mb = server.peak_rss_mb();
+    let disk_after = server.disk_write_bytes();
     server.stop();
     // The server's connections are closed: its backends end, and the
-    // postmaster counts their CPU time once it has reaped them.
+    // postmaster counts their CPU time once it has reaped them (and the
+    // statistics collector their commits and rows).
     tokio::time::sleep(Duration::from_millis(300)).await;
+    let writes_after = match args.backend.as_str() {
+        "postgres" => database_writes(&server, &db_url, &args).await,
+        _ => disk_after.map(|bytes| [bytes as f64, 0.0]),
+    };
+    let per_s = |x: f64| round(x / delivered_in.as_secs_f64());
+    let writes = match (writes_before, writes_after) {
+        (Some(before), Some(after)) if args.backend == "postgres" => json!({
+            "commits_per_s": per_s(after[0] - before[0]),
+            "rows_per_s": per_s(after[1] - before[1]),
+        }),
+        (Some(before), Some(after)) => json!({ "disk_bytes_per_s": per_s(after[0] - before[0]) }),
+        _ => Value::Null,
+    };
     let db_cpu = postmaster
         .zip(db_before)
         .map(|(pm, before)| cpu::ended_children_cpu_seconds(pm) - before);
@@ -177,6 +193,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "publish_to_202_ms": { "p50": pct(&pubs, 50.0), "p99": pct(&pubs, 99.0), "max": pct(&pubs, 100.0) },
         "publish_to_received_ms": { "p50": pct(&lat, 50.0), "p90": pct(&lat, 90.0), "p99": pct(&lat, 99.0), "max": pct(&lat, 100.0) },
         "server_cpu_seconds": round(cpu), "server_peak_rss_mb": round(rss_mb),
+        "database_writes": writes,
         "bench_cpu_seconds": round(own_cpu),
         "cpu_us_per_delivery": {
             "server": us_each(cpu), "bench": us_each(own_cpu), "database": db_cpu.map(us_each),
@@ -245,6 +262,29 @@ async fn drop_pg_database(admin_url: &str, db_url: &str) {
             .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
             .await;
     }
+}
+
+/// What the database has written so far: PostgreSQL's committed
+/// transactions and rows inserted, updated or deleted in the bench's
+/// database (`pg_stat_database`, as its backends have reported them); for
+/// SQLite, the bytes the server had written to disk.
+async fn database_writes(server: &Server, db_url: &str, args: &BenchArgs) -> Option<[f64; 2]> {
+    use sqlx::Connection;
+    if args.backend != "postgres" {
+        return server.disk_write_bytes().map(|bytes| [bytes as f64, 0.0]);
+    }
+    let name = db_url.rsplit('/').next()?;
+    let mut c = sqlx::PgConnection::connect(&args.postgres_url).await.ok()?;
+    let row: (i64, i64) = sqlx::query_as(
+        "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted \
+         FROM pg_stat_database WHERE datname = $1",
+    )
+    .bind(name)
+    .fetch_one(&mut c)
+    .await
+    .ok()?;
+    let _ = c.close().await;
+    Some([row.0 as f64, row.1 as f64])
 }
 
 /// The PostgreSQL postmaster serving `db_url`, when it runs on this machine

@@ -523,6 +523,11 @@ fn the_benchmark_harness_runs_a_small_smoke_load() {
     // With filters every event passes: the same deliveries are made.
     let report = bench_smoke(&["--filter-clauses", "5"]);
     assert_eq!(report["filter_clauses"], 5);
+    // SQLite's writes are the bytes the server had written to disk.
+    assert!(
+        report["database_writes"]["disk_bytes_per_s"].as_f64() > Some(0.0),
+        "{report}"
+    );
 }
 
 #[test]
@@ -543,6 +548,9 @@ async fn the_benchmark_harness_runs_a_small_smoke_load_on_postgres() {
     tokio::task::spawn_blocking(move || {
         let report = bench_smoke(&["--backend", "postgres", "--postgres-url", &admin]);
         assert_eq!(report["backend"], "postgres");
+        let writes = &report["database_writes"];
+        assert!(writes["commits_per_s"].as_f64() > Some(0.0), "{report}");
+        assert!(writes["rows_per_s"].as_f64() > Some(0.0), "{report}");
     })
     .await
     .unwrap();

@@ -71,6 +71,15 @@ impl Server {
             .map_or(0.0, |kb| kb / 1024.0)
     }
 
+    /// Bytes the server has had written to storage so far (Linux /proc
+    /// `io`, `write_bytes`): what SQLite's commits cost the disk.
+    pub(super) fn disk_write_bytes(&self) -> Option<u64> {
+        let io = std::fs::read_to_string(format!("/proc/{}/io", self.child.id())).ok()?;
+        io.lines()
+            .find_map(|l| l.strip_prefix("write_bytes:"))
+            .and_then(|v| v.trim().parse().ok())
+    }
+
     pub(super) fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
