@@ -140,7 +140,7 @@ pub async fn list(api: &ApiArgs) -> anyhow::Result<()> {
     }
     let rows = v["data"].as_array().cloned().unwrap_or_default();
     table(
-        &["ID", "NAME", "URL", "EVENTS", "ACTIVE"],
+        &["ID", "NAME", "URL", "EVENTS", "ACTIVE", "CIRCUIT"],
         rows.iter().map(|w| {
             let events: Vec<String> = w["events"]
                 .as_array()
@@ -154,6 +154,7 @@ pub async fn list(api: &ApiArgs) -> anyhow::Result<()> {
                 s(&w["url"]),
                 events.join(","),
                 w["is_active"].to_string(),
+                w["circuit"]["state"].as_str().unwrap_or("-").to_owned(),
             ]
         }),
     );

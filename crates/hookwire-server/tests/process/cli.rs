@@ -274,6 +274,13 @@ async fn listen_verifies_what_a_real_server_sends_and_the_client_commands_work()
             .any(|l| l.contains(&id) && l.contains("listener")),
         "names: {out}"
     );
+    assert!(
+        out.lines().next().is_some_and(|h| h.contains("CIRCUIT"))
+            && out
+                .lines()
+                .any(|l| l.contains(&id) && l.trim_end().ends_with("closed")),
+        "circuit states: {out}"
+    );
     let send_k1 = || {
         api(&[
             "send",
