@@ -1,18 +1,21 @@
 //! A webhook's circuit breaker, kept over every node: after
 //! `circuit_failure_threshold` failed attempts in a row — no answer, or a
 //! 5xx ([`receiver_down`]) — its circuit opens and its deliveries wait,
-//! unattempted, until a probe may go; the probe's
-//! success closes it, its failure opens it again for twice as long (see
-//! [`Circuit`] for the states).
+//! unattempted, until a probe may go; the probe's success closes it, its
+//! failure opens it again for twice as long (see [`Circuit`] for the states).
 //!
-//! The state is the store's ([`CircuitStore`]): every node gates and counts
-//! through it, under the circuit row's lock. What this module keeps per node
-//! is only which webhooks have a circuit row at all ([`Breaker`]'s view,
-//! re-read every [`REFRESH`]), so a healthy webhook's attempt pays a set
-//! lookup and no statement. The view may be stale by up to one refresh: a
-//! circuit another node opened less than [`REFRESH`] ago can let this node
-//! start attempts for that long, and a success here in that window leaves
-//! the failures counted (the next success clears them).
+//! The state is the store's ([`CircuitStore`](crate::store::CircuitStore)):
+//! every node gates and counts through it, under the circuit row's lock.
+//! What this module keeps per node is a view of which webhooks have a
+//! circuit row and which are open until when ([`Breaker`], re-read every
+//! [`REFRESH`]). With it a healthy webhook's attempt pays a map lookup and
+//! no statement, and a publish places an open circuit's delivery at the
+//! next probe instead of starting it. The view may be stale by one refresh:
+//! a circuit another node opened less than [`REFRESH`] ago can let this node
+//! start attempts for that long; a success here in that window leaves the
+//! failures counted (the next success clears them); and a delivery placed at
+//! a probe time just after another node closed the circuit is made due by
+//! this node's next two refreshes.
 //!
 //! This module decides when to ask the store; it must not decide what the
 //! answer is (that is the store's, where all nodes see one state), and it
@@ -69,15 +72,6 @@ const RELEASES_AFTER_CLOSE: u8 = 2;
 /// 5xx are what proxies' outlier detection counts).
 pub(crate) fn receiver_down(attempt: &Attempt) -> bool {
     attempt.http_status.is_none_or(|status| status >= 500)
-}
-
-/// What an attempt's outcome did to its webhook's circuit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Outcome {
-    /// This failure opened the circuit; the first probe may go then.
-    pub(crate) opened: Option<DateTime<Utc>>,
-    /// This success closed an open circuit: its waiting deliveries are due.
-    pub(crate) closed: bool,
 }
 
 impl Breaker {
@@ -143,22 +137,19 @@ impl Breaker {
     /// receiver is down ([`receiver_down`]) is counted and may open the
     /// circuit; any other answer shows it is up, and closes a circuit this
     /// node knows of. A webhook without a circuit row pays nothing for that.
+    /// Returns the first probe's time when this attempt opened the circuit.
     pub(crate) async fn after(
         &self,
         webhook_id: &str,
         attempt: &Attempt,
         gate: Gate,
         now: DateTime<Utc>,
-    ) -> Result<Outcome, store::Error> {
+    ) -> Result<Option<DateTime<Utc>>, store::Error> {
         if !receiver_down(attempt) {
-            if !self.knows(webhook_id) {
-                return Ok(Outcome::default());
+            if self.knows(webhook_id) {
+                self.close(webhook_id, now).await?;
             }
-            let closed = self.close(webhook_id, now).await?;
-            return Ok(Outcome {
-                opened: None,
-                closed,
-            });
+            return Ok(None);
         }
         let probe = gate == Gate::Probe;
         let failure = self
@@ -177,16 +168,13 @@ impl Breaker {
             CircuitFailure::Opened(next_probe_at) => {
                 tracing::warn!(webhook_id, %next_probe_at, "circuit opened");
                 metrics::counter!("hookwire_circuit_opened_total").increment(1);
-                Outcome {
-                    opened: Some(next_probe_at),
-                    closed: false,
-                }
+                Some(next_probe_at)
             }
             CircuitFailure::Reopened(next_probe_at) => {
                 tracing::info!(webhook_id, %next_probe_at, "circuit probe failed; open again");
-                Outcome::default()
+                None
             }
-            CircuitFailure::Counted | CircuitFailure::AlreadyOpen => Outcome::default(),
+            CircuitFailure::Counted | CircuitFailure::AlreadyOpen => None,
         })
     }
 

@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::handoff::{Placement, Reservation};
 use super::webhook_cache::{LookupKey, WebhookCache};
@@ -26,6 +26,13 @@ use crate::delivery::attempt::body_timestamp;
 use crate::delivery::circuit::Breaker;
 use crate::model::{Delivery, Event, FilterInput, PayloadFilter, Webhook};
 use crate::store::{self, DynStore, Job, Matched, PublishRows};
+
+/// How soon a queued delivery must be due for its publish to wake the
+/// workers. A worker naps at most its poll interval (a second by default)
+/// before it looks for the next due time again, so one due later than this
+/// is on time without a wake-up — a delivery placed at a circuit's probe,
+/// or behind a slow webhook's full lane, costs no claim query on any node.
+pub(crate) const WAKE_AHEAD: TimeDelta = TimeDelta::seconds(1);
 
 /// One publish on its way through the pipeline.
 pub(crate) struct Publish {
@@ -61,6 +68,7 @@ impl Publish {
                 deliveries: Vec::new(),
                 lease_owner: reservation.as_ref().map(Reservation::owner),
                 dedupe_since,
+                wake: false,
             },
             patterns,
             reservation,
@@ -135,6 +143,11 @@ impl Publish {
             }
             rows.deliveries.push(delivery);
         }
+        let soon = now + WAKE_AHEAD;
+        rows.wake = rows
+            .deliveries
+            .iter()
+            .any(|d| !d.leased && d.next_attempt_at.is_none_or(|at| at <= soon));
     }
 }
 

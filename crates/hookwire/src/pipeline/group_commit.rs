@@ -294,11 +294,10 @@ impl GroupCommit {
                 metrics::counter!("hookwire_events_published_total").increment(1);
                 metrics::counter!("hookwire_deliveries_created_total")
                     .increment(rows.deliveries.len() as u64);
-                let queued = rows.deliveries.len() > jobs.len();
                 if let Some(reservation) = reservation {
                     reservation.dispatch(jobs);
                 }
-                if queued {
+                if rows.wake {
                     self.wake.notify_one();
                 }
             }

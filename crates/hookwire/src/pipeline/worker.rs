@@ -22,13 +22,13 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::Notify;
 use tokio_util::task::{AbortOnDropHandle, TaskTracker};
 
 use super::lanes::{Capacity, Lanes, Start};
 use crate::delivery::attempt::{self, Recorder};
-use crate::delivery::circuit::{self, Breaker};
+use crate::delivery::circuit::Breaker;
 use crate::delivery::http::HttpSender;
 use crate::delivery::rate_limit::{self, Turn, MAX_SLOT_WAIT};
 use crate::model::{Attempt, DeliveryStatus, OperationalEvent};
@@ -384,9 +384,9 @@ impl Worker {
             }
         })
         .await;
-        let circuit = match &result {
+        let opened = match &result {
             Ok((attempt, _)) if job.webhook.is_active => self.count(&job, attempt, gate).await,
-            _ => circuit::Outcome::default(),
+            _ => None,
         };
         drop(hold);
         match result {
@@ -395,7 +395,7 @@ impl Worker {
                     self.wake_for(due);
                 }
                 if job.webhook.is_active {
-                    report(&s.engine, &job, &attempt, &decision, circuit).await;
+                    report(&s.engine, &job, &attempt, &decision, opened).await;
                 }
             }
             // The lease expires and another attempt follows; nothing is lost.
@@ -411,17 +411,17 @@ impl Worker {
     /// Count an attempt on its webhook's circuit. A failure to count is
     /// logged and otherwise ignored: the attempt is recorded, and the next
     /// one counts again.
-    async fn count(&self, job: &Job, attempt: &Attempt, gate: Gate) -> circuit::Outcome {
+    async fn count(&self, job: &Job, attempt: &Attempt, gate: Gate) -> Option<DateTime<Utc>> {
         let s = &self.shared;
         match s
             .breaker
             .after(&job.webhook.id, attempt, gate, clock::now())
             .await
         {
-            Ok(outcome) => outcome,
+            Ok(opened) => opened,
             Err(e) => {
                 tracing::warn!(webhook_id = %job.webhook.id, error = %e, "counting an attempt on the circuit breaker failed");
-                circuit::Outcome::default()
+                None
             }
         }
     }
@@ -434,7 +434,7 @@ async fn report(
     job: &Job,
     attempt: &Attempt,
     decision: &attempt::Decision,
-    circuit: circuit::Outcome,
+    circuit_opened: Option<DateTime<Utc>>,
 ) {
     let tenant = &job.event.tenant_id;
     let last_error = || {
@@ -443,7 +443,7 @@ async fn report(
             .clone()
             .or_else(|| attempt.http_status.map(|s| format!("HTTP {s}")))
     };
-    if let Some(next_probe_at) = circuit.opened {
+    if let Some(next_probe_at) = circuit_opened {
         let event = OperationalEvent::circuit_opened(
             tenant,
             &job.webhook.id,

@@ -32,6 +32,10 @@ pub struct PublishRows {
     /// An idempotency key used by an event created after this instant makes
     /// the publish a duplicate; an older use frees the key.
     pub dedupe_since: DateTime<Utc>,
+    /// Whether committing these rows should wake the workers (PostgreSQL:
+    /// every node's, by `NOTIFY`): a delivery is queued and due soon. One
+    /// due later is found by a worker's next look anyway.
+    pub wake: bool,
 }
 
 /// An attempt, its delivery's new state, and the worker whose lease the

@@ -250,7 +250,7 @@ async fn write_in(conn: &mut PgConnection, batch: &WriteBatch<'_>) -> Result<Wri
                 .map(move |d| (d, owner.filter(|_| d.leased)))
         })
         .collect();
-    let queued = deliveries.iter().any(|(d, _)| !d.leased);
+    let queued = new().any(|p| p.wake);
     if !insert_rows(conn, &events, &deliveries, queued, batch.generation).await? {
         return Ok(Written::Stale);
     }
