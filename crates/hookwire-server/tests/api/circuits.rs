@@ -70,14 +70,11 @@ async fn a_dead_receiver_opens_the_circuit_and_its_deliveries_wait_without_attem
     let (_, key) = app.tenant("acme").await;
     app.event_types(&["order.paid"]).await;
     let w = app
-        .post(
-            "/api/v1/webhooks",
+        .webhook(
             &key,
-            json!({ "url": receiver.url("/down"), "events": ["*"],
+            json!({ "url": receiver.url("/down"),
                     "retry": { "max_attempts": 20, "initial_delay_ms": 200, "max_delay_ms": 200 } }),
         )
-        .await
-        .json_ok(201)
         .await;
     let id = str_of(&w["id"]);
     assert_eq!(
@@ -193,13 +190,10 @@ async fn a_receiver_that_answers_4xx_is_up_and_its_circuit_stays_closed(b: Backe
     let (_, key) = app.tenant("acme").await;
     app.event_types(&["order.paid"]).await;
     let w = app
-        .post(
-            "/api/v1/webhooks",
+        .webhook(
             &key,
-            json!({ "url": receiver.url("/refuses"), "events": ["*"], "retry": { "max_attempts": 1 } }),
+            json!({ "url": receiver.url("/refuses"), "retry": { "max_attempts": 1 } }),
         )
-        .await
-        .json_ok(201)
         .await;
     let mut deliveries = Vec::new();
     for _ in 0..4 {
@@ -247,13 +241,7 @@ async fn the_dashboard_shows_an_open_circuit_and_a_test_send_or_enabling_closes_
     let (_, key) = app.tenant("acme").await;
     app.event_types(&["order.paid"]).await;
     let w = app
-        .post(
-            "/api/v1/webhooks",
-            &key,
-            json!({ "url": receiver.url("/up"), "events": ["*"] }),
-        )
-        .await
-        .json_ok(201)
+        .webhook(&key, json!({ "url": receiver.url("/up") }))
         .await;
     let id = str_of(&w["id"]);
     open_circuit(&app, &id, 2).await;

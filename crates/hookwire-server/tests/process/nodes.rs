@@ -4,10 +4,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use hookwire::testing::{Backend, TestDatabase};
-use serde_json::Value;
 
 use crate::receiver::Receiver;
-use crate::server::{publish, tenant_with_webhook, Server};
+use crate::server::{get_json, publish, tenant_with_webhook, Server};
 
 #[tokio::test]
 async fn two_nodes_deliver_every_event_once_without_double_sending() {
@@ -138,15 +137,7 @@ async fn two_nodes_share_one_circuit_breaker() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
     for id in &ids {
         loop {
-            let event: Value = client
-                .get(format!("{}/api/v1/events/{id}", b.base))
-                .bearer_auth(&key)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let event = get_json(&b.base, &key, &format!("/events/{id}")).await;
             if event["deliveries"][0]["status"] == "delivered" {
                 break;
             }
@@ -172,15 +163,7 @@ async fn two_nodes_share_one_circuit_breaker() {
         *per_event.entry(id).or_default() += 1;
     }
     for id in &ids {
-        let event: Value = client
-            .get(format!("{}/api/v1/events/{id}", a.base))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let event = get_json(&a.base, &key, &format!("/events/{id}")).await;
         assert_eq!(
             event["deliveries"][0]["attempt_count"].as_u64(),
             per_event.get(id).copied(),

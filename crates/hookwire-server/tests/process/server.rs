@@ -134,6 +134,19 @@ impl Drop for Server {
     }
 }
 
+/// `GET {base}/api/v1{path}` with `key`, as JSON.
+pub async fn get_json(base: &str, key: &str, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{base}/api/v1{path}"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Admin-side set-up through a node's API: a tenant. Returns its API key.
 pub async fn tenant(base: &str) -> String {
     let t: Value = reqwest::Client::new()
