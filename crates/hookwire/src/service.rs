@@ -148,6 +148,16 @@ impl Hookwire {
         Arc::new(self.group_commit.clone())
     }
 
+    /// Keep this process's view of the circuit breakers fresh (re-read every
+    /// second), for as long as the future runs. A running
+    /// [`Worker`](crate::Worker) does this itself; a process that only
+    /// publishes runs it so its publishes place the deliveries of a webhook
+    /// whose circuit is open at the next probe, instead of leaving them due
+    /// for a worker to send back one by one.
+    pub async fn watch_circuits(&self) {
+        self.breaker.clone().keep_fresh().await;
+    }
+
     /// This process's side of the circuit breakers, shared by its worker
     /// and its test sends.
     pub(crate) fn breaker(&self) -> &Arc<Breaker> {

@@ -42,6 +42,9 @@ pub async fn run(config: Config, role: Role) -> anyhow::Result<()> {
         }
     });
     let worker = if role == Role::Api {
+        // No worker here to keep the circuits' view fresh for the publishes.
+        let hookwire = app.hookwire.clone();
+        tokio::spawn(async move { hookwire.watch_circuits().await });
         None
     } else {
         if config.database_url.starts_with("sqlite:") {

@@ -171,3 +171,63 @@ async fn two_nodes_share_one_circuit_breaker() {
         );
     }
 }
+
+/// A `--role api` node keeps its own view of the circuits: its publishes
+/// place an open circuit's delivery at the next probe, so no worker claims
+/// it before then.
+#[tokio::test]
+async fn an_api_node_places_an_open_circuits_deliveries_at_the_probe() {
+    let Some(db) = TestDatabase::create(Backend::Postgres).await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    let api = Server::start_serving(&db.url, &["--role", "api"], &[], None).await;
+    let _worker = Server::start_serving(&db.url, &["--role", "worker"], &[], None).await;
+    let key = tenant_with_webhook(&api.base, &rx.url("/in")).await;
+    let webhooks = get_json(&api.base, &key, "/webhooks").await;
+    let webhook_id = webhooks["data"][0]["id"].as_str().unwrap().to_owned();
+    // Open its circuit for an hour, as ten failures elsewhere would.
+    let store = hookwire::store::open(&db.url).await.unwrap();
+    let settings = hookwire::model::CircuitSettings {
+        failure_threshold: 1,
+        open_seconds: 3_600,
+    };
+    let opened = store
+        .circuit_failed(&webhook_id, false, settings, chrono::Utc::now())
+        .await
+        .unwrap();
+    let hookwire::store::CircuitFailure::Opened(probe) = opened else {
+        panic!("{opened:?}");
+    };
+    // The API node re-reads the circuits every second.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // The answer shows the delivery as the publish wrote it, before any
+    // worker could have seen it.
+    let published: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/events", api.base))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({ "type": "webhook.test", "data": {} }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let delivery = &published["deliveries"][0];
+    let due: chrono::DateTime<chrono::Utc> = delivery["next_attempt_at"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("a due time");
+    assert_eq!(due.timestamp(), probe.timestamp(), "{delivery}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(rx.at("/in").is_empty(), "nothing sent while open");
+    assert_eq!(
+        get_json(
+            &api.base,
+            &key,
+            &format!("/deliveries/{}", delivery["id"].as_str().unwrap())
+        )
+        .await["attempt_count"],
+        0
+    );
+}
