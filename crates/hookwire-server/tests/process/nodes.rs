@@ -6,7 +6,7 @@ use std::time::Duration;
 use hookwire::testing::{Backend, TestDatabase};
 
 use crate::receiver::Receiver;
-use crate::server::{get_json, publish, tenant_with_webhook, Server};
+use crate::server::{get_json, publish, published, tenant_with_webhook, Server};
 
 #[tokio::test]
 async fn two_nodes_deliver_every_event_once_without_double_sending() {
@@ -203,16 +203,9 @@ async fn an_api_node_places_an_open_circuits_deliveries_at_the_probe() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     // The answer shows the delivery as the publish wrote it, before any
     // worker could have seen it.
-    let published: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/events", api.base))
-        .bearer_auth(&key)
-        .json(&serde_json::json!({ "type": "webhook.test", "data": {} }))
-        .send()
+    let published = published(&reqwest::Client::new(), &api.base, &key, 1)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .expect("accepted");
     let delivery = &published["deliveries"][0];
     let due: chrono::DateTime<chrono::Utc> = delivery["next_attempt_at"]
         .as_str()

@@ -179,6 +179,13 @@ pub async fn tenant_with_webhook(base: &str, url: &str) -> String {
 
 /// Publish one event; `Some(id)` when it was accepted (202).
 pub async fn publish(client: &reqwest::Client, base: &str, key: &str, n: usize) -> Option<String> {
+    let body = published(client, base, key, n).await?;
+    body["id"].as_str().map(str::to_owned)
+}
+
+/// Publish one event; the 202 answer (the event and its deliveries as the
+/// publish wrote them), `None` when it was not accepted.
+pub async fn published(client: &reqwest::Client, base: &str, key: &str, n: usize) -> Option<Value> {
     let resp = client
         .post(format!("{base}/api/v1/events"))
         .bearer_auth(key)
@@ -189,8 +196,7 @@ pub async fn publish(client: &reqwest::Client, base: &str, key: &str, n: usize) 
     if resp.status() != 202 {
         return None;
     }
-    let body: Value = resp.json().await.ok()?;
-    body["id"].as_str().map(str::to_owned)
+    resp.json().await.ok()
 }
 
 /// Wait (up to `within`) until `rx` got every event of `accepted` at `path`
