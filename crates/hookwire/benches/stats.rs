@@ -13,7 +13,6 @@
 use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
-use hookwire::clock;
 use hookwire::model::{
     ApiKey, DeliveryStatus, RetryPolicy, Tenant, Webhook, WebhookDraft, WebhookSpec,
 };
@@ -21,6 +20,7 @@ use hookwire::net::UrlPolicy;
 use hookwire::page::PageRequest;
 use hookwire::store::{self, DeliveryFilter, DynStore};
 use hookwire::testing::{Backend, TestDatabase};
+use hookwire::{clock, TenantId, WebhookId};
 use sqlx::{Connection, Executor};
 
 const WEBHOOKS: usize = 100;
@@ -82,7 +82,7 @@ async fn main() {
     plans(backend, &db.url, &tenant, &webhooks[7]).await;
 }
 
-async fn setup(store: &DynStore) -> (String, Vec<String>) {
+async fn setup(store: &DynStore) -> (TenantId, Vec<WebhookId>) {
     let t = Tenant::new("bench").unwrap();
     let (k, _) = ApiKey::generate(&t.id);
     store.create_tenant(&t, &k).await.unwrap();
@@ -100,7 +100,7 @@ async fn setup(store: &DynStore) -> (String, Vec<String>) {
             .await
             .unwrap();
         let mut w = Webhook::create(Some(&t.id), spec);
-        w.id = format!("wh_{i:032}");
+        w.id = format!("wh_{i:032}").into();
         store.insert_webhook(&w).await.unwrap();
         ids.push(w.id);
     }

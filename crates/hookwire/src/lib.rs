@@ -31,7 +31,9 @@
 //!   SSRF rules).
 //! - [`secret`]: webhook signing secrets and hashed API keys.
 //! - [`retention`]: the background job that deletes old history in batches.
-//! - [`page`] and [`id`]: cursor pagination over time-ordered, prefixed ids.
+//! - [`id`]: time-ordered, prefixed ids and their types ([`TenantId`], [`WebhookId`], …)
+//!   that keep one kind of id from being passed for another; [`page`]: cursor
+//!   pagination over them.
 //! - [`clock`]: millisecond "now" shared by both backends.
 //! - [`trace_context`]: the publish's trace, stored with its event and
 //!   continued by every attempt (cargo feature `opentelemetry`).
@@ -84,5 +86,6 @@ pub mod verify;
 pub mod webhook_url;
 
 pub use error::{Error, ValidationError};
+pub use id::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
 pub use pipeline::{Worker, WorkerOptions};
 pub use service::{Hookwire, Options};

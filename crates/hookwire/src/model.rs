@@ -30,7 +30,7 @@ pub use dashboard_session::{
 pub use delivery::{Attempt, Delivery, DeliveryStatus, FifoKey};
 pub use event::{Event, NewEvent, IDEMPOTENCY_WINDOW_HOURS, MAX_ORDERING_KEY_CHARS};
 pub use event_type::{EventFilter, EventType, EventTypeName};
-pub use operational::{OperationalEvent, WebhookChange, OPERATOR_TENANT};
+pub use operational::{operator_tenant, OperationalEvent, WebhookChange, OPERATOR_TENANT};
 pub use payload_filter::{FilterInput, PayloadFilter};
 pub use retry::{RetryPolicy, RetryPolicyDraft};
 pub use tenant::Tenant;

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::Notify;
 
+use crate::id::{DeliveryId, WebhookId};
 use crate::model::{
     ApiKey, Attempt, AuditEntry, AuditFilter, Circuit, CircuitSettings, DashboardSession, Delivery,
     Event, EventType, Tenant, Webhook,
@@ -295,7 +296,7 @@ pub trait QueueStore: Send + Sync + 'static {
     ) -> Result<Vec<Job>>;
     /// Hand claimed deliveries back, due at `now` (a worker claimed more for one
     /// webhook than its concurrency cap allows).
-    async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()>;
+    async fn unclaim(&self, owner: &str, ids: &[DeliveryId], now: DateTime<Utc>) -> Result<()>;
     /// Take the next send slot of a webhook with a rate limit: one request
     /// per `interval_us` microseconds, over every node (generic cell rate
     /// algorithm on one row per webhook). Granted, the slot is `now` or the
@@ -425,7 +426,7 @@ pub trait QueueStore: Send + Sync + 'static {
 #[async_trait]
 pub trait CircuitStore: Send + Sync + 'static {
     /// The circuits of `webhook_ids`, or every stored circuit (`None`).
-    async fn circuits(&self, webhook_ids: Option<&[String]>) -> Result<Vec<Circuit>>;
+    async fn circuits(&self, webhook_ids: Option<&[WebhookId]>) -> Result<Vec<Circuit>>;
     /// Decide whether `owner` may attempt its leased `delivery_id` now. No
     /// circuit, or a closed one: [`Gate::Closed`]. Open and the probe time
     /// has come: this delivery is the probe ([`Gate::Probe`]) — the next
@@ -483,9 +484,9 @@ pub trait StatsStore: Send + Sync + 'static {
     /// deliveries in the window (absent: none), in one query.
     async fn webhook_counts(
         &self,
-        webhook_ids: &[String],
+        webhook_ids: &[WebhookId],
         since: DateTime<Utc>,
-    ) -> Result<std::collections::HashMap<String, WebhookCounts>>;
+    ) -> Result<std::collections::HashMap<WebhookId, WebhookCounts>>;
     /// A tenant's deliveries created since `since`; the retry queue as of `now`.
     async fn tenant_stats(
         &self,

@@ -100,7 +100,7 @@ async fn audit_log(
     let filter = AuditFilter {
         tenant_id: match caller {
             Caller::Admin => None,
-            Caller::Tenant { tenant_id, .. } => Some(tenant_id),
+            Caller::Tenant { tenant_id, .. } => Some(tenant_id.into()),
         },
         action,
         since: q.since,

@@ -15,6 +15,7 @@ use axum::http::request::Parts;
 use axum::http::Method;
 use hookwire::model::{Actor, Scope};
 use hookwire::secret::TokenHash;
+use hookwire::{ApiKeyId, TenantId};
 
 use super::error::ApiError;
 use crate::http::state::AppState;
@@ -30,9 +31,9 @@ pub enum Caller {
     /// Holder of one tenant's API key.
     Tenant {
         /// The key's tenant.
-        tenant_id: String,
+        tenant_id: TenantId,
         /// The key's id (`key_…`), as the audit log names it.
-        key_id: String,
+        key_id: ApiKeyId,
         /// What the key may do.
         scopes: Vec<Scope>,
     },
@@ -97,7 +98,7 @@ pub struct Admin;
 /// The tenant whose objects the request acts on: a tenant key's own tenant, or the
 /// tenant the admin names in `X-Hookwire-Tenant`.
 #[derive(Debug, Clone)]
-pub struct TenantCtx(pub String);
+pub struct TenantCtx(pub TenantId);
 
 /// The bearer token of a request, if any.
 pub fn bearer(parts: &Parts) -> Option<&str> {
@@ -162,7 +163,7 @@ impl FromRequestParts<AppState> for TenantCtx {
                     .ok_or(ApiError::Forbidden(
                         "the admin token acts on a tenant only with an X-Hookwire-Tenant header",
                     ))?;
-                let tenant = state.hookwire.tenant(id).await?;
+                let tenant = state.hookwire.tenant(&TenantId::from(id)).await?;
                 Ok(TenantCtx(tenant.id))
             }
         }

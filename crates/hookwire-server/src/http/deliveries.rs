@@ -7,6 +7,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::model::{AuditAction, DeliveryStatus};
 use hookwire::store::{DeliveryFilter, RequeueFilter};
+use hookwire::{DeliveryId, WebhookId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -126,12 +127,12 @@ pub struct DeliveryListQuery {
 }
 
 /// One delivery with its attempts.
-#[utoipa::path(get, path = "/deliveries/{id}", tag = "deliveries",
+#[utoipa::path(get, path = "/deliveries/{id}", tag = "deliveries", params(("id" = String, Path)),
     responses((status = 200, body = DeliveryDetailView), (status = 404, body = ErrorBody)))]
 async fn get_delivery(
     TenantCtx(tenant): TenantCtx,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<DeliveryId>,
 ) -> Result<Json<DeliveryDetailView>, ApiError> {
     let detail = s.hookwire.delivery(&tenant, &id).await?;
     Ok(Json(DeliveryDetailView {
@@ -141,14 +142,14 @@ async fn get_delivery(
 }
 
 /// Attempt a delivery again now (a delivered one is redelivered).
-#[utoipa::path(post, path = "/deliveries/{id}/retry", tag = "deliveries",
+#[utoipa::path(post, path = "/deliveries/{id}/retry", tag = "deliveries", params(("id" = String, Path)),
     responses((status = 202, body = DeliveryView), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
 async fn retry_delivery(
     TenantCtx(tenant): TenantCtx,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<DeliveryId>,
 ) -> Result<(StatusCode, Json<DeliveryView>), ApiError> {
     let delivery = s.hookwire.retry_delivery(&tenant, &id).await?;
     s.hookwire
@@ -159,14 +160,14 @@ async fn retry_delivery(
 
 /// A webhook's delivery history, newest first.
 #[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "deliveries",
-    params(DeliveryListQuery),
+    params(DeliveryListQuery, ("id" = String, Path)),
     responses((status = 200, body = List<DeliveryView>), (status = 404, body = ErrorBody),
               (status = 400, body = ErrorBody, description = "`invalid_cursor`"),
               (status = 422, body = ErrorBody, description = "a query parameter of the wrong form; `field` names it")))]
 async fn list_webhook_deliveries(
     TenantCtx(tenant): TenantCtx,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
     ApiQuery(q): ApiQuery<DeliveryListQuery>,
 ) -> Result<Json<List<DeliveryView>>, ApiError> {
     let page = PageQuery {

@@ -7,6 +7,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::model::{AuditAction, NewEvent};
 use hookwire::store::EventFilter;
+use hookwire::EventId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -47,7 +48,7 @@ pub struct Replayed {
 /// its type and channel match today (or to `webhook_id` only), signed with
 /// today's secrets. Receivers get the same `webhook-id` (the event id), so
 /// they can dedupe. Needs the `manage` scope.
-#[utoipa::path(post, path = "/events/{id}/replay", tag = "events",
+#[utoipa::path(post, path = "/events/{id}/replay", tag = "events", params(("id" = String, Path)),
     request_body(content = Option<ReplayRequest>, description = "optional: without it, every matching webhook"),
     responses((status = 202, body = Replayed), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody, description = "`webhook_id` names a disabled or no longer matching webhook")))]
@@ -55,7 +56,7 @@ async fn replay(
     TenantCtx(tenant): TenantCtx,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<EventId>,
     body: Option<ApiJson<ReplayRequest>>,
 ) -> Result<(StatusCode, Json<Replayed>), ApiError> {
     let body = body.map(|ApiJson(b)| b).unwrap_or_default();
@@ -127,7 +128,7 @@ async fn publish(
     };
     let published = s.hookwire.publish(&tenant, body, key).await?;
     let view = Published {
-        id: published.event.id,
+        id: published.event.id.into(),
         event_type: published.event.event_type,
         created_at: published.event.created_at,
         deliveries: published
@@ -195,12 +196,12 @@ async fn list_events(
 }
 
 /// One event with its deliveries.
-#[utoipa::path(get, path = "/events/{id}", tag = "events",
+#[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = String, Path)),
     responses((status = 200, body = EventDetailView), (status = 404, body = ErrorBody)))]
 async fn get_event(
     TenantCtx(tenant): TenantCtx,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<EventId>,
 ) -> Result<Json<EventDetailView>, ApiError> {
     let detail = s.hookwire.event(&tenant, &id).await?;
     Ok(Json(EventDetailView {

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::model::{Actor, ApiKey, AuditAction, KeyDraft, Scope};
+use hookwire::{ApiKeyId, TenantId};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -49,7 +50,7 @@ pub struct KeyView {
 impl From<ApiKey> for KeyView {
     fn from(k: ApiKey) -> Self {
         Self {
-            id: k.id,
+            id: k.id.into(),
             name: k.name,
             prefix: k.lookup_prefix,
             scopes: k.scopes,
@@ -80,7 +81,7 @@ pub struct CreatedKey {
 async fn create(
     s: &AppState,
     who: Actor,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     draft: Option<ApiJson<KeyDraft>>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
     let draft = draft.map(|ApiJson(d)| d).unwrap_or_default();
@@ -91,7 +92,7 @@ async fn create(
     Ok((
         StatusCode::CREATED,
         Json(CreatedKey {
-            id: key.id,
+            id: key.id.into(),
             api_key,
             name: key.name,
             scopes: key.scopes,
@@ -101,7 +102,7 @@ async fn create(
     ))
 }
 
-async fn list(s: &AppState, tenant_id: &str) -> Result<Json<List<KeyView>>, ApiError> {
+async fn list(s: &AppState, tenant_id: &TenantId) -> Result<Json<List<KeyView>>, ApiError> {
     let keys = s.hookwire.list_api_keys(tenant_id).await?;
     Ok(Json(List {
         data: keys.into_iter().map(KeyView::from).collect(),
@@ -111,26 +112,26 @@ async fn list(s: &AppState, tenant_id: &str) -> Result<Json<List<KeyView>>, ApiE
 
 /// Issue another API key for a tenant (existing keys stay valid). The body is
 /// optional: without it the key has every scope and no expiry.
-#[utoipa::path(post, path = "/tenants/{id}/keys", tag = "keys", request_body(content = Option<KeyDraft>, description = "optional: without it the key has every scope and no expiry"),
+#[utoipa::path(post, path = "/tenants/{id}/keys", tag = "keys", params(("id" = String, Path)), request_body(content = Option<KeyDraft>, description = "optional: without it the key has every scope and no expiry"),
     responses((status = 201, body = CreatedKey), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn create_tenant_key(
     _: Admin,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<TenantId>,
     draft: Option<ApiJson<KeyDraft>>,
 ) -> Result<(StatusCode, Json<CreatedKey>), ApiError> {
     create(&s, who, &id, draft).await
 }
 
 /// A tenant's API keys, newest first (never their tokens).
-#[utoipa::path(get, path = "/tenants/{id}/keys", tag = "keys",
+#[utoipa::path(get, path = "/tenants/{id}/keys", tag = "keys", params(("id" = String, Path)),
     responses((status = 200, body = List<KeyView>), (status = 404, body = ErrorBody)))]
 async fn list_tenant_keys(
     _: Admin,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<TenantId>,
 ) -> Result<Json<List<KeyView>>, ApiError> {
     list(&s, &id).await
 }
@@ -144,6 +145,7 @@ async fn revoke_tenant_key(
     State(s): State<AppState>,
     Path((id, key_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
+    let (id, key_id) = (TenantId::from(id), ApiKeyId::from(key_id));
     s.hookwire.tenant(&id).await?;
     s.hookwire.revoke_api_key(&id, &key_id).await?;
     s.hookwire
@@ -177,13 +179,13 @@ async fn list_keys(
 
 /// Revoke one of the calling tenant's API keys (needs `manage`); it may be
 /// the key making the request.
-#[utoipa::path(delete, path = "/keys/{key_id}", tag = "keys",
+#[utoipa::path(delete, path = "/keys/{key_id}", tag = "keys", params(("key_id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn revoke_key(
     TenantCtx(tenant): TenantCtx,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(key_id): Path<String>,
+    Path(key_id): Path<ApiKeyId>,
 ) -> Result<StatusCode, ApiError> {
     s.hookwire.revoke_api_key(&tenant, &key_id).await?;
     s.hookwire

@@ -10,8 +10,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use hookwire::model::{AuditAction, WebhookDraft, OPERATOR_TENANT};
+use hookwire::model::{operator_tenant, AuditAction, WebhookDraft, OPERATOR_TENANT};
 use hookwire::store::WebhookFilter;
+use hookwire::WebhookId;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -43,7 +44,7 @@ async fn create_operational_webhook(
     State(s): State<AppState>,
     ApiJson(draft): ApiJson<WebhookDraft>,
 ) -> Result<(StatusCode, Json<WebhookView>), ApiError> {
-    let webhook = s.hookwire.create_webhook(OPERATOR_TENANT, draft).await?;
+    let webhook = s.hookwire.create_webhook(&operator_tenant(), draft).await?;
     s.hookwire
         .audit(
             who,
@@ -74,21 +75,21 @@ async fn list_operational_webhooks(
     };
     let list = s
         .hookwire
-        .list_webhooks(OPERATOR_TENANT, &filter, &q.page()?)
+        .list_webhooks(&operator_tenant(), &filter, &q.page()?)
         .await?;
     Ok(Json(super::webhooks::list_view(&s, list).await?))
 }
 
 /// Delete an operational webhook; its pending deliveries are cancelled.
-#[utoipa::path(delete, path = "/operational-webhooks/{id}", tag = "operational",
+#[utoipa::path(delete, path = "/operational-webhooks/{id}", tag = "operational", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_operational_webhook(
     _: Admin,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
 ) -> Result<StatusCode, ApiError> {
-    s.hookwire.delete_webhook(OPERATOR_TENANT, &id).await?;
+    s.hookwire.delete_webhook(&operator_tenant(), &id).await?;
     s.hookwire
         .audit(
             who,

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::model::{Actor, AuditAction, PortalDraft};
+use hookwire::TenantId;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -42,7 +43,7 @@ pub struct PortalLink {
 async fn create(
     s: &AppState,
     who: Actor,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     draft: Option<ApiJson<PortalDraft>>,
 ) -> Result<(StatusCode, Json<PortalLink>), ApiError> {
     let draft = draft.map(|ApiJson(d)| d).unwrap_or_default();
@@ -67,7 +68,7 @@ async fn create(
 
 /// A portal link for a tenant. The body is optional: without it the link
 /// lasts an hour and may change the tenant's webhooks.
-#[utoipa::path(post, path = "/tenants/{id}/portal-sessions", tag = "portal",
+#[utoipa::path(post, path = "/tenants/{id}/portal-sessions", tag = "portal", params(("id" = String, Path)),
     request_body(content = Option<PortalDraft>, description = "optional: {expires_in_seconds? (60–86400, default 3600), read_only? (default false)}"),
     responses((status = 201, body = PortalLink), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
@@ -75,7 +76,7 @@ async fn create_tenant_portal_session(
     _: Admin,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<TenantId>,
     draft: Option<ApiJson<PortalDraft>>,
 ) -> Result<(StatusCode, Json<PortalLink>), ApiError> {
     create(&s, who, &id, draft).await

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::service::success_rate;
+use hookwire::WebhookId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -112,7 +113,7 @@ async fn tenant_stats(
             .top_failing
             .into_iter()
             .map(|(webhook_id, url, failures)| FailingWebhook {
-                webhook_id,
+                webhook_id: webhook_id.into(),
                 url,
                 failures,
             })
@@ -121,13 +122,13 @@ async fn tenant_stats(
 }
 
 /// One webhook's delivery statistics.
-#[utoipa::path(get, path = "/webhooks/{id}/stats", tag = "webhooks", params(WindowQuery),
+#[utoipa::path(get, path = "/webhooks/{id}/stats", tag = "webhooks", params(WindowQuery, ("id" = String, Path)),
     responses((status = 200, body = WebhookStatsView), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn webhook_stats(
     TenantCtx(tenant): TenantCtx,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
     ApiQuery(q): ApiQuery<WindowQuery>,
 ) -> Result<Json<WebhookStatsView>, ApiError> {
     let st = s

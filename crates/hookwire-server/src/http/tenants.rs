@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::model::{AuditAction, Tenant};
+use hookwire::TenantId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -62,7 +63,7 @@ async fn create_tenant(
     Ok((
         StatusCode::CREATED,
         Json(CreatedTenant {
-            id: tenant.id,
+            id: tenant.id.into(),
             name: tenant.name,
             api_key,
             created_at: tenant.created_at,
@@ -85,24 +86,24 @@ async fn list_tenants(
 }
 
 /// One tenant.
-#[utoipa::path(get, path = "/tenants/{id}", tag = "tenants",
+#[utoipa::path(get, path = "/tenants/{id}", tag = "tenants", params(("id" = String, Path)),
     responses((status = 200, body = Tenant), (status = 404, body = ErrorBody)))]
 async fn get_tenant(
     _: Admin,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<TenantId>,
 ) -> Result<Json<Tenant>, ApiError> {
     Ok(Json(s.hookwire.tenant(&id).await?))
 }
 
 /// Delete a tenant and everything it owns (keys, webhooks, events, deliveries).
-#[utoipa::path(delete, path = "/tenants/{id}", tag = "tenants",
+#[utoipa::path(delete, path = "/tenants/{id}", tag = "tenants", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_tenant(
     _: Admin,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<TenantId>,
 ) -> Result<StatusCode, ApiError> {
     s.hookwire.delete_tenant(&id).await?;
     let id = Some(id.as_str());

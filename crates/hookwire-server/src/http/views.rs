@@ -40,7 +40,7 @@ impl EventView {
             RawValue::from_string("null".into()).unwrap_or_default()
         });
         Self {
-            id: e.id,
+            id: e.id.into(),
             event_type: e.event_type,
             channel: e.channel,
             data,
@@ -90,10 +90,10 @@ impl DeliveryView {
     pub fn of(d: Delivery) -> Self {
         let next_attempt_at = d.next_attempt_at.filter(|_| d.is_scheduled());
         Self {
-            id: d.id,
-            event_id: d.event_id,
+            id: d.id.into(),
+            event_id: d.event_id.into(),
             event_type: d.event_type,
-            webhook_id: d.webhook_id,
+            webhook_id: d.webhook_id.into(),
             status: d.status,
             attempt_count: d.attempt_count,
             next_attempt_at,

@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use hookwire::model::{AuditAction, DeliveryStatus};
+use hookwire::WebhookId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -71,17 +72,17 @@ pub struct Recovered {
 }
 
 /// Deliver a `webhook.test` event now, in one attempt, and report the result.
-#[utoipa::path(post, path = "/webhooks/{id}/test", tag = "webhooks",
+#[utoipa::path(post, path = "/webhooks/{id}/test", tag = "webhooks", params(("id" = String, Path)),
     responses((status = 200, body = TestResult), (status = 404, body = ErrorBody)))]
 async fn test_webhook(
     TenantCtx(tenant): TenantCtx,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
 ) -> Result<Json<TestResult>, ApiError> {
     let sent = s.hookwire.test_webhook(&tenant, &id).await?;
     let a = sent.attempt;
     Ok(Json(TestResult {
-        delivery_id: sent.delivery.id,
+        delivery_id: sent.delivery.id.into(),
         status: sent.delivery.status,
         http_status: a.http_status,
         duration_ms: a.duration_ms,
@@ -94,7 +95,7 @@ async fn test_webhook(
 }
 
 /// Replace the signing secret; the old one keeps signing alongside for 24 h.
-#[utoipa::path(post, path = "/webhooks/{id}/rotate-secret", tag = "webhooks",
+#[utoipa::path(post, path = "/webhooks/{id}/rotate-secret", tag = "webhooks", params(("id" = String, Path)),
     request_body(content = Option<RotateSecret>),
     responses((status = 200, body = NewSecret), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
@@ -102,7 +103,7 @@ async fn rotate_secret(
     TenantCtx(tenant): TenantCtx,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
     body: Option<ApiJson<RotateSecret>>,
 ) -> Result<Json<NewSecret>, ApiError> {
     let given = body.and_then(|ApiJson(b)| b.secret);
@@ -124,14 +125,14 @@ async fn rotate_secret(
 }
 
 /// Give every failed delivery since `since` one more attempt.
-#[utoipa::path(post, path = "/webhooks/{id}/recover", tag = "webhooks", request_body = Recover,
+#[utoipa::path(post, path = "/webhooks/{id}/recover", tag = "webhooks", params(("id" = String, Path)), request_body = Recover,
     responses((status = 200, body = Recovered), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn recover(
     TenantCtx(tenant): TenantCtx,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
     ApiJson(body): ApiJson<Recover>,
 ) -> Result<Json<Recovered>, ApiError> {
     let requeued = s.hookwire.recover(&tenant, &id, body.since).await?;

@@ -12,6 +12,7 @@ use hookwire::model::{
 };
 use hookwire::secret::SignatureScheme;
 use hookwire::store::WebhookFilter;
+use hookwire::WebhookId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -103,7 +104,7 @@ pub struct WebhookView {
 impl WebhookView {
     pub(super) fn of(w: Webhook) -> Self {
         Self {
-            id: w.id,
+            id: w.id.into(),
             url: w.url,
             name: w.name,
             description: w.description,
@@ -163,7 +164,7 @@ pub(super) async fn views(
     s: &AppState,
     webhooks: Vec<Webhook>,
 ) -> Result<Vec<WebhookView>, ApiError> {
-    let ids: Vec<String> = webhooks.iter().map(|w| w.id.clone()).collect();
+    let ids: Vec<WebhookId> = webhooks.iter().map(|w| w.id.clone()).collect();
     let circuits = s.hookwire.circuits(&ids).await?;
     let now = Utc::now();
     Ok(webhooks
@@ -269,12 +270,12 @@ async fn list_webhooks(
 }
 
 /// One webhook (without its secret).
-#[utoipa::path(get, path = "/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(get, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path)),
     responses((status = 200, body = WebhookView), (status = 404, body = ErrorBody)))]
 async fn get_webhook(
     TenantCtx(tenant): TenantCtx,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
 ) -> Result<Json<WebhookView>, ApiError> {
     let webhook = s.hookwire.webhook(&tenant, &id).await?;
     Ok(Json(view(&s, webhook).await?))
@@ -282,14 +283,14 @@ async fn get_webhook(
 
 /// Change some fields; absent fields keep their values, `null` clears name and
 /// description.
-#[utoipa::path(patch, path = "/webhooks/{id}", tag = "webhooks", request_body = WebhookPatch,
+#[utoipa::path(patch, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path)), request_body = WebhookPatch,
     responses((status = 200, body = WebhookView), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn patch_webhook(
     TenantCtx(tenant): TenantCtx,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
     ApiJson(patch): ApiJson<WebhookPatch>,
 ) -> Result<Json<WebhookView>, ApiError> {
     let webhook = s.hookwire.patch_webhook(&tenant, &id, patch).await?;
@@ -301,14 +302,14 @@ async fn patch_webhook(
 
 /// Replace every writable field; absent optional fields reset to their defaults
 /// (an absent secret keeps the current one).
-#[utoipa::path(put, path = "/webhooks/{id}", tag = "webhooks", request_body = WebhookDraft,
+#[utoipa::path(put, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path)), request_body = WebhookDraft,
     responses((status = 200, body = WebhookView), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn put_webhook(
     TenantCtx(tenant): TenantCtx,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
     ApiJson(draft): ApiJson<WebhookDraft>,
 ) -> Result<Json<WebhookView>, ApiError> {
     let webhook = s.hookwire.replace_webhook(&tenant, &id, draft).await?;
@@ -319,13 +320,13 @@ async fn put_webhook(
 }
 
 /// Delete a webhook; its pending deliveries are cancelled.
-#[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_webhook(
     TenantCtx(tenant): TenantCtx,
     Who(who): Who,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
 ) -> Result<StatusCode, ApiError> {
     s.hookwire.delete_webhook(&tenant, &id).await?;
     s.hookwire

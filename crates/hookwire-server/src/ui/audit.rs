@@ -34,7 +34,7 @@ async fn list(
     let tenant_id = if session.admin {
         None
     } else {
-        Some(session.tenant.clone().ok_or(UiError::SignIn)?)
+        Some(session.tenant.clone().ok_or(UiError::SignIn)?.into())
     };
     let filter = AuditFilter {
         tenant_id,

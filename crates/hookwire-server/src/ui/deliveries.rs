@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use hookwire::delivery::attempt::payload;
 use hookwire::model::{Attempt, AuditAction};
+use hookwire::DeliveryId;
 use maud::{html, Markup};
 
 use super::attempt_error;
@@ -34,7 +35,7 @@ pub(super) fn pretty(body: &str) -> String {
 async fn show(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<DeliveryId>,
 ) -> Result<Markup, UiError> {
     let detail = state.hookwire.delivery(&ts.tenant_id, &id).await?;
     let d = &detail.delivery;
@@ -128,7 +129,7 @@ fn attempt(a: &Attempt, open: bool) -> Markup {
 async fn retry(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<DeliveryId>,
 ) -> Result<Redirect, UiError> {
     state.hookwire.retry_delivery(&ts.tenant_id, &id).await?;
     ts.audit(&state, AuditAction::DeliveriesRetry, &id).await;

@@ -8,6 +8,7 @@ use axum::Router;
 use hookwire::model::AuditAction;
 use hookwire::page::PageRequest;
 use hookwire::store::EventFilter;
+use hookwire::EventId;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -32,7 +33,7 @@ pub(super) fn router() -> Router<AppState> {
 async fn replay(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<EventId>,
 ) -> Result<Redirect, UiError> {
     state.hookwire.replay(&ts.tenant_id, &id, None).await?;
     ts.audit(&state, AuditAction::EventReplay, &id).await;
@@ -129,7 +130,7 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
 async fn show(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<EventId>,
 ) -> Result<Markup, UiError> {
     let detail = state.hookwire.event(&ts.tenant_id, &id).await?;
     let e = &detail.event;

@@ -25,6 +25,7 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use hookwire::model::{Actor, ApiKey, Scope, SessionKind};
 use hookwire::secret::TokenHash;
+use hookwire::TenantId;
 use maud::html;
 use serde::Deserialize;
 
@@ -99,7 +100,10 @@ impl FromRequestParts<AppState> for Session {
         }
         let (admin, tenant_id) = match (found.kind, found.tenant_id) {
             // A tenant deleted since it was picked is simply no longer picked.
-            (SessionKind::Admin, _) => (true, jar.get(TENANT_COOKIE).map(|c| c.value().to_owned())),
+            (SessionKind::Admin, _) => (
+                true,
+                jar.get(TENANT_COOKIE).map(|c| TenantId::from(c.value())),
+            ),
             (_, Some(tenant)) => (false, Some(tenant)),
             (_, None) => return Err(UiError::SignIn),
         };

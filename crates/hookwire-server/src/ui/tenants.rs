@@ -7,6 +7,7 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
 use hookwire::model::AuditAction;
 use hookwire::page::PageRequest;
+use hookwire::TenantId;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -138,7 +139,14 @@ async fn select(
     Form(form): Form<SelectForm>,
 ) -> Result<Response, UiError> {
     admin(&session)?;
-    let tenant = state.hookwire.tenant(&form.tenant_id).await?;
-    let jar = jar.add(cookie(TENANT_COOKIE, tenant.id, over_https(&headers)));
+    let tenant = state
+        .hookwire
+        .tenant(&TenantId::from(form.tenant_id.as_str()))
+        .await?;
+    let jar = jar.add(cookie(
+        TENANT_COOKIE,
+        tenant.id.into_string(),
+        over_https(&headers),
+    ));
     Ok((jar, Redirect::to("/ui/webhooks")).into_response())
 }

@@ -4,6 +4,7 @@
 //! [`TenantSession::audit`].
 
 use hookwire::model::{Actor, AuditAction};
+use hookwire::TenantId;
 
 use crate::http::state::AppState;
 
@@ -13,7 +14,7 @@ pub(super) struct Session {
     /// Signed in with the admin token (may switch tenants).
     pub admin: bool,
     /// The tenant whose objects the pages show: the key's own, or the admin's pick.
-    pub tenant: Option<String>,
+    pub tenant: Option<TenantId>,
     /// That tenant's name, shown in the page header.
     pub tenant_name: Option<String>,
     /// Shows everything and changes nothing: controls that change something
@@ -27,7 +28,7 @@ pub(super) struct Session {
 #[derive(Debug, Clone)]
 pub(super) struct TenantSession {
     pub session: Session,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
 }
 
 impl TenantSession {

@@ -10,6 +10,7 @@ use axum::routing::post;
 use axum::{Form, Router};
 use chrono::Utc;
 use hookwire::model::{AuditAction, WebhookPatch};
+use hookwire::WebhookId;
 use maud::html;
 use serde::Deserialize;
 
@@ -39,7 +40,7 @@ fn back(id: &str) -> Redirect {
 pub(super) async fn edit(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
     Form(form): Form<WebhookForm>,
 ) -> Result<Response, UiError> {
     let parsed =
@@ -97,7 +98,7 @@ pub(super) async fn edit(
 async fn set_active(
     state: &AppState,
     ts: &TenantSession,
-    id: &str,
+    id: &WebhookId,
     active: bool,
 ) -> Result<Redirect, UiError> {
     let patch = WebhookPatch {
@@ -115,7 +116,7 @@ async fn set_active(
 async fn enable(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
 ) -> Result<Redirect, UiError> {
     set_active(&state, &ts, &id, true).await
 }
@@ -123,7 +124,7 @@ async fn enable(
 async fn disable(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
 ) -> Result<Redirect, UiError> {
     set_active(&state, &ts, &id, false).await
 }
@@ -132,7 +133,7 @@ async fn disable(
 async fn test(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
 ) -> Result<Redirect, UiError> {
     let sent = state.hookwire.test_webhook(&ts.tenant_id, &id).await?;
     Ok(Redirect::to(&format!(
@@ -144,7 +145,7 @@ async fn test(
 async fn rotate(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
 ) -> Result<Response, UiError> {
     let secret = state
         .hookwire
@@ -178,7 +179,7 @@ struct RecoverForm {
 async fn recover(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
     Form(form): Form<RecoverForm>,
 ) -> Result<Redirect, UiError> {
     let since = super::form_time("since", &form.since)?.min(Utc::now());
@@ -190,7 +191,7 @@ async fn recover(
 async fn delete(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
 ) -> Result<Redirect, UiError> {
     state.hookwire.delete_webhook(&ts.tenant_id, &id).await?;
     ts.audit(&state, AuditAction::WebhookDelete, &id).await;

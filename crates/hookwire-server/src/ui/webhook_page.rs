@@ -9,6 +9,7 @@ use axum::Router;
 use hookwire::model::{Delivery, Webhook};
 use hookwire::page::PageRequest;
 use hookwire::store::DeliveryFilter;
+use hookwire::WebhookId;
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -40,7 +41,7 @@ pub(super) struct ShowQuery {
 async fn show(
     State(state): State<AppState>,
     ts: TenantSession,
-    Path(id): Path<String>,
+    Path(id): Path<WebhookId>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Markup, UiError> {
     let webhook = state.hookwire.webhook(&ts.tenant_id, &id).await?;

@@ -11,7 +11,7 @@ use hookwire::model::{AuditAction, DeliveryOrder, Webhook, WebhookDraft};
 use hookwire::page::PageRequest;
 use hookwire::secret::{ClientCertificateDraft, SignatureScheme};
 use hookwire::store::WebhookFilter;
-use hookwire::ValidationError;
+use hookwire::{ValidationError, WebhookId};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Value;
@@ -175,7 +175,7 @@ impl WebhookForm {
                 .unwrap_or_default(),
             ordering: w.ordering.as_str().to_owned(),
             signature_scheme: w.secret.scheme().as_str().to_owned(),
-            webhook_id: w.id.clone(),
+            webhook_id: w.id.to_string(),
             ..Self::default()
         }
     }
@@ -339,7 +339,7 @@ async fn render(
         )
         .await?;
     let counts = state.hookwire.webhook_counts(&page.items, WINDOW).await?;
-    let ids: Vec<String> = page.items.iter().map(|w| w.id.clone()).collect();
+    let ids: Vec<WebhookId> = page.items.iter().map(|w| w.id.clone()).collect();
     let circuits = state.hookwire.circuits(&ids).await?;
     let rows: Vec<_> = page.items.iter().zip(counts).collect();
     Ok(layout::page(

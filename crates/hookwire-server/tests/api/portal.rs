@@ -273,7 +273,7 @@ async fn expired_and_unknown_links_show_the_sign_in_page_saying_so(b: Backend) {
     let (tenant, _) = app.tenant("acme").await;
     let (expired, token) = DashboardSession::new(
         SessionKind::Portal,
-        Some(tenant.clone()),
+        Some(tenant.as_str().into()),
         None,
         false,
         Utc::now() - Duration::seconds(1),

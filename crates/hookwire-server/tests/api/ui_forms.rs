@@ -232,6 +232,7 @@ async fn another_tenants_webhook_is_not_found_in_the_dashboard(b: Backend) {
         assert_eq!(r.status(), 404, "{action}");
     }
     // Still there, still active, same secret.
+    let (tenant_a, id) = (tenant_a.as_str().into(), id.as_str().into());
     let w = app.hookwire.webhook(&tenant_a, &id).await;
     let w = w.expect("webhook survives");
     assert!(w.is_active);
@@ -261,10 +262,18 @@ async fn cross_site_form_posts_are_refused_and_change_nothing(b: Backend) {
         .await
         .unwrap();
     assert_eq!(by_origin.status(), 403);
-    assert!(app.hookwire.webhook(&tenant, &id).await.is_ok());
+    assert!(app
+        .hookwire
+        .webhook(&tenant.as_str().into(), &id.as_str().into())
+        .await
+        .is_ok());
     let same_site = post(&app, &format!("/ui/webhooks/{id}/delete"), &key, &[]).await;
     assert_eq!(same_site.status(), 303);
-    assert!(app.hookwire.webhook(&tenant, &id).await.is_err());
+    assert!(app
+        .hookwire
+        .webhook(&tenant.as_str().into(), &id.as_str().into())
+        .await
+        .is_err());
 }
 
 async fn a_rejected_form_explains_why_and_creates_nothing(b: Backend) {

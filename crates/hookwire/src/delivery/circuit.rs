@@ -28,6 +28,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
+use crate::id::WebhookId;
 use crate::model::{Attempt, Circuit, CircuitSettings};
 use crate::store::{self, CircuitFailure, DynStore, Gate, Job};
 
@@ -53,11 +54,11 @@ pub(crate) struct Breaker {
 struct View {
     /// Webhook id → the next probe of its open circuit (`None`: closed,
     /// with failures counted).
-    circuits: HashMap<String, Option<DateTime<Utc>>>,
+    circuits: HashMap<WebhookId, Option<DateTime<Utc>>>,
     /// Circuits seen closing, with the probe time their deliveries were
     /// placed at, and how many more refreshes release them (see
     /// [`Breaker::refresh`]).
-    closed: Vec<(String, DateTime<Utc>, u8)>,
+    closed: Vec<(WebhookId, DateTime<Utc>, u8)>,
 }
 
 /// How many refreshes after a close release the deliveries a publish placed
@@ -163,7 +164,7 @@ impl Breaker {
         };
         self.write()
             .circuits
-            .insert(webhook_id.to_owned(), open_until);
+            .insert(WebhookId::from(webhook_id), open_until);
         Ok(match failure {
             CircuitFailure::Opened(next_probe_at) => {
                 tracing::warn!(webhook_id, %next_probe_at, "circuit opened");
@@ -191,7 +192,7 @@ impl Breaker {
         let mut view = self.write();
         if let Some(Some(probe)) = view.circuits.remove(webhook_id) {
             view.closed
-                .push((webhook_id.to_owned(), probe, RELEASES_AFTER_CLOSE));
+                .push((WebhookId::from(webhook_id), probe, RELEASES_AFTER_CLOSE));
         }
         if closed {
             tracing::info!(webhook_id, "circuit closed");
@@ -209,13 +210,13 @@ impl Breaker {
         let circuits = self.store.circuits(None).await?;
         let open = circuits.iter().filter(|c| c.is_open()).count();
         metrics::gauge!("hookwire_circuit_open").set(open as f64);
-        let fresh: HashMap<String, Option<DateTime<Utc>>> = circuits
+        let fresh: HashMap<WebhookId, Option<DateTime<Utc>>> = circuits
             .into_iter()
             .map(|c: Circuit| (c.webhook_id, c.next_probe_at))
             .collect();
         let releases = {
             let mut view = self.write();
-            let gone: Vec<(String, DateTime<Utc>)> = view
+            let gone: Vec<(WebhookId, DateTime<Utc>)> = view
                 .circuits
                 .iter()
                 .filter_map(|(id, probe)| Some((id.clone(), (*probe)?)))
@@ -228,7 +229,7 @@ impl Breaker {
             // Open again since: the gate holds its deliveries, nothing to release.
             let View { circuits, closed } = &mut *view;
             closed.retain(|(id, _, _)| !matches!(circuits.get(id), Some(Some(_))));
-            let releases: Vec<(String, DateTime<Utc>)> = closed
+            let releases: Vec<(WebhookId, DateTime<Utc>)> = closed
                 .iter()
                 .map(|(id, probe, _)| (id.clone(), *probe))
                 .collect();

@@ -8,8 +8,9 @@
 use chrono::{DateTime, SubsecRound as _, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::id::{ApiKeyId, TenantId};
 use crate::secret::{self, TokenHash};
-use crate::{id, ValidationError};
+use crate::ValidationError;
 
 /// What a key may do. Every route of the API needs exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -59,9 +60,9 @@ impl Scope {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiKey {
     /// `key_…`
-    pub id: String,
+    pub id: ApiKeyId,
     /// The tenant the key acts for.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// A label for people ("CI", "billing service").
     pub name: Option<String>,
     /// The token's first characters, stored in clear to find this row by index
@@ -82,16 +83,16 @@ pub struct ApiKey {
 impl ApiKey {
     /// Generate a key for `tenant_id` with every scope and no expiry: the
     /// record to store and the token to show once.
-    pub fn generate(tenant_id: &str) -> (Self, String) {
+    pub fn generate(tenant_id: &TenantId) -> (Self, String) {
         Self::from_spec(tenant_id, KeySpec::default())
     }
 
     /// Generate a key as `spec` says: the record and the token to show once.
-    pub fn from_spec(tenant_id: &str, spec: KeySpec) -> (Self, String) {
+    pub fn from_spec(tenant_id: &TenantId, spec: KeySpec) -> (Self, String) {
         let token = secret::generate_token();
         let key = Self {
-            id: id::new_id(id::API_KEY),
-            tenant_id: tenant_id.to_owned(),
+            id: ApiKeyId::generate(),
+            tenant_id: tenant_id.clone(),
             name: spec.name,
             lookup_prefix: secret::lookup_prefix(&token).to_owned(),
             hash: TokenHash::of(&token),
@@ -249,7 +250,7 @@ mod tests {
     #[test]
     fn an_expired_key_is_not_live() {
         let now = crate::clock::now();
-        let (mut key, _) = ApiKey::generate("tn_1");
+        let (mut key, _) = ApiKey::generate(&"tn_1".into());
         assert!(key.is_live(now));
         key.expires_at = Some(now);
         assert!(!key.is_live(now));

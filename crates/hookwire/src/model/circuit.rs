@@ -13,6 +13,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::id::WebhookId;
+
 /// The longest a circuit stays open between probes (the doubling stops here).
 pub const MAX_OPEN_SECONDS: u32 = 3_600;
 
@@ -25,7 +27,7 @@ pub const MAX_FAILURE_THRESHOLD: u32 = 1_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Circuit {
     /// The webhook it belongs to.
-    pub webhook_id: String,
+    pub webhook_id: WebhookId,
     /// Attempts in a row that found the receiver down, while closed.
     pub failures: u32,
     /// When it opened; `None` while closed.

@@ -10,8 +10,9 @@
 
 use chrono::{DateTime, Duration, SubsecRound as _, Utc};
 
+use crate::id::{self, ApiKeyId, TenantId};
 use crate::secret::{self, TokenHash};
-use crate::{id, ValidationError};
+use crate::ValidationError;
 
 /// How a session was made, which decides what it may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,10 +56,10 @@ pub struct DashboardSession {
     /// How it was made.
     pub kind: SessionKind,
     /// The tenant it acts for; `None` for the admin (who picks one).
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<TenantId>,
     /// The API key it was made with ([`SessionKind::ApiKey`]): revoking the key
     /// ends the session.
-    pub key_id: Option<String>,
+    pub key_id: Option<ApiKeyId>,
     /// Shows everything and changes nothing.
     pub read_only: bool,
     /// When it was made.
@@ -78,8 +79,8 @@ impl DashboardSession {
     /// A new session and the token for the browser (shown once, never stored).
     pub fn new(
         kind: SessionKind,
-        tenant_id: Option<String>,
-        key_id: Option<String>,
+        tenant_id: Option<TenantId>,
+        key_id: Option<ApiKeyId>,
         read_only: bool,
         expires_at: DateTime<Utc>,
     ) -> (Self, String) {

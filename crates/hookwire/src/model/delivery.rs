@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::id::{DeliveryId, EventId, TenantId, WebhookId};
+
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,15 +54,15 @@ impl DeliveryStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
     /// `dlv_…`; sent as `x-webhook-delivery`.
-    pub id: String,
+    pub id: DeliveryId,
     /// The publishing tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// What is delivered.
-    pub event_id: String,
+    pub event_id: EventId,
     /// The event's type (copied, so history can filter by it cheaply).
     pub event_type: String,
     /// Where to.
-    pub webhook_id: String,
+    pub webhook_id: WebhookId,
     /// Where it stands.
     pub status: DeliveryStatus,
     /// Attempts made so far.
@@ -116,9 +118,9 @@ impl Delivery {
     }
 
     /// A fresh delivery of `event` to `webhook_id`, due at once.
-    pub fn pending(event: &super::Event, webhook_id: String) -> Self {
+    pub fn pending(event: &super::Event, webhook_id: WebhookId) -> Self {
         Self {
-            id: crate::id::new_id(crate::id::DELIVERY),
+            id: DeliveryId::generate(),
             tenant_id: event.tenant_id.clone(),
             event_id: event.id.clone(),
             event_type: event.event_type.clone(),
@@ -142,7 +144,7 @@ impl Delivery {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FifoKey {
     /// The webhook.
-    pub webhook_id: String,
+    pub webhook_id: WebhookId,
     /// The events' `ordering_key` (`""`: events without one).
     pub ordering_key: String,
 }
@@ -153,7 +155,7 @@ pub struct Attempt {
     /// `att_…`
     pub id: String,
     /// The delivery.
-    pub delivery_id: String,
+    pub delivery_id: DeliveryId,
     /// 1-based; sent as `x-webhook-attempt`.
     pub attempt_number: u32,
     /// When the request started.

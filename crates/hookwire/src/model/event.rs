@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::webhook_input::parse_channel;
 use super::EventTypeName;
-use crate::{id, ValidationError};
+use crate::id::{EventId, TenantId};
+use crate::ValidationError;
 
 /// How long an idempotency key dedupes publishes.
 pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
@@ -15,9 +16,9 @@ pub const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
 pub struct Event {
     /// `evt_…`; also the `webhook-id` header of every delivery, so receivers can
     /// dedupe retries.
-    pub id: String,
+    pub id: EventId,
     /// Publisher.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Catalog name, e.g. `artifact.completed`.
     pub event_type: String,
     /// Channel the event was published on; restricts which webhooks get it.
@@ -71,7 +72,7 @@ impl Event {
     /// Validate a publish request. `idempotency_key` is the header's value, if any;
     /// `in_catalog` says whether a type exists.
     pub fn from_new(
-        tenant_id: &str,
+        tenant_id: &TenantId,
         new: NewEvent,
         idempotency_key: Option<&str>,
         in_catalog: impl Fn(&str) -> bool,
@@ -101,8 +102,8 @@ impl Event {
             .map(|k| check_ordering_key(k, "ordering_key"))
             .transpose()?;
         Ok(Self {
-            id: id::new_id(id::EVENT),
-            tenant_id: tenant_id.to_owned(),
+            id: EventId::generate(),
+            tenant_id: tenant_id.clone(),
             event_type: name.as_str().to_owned(),
             channel,
             data: new.data.to_string(),
@@ -164,16 +165,16 @@ mod tests {
 
     #[test]
     fn an_event_keeps_its_payload_compact_and_in_order() {
-        let e = Event::from_new("tn_1", new("a.b"), None, |_| true).unwrap();
+        let e = Event::from_new(&"tn_1".into(), new("a.b"), None, |_| true).unwrap();
         assert_eq!(e.data, r#"{"b":1,"a":[true]}"#);
         assert_eq!(e.idempotency_key.as_deref(), Some("from-body"));
-        let e = Event::from_new("tn_1", new("a.b"), Some("hdr"), |_| true).unwrap();
+        let e = Event::from_new(&"tn_1".into(), new("a.b"), Some("hdr"), |_| true).unwrap();
         assert_eq!(e.idempotency_key.as_deref(), Some("hdr"));
     }
 
     #[test]
     fn unknown_types_and_bad_channels_are_rejected() {
-        let err = Event::from_new("tn_1", new("a.b"), None, |_| false).unwrap_err();
+        let err = Event::from_new(&"tn_1".into(), new("a.b"), None, |_| false).unwrap_err();
         assert_eq!(
             (err.code, err.field.as_str()),
             ("unknown_event_type", "type")
@@ -181,9 +182,11 @@ mod tests {
         let mut n = new("a.b");
         n.channel = Some("no spaces".into());
         assert_eq!(
-            Event::from_new("t", n, None, |_| true).unwrap_err().field,
+            Event::from_new(&"t".into(), n, None, |_| true)
+                .unwrap_err()
+                .field,
             "channel"
         );
-        assert!(Event::from_new("t", new("a.b"), Some(""), |_| true).is_err());
+        assert!(Event::from_new(&"t".into(), new("a.b"), Some(""), |_| true).is_err());
     }
 }

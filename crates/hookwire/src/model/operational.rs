@@ -9,8 +9,15 @@
 
 use serde_json::{json, Value};
 
+use crate::id::TenantId;
+
 /// The reserved tenant whose webhooks are the operational webhooks.
 pub const OPERATOR_TENANT: &str = "tn_operator";
+
+/// [`OPERATOR_TENANT`] as the id the library API takes.
+pub fn operator_tenant() -> TenantId {
+    TenantId::from(OPERATOR_TENANT)
+}
 
 /// One of hookwire's own events.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +27,7 @@ pub struct OperationalEvent {
     /// `hookwire.webhook.created|updated|deleted`.
     pub event_type: &'static str,
     /// The tenant it is about.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// The event's `data`.
     pub data: Value,
 }
@@ -94,7 +101,7 @@ impl OperationalEvent {
     fn new(event_type: &'static str, tenant_id: &str, data: Value) -> Self {
         Self {
             event_type,
-            tenant_id: tenant_id.to_owned(),
+            tenant_id: tenant_id.into(),
             data,
         }
     }

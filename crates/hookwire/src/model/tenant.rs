@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::{id, ValidationError};
+use crate::id::TenantId;
+use crate::ValidationError;
 
 /// An account that owns webhooks and publishes events. Tenant API keys see only
 /// their own tenant's objects.
@@ -11,7 +12,8 @@ use crate::{id, ValidationError};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tenant {
     /// `tn_…`
-    pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub id: TenantId,
     /// Display name, 1–200 characters.
     pub name: String,
     /// When the tenant was created.
@@ -35,7 +37,7 @@ impl Tenant {
             ));
         }
         Ok(Self {
-            id: id::new_id(id::TENANT),
+            id: TenantId::generate(),
             name: name.to_owned(),
             created_at: crate::clock::now(),
         })

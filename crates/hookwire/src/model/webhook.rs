@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{EventFilter, PayloadFilter, RetryPolicy, WebhookSpec};
-use crate::id;
+use crate::id::{TenantId, WebhookId};
 use crate::secret::{ClientCertificate, WebhookSecret};
 
 /// How a webhook's deliveries are ordered.
@@ -49,10 +49,10 @@ impl DeliveryOrder {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Webhook {
     /// `wh_…`
-    pub id: String,
+    pub id: WebhookId,
     /// Owning tenant; `None` for a global webhook from the config file, which
     /// receives matching events of every tenant.
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<TenantId>,
     /// Where deliveries are POSTed.
     pub url: String,
     /// Optional display name.
@@ -108,11 +108,11 @@ pub struct Webhook {
 impl Webhook {
     /// A new webhook for `tenant_id` from a validated spec; generates a secret when
     /// none was given.
-    pub fn create(tenant_id: Option<&str>, spec: WebhookSpec) -> Self {
+    pub fn create(tenant_id: Option<&TenantId>, spec: WebhookSpec) -> Self {
         let now = crate::clock::now();
         let mut w = Self {
-            id: id::new_id(id::WEBHOOK),
-            tenant_id: tenant_id.map(str::to_owned),
+            id: WebhookId::generate(),
+            tenant_id: tenant_id.cloned(),
             url: String::new(),
             name: None,
             description: None,

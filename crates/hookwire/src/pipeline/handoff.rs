@@ -69,7 +69,7 @@ impl Reservation {
         let timeout = crate::delivery::rate_limit::longest_attempt(webhook);
         match self.worker.reserve(&webhook.id, timeout) {
             Ok(()) => {
-                self.taken.push(webhook.id.clone());
+                self.taken.push(webhook.id.to_string());
                 Placement::Leased(self.lease_until)
             }
             Err(wait) => Placement::Queued(
@@ -81,7 +81,11 @@ impl Reservation {
     /// Start the committed publish's leased jobs.
     pub(crate) fn dispatch(mut self, jobs: Vec<Job>) {
         for job in jobs {
-            if let Some(i) = self.taken.iter().position(|w| *w == job.webhook.id) {
+            if let Some(i) = self
+                .taken
+                .iter()
+                .position(|w| w.as_str() == job.webhook.id.as_str())
+            {
                 self.taken.swap_remove(i);
             }
             self.worker.fill(job, self.lease_ends);

@@ -40,6 +40,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::id::DeliveryId;
 use crate::store::Job;
 
 /// How long an attempt may take to be recorded after its timeout, for the
@@ -212,7 +213,7 @@ impl Lanes {
     /// jobs that may start now.
     pub(crate) fn fill(&self, job: Job, lease_ends: Instant) -> Vec<Start> {
         let mut state = self.lock();
-        let id = job.webhook.id.clone();
+        let id = job.webhook.id.to_string();
         let latest = latest_start(&job, lease_ends, self.lease);
         let lane = state.lanes.entry(id.clone()).or_default();
         lane.reserved = lane.reserved.saturating_sub(1);
@@ -229,9 +230,9 @@ impl Lanes {
         &self,
         job: Job,
         lease_ends: Instant,
-    ) -> Result<Vec<Start>, (String, Duration)> {
+    ) -> Result<Vec<Start>, (DeliveryId, Duration)> {
         let mut state = self.lock();
-        let id = job.webhook.id.clone();
+        let id = job.webhook.id.to_string();
         let room = state.queued < self.max_waiting;
         let lane = state.lanes.entry(id.clone()).or_default();
         if !room || self.full_for_claims(lane) {

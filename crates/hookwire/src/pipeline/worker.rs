@@ -321,7 +321,7 @@ impl Worker {
         };
         let mut hold = Some(LaneHold {
             worker: self.clone(),
-            webhook_id: job.webhook.id.clone(),
+            webhook_id: job.webhook.id.to_string(),
             started: Instant::now(),
             took: None,
         });

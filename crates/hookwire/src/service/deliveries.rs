@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::Hookwire;
+use crate::id::{DeliveryId, TenantId, WebhookId};
 use crate::model::{Attempt, Delivery, DeliveryStatus};
 use crate::page::{Page, PageRequest};
 use crate::store::{DeliveryFilter, RequeueFilter};
@@ -20,7 +21,11 @@ pub struct DeliveryDetail {
 
 impl Hookwire {
     /// One of the tenant's deliveries with its attempts.
-    pub async fn delivery(&self, tenant_id: &str, id: &str) -> Result<DeliveryDetail, Error> {
+    pub async fn delivery(
+        &self,
+        tenant_id: &TenantId,
+        id: &DeliveryId,
+    ) -> Result<DeliveryDetail, Error> {
         let delivery = self
             .store
             .delivery(tenant_id, id)
@@ -46,8 +51,8 @@ impl Hookwire {
     /// A webhook's deliveries, newest first.
     pub async fn list_deliveries(
         &self,
-        tenant_id: &str,
-        webhook_id: &str,
+        tenant_id: &TenantId,
+        webhook_id: &WebhookId,
         filter: &DeliveryFilter,
         page: &PageRequest,
     ) -> Result<Page<Delivery>, Error> {
@@ -60,7 +65,11 @@ impl Hookwire {
 
     /// Attempt a delivery once more, now (whatever its status: a delivered one is
     /// redelivered). A conflict while an attempt is in progress.
-    pub async fn retry_delivery(&self, tenant_id: &str, id: &str) -> Result<Delivery, Error> {
+    pub async fn retry_delivery(
+        &self,
+        tenant_id: &TenantId,
+        id: &DeliveryId,
+    ) -> Result<Delivery, Error> {
         if self
             .store
             .requeue_delivery(tenant_id, id, clock::now())
@@ -86,7 +95,7 @@ impl Hookwire {
     /// the first chunk here, before this returns.
     pub async fn retry_deliveries(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         filter: &RequeueFilter,
     ) -> Result<u64, Error> {
         self.check_requeue(tenant_id, filter).await?;
@@ -116,7 +125,7 @@ impl Hookwire {
     /// queue again now: the preview before a bulk retry.
     pub async fn count_retryable(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         filter: &RequeueFilter,
     ) -> Result<u64, Error> {
         self.check_requeue(tenant_id, filter).await?;
@@ -127,7 +136,11 @@ impl Hookwire {
     }
 
     /// The rules of a bulk retry's filter.
-    async fn check_requeue(&self, tenant_id: &str, filter: &RequeueFilter) -> Result<(), Error> {
+    async fn check_requeue(
+        &self,
+        tenant_id: &TenantId,
+        filter: &RequeueFilter,
+    ) -> Result<(), Error> {
         if !matches!(
             filter.status,
             DeliveryStatus::Failed | DeliveryStatus::Delivered
@@ -142,7 +155,8 @@ impl Hookwire {
             return Err(crate::ValidationError::field("until", "must be after since").into());
         }
         if let Some(webhook_id) = &filter.webhook_id {
-            self.webhook(tenant_id, webhook_id).await?;
+            self.webhook(tenant_id, &WebhookId::from(webhook_id.as_str()))
+                .await?;
         }
         Ok(())
     }
@@ -151,8 +165,8 @@ impl Hookwire {
     /// attempt; returns how many were requeued.
     pub async fn recover(
         &self,
-        tenant_id: &str,
-        webhook_id: &str,
+        tenant_id: &TenantId,
+        webhook_id: &WebhookId,
         since: DateTime<Utc>,
     ) -> Result<u64, Error> {
         self.webhook(tenant_id, webhook_id).await?;

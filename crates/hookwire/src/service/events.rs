@@ -3,6 +3,7 @@
 use chrono::TimeDelta;
 
 use super::Hookwire;
+use crate::id::{EventId, TenantId, WebhookId};
 use crate::model::{
     Delivery, Event, EventTypeName, NewEvent, IDEMPOTENCY_WINDOW_HOURS, OPERATOR_TENANT,
 };
@@ -43,7 +44,7 @@ impl Hookwire {
     /// [`Error::IdempotencyKeyReused`].
     pub async fn publish(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         new: NewEvent,
         idempotency_key: Option<&str>,
     ) -> Result<Published, Error> {
@@ -97,8 +98,8 @@ impl Hookwire {
     /// `webhook_id`), an unknown one is not found.
     pub async fn replay(
         &self,
-        tenant_id: &str,
-        event_id: &str,
+        tenant_id: &TenantId,
+        event_id: &EventId,
         webhook_id: Option<&str>,
     ) -> Result<Vec<Delivery>, Error> {
         let event = self.event_record(tenant_id, event_id).await?;
@@ -120,7 +121,7 @@ impl Hookwire {
                 })
                 .collect();
             if let (Some(id), true) = (webhook_id, webhooks.is_empty()) {
-                self.webhook(tenant_id, id).await?;
+                self.webhook(tenant_id, &WebhookId::from(id)).await?;
                 return Err(crate::ValidationError::field(
                     "webhook_id",
                     "this webhook is disabled, or its events, channels or filter do not match this event",
@@ -154,7 +155,7 @@ impl Hookwire {
     }
 
     /// One of the tenant's events, without its deliveries.
-    pub async fn event_record(&self, tenant_id: &str, id: &str) -> Result<Event, Error> {
+    pub async fn event_record(&self, tenant_id: &TenantId, id: &EventId) -> Result<Event, Error> {
         self.store
             .event(tenant_id, id)
             .await?
@@ -162,7 +163,7 @@ impl Hookwire {
     }
 
     /// One of the tenant's events with its deliveries.
-    pub async fn event(&self, tenant_id: &str, id: &str) -> Result<EventDetail, Error> {
+    pub async fn event(&self, tenant_id: &TenantId, id: &EventId) -> Result<EventDetail, Error> {
         let event = self.event_record(tenant_id, id).await?;
         let deliveries = self.store.deliveries_of_event(&event.id).await?;
         Ok(EventDetail { event, deliveries })
@@ -171,7 +172,7 @@ impl Hookwire {
     /// The tenant's events, newest first.
     pub async fn list_events(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         filter: &EventFilter,
         page: &PageRequest,
     ) -> Result<Page<Event>, Error> {

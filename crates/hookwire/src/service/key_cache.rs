@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn a_cached_key_is_found_by_its_hash_until_cleared() {
         let cache = KeyCache::default();
-        let (key, token) = ApiKey::generate("ten_1");
+        let (key, token) = ApiKey::generate(&"ten_1".into());
         assert!(cache.get(&TokenHash::of(&token)).is_none());
         cache.put(&key);
         let found = cache.get(&TokenHash::of(&token)).expect("cached");

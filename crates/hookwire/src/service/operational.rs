@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use sha2::Digest as _;
 
 use super::Hookwire;
+use crate::id::{TenantId, WebhookId};
 use crate::model::{
     EventTypeName, NewEvent, OperationalEvent, Webhook, WebhookDraft, OPERATOR_TENANT,
 };
@@ -81,18 +82,20 @@ impl Hookwire {
             }
             let identity = draft.name.as_deref().unwrap_or(&draft.url);
             let digest = sha2::Sha256::digest(format!("operational:{identity}").as_bytes());
-            let id = format!("{}_{}", crate::id::WEBHOOK, &hex::encode(digest)[..32]);
-            let webhook = match self.store.webhook(OPERATOR_TENANT, &id).await? {
-                Some(_) => {
-                    self.replace_webhook(OPERATOR_TENANT, &id, draft.clone())
-                        .await?
-                }
+            let id = WebhookId::from(format!(
+                "{}_{}",
+                crate::id::WEBHOOK,
+                &hex::encode(digest)[..32]
+            ));
+            let operator = TenantId::from(OPERATOR_TENANT);
+            let webhook = match self.store.webhook(&operator, &id).await? {
+                Some(_) => self.replace_webhook(&operator, &id, draft.clone()).await?,
                 None => {
                     let spec = self
                         .validate(draft.clone(), self.options.default_retry)
                         .await
                         .map_err(|e| prefixed(e, i))?;
-                    let mut webhook = Webhook::create(Some(OPERATOR_TENANT), spec);
+                    let mut webhook = Webhook::create(Some(&operator), spec);
                     webhook.id = id;
                     self.store.insert_webhook(&webhook).await?;
                     self.unsubscribed.forget();
@@ -148,7 +151,8 @@ impl Hookwire {
             id: None,
             ordering_key: None,
         };
-        self.publish(OPERATOR_TENANT, new, None).await?;
+        self.publish(&TenantId::from(OPERATOR_TENANT), new, None)
+            .await?;
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ use chrono::Duration;
 
 use super::Hookwire;
 use crate::clock;
+use crate::id::TenantId;
 use crate::model::{ApiKey, DashboardSession, PortalDraft, SessionKind, SIGN_IN_HOURS};
 use crate::secret::TokenHash;
 use crate::Error;
@@ -52,7 +53,7 @@ impl Hookwire {
     /// its token goes into the link.
     pub async fn create_portal_session(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         draft: PortalDraft,
     ) -> Result<(DashboardSession, String), Error> {
         let expires = draft.expires_at(clock::now())?;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 
 use super::Hookwire;
+use crate::id::{TenantId, WebhookId};
 use crate::model::Webhook;
 use crate::store::{TenantStats, TimelineBucket, WebhookCounts, WebhookStats};
 use crate::{clock, Error, ValidationError};
@@ -33,8 +34,8 @@ impl Hookwire {
     /// One webhook's deliveries created in the last `window`.
     pub async fn webhook_stats(
         &self,
-        tenant_id: &str,
-        webhook_id: &str,
+        tenant_id: &TenantId,
+        webhook_id: &WebhookId,
         window: Duration,
     ) -> Result<WebhookStats, Error> {
         let since = window_start(window)?;
@@ -54,7 +55,7 @@ impl Hookwire {
         window: Duration,
     ) -> Result<Vec<WebhookCounts>, Error> {
         let since = window_start(window)?;
-        let ids: Vec<String> = webhooks.iter().map(|w| w.id.clone()).collect();
+        let ids: Vec<WebhookId> = webhooks.iter().map(|w| w.id.clone()).collect();
         let mut counts = self.store.webhook_counts(&ids, since).await?;
         Ok(ids
             .iter()
@@ -67,8 +68,8 @@ impl Hookwire {
     /// outcomes and latency over time plots.
     pub async fn webhook_timeline(
         &self,
-        tenant_id: &str,
-        webhook_id: &str,
+        tenant_id: &TenantId,
+        webhook_id: &WebhookId,
         window: Duration,
         buckets: u32,
     ) -> Result<Vec<TimelineBucket>, Error> {
@@ -103,7 +104,7 @@ impl Hookwire {
     /// and its most failing webhooks.
     pub async fn tenant_stats(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         window: Duration,
     ) -> Result<TenantStats, Error> {
         let since = window_start(window)?;

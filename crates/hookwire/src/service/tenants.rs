@@ -2,6 +2,7 @@
 
 use super::Hookwire;
 use crate::clock;
+use crate::id::{ApiKeyId, TenantId};
 use crate::model::{ApiKey, KeyDraft, Tenant};
 use crate::page::{Page, PageRequest};
 use crate::secret::{lookup_prefix, TokenHash};
@@ -17,7 +18,7 @@ impl Hookwire {
     }
 
     /// One tenant.
-    pub async fn tenant(&self, id: &str) -> Result<Tenant, Error> {
+    pub async fn tenant(&self, id: &TenantId) -> Result<Tenant, Error> {
         self.store
             .tenant(id)
             .await?
@@ -30,7 +31,7 @@ impl Hookwire {
     }
 
     /// Delete a tenant with its keys, webhooks, events and deliveries.
-    pub async fn delete_tenant(&self, id: &str) -> Result<(), Error> {
+    pub async fn delete_tenant(&self, id: &TenantId) -> Result<(), Error> {
         if id == crate::model::OPERATOR_TENANT {
             return Err(Error::Conflict(
                 "the operator tenant holds the operational webhooks and cannot be deleted".into(),
@@ -49,7 +50,7 @@ impl Hookwire {
     /// scope, no expiry); the token is returned once.
     pub async fn create_api_key(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         draft: KeyDraft,
     ) -> Result<(ApiKey, String), Error> {
         let spec = draft.validate(clock::now())?;
@@ -60,14 +61,18 @@ impl Hookwire {
     }
 
     /// A tenant's keys (never their tokens), newest first.
-    pub async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>, Error> {
+    pub async fn list_api_keys(&self, tenant_id: &TenantId) -> Result<Vec<ApiKey>, Error> {
         self.tenant(tenant_id).await?;
         Ok(self.store.list_api_keys(tenant_id).await?)
     }
 
     /// Revoke one of a tenant's keys: refused at once by this process, and by
     /// every other within the key cache's 2 s (see `key_cache`).
-    pub async fn revoke_api_key(&self, tenant_id: &str, key_id: &str) -> Result<(), Error> {
+    pub async fn revoke_api_key(
+        &self,
+        tenant_id: &TenantId,
+        key_id: &ApiKeyId,
+    ) -> Result<(), Error> {
         let deleted = self.store.delete_api_key(tenant_id, key_id).await?;
         self.keys.clear();
         if deleted {

@@ -5,10 +5,11 @@ use chrono::TimeDelta;
 
 use super::Hookwire;
 use crate::delivery::{attempt, rate_limit, TestSend};
+use crate::id::{EventId, TenantId, WebhookId};
 use crate::model::{Delivery, Event, EventType};
 use crate::secret::WebhookSecret;
 use crate::store::Job;
-use crate::{clock, id, Error};
+use crate::{clock, Error};
 
 /// How long a rotated-out secret keeps signing.
 const ROTATION_GRACE_HOURS: i64 = 24;
@@ -18,11 +19,15 @@ impl Hookwire {
     /// return the result (also kept in the history). Works on a disabled webhook,
     /// so an endpoint can be checked before it is re-enabled. A success closes
     /// the webhook's circuit if it was open.
-    pub async fn test_webhook(&self, tenant_id: &str, webhook_id: &str) -> Result<TestSend, Error> {
+    pub async fn test_webhook(
+        &self,
+        tenant_id: &TenantId,
+        webhook_id: &WebhookId,
+    ) -> Result<TestSend, Error> {
         let mut webhook = self.webhook(tenant_id, webhook_id).await?;
         let event = Event {
-            id: id::new_id(id::EVENT),
-            tenant_id: tenant_id.to_owned(),
+            id: EventId::generate(),
+            tenant_id: tenant_id.clone(),
             event_type: EventType::TEST.to_owned(),
             channel: None,
             data: serde_json::json!({
@@ -68,8 +73,8 @@ impl Hookwire {
     /// secret keeps signing alongside the new one for 24 h.
     pub async fn rotate_secret(
         &self,
-        tenant_id: &str,
-        webhook_id: &str,
+        tenant_id: &TenantId,
+        webhook_id: &WebhookId,
         secret: Option<&str>,
     ) -> Result<WebhookSecret, Error> {
         // The new secret is of the webhook's scheme: a rotation changes the

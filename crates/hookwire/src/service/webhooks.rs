@@ -6,6 +6,7 @@ use std::sync::Arc;
 use sha2::Digest as _;
 
 use super::Hookwire;
+use crate::id::{TenantId, WebhookId};
 use crate::model::{
     Circuit, DeliveryOrder, DeliveryStatus, OperationalEvent, RetryPolicy, Webhook, WebhookChange,
     WebhookDraft, WebhookPatch, WebhookSpec, OPERATOR_TENANT,
@@ -19,7 +20,7 @@ impl Hookwire {
     /// (generated when the draft has none): show it to the caller once.
     pub async fn create_webhook(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         draft: WebhookDraft,
     ) -> Result<Webhook, Error> {
         let spec = self.validate(draft, self.options.default_retry).await?;
@@ -38,7 +39,7 @@ impl Hookwire {
     }
 
     /// One of the tenant's webhooks.
-    pub async fn webhook(&self, tenant_id: &str, id: &str) -> Result<Webhook, Error> {
+    pub async fn webhook(&self, tenant_id: &TenantId, id: &WebhookId) -> Result<Webhook, Error> {
         self.store
             .webhook(tenant_id, id)
             .await?
@@ -48,7 +49,7 @@ impl Hookwire {
     /// The tenant's webhooks, newest first.
     pub async fn list_webhooks(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         filter: &WebhookFilter,
         page: &PageRequest,
     ) -> Result<Page<Webhook>, Error> {
@@ -60,8 +61,8 @@ impl Hookwire {
     /// page of views.
     pub async fn circuits(
         &self,
-        webhook_ids: &[String],
-    ) -> Result<std::collections::HashMap<String, Circuit>, Error> {
+        webhook_ids: &[WebhookId],
+    ) -> Result<std::collections::HashMap<WebhookId, Circuit>, Error> {
         if webhook_ids.is_empty() {
             return Ok(Default::default());
         }
@@ -76,8 +77,8 @@ impl Hookwire {
     /// defaults; an absent secret keeps the current one.
     pub async fn replace_webhook(
         &self,
-        tenant_id: &str,
-        id: &str,
+        tenant_id: &TenantId,
+        id: &WebhookId,
         draft: WebhookDraft,
     ) -> Result<Webhook, Error> {
         let read = self.webhook(tenant_id, id).await?;
@@ -91,8 +92,8 @@ impl Hookwire {
     /// Change only the fields present in `patch` (PATCH).
     pub async fn patch_webhook(
         &self,
-        tenant_id: &str,
-        id: &str,
+        tenant_id: &TenantId,
+        id: &WebhookId,
         patch: WebhookPatch,
     ) -> Result<Webhook, Error> {
         let read = self.webhook(tenant_id, id).await?;
@@ -126,7 +127,11 @@ impl Hookwire {
             let mut webhook = Webhook::create(None, spec);
             let identity = draft.name.as_deref().unwrap_or(&draft.url);
             let digest = sha2::Sha256::digest(format!("global:{identity}").as_bytes());
-            webhook.id = format!("{}_{}", crate::id::WEBHOOK, &hex::encode(digest)[..32]);
+            webhook.id = WebhookId::from(format!(
+                "{}_{}",
+                crate::id::WEBHOOK,
+                &hex::encode(digest)[..32]
+            ));
             webhooks.push(webhook);
         }
         self.store.replace_global_webhooks(&webhooks).await?;
@@ -134,7 +139,7 @@ impl Hookwire {
     }
 
     /// Delete a webhook; its pending deliveries are cancelled with it.
-    pub async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<(), Error> {
+    pub async fn delete_webhook(&self, tenant_id: &TenantId, id: &WebhookId) -> Result<(), Error> {
         if self.store.delete_webhook(tenant_id, id).await? {
             self.emit_operational(OperationalEvent::webhook_changed(
                 WebhookChange::Deleted,

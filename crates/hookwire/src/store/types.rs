@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::id::WebhookId;
 use crate::model::{Delivery, DeliveryStatus, Event, EventTypeName, Webhook};
 use crate::secret::WebhookSecret;
 
@@ -270,7 +271,7 @@ pub struct TenantStats {
     /// Retries due now and not yet attempted (the backlog), over all time.
     pub retry_queue_size: u64,
     /// Webhooks with the most failed deliveries in the window: (id, url, failures).
-    pub top_failing: Vec<(String, String, u64)>,
+    pub top_failing: Vec<(WebhookId, String, u64)>,
 }
 
 /// A webhook's deliveries created in one time bucket, for charts.

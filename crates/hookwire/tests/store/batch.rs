@@ -5,6 +5,7 @@ use hookwire::clock;
 use hookwire::model::{DeliveryStatus, Event, NewEvent};
 use hookwire::store::{AttemptResult, DynStore};
 use hookwire::testing::Backend;
+use hookwire::TenantId;
 
 use crate::fresh_store;
 
@@ -18,7 +19,7 @@ hookwire::backend_tests!(
     releasing_leases_frees_those_in_force_and_leaves_expired_ones_due,
 );
 
-fn event(tenant: &str, key: Option<&str>) -> Event {
+fn event(tenant: &TenantId, key: Option<&str>) -> Event {
     let new = NewEvent {
         event_type: "webhook.test".into(),
         data: serde_json::json!({ "k": key }),
@@ -69,7 +70,7 @@ async fn a_batch_with_one_bad_publish_stores_nothing(b: Backend) {
     };
     let (tenant, _webhook) = crate::history::setup(&store).await;
     // An event of a tenant that does not exist breaks a foreign key.
-    let events = [event(&tenant, None), event("ten_missing", None)];
+    let events = [event(&tenant, None), event(&"ten_missing".into(), None)];
     assert!(batch(&store, &events).await.is_err());
     assert_eq!(store.event(&tenant, &events[0].id).await.unwrap(), None);
     assert!(store
@@ -170,7 +171,7 @@ async fn a_result_batch_updates_only_deliveries_still_leased_but_keeps_every_att
 
 /// How many deliveries one publish through `node`'s engine creates: its
 /// group commit keeps the webhook lookups between publishes.
-async fn fan_out(node: &hookwire::Hookwire, tenant: &str) -> usize {
+async fn fan_out(node: &hookwire::Hookwire, tenant: &TenantId) -> usize {
     let new = NewEvent {
         event_type: "webhook.test".into(),
         data: serde_json::json!({}),

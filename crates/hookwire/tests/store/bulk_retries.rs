@@ -6,6 +6,7 @@ use hookwire::clock;
 use hookwire::model::{Delivery, DeliveryStatus};
 use hookwire::store::{AttemptResult, DynStore, RequeueFilter};
 use hookwire::testing::Backend;
+use hookwire::TenantId;
 
 use crate::fresh_store;
 use crate::history::{attempt_of, publish_many, setup};
@@ -14,7 +15,7 @@ hookwire::backend_tests!(a_bulk_retry_requeues_a_chunk_per_turn_oldest_first);
 
 /// Publish `n` events and fail each delivery for good; their deliveries,
 /// oldest first.
-async fn failed(store: &DynStore, tenant: &str, n: usize) -> Vec<Delivery> {
+async fn failed(store: &DynStore, tenant: &TenantId, n: usize) -> Vec<Delivery> {
     publish_many(store, tenant, TimeDelta::zero(), n).await;
     let now = clock::now();
     let jobs = store

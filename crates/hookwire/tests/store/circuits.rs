@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use hookwire::model::{CircuitSettings, CircuitState};
 use hookwire::store::{self, CircuitFailure, DynStore, Gate};
 use hookwire::testing::Backend;
+use hookwire::DeliveryId;
 
 use crate::fresh_store;
 
@@ -34,7 +35,7 @@ async fn due_at(store: &DynStore, at: DateTime<Utc>) -> usize {
         .claim_due("looker", at, at + TimeDelta::seconds(1), 100, &[])
         .await
         .unwrap();
-    let ids: Vec<String> = jobs.iter().map(|j| j.delivery.id.clone()).collect();
+    let ids: Vec<DeliveryId> = jobs.iter().map(|j| j.delivery.id.clone()).collect();
     store.unclaim("looker", &ids, at).await.unwrap();
     ids.len()
 }
@@ -270,22 +271,22 @@ async fn waiting_deliveries_placed_after_a_close_are_released(b: Backend) {
     // (60 s), w's second retrying later (90 s), the other webhook's at 60 s.
     let jobs = store.claim_due("n", now, at(1), 10, &[]).await.unwrap();
     assert_eq!(jobs.len(), 4);
-    let mine: Vec<&str> = jobs
+    let mine: Vec<&DeliveryId> = jobs
         .iter()
         .filter(|j| j.webhook.id == w.id)
-        .map(|j| j.delivery.id.as_str())
+        .map(|j| &j.delivery.id)
         .collect();
-    let others: Vec<String> = jobs
+    let others: Vec<DeliveryId> = jobs
         .iter()
         .filter(|j| j.webhook.id == other.id)
         .map(|j| j.delivery.id.clone())
         .collect();
     store
-        .unclaim("n", &[mine[0].to_owned()], at(60))
+        .unclaim("n", &[mine[0].clone()], at(60))
         .await
         .unwrap();
     store
-        .unclaim("n", &[mine[1].to_owned()], at(90))
+        .unclaim("n", &[mine[1].clone()], at(90))
         .await
         .unwrap();
     store.unclaim("n", &others, at(60)).await.unwrap();

@@ -8,6 +8,7 @@ use hookwire::net::UrlPolicy;
 use hookwire::retention::{run_once, RetentionOptions};
 use hookwire::store::{AttemptResult, DynStore};
 use hookwire::testing::Backend;
+use hookwire::{TenantId, WebhookId};
 
 use crate::fresh_store;
 
@@ -20,7 +21,7 @@ hookwire::backend_tests!(
     the_timeline_counts_outcomes_and_latency_per_bucket,
 );
 
-pub(crate) async fn setup(store: &DynStore) -> (String, Webhook) {
+pub(crate) async fn setup(store: &DynStore) -> (TenantId, Webhook) {
     let t = Tenant::new("acme").unwrap();
     let (k, _) = ApiKey::generate(&t.id);
     store.create_tenant(&t, &k).await.unwrap();
@@ -29,7 +30,7 @@ pub(crate) async fn setup(store: &DynStore) -> (String, Webhook) {
 }
 
 /// A new webhook of `tenant` for every event type.
-pub(crate) async fn another_webhook(store: &DynStore, tenant: &str) -> Webhook {
+pub(crate) async fn another_webhook(store: &DynStore, tenant: &TenantId) -> Webhook {
     let draft = WebhookDraft {
         url: "https://93.184.216.34/".into(),
         events: vec!["*".into()],
@@ -45,7 +46,7 @@ pub(crate) async fn another_webhook(store: &DynStore, tenant: &str) -> Webhook {
     w
 }
 
-async fn publish(store: &DynStore, tenant: &str, age: TimeDelta, key: Option<&str>) -> Event {
+async fn publish(store: &DynStore, tenant: &TenantId, age: TimeDelta, key: Option<&str>) -> Event {
     let new = NewEvent {
         event_type: "webhook.test".into(),
         data: serde_json::json!({}),
@@ -90,7 +91,7 @@ async fn retention_deletes_exactly_the_old_history(b: Backend) {
 
 pub(crate) async fn publish_many(
     store: &DynStore,
-    tenant: &str,
+    tenant: &TenantId,
     age: TimeDelta,
     n: usize,
 ) -> Vec<Event> {
@@ -204,7 +205,7 @@ pub(crate) fn attempt_of(delivery_id: &str, status: u16) -> Attempt {
 
 /// Publish three events now and record one attempt each: delivered, failed, and
 /// retrying (due at once). Returns the time of the attempts.
-async fn three_outcomes(store: &DynStore, tenant: &str) -> chrono::DateTime<chrono::Utc> {
+async fn three_outcomes(store: &DynStore, tenant: &TenantId) -> chrono::DateTime<chrono::Utc> {
     publish_many(store, tenant, TimeDelta::zero(), 3).await;
     let now = clock::now();
     let jobs = store
@@ -277,7 +278,7 @@ async fn webhook_counts_for_a_page_agree_with_each_webhooks_stats(b: Backend) {
     let (tenant, webhook) = setup(&store).await;
     let now = three_outcomes(&store, &tenant).await;
     let since = now - TimeDelta::hours(1);
-    let quiet = "wh_without_deliveries".to_owned();
+    let quiet = WebhookId::from("wh_without_deliveries");
     let counts = store
         .webhook_counts(&[webhook.id.clone(), quiet.clone()], since)
         .await

@@ -6,6 +6,7 @@ use hookwire::model::DeliveryStatus;
 use hookwire::page::PageRequest;
 use hookwire::store::{AttemptResult, DeliveryFilter};
 use hookwire::testing::Backend;
+use hookwire::DeliveryId;
 
 use crate::fresh_store;
 use crate::history::{attempt_of, publish_many, setup};
@@ -62,7 +63,7 @@ async fn a_webhooks_failed_deliveries_list_newest_first_page_by_page(b: Backend)
         assert!(got.items.iter().all(|d| d.status == DeliveryStatus::Failed));
         listed.extend(got.items.iter().map(|d| d.id.clone()));
         match got.next_cursor {
-            Some(_) => page.before_id = listed.last().cloned(),
+            Some(_) => page.before_id = listed.last().map(|id: &DeliveryId| id.to_string()),
             None => break,
         }
     }

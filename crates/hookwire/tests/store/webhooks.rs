@@ -9,6 +9,7 @@ use hookwire::net::UrlPolicy;
 use hookwire::page::PageRequest;
 use hookwire::store::{DynStore, SettingsChanges, WebhookChanges, WebhookFilter};
 use hookwire::testing::{Backend, TestDatabase};
+use hookwire::TenantId;
 
 use crate::fresh_store;
 
@@ -25,7 +26,7 @@ const EVERYTHING: WebhookChanges = WebhookChanges {
     settings: SettingsChanges::ALL,
 };
 
-async fn tenant(store: &DynStore, name: &str) -> String {
+async fn tenant(store: &DynStore, name: &str) -> TenantId {
     let t = Tenant::new(name).unwrap();
     let (k, _) = ApiKey::generate(&t.id);
     store.create_tenant(&t, &k).await.unwrap();
@@ -36,7 +37,7 @@ async fn tenant(store: &DynStore, name: &str) -> String {
 /// (skip, see `TestDatabase`).
 pub(crate) async fn store_with_a_webhook(
     b: Backend,
-) -> Option<(DynStore, TestDatabase, String, Webhook)> {
+) -> Option<(DynStore, TestDatabase, TenantId, Webhook)> {
     let (store, db) = fresh_store(b).await?;
     let t = tenant(&store, "acme").await;
     let w = webhook(&t, &["*"], true).await;
@@ -44,7 +45,7 @@ pub(crate) async fn store_with_a_webhook(
     Some((store, db, t, w))
 }
 
-async fn webhook(tenant: &str, events: &[&str], active: bool) -> Webhook {
+async fn webhook(tenant: &TenantId, events: &[&str], active: bool) -> Webhook {
     let draft = WebhookDraft {
         url: "https://93.184.216.34/hook".into(),
         events: events.iter().map(|s| s.to_string()).collect(),

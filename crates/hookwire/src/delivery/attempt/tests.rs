@@ -15,7 +15,7 @@ async fn webhook(max_attempts: u32) -> Webhook {
         .await
         .unwrap();
     spec.retry.max_attempts = max_attempts;
-    Webhook::create(Some("tn_1"), spec)
+    Webhook::create(Some(&"tn_1".into()), spec)
 }
 
 fn status(code: u16) -> Response {

@@ -13,14 +13,14 @@ async fn webhook(id: &str) -> Webhook {
     })
     .await
     .unwrap();
-    let mut w = Webhook::create(Some("tn_1"), spec);
+    let mut w = Webhook::create(Some(&"tn_1".into()), spec);
     w.id = id.into();
     w
 }
 
 fn job(webhook: &Webhook) -> Job {
     let event = Event {
-        id: crate::id::new_id("evt"),
+        id: crate::id::EventId::generate(),
         tenant_id: "tn_1".into(),
         event_type: "a.b".into(),
         channel: None,

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::TimeDelta;
 
 use super::Worker;
+use crate::id::DeliveryId;
 use crate::{clock, store};
 
 /// What one claim round found.
@@ -53,7 +54,7 @@ impl Worker {
             .await?;
         let count = jobs.len();
         tracing::trace!(free, skipped = skip.len(), claimed = count, "claim");
-        let mut back: BTreeMap<Duration, Vec<String>> = BTreeMap::new();
+        let mut back: BTreeMap<Duration, Vec<DeliveryId>> = BTreeMap::new();
         for job in jobs {
             match s.lanes.admit(job, lease_ends) {
                 Ok(starts) => self.start(starts),

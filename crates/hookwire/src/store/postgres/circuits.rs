@@ -15,12 +15,13 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::{PgConnection, Row as _};
 
 use super::{PgStore, Result, WAKEUP_CHANNEL};
+use crate::id::WebhookId;
 use crate::model::{Circuit, CircuitSettings, MAX_OPEN_SECONDS};
 use crate::store::{CircuitFailure, CircuitStore, Gate};
 
 #[async_trait]
 impl CircuitStore for PgStore {
-    async fn circuits(&self, webhook_ids: Option<&[String]>) -> Result<Vec<Circuit>> {
+    async fn circuits(&self, webhook_ids: Option<&[WebhookId]>) -> Result<Vec<Circuit>> {
         let rows = sqlx::query(
             "SELECT webhook_id, failures, opened_at, next_probe_at, open_seconds \
              FROM webhook_circuits WHERE $1::text[] IS NULL OR webhook_id = ANY($1)",

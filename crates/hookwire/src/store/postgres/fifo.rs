@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use super::{PgStore, Result, WAKEUP_CHANNEL};
+use crate::id::WebhookId;
 use crate::model::FifoKey;
 
 /// The advisory-lock class of fifo lines (the first of the two-key form, so
@@ -106,7 +107,7 @@ impl PgStore {
         let lines: Vec<FifoKey> = idle
             .into_iter()
             .map(|(webhook_id, ordering_key)| FifoKey {
-                webhook_id,
+                webhook_id: WebhookId::from(webhook_id),
                 ordering_key,
             })
             .collect();

@@ -19,6 +19,7 @@ use tokio::sync::Notify;
 use super::rows::{delivery_from_row, event_from_row, EVENT_COLUMNS};
 use super::webhooks::webhook_from_row;
 use super::{PgStore, Result, WAKEUP_CHANNEL};
+use crate::id::DeliveryId;
 use crate::model::{Event, Webhook};
 use crate::store::{assemble_jobs, Job, QueueStore, RequeueFilter, SendSlot};
 
@@ -90,7 +91,7 @@ impl QueueStore for PgStore {
     /// Only rows still leased to `owner`: a lease that expired and went to
     /// another node meanwhile is not this worker's to hand back. Not a
     /// prepared statement: it runs rarely, with lists of any length.
-    async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()> {
+    async fn unclaim(&self, owner: &str, ids: &[DeliveryId], now: DateTime<Utc>) -> Result<()> {
         sqlx::query(
             "UPDATE deliveries SET next_attempt_at = $3, lease_owner = NULL, lease_expires_at = NULL \
              WHERE lease_owner = $1 AND id = ANY($2)",

@@ -50,7 +50,10 @@ pub(super) async fn record(
     let owners: Vec<&str> = records.iter().map(|r| &*r.owner).collect();
     let results: Vec<(&crate::model::Attempt, &crate::store::AttemptResult)> =
         records.iter().map(|r| (&r.attempt, &r.result)).collect();
-    let ids: Vec<String> = results.iter().map(|(a, _)| a.delivery_id.clone()).collect();
+    let ids: Vec<&str> = results
+        .iter()
+        .map(|(a, _)| a.delivery_id.as_str())
+        .collect();
     let statuses: Vec<&str> = results.iter().map(|(_, r)| r.status.as_str()).collect();
     let numbers: Vec<i32> = results
         .iter()
@@ -127,5 +130,5 @@ pub(super) async fn record(
         .fetch_all(&mut *conn)
         .await?;
     let updated: std::collections::HashSet<String> = updated.into_iter().collect();
-    Ok(ids.iter().map(|id| updated.contains(id)).collect())
+    Ok(ids.iter().map(|id| updated.contains(*id)).collect())
 }

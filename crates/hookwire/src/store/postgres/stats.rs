@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{PgStore, Result};
+use crate::id::WebhookId;
 use crate::store::{
     merge_timeline, StatsStore, TenantStats, TimelineBucket, WebhookCounts, WebhookStats,
 };
@@ -28,7 +29,7 @@ impl StatsStore for PgStore {
         since: DateTime<Utc>,
     ) -> Result<WebhookStats> {
         let counts = self
-            .webhook_counts(&[webhook_id.to_owned()], since)
+            .webhook_counts(&[WebhookId::from(webhook_id)], since)
             .await?
             .remove(webhook_id)
             .unwrap_or_default();
@@ -49,9 +50,9 @@ impl StatsStore for PgStore {
     /// without deliveries in the window has no entry.
     async fn webhook_counts(
         &self,
-        webhook_ids: &[String],
+        webhook_ids: &[WebhookId],
         since: DateTime<Utc>,
-    ) -> Result<std::collections::HashMap<String, WebhookCounts>> {
+    ) -> Result<std::collections::HashMap<WebhookId, WebhookCounts>> {
         let rows = sqlx::query(
             "SELECT webhook_id, count(*) AS total, \
                count(*) FILTER (WHERE status = 'delivered') AS delivered, \
@@ -67,7 +68,7 @@ impl StatsStore for PgStore {
         .await?;
         let mut counts = std::collections::HashMap::with_capacity(rows.len());
         for row in rows {
-            let id: String = row.try_get("webhook_id")?;
+            let id: WebhookId = row.try_get("webhook_id")?;
             let c = WebhookCounts {
                 total: row.try_get::<i64, _>("total")? as u64,
                 delivered: row.try_get::<i64, _>("delivered")? as u64,

@@ -14,6 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rusqlite::{params, Connection, OptionalExtension as _};
 
 use super::{ms, opt_time, Error, Result, SqliteStore};
+use crate::id::WebhookId;
 use crate::model::{Circuit, CircuitSettings, MAX_OPEN_SECONDS};
 use crate::store::{CircuitFailure, CircuitStore, Gate};
 
@@ -21,7 +22,7 @@ use crate::store::{CircuitFailure, CircuitStore, Gate};
 impl CircuitStore for SqliteStore {
     /// On the reader pool: the worker's view of circuits is re-read every
     /// second anyway, and views only show state.
-    async fn circuits(&self, webhook_ids: Option<&[String]>) -> Result<Vec<Circuit>> {
+    async fn circuits(&self, webhook_ids: Option<&[WebhookId]>) -> Result<Vec<Circuit>> {
         let rows: Vec<(String, i64, Option<i64>, Option<i64>, i64)> = match webhook_ids {
             None => {
                 sqlx::query_as(
@@ -45,7 +46,7 @@ impl CircuitStore for SqliteStore {
             .map(
                 |(webhook_id, failures, opened_at, next_probe_at, open_seconds)| {
                     Ok(Circuit {
-                        webhook_id,
+                        webhook_id: WebhookId::from(webhook_id),
                         failures: u32::try_from(failures).unwrap_or(u32::MAX),
                         opened_at: opt_time(opened_at)?,
                         next_probe_at: opt_time(next_probe_at)?,

@@ -16,6 +16,7 @@ use sqlx::Connection;
 use super::events::{delivery_from_row, event_from_row};
 use super::webhooks::webhook_from_row;
 use super::{ms, opt_time, to_json, Error, Result, SqliteStore};
+use crate::id::DeliveryId;
 use crate::model::{Event, Webhook};
 use crate::store::{assemble_jobs, Job, QueueStore, RequeueFilter, SendSlot};
 
@@ -83,7 +84,7 @@ impl QueueStore for SqliteStore {
 
     /// Only rows still leased to `owner`: a lease that expired and went to
     /// another worker meanwhile is not this worker's to hand back.
-    async fn unclaim(&self, owner: &str, ids: &[String], now: DateTime<Utc>) -> Result<()> {
+    async fn unclaim(&self, owner: &str, ids: &[DeliveryId], now: DateTime<Utc>) -> Result<()> {
         sqlx::query(
             "UPDATE deliveries SET next_attempt_at = ?3, lease_owner = NULL, lease_expires_at = NULL \
              WHERE lease_owner = ?1 AND id IN (SELECT value FROM json_each(?2))",
