@@ -26,6 +26,7 @@ mod open;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod shared;
+pub(crate) mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod types;

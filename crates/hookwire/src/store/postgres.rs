@@ -33,6 +33,7 @@
 mod audit;
 mod catalog;
 mod circuits;
+mod dialect;
 mod events;
 mod fifo;
 mod queue;

@@ -11,6 +11,7 @@ mod audit;
 mod catalog;
 mod circuits;
 mod columns;
+mod dialect;
 mod events;
 mod fifo;
 mod lock;

@@ -1,67 +1,22 @@
-//! Bounded history clean-up (PostgreSQL).
-//!
-//! Owns the SQL of [`RetentionStore`](crate::store::RetentionStore): each
-//! call deletes or expires at most one batch of rows (chosen by index, locked
-//! with `SKIP LOCKED`), so any node may run it while others publish.
-//! Deleting an event deletes its deliveries and attempts (cascades); pending
-//! deliveries are never trimmed.
+//! Bounded history clean-up's SQL (PostgreSQL); the operations are shared
+//! ([`crate::store::sql::retention`]). Each batch is chosen by index and
+//! locked with `SKIP LOCKED`, so several nodes may purge side by side while
+//! others publish.
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use super::PgStore;
+use crate::store::sql::retention::RetentionSql;
 
-use super::{PgStore, Result};
-use crate::store::RetentionStore;
-
-#[async_trait]
-impl RetentionStore for PgStore {
-    /// The oldest events first, at most `batch` per call, so one purge never
-    /// holds the writer (or a long transaction) for long; their deliveries
-    /// and attempts go with them.
-    async fn purge_events(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64> {
-        // Deliveries and attempts go with their events (ON DELETE CASCADE).
-        // SKIP LOCKED lets several nodes purge side by side.
-        let done = sqlx::query(
-            "DELETE FROM events WHERE id IN \
-               (SELECT id FROM events WHERE created_at < $1 ORDER BY created_at LIMIT $2 \
-                FOR UPDATE SKIP LOCKED)",
-        )
-        .bind(cutoff)
-        .bind(i64::from(batch))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
-    }
-
-    /// The key is cleared, the event kept: after the idempotency window a
-    /// repeated key is a new event, while history stays for `retention_days`.
-    async fn expire_idempotency_keys(&self, cutoff: DateTime<Utc>, batch: u32) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE events SET idempotency_key = NULL WHERE id IN \
-               (SELECT id FROM events WHERE idempotency_key IS NOT NULL AND created_at < $1 \
-                LIMIT $2 FOR UPDATE SKIP LOCKED)",
-        )
-        .bind(cutoff)
-        .bind(i64::from(batch))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
-    }
-
-    /// Finished deliveries beyond the newest `keep` of each webhook, at most
-    /// `batch` per call; an unfinished delivery is never trimmed.
-    async fn trim_deliveries(&self, keep: u32, batch: u32) -> Result<u64> {
-        let done = sqlx::query(
-            "DELETE FROM deliveries WHERE id IN ( \
-               SELECT id FROM ( \
-                 SELECT id, status, \
-                   row_number() OVER (PARTITION BY webhook_id ORDER BY id DESC) AS n \
-                 FROM deliveries) ranked \
-               WHERE n > $1 AND status IN ('delivered', 'failed') LIMIT $2)",
-        )
-        .bind(i64::from(keep))
-        .bind(i64::from(batch))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
-    }
+impl RetentionSql for PgStore {
+    const PURGE_EVENTS: &'static str = "DELETE FROM events WHERE id IN \
+           (SELECT id FROM events WHERE created_at < $1 ORDER BY created_at LIMIT $2 \
+            FOR UPDATE SKIP LOCKED)";
+    const EXPIRE_KEYS: &'static str = "UPDATE events SET idempotency_key = NULL WHERE id IN \
+           (SELECT id FROM events WHERE idempotency_key IS NOT NULL AND created_at < $1 \
+            LIMIT $2 FOR UPDATE SKIP LOCKED)";
+    const TRIM_DELIVERIES: &'static str = "DELETE FROM deliveries WHERE id IN ( \
+           SELECT id FROM ( \
+             SELECT id, status, \
+               row_number() OVER (PARTITION BY webhook_id ORDER BY id DESC) AS n \
+             FROM deliveries) ranked \
+           WHERE n > $1 AND status IN ('delivered', 'failed') LIMIT $2)";
 }

@@ -1,58 +1,14 @@
-//! The event-type catalog (SQLite).
-//!
-//! Owns the SQL of [`CatalogStore`](crate::store::CatalogStore). The engine
-//! caches the names (`service/catalog.rs`); this module only reads and writes
-//! rows.
+//! The event-type catalog's SQL (SQLite); the operations are shared
+//! ([`crate::store::sql::catalog`]).
 
-use async_trait::async_trait;
-use sqlx::Row;
+use super::SqliteStore;
+use crate::store::sql::catalog::CatalogSql;
 
-use super::{ms, Error, Result, SqliteStore};
-use crate::model::EventType;
-use crate::store::CatalogStore;
-
-#[async_trait]
-impl CatalogStore for SqliteStore {
-    /// The whole catalog by name: it is small, and the engine caches the
-    /// names it checks publishes against.
-    async fn event_types(&self) -> Result<Vec<EventType>> {
-        let rows = sqlx::query("SELECT name, description FROM event_types ORDER BY name")
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(EventType {
-                    name: r.try_get("name")?,
-                    description: r.try_get("description")?,
-                })
-            })
-            .collect()
-    }
-
-    /// A name taken already is a conflict naming the type.
-    async fn insert_event_type(&self, et: &EventType) -> Result<()> {
-        sqlx::query("INSERT INTO event_types (name, description, created_at) VALUES (?1, ?2, ?3)")
-            .bind(&et.name)
-            .bind(&et.description)
-            .bind(ms(crate::clock::now()))
-            .execute(&mut *self.writer.lock().await)
-            .await
-            .map_err(|e| Error::from_sqlx(e, &format!("event type {:?}", et.name)))?;
-        Ok(())
-    }
-
-    /// The config file's types at start: a type that exists keeps its row
-    /// and takes the file's description.
-    async fn upsert_event_type(&self, et: &EventType) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO event_types (name, description, created_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (name) DO UPDATE SET description = excluded.description",
-        )
-        .bind(&et.name)
-        .bind(&et.description)
-        .bind(ms(crate::clock::now()))
-        .execute(&mut *self.writer.lock().await)
-        .await?;
-        Ok(())
-    }
+impl CatalogSql for SqliteStore {
+    const ALL: &'static str = "SELECT name, description FROM event_types ORDER BY name";
+    const INSERT: &'static str =
+        "INSERT INTO event_types (name, description, created_at) VALUES (?1, ?2, ?3)";
+    const UPSERT: &'static str =
+        "INSERT INTO event_types (name, description, created_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (name) DO UPDATE SET description = excluded.description";
 }

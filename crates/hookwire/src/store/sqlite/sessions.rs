@@ -1,84 +1,14 @@
-//! Dashboard sessions (SQLite).
-//!
-//! Owns the SQL of [`SessionStore`](crate::store::SessionStore). Sessions arrive
-//! with their token already hashed; this module never sees a token. Ending a
-//! session with its key or tenant is the schema's cascade, not code here.
+//! Dashboard sessions' SQL (SQLite); the operations are shared
+//! ([`crate::store::sql::sessions`]).
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use super::SqliteStore;
+use crate::store::sql::sessions::SessionSql;
 
-use super::{ms, time, Error, Result, SqliteStore};
-use crate::model::{DashboardSession, SessionKind};
-use crate::secret::TokenHash;
-use crate::store::SessionStore;
-
-fn session_from_row(row: &SqliteRow) -> Result<DashboardSession> {
-    let kind: String = row.try_get("kind")?;
-    Ok(DashboardSession {
-        id: row.try_get("id")?,
-        hash: TokenHash(row.try_get("token_hash")?),
-        kind: SessionKind::parse(&kind)
-            .ok_or_else(|| Error::Corrupt(format!("session kind {kind:?}")))?,
-        tenant_id: row.try_get("tenant_id")?,
-        key_id: row.try_get("key_id")?,
-        read_only: row.try_get::<i64, _>("read_only")? != 0,
-        created_at: time(row.try_get("created_at")?)?,
-        expires_at: time(row.try_get("expires_at")?)?,
-    })
-}
-
-#[async_trait]
-impl SessionStore for SqliteStore {
-    /// Only the token's hash is stored, as for API keys.
-    async fn insert_session(&self, session: &DashboardSession) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO dashboard_sessions \
-               (id, token_hash, kind, tenant_id, key_id, read_only, created_at, expires_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .bind(&session.id)
-        .bind(&session.hash.0)
-        .bind(session.kind.as_str())
-        .bind(&session.tenant_id)
-        .bind(&session.key_id)
-        .bind(i64::from(session.read_only))
-        .bind(ms(session.created_at))
-        .bind(ms(session.expires_at))
-        .execute(&mut *self.writer.lock().await)
-        .await
-        .map_err(|e| Error::from_sqlx(e, "dashboard session"))?;
-        Ok(())
-    }
-
-    /// Expiry is the caller's to check: an expired row may still be here
-    /// until the next sweep.
-    async fn session_by_hash(&self, hash: &TokenHash) -> Result<Option<DashboardSession>> {
-        sqlx::query("SELECT * FROM dashboard_sessions WHERE token_hash = ?1")
-            .bind(&hash.0)
-            .fetch_optional(&self.reader)
-            .await?
-            .as_ref()
-            .map(session_from_row)
-            .transpose()
-    }
-
-    /// Signing out: the session stops working on every node at once.
-    async fn delete_session(&self, hash: &TokenHash) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM dashboard_sessions WHERE token_hash = ?1")
-            .bind(&hash.0)
-            .execute(&mut *self.writer.lock().await)
-            .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// The periodic sweep of sessions past their end.
-    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM dashboard_sessions WHERE expires_at <= ?1")
-            .bind(ms(now))
-            .execute(&mut *self.writer.lock().await)
-            .await?;
-        Ok(done.rows_affected())
-    }
+impl SessionSql for SqliteStore {
+    const INSERT: &'static str = "INSERT INTO dashboard_sessions \
+           (id, token_hash, kind, tenant_id, key_id, read_only, created_at, expires_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    const BY_HASH: &'static str = "SELECT * FROM dashboard_sessions WHERE token_hash = ?1";
+    const DELETE: &'static str = "DELETE FROM dashboard_sessions WHERE token_hash = ?1";
+    const DELETE_EXPIRED: &'static str = "DELETE FROM dashboard_sessions WHERE expires_at <= ?1";
 }

@@ -1,0 +1,138 @@
+//! Store operations written once for both backends.
+//!
+//! Most statements differ between SQLite and PostgreSQL only in spelling
+//! (placeholders, `IS NULL` casts, `RETURNING` support) and in how a value is
+//! kept (a time is milliseconds in SQLite, `timestamptz` in PostgreSQL). For
+//! those, the control flow and the row mapping live here, once, in one module
+//! per family (`sql/audit.rs`, …), and each backend supplies two things:
+//!
+//! - its SQL text, as the constants of the family's statement trait (for
+//!   example `AuditSql`), kept in the backend's own module next to its other
+//!   SQL: each dialect's SQL stays its own;
+//! - a [`Dialect`]: where reads and writes run (SQLite: the reader pool and
+//!   the one writer connection; PostgreSQL: the pool), how an [`Arg`] is
+//!   bound, and how a column is read back ([`Read`]).
+//!
+//! The family modules see no driver type, so neither backend's types leak
+//! into the other. Operations whose statements differ in shape, not just in
+//! spelling — the claim, the group commit, attempt records, fan-out — stay in
+//! the backend modules: there the dialects do different work (arrays against
+//! `json_each`, `FOR UPDATE SKIP LOCKED` against the one writer), and sharing
+//! would hide that.
+
+pub(crate) mod audit;
+pub(crate) mod catalog;
+pub(crate) mod retention;
+pub(crate) mod sessions;
+pub(crate) mod tenants;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::Result;
+
+/// One bound value of a shared statement, in the order of its placeholders.
+/// The backend decides how each is kept (see [`Dialect`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arg<'a> {
+    /// Text, or NULL.
+    Text(Option<&'a str>),
+    /// A 64-bit integer, or NULL.
+    Int(Option<i64>),
+    /// A point in time, or NULL: milliseconds in SQLite, `timestamptz` in
+    /// PostgreSQL.
+    Time(Option<DateTime<Utc>>),
+    /// A flag: `0`/`1` in SQLite, `boolean` in PostgreSQL.
+    Bool(bool),
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(v: &'a str) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(v: &'a String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        Arg::Text(v)
+    }
+}
+
+impl<'a> From<&'a Option<String>> for Arg<'a> {
+    fn from(v: &'a Option<String>) -> Self {
+        Arg::Text(v.as_deref())
+    }
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+
+impl From<DateTime<Utc>> for Arg<'_> {
+    fn from(v: DateTime<Utc>) -> Self {
+        Arg::Time(Some(v))
+    }
+}
+
+impl From<Option<DateTime<Utc>>> for Arg<'_> {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        Arg::Time(v)
+    }
+}
+
+impl From<bool> for Arg<'_> {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+
+/// A row of a shared statement, read by column name. Each backend reads its
+/// own representation (a time is an integer in SQLite) into the same types.
+pub(crate) trait Read {
+    /// A text column.
+    fn text(&self, column: &str) -> Result<String>;
+    /// A nullable text column.
+    fn opt_text(&self, column: &str) -> Result<Option<String>>;
+    /// A time column.
+    fn time(&self, column: &str) -> Result<DateTime<Utc>>;
+    /// A nullable time column.
+    fn opt_time(&self, column: &str) -> Result<Option<DateTime<Utc>>>;
+    /// A flag column.
+    fn flag(&self, column: &str) -> Result<bool>;
+}
+
+/// One write of a transaction: what it writes (for a conflict error), its
+/// SQL and its values.
+pub(crate) type Write<'a> = (&'a str, &'a str, &'a [Arg<'a>]);
+
+/// Where a backend runs the shared statements, and how it binds their
+/// values. `what` names the object in a conflict error ("tenant already
+/// exists").
+#[async_trait]
+pub(crate) trait Dialect: Send + Sync {
+    /// The backend's row.
+    type Row: Read + Send;
+
+    /// Run a write; the number of rows it changed.
+    async fn write(&self, what: &str, sql: &str, args: &[Arg<'_>]) -> Result<u64>;
+
+    /// Run writes in one transaction, in order; the rows each changed. A
+    /// failing one rolls back them all.
+    async fn write_all(&self, statements: &[Write<'_>]) -> Result<Vec<u64>>;
+
+    /// Run a read.
+    async fn read(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Self::Row>>;
+
+    /// Run a read of at most one row.
+    async fn read_one(&self, sql: &str, args: &[Arg<'_>]) -> Result<Option<Self::Row>> {
+        Ok(self.read(sql, args).await?.into_iter().next())
+    }
+}

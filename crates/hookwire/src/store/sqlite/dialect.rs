@@ -1,0 +1,78 @@
+//! SQLite's side of the shared statements ([`crate::store::sql`]): writes on
+//! the one writer connection, reads on the reader pool, times as
+//! milliseconds, flags as integers.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Connection as _, Row as _, Sqlite};
+
+use super::{ms, opt_time, time, SqliteStore};
+use crate::store::sql::{Arg, Dialect, Read, Write};
+use crate::store::{Error, Result};
+
+type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
+
+/// `sql` with `args` bound the way SQLite keeps them.
+fn bound<'q>(sql: &'q str, args: &[Arg<'q>]) -> Query<'q> {
+    args.iter().fold(sqlx::query(sql), |q, arg| match *arg {
+        Arg::Text(v) => q.bind(v),
+        Arg::Int(v) => q.bind(v),
+        Arg::Time(v) => q.bind(v.map(ms)),
+        Arg::Bool(v) => q.bind(v),
+    })
+}
+
+#[async_trait]
+impl Dialect for SqliteStore {
+    type Row = SqliteRow;
+
+    async fn write(&self, what: &str, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+        let done = bound(sql, args)
+            .execute(&mut *self.writer.lock().await)
+            .await
+            .map_err(|e| Error::from_sqlx(e, what))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn write_all(&self, statements: &[Write<'_>]) -> Result<Vec<u64>> {
+        let mut writer = self.writer.lock().await;
+        let mut tx = writer.begin().await?;
+        let mut changed = Vec::with_capacity(statements.len());
+        for (what, sql, args) in statements {
+            let done = bound(sql, args)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| Error::from_sqlx(e, what))?;
+            changed.push(done.rows_affected());
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn read(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<SqliteRow>> {
+        Ok(bound(sql, args).fetch_all(&self.reader).await?)
+    }
+}
+
+impl Read for SqliteRow {
+    fn text(&self, column: &str) -> Result<String> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn opt_text(&self, column: &str) -> Result<Option<String>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn time(&self, column: &str) -> Result<DateTime<Utc>> {
+        time(self.try_get(column)?)
+    }
+
+    fn opt_time(&self, column: &str) -> Result<Option<DateTime<Utc>>> {
+        opt_time(self.try_get(column)?)
+    }
+
+    fn flag(&self, column: &str) -> Result<bool> {
+        Ok(self.try_get(column)?)
+    }
+}
