@@ -1,4 +1,8 @@
 //! The engine's notion of "now".
+//!
+//! Everything that stamps or compares times asks here, so both backends and
+//! every node agree to the millisecond; it holds no state and must not cache a
+//! time.
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 

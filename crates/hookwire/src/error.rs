@@ -1,4 +1,7 @@
 //! The engine's errors, one layer above the store's.
+//!
+//! It classifies, it does not log or retry: callers choose what an error means
+//! for them (the server maps it to an HTTP status).
 
 use crate::store;
 

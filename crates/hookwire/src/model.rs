@@ -35,7 +35,7 @@ pub use payload_filter::{FilterInput, PayloadFilter};
 pub use retry::{RetryPolicy, RetryPolicyDraft};
 pub use tenant::Tenant;
 pub use webhook::{DeliveryOrder, Webhook};
-pub use webhook_input::{WebhookDraft, WebhookPatch, WebhookSpec};
+pub use webhook_input::{WebhookDraft, WebhookPatch, WebhookSpec, MAX_RATE_LIMIT_PER_SECOND};
 
 /// Deserialize a field that distinguishes "absent" (`None`) from "null"
 /// (`Some(None)`), for PATCH bodies where `null` clears a value.

@@ -7,6 +7,10 @@
 //! at registration (to give a clear error early) and at delivery, against the
 //! address actually connected to (so a DNS answer that changes in between cannot
 //! slip through).
+//!
+//! It owns the address rules and nothing else: connecting is
+//! [`crate::delivery::http`]'s, which asks here about the address it actually
+//! connected to.
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

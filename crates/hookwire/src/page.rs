@@ -3,6 +3,9 @@
 //! Lists are ordered newest first by id (ids are time-ordered, see [`crate::id`]).
 //! The cursor is the last id of the previous page, base64url-encoded so clients
 //! treat it as opaque and we stay free to change what is inside.
+//!
+//! It owns the cursor's encoding and the page arithmetic; each store query
+//! applies the cursor in its own SQL.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

@@ -166,6 +166,7 @@ impl TokenHash {
     }
 }
 
+/// `N` bytes from the operating system's CSPRNG.
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
     rand::rngs::OsRng.fill_bytes(&mut buf);

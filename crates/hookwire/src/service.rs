@@ -78,8 +78,11 @@ impl Default for Options {
 /// The engine: a store plus the rules for using it. Cheap to clone.
 #[derive(Clone)]
 pub struct Hookwire {
+    /// Where everything is kept.
     store: DynStore,
+    /// The engine's settings.
     options: Options,
+    /// The HTTP client of test sends and of this process's worker.
     sender: HttpSender,
     /// Wakes this process's worker the moment a publish makes work due.
     wake: Arc<Notify>,

@@ -9,6 +9,9 @@
 //! - The legacy `x-webhook-signature: sha256=<hex(HMAC(key, body))>` (the
 //!   GitHub-style body-only HMAC), for receivers written against it; HMAC
 //!   secrets only.
+//!
+//! It signs finished bytes and knows nothing of HTTP or of where a secret is
+//! stored.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -17,6 +20,7 @@ use sha2::Sha256;
 
 use crate::secret::WebhookSecret;
 
+/// Both HMAC signatures (Standard Webhooks `v1` and the `sha256=` body one).
 type HmacSha256 = Hmac<Sha256>;
 
 /// Signs request bodies with a webhook's secrets.
@@ -71,6 +75,7 @@ impl<'a> Signer<'a> {
     }
 }
 
+/// A MAC keyed with the secret's raw bytes (HMAC takes a key of any length).
 fn hmac(secret: &WebhookSecret) -> HmacSha256 {
     // HMAC accepts keys of any length; this cannot fail.
     HmacSha256::new_from_slice(&secret.key()).unwrap_or_else(|_| unreachable!())

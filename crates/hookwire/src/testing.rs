@@ -8,6 +8,8 @@
 //! `HOOKWIRE_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
 //! dropped when the [`TestDatabase`] is. If that server is unreachable the test is
 //! skipped with a loud message — unless `CI` is set, where it fails instead.
+//!
+//! Test support only: nothing in the engine's own code may depend on it.
 
 pub mod faults;
 pub mod forward_proxy;
@@ -36,6 +38,7 @@ pub fn loopback_options() -> crate::Options {
     }
 }
 
+/// The PostgreSQL server tests use when `HOOKWIRE_TEST_POSTGRES_URL` is unset.
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// A database that exists for one test.
@@ -46,6 +49,8 @@ pub struct TestDatabase {
     cleanup: Cleanup,
 }
 
+/// What dropping a [`TestDatabase`] removes: the SQLite file's folder, or the
+/// PostgreSQL database (dropped through the admin connection).
 #[derive(Debug)]
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
@@ -95,6 +100,8 @@ impl TestDatabase {
         }
     }
 
+    /// A new, uniquely named PostgreSQL database, migrated; `None` when no server
+    /// answers (the test then skips on that backend).
     async fn create_pg() -> Option<Self> {
         let (admin_url, mut conn) = Self::connect_admin().await?;
         let name = format!("hookwire_test_{}", uuid::Uuid::now_v7().simple());

@@ -47,8 +47,10 @@ mod otel {
     use opentelemetry::Context;
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
+    /// The W3C header (and carrier key) the context travels in.
     const TRACEPARENT: &str = "traceparent";
 
+    /// The current span's context as a `traceparent`, when a valid one exists.
     pub(super) fn current() -> Option<String> {
         let span = tracing::Span::current();
         if span.is_none() {
@@ -65,6 +67,8 @@ mod otel {
         carrier.remove(TRACEPARENT)
     }
 
+    /// Make `span` a child of the stored `traceparent` (an unparsable one is
+    /// ignored: the span starts a trace of its own).
     pub(super) fn set_parent(span: &tracing::Span, traceparent: &str) {
         let carrier = HashMap::from([(TRACEPARENT.to_owned(), traceparent.to_owned())]);
         let parent: Context = opentelemetry::global::get_text_map_propagator(|propagator| {

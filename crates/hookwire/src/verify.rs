@@ -2,6 +2,8 @@
 //!
 //! Used by `hookwire listen`, `hookwire verify` and the demo; it is the receiving
 //! side of [`crate::signer`], and rejects with a reason a person can act on.
+//!
+//! It never sends or stores anything; it checks bytes and headers it is handed.
 
 use chrono::{DateTime, Utc};
 use subtle::ConstantTimeEq;

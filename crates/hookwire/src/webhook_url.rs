@@ -1,4 +1,7 @@
 //! [`WebhookUrl`]: a URL that is safe to deliver to under a [`UrlPolicy`].
+//!
+//! It parses and checks the URL's form; whether the resolved address may be
+//! reached is decided at connect time ([`crate::net`]).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -8,7 +11,9 @@ use url::{Host, Url};
 use crate::net::{is_internal, UrlPolicy};
 use crate::ValidationError;
 
+/// The error code every refused URL carries, whichever rule refused it.
 const CODE: &str = "invalid_webhook_url";
+/// Longest URL accepted: what browsers and proxies reliably carry.
 const MAX_LEN: usize = 2048;
 /// How long registration waits for DNS before giving the benefit of the doubt
 /// (delivery checks the connected address again, so a slow resolver is not a hole).

@@ -1,5 +1,10 @@
 //! One delivery attempt: build and sign the request, send it, record it, and
 //! decide what comes next.
+//!
+//! It owns the order of one attempt's steps; it does not choose which delivery
+//! goes next (the worker's claim and lanes do) and does not write SQL: results
+//! go to the store as an [`AttemptRecord`](crate::store::AttemptRecord) through
+//! the group commit.
 
 use std::time::Duration;
 

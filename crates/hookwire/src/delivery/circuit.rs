@@ -41,8 +41,11 @@ pub const REFRESH: Duration = Duration::from_secs(1);
 /// webhooks that have a circuit row, and the node's view of which circuits
 /// are open until when.
 pub(crate) struct Breaker {
+    /// Where the circuits are kept and changed.
     store: DynStore,
+    /// When a circuit opens and for how long.
     settings: CircuitSettings,
+    /// This node's view, re-read every [`REFRESH`].
     view: RwLock<View>,
     /// This process's worker's wake-up, for deliveries a close made due.
     wake: Arc<Notify>,
@@ -87,18 +90,23 @@ impl Breaker {
         }
     }
 
+    /// The view for reading; a poisoned lock still holds a usable view (it is only
+    /// ever replaced whole).
     fn read(&self) -> std::sync::RwLockReadGuard<'_, View> {
         self.view
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// The view for changing (see [`Self::read`]).
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, View> {
         self.view
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Whether the view has a circuit row for the webhook: only those pay a store
+    /// call on success.
     fn knows(&self, webhook_id: &str) -> bool {
         self.read().circuits.contains_key(webhook_id)
     }

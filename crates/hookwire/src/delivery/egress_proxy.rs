@@ -7,6 +7,10 @@
 //! deliveries are tunnelled with `CONNECT` (the TLS session is end to end,
 //! the proxy sees only the target's host and port); `http://` ones are sent
 //! to the proxy in absolute form.
+//!
+//! It owns the proxy's settings and the one client built for them; the SSRF
+//! guard on the receiver's address stays in [`crate::net`] and applies behind
+//! the proxy too.
 
 use std::fmt;
 

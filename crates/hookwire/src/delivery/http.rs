@@ -1,12 +1,20 @@
 //! The HTTP side of a delivery attempt.
+//!
+//! It owns connections, TLS and the request/response exchange; it does not sign
+//! (the attempt hands it finished headers) and does not decide retries or
+//! record anything.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+mod failure;
+mod guard;
+
+use failure::{classify, error_chain};
+use guard::{host_ip, GuardedResolver};
 
 use super::{EgressProxy, ReceiverRoots};
 use crate::net::{Lookup, SystemLookup, UrlPolicy};
@@ -79,10 +87,13 @@ const MAX_CERTIFIED_CLIENTS: usize = 1024;
 /// to clone.
 #[derive(Clone)]
 pub struct HttpSender {
+    /// The shared client of webhooks without a client certificate.
     client: reqwest::Client,
+    /// How to build a client like it, with a certificate.
     recipe: Arc<ClientRecipe>,
     /// Clients presenting a certificate, by [`ClientCertificate::fingerprint`].
     certified: Arc<Mutex<HashMap<[u8; 32], reqwest::Client>>>,
+    /// Which addresses a receiver may have (the SSRF rules).
     policy: UrlPolicy,
     /// With an egress proxy, the proxy connects to targets, not this client:
     /// their names are resolved here first, to judge every address.
@@ -102,7 +113,9 @@ impl std::fmt::Debug for HttpSender {
 /// How every client of one sender is built, so that the per-certificate
 /// clients behave exactly like the shared one.
 struct ClientRecipe {
+    /// Resolves names and refuses internal addresses.
     resolver: Arc<GuardedResolver>,
+    /// The egress proxy, if any.
     proxy: Option<reqwest::Proxy>,
     /// CA certificates trusted besides the public web roots.
     roots: Vec<reqwest::Certificate>,
@@ -340,47 +353,6 @@ impl HttpSender {
     }
 }
 
-impl HttpSender {
-    /// Through a proxy, the URL rules are applied to `name` here: every
-    /// address it resolves to must be allowed, since which one the proxy
-    /// picks is not ours to choose. The proxy resolves the name again when it
-    /// connects; a DNS answer that changes in between is the proxy's to
-    /// refuse (README, "Egress proxy").
-    async fn judge_by_name(
-        &self,
-        lookup: &dyn Lookup,
-        name: &str,
-    ) -> Result<(), (ErrorKind, String)> {
-        let addrs = lookup
-            .lookup(name, 0)
-            .await
-            .map_err(|e| (ErrorKind::Connect, format!("could not resolve {name}: {e}")))?;
-        if addrs.is_empty() {
-            return Err((ErrorKind::Connect, format!("{name} has no addresses")));
-        }
-        match addrs.iter().find(|a| !self.policy.permits(a.ip())) {
-            Some(a) => Err((
-                ErrorKind::ForbiddenAddress,
-                format!(
-                    "host {name} resolves to {}, an internal address, which is not allowed",
-                    a.ip()
-                ),
-            )),
-            None => Ok(()),
-        }
-    }
-}
-
-/// The URL's host if it is an IP address (in any spelling the URL standard
-/// normalises, e.g. `2130706433` or `0x7f.1`).
-fn host_ip(url: &url::Url) -> Option<IpAddr> {
-    match url.host()? {
-        url::Host::Ipv4(ip) => Some(IpAddr::V4(ip)),
-        url::Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
-        url::Host::Domain(_) => None,
-    }
-}
-
 /// Read at most [`RESPONSE_EXCERPT_BYTES`], then drop the rest (closing the
 /// connection if the body was longer: we never download a huge body).
 async fn read_excerpt(mut resp: reqwest::Response) -> String {
@@ -409,114 +381,4 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
             .unwrap_or_default(),
     };
     Some(wait.min(MAX_RETRY_AFTER))
-}
-
-/// What went wrong with a request that got no response. `presented`: the
-/// request had a client certificate to present.
-fn classify(e: &reqwest::Error, presented: bool) -> (ErrorKind, String) {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if let Some(f) = err.downcast_ref::<Forbidden>() {
-            return (ErrorKind::ForbiddenAddress, f.to_string());
-        }
-        if let Some(alert) = certificate_alert(err) {
-            let why = if presented {
-                "the receiver refused this webhook's TLS client certificate"
-            } else {
-                "the receiver asks for a TLS client certificate and this webhook has none"
-            };
-            return (
-                ErrorKind::Connect,
-                format!("{why} ({alert:?}): {}", error_chain(e)),
-            );
-        }
-        source = err.source();
-    }
-    let kind = if e.is_timeout() {
-        ErrorKind::Timeout
-    } else if e.is_connect() {
-        ErrorKind::Connect
-    } else {
-        ErrorKind::Request
-    };
-    (kind, error_chain(e))
-}
-
-/// The TLS alert a receiver ended the handshake with, if it is one a server
-/// sends about the client's certificate (none given, or not accepted). With
-/// TLS 1.3 it arrives after the client thinks the handshake is done, as an
-/// I/O error (whose `source` skips the TLS error it wraps: hence `get_ref`).
-fn certificate_alert(err: &(dyn std::error::Error + 'static)) -> Option<rustls::AlertDescription> {
-    use rustls::AlertDescription as A;
-    let tls = err.downcast_ref::<rustls::Error>().or_else(|| {
-        err.downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    });
-    match tls? {
-        rustls::Error::AlertReceived(
-            alert @ (A::CertificateRequired
-            | A::BadCertificate
-            | A::UnsupportedCertificate
-            | A::CertificateRevoked
-            | A::CertificateExpired
-            | A::CertificateUnknown
-            | A::UnknownCA
-            | A::DecryptError
-            | A::AccessDenied),
-        ) => Some(*alert),
-        _ => None,
-    }
-}
-
-/// The error and every source under it, joined: reqwest's own message alone
-/// ("error sending request") hides what actually failed.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg
-}
-
-/// Resolves host names and drops addresses the policy forbids, so the connection
-/// can only go to an allowed address whatever DNS answers at delivery time.
-struct GuardedResolver {
-    policy: UrlPolicy,
-    lookup: Arc<dyn Lookup>,
-    /// The egress proxy's host name, resolved without the policy: the
-    /// operator chose it, and it is usually on a private network.
-    proxy_host: Option<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("host {0} resolves only to internal addresses, which are not allowed")]
-struct Forbidden(String);
-
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let host = name.as_str().to_owned();
-        let policy = match &self.proxy_host {
-            Some(proxy) if *proxy == host => UrlPolicy {
-                allow_private_networks: true,
-                ..self.policy
-            },
-            _ => self.policy,
-        };
-        let resolving = self.lookup.lookup(&host, 0);
-        Box::pin(async move {
-            let addrs: Vec<SocketAddr> = resolving
-                .await?
-                .into_iter()
-                .filter(|a| policy.permits(a.ip()))
-                .collect();
-            if addrs.is_empty() {
-                return Err(Box::new(Forbidden(host)) as Box<dyn std::error::Error + Send + Sync>);
-            }
-            Ok(Box::new(addrs.into_iter()) as Addrs)
-        })
-    }
 }

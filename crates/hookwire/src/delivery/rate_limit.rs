@@ -1,6 +1,11 @@
 //! A webhook's requests-per-second limit (`rate_limit_per_second`), kept over
 //! every node: before each request, the sender takes the webhook's next send
 //! slot from the store and waits for it.
+//!
+//! It owns the pacing rule; the slots themselves are the store's
+//! ([`take_send_slot`](crate::store::QueueStore::take_send_slot)) so every node shares one
+//! limit, and it never drops a delivery: a request over the limit waits or goes
+//! back to the queue.
 
 use std::time::Duration;
 

@@ -5,6 +5,9 @@
 //! `receiver_ca_file`, and every delivery trusts them as well as the usual
 //! public roots. This module owns parsing them; the sender (`http.rs`)
 //! installs them on its clients.
+//!
+//! It reads and checks certificates once at start; it does not build clients
+//! (that is [`crate::delivery::http`]).
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;

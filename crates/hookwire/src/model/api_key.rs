@@ -4,6 +4,9 @@
 //! A key is stored as the SHA-256 of its token plus the token's first
 //! characters in clear (to find the row by index); the token itself is shown
 //! once, when the key is created. Revoking a key deletes its row.
+//!
+//! It owns the key's rules, not its storage: the store keeps the hash and the
+//! prefix, and nothing in this module may log or keep a token.
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use serde::{Deserialize, Serialize};

@@ -9,6 +9,11 @@
 //! that move a circuit between states live in the store (one row per
 //! webhook, changed under its row lock) and in `delivery::circuit`; this
 //! module only names the states and the limits of the settings.
+//!
+//! It holds the state and the rules that read it; opening, probing and closing
+//! happen in the store's transactions
+//! ([`CircuitStore`](crate::store::CircuitStore)) and the node's view
+//! ([`crate::delivery::circuit`]).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

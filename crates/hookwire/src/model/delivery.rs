@@ -1,4 +1,7 @@
 //! Deliveries (one event to one webhook) and their attempts.
+//!
+//! Plain data with the few rules on it; the queue's placement and leases are
+//! the store's and the worker's.
 
 use std::collections::BTreeMap;
 

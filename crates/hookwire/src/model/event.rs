@@ -1,4 +1,7 @@
 //! Published events.
+//!
+//! It validates what a publish may carry; fan-out to webhooks is the pipeline's
+//! (`pipeline/fan_out.rs`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,14 @@
 //! The event-type catalog and webhook event filters.
+//!
+//! It owns the names' grammar and the matching rule; the catalog's rows are the
+//! store's and its cache is [`crate::service`]'s.
 
 use serde::{Deserialize, Serialize};
 
 use crate::ValidationError;
 
+/// Longest event-type name: long enough for deep dotted names, short enough for
+/// an index key.
 const MAX_NAME_LEN: usize = 128;
 
 /// A catalog entry: a dotted event name and what it means.

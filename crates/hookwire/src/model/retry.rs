@@ -1,4 +1,7 @@
 //! Per-webhook retry policy.
+//!
+//! It computes when, not whether: whether a failed attempt is retried at all is
+//! the attempt's decision ([`crate::delivery::attempt`]).
 
 use std::time::Duration;
 
@@ -65,7 +68,9 @@ pub struct RetryPolicyDraft {
     pub max_delay_ms: Option<u64>,
 }
 
+/// Longest first retry delay: a day.
 const MAX_INITIAL_DELAY_MS: u64 = 86_400_000;
+/// Longest delay between retries: a week.
 const MAX_DELAY_MS: u64 = 7 * 86_400_000;
 
 impl RetryPolicyDraft {

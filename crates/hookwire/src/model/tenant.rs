@@ -1,4 +1,7 @@
 //! Tenants: the accounts that own webhooks (their keys: `api_key.rs`).
+//!
+//! Plain data and its name rule; what a tenant owns is removed by the schema's
+//! cascades, not here.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -1,4 +1,8 @@
 //! The stored webhook subscription.
+//!
+//! The stored form only: client input and its validation are
+//! [`webhook_input`](super::webhook_input), secrets' sealing is
+//! [`crate::secret`].
 
 use std::collections::BTreeMap;
 

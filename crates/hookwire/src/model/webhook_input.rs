@@ -1,4 +1,7 @@
 //! Webhook input as clients send it, and its validation into a [`WebhookSpec`].
+//!
+//! It validates shape and ranges only; a URL's reachability under the SSRF
+//! policy is [`crate::webhook_url`]'s.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,9 +13,13 @@ use crate::secret::{ClientCertificate, ClientCertificateDraft, SignatureScheme, 
 use crate::webhook_url::WebhookUrl;
 use crate::ValidationError;
 
+/// Most event-type patterns on one webhook.
 const MAX_EVENTS: usize = 100;
+/// Most channels on one webhook.
 const MAX_CHANNELS: usize = 50;
+/// Most custom headers on one webhook.
 const MAX_HEADERS: usize = 20;
+/// A request's timeout when the draft names none.
 const DEFAULT_TIMEOUT_SECONDS: u32 = 10;
 /// Highest per-webhook rate limit; above it, the concurrency cap is the limit.
 pub const MAX_RATE_LIMIT_PER_SECOND: u32 = 10_000;
@@ -28,6 +35,8 @@ const RESERVED_HEADERS: &[&str] = &[
     "connection",
     "user-agent",
 ];
+/// Header names hookwire sets itself (signatures, ids): a custom header may
+/// not shadow them.
 const RESERVED_HEADER_PREFIXES: &[&str] = &["webhook-", "x-webhook-"];
 
 /// Every writable webhook field, as sent to `POST` and `PUT /webhooks`.
@@ -432,6 +441,3 @@ fn check_headers(
     }
     Ok(out)
 }
-
-#[cfg(test)]
-mod tests;

@@ -156,6 +156,7 @@ impl Publish {
 /// timestamp formatted.
 #[derive(Default)]
 pub(crate) struct FilterBody {
+    /// Parsed on first use: events no filter looks at cost nothing.
     parsed: Option<(serde_json::Value, String)>,
 }
 
@@ -203,7 +204,9 @@ pub(crate) fn published(rows: PublishRows, stored: store::Stored) -> store::Publ
 
 /// The fan-out of one engine: its lookups and their cache.
 pub(crate) struct FanOut {
+    /// Where the webhook lookups go on a cache miss.
     store: DynStore,
+    /// Which webhooks a (tenant, type, channel) matched, until the next change.
     cache: WebhookCache,
     /// Which webhooks' circuits are open: their deliveries are placed at
     /// the probe, not started.
@@ -211,6 +214,8 @@ pub(crate) struct FanOut {
 }
 
 impl FanOut {
+    /// Fan-out over `store`; with a `breaker`, deliveries of open circuits are
+    /// placed at their probe time.
     pub(crate) fn new(store: DynStore, breaker: Option<Arc<Breaker>>) -> Self {
         Self {
             store,

@@ -35,20 +35,26 @@ use crate::store::{self, AttemptRecord, DynStore, Published, Stored, WriteBatch,
 /// ([`WriteQueue::gather`]).
 const GATHER_YIELDS: usize = 3;
 
+/// Where a waiting write hears its commit's outcome.
 type Reply<T> = oneshot::Sender<store::Result<T>>;
 
 /// One attempt's result waiting for its commit; the reply hands the attempt
 /// back with whether the lease still held.
 struct PendingResult {
+    /// The result to write.
     record: AttemptRecord,
+    /// Told once the commit is durable (or failed).
     reply: Reply<(bool, Attempt)>,
 }
 
 /// Everything waiting for the next commit.
 #[derive(Default)]
 struct Pending {
+    /// Publishes in arrival order.
     publishes: Vec<Publish>,
+    /// One per publish, in the same order.
     replies: Vec<Reply<Published>>,
+    /// Attempt results in arrival order.
     results: Vec<PendingResult>,
 }
 
@@ -61,11 +67,15 @@ impl Pending {
 
 /// Writes waiting for a commit, and the turns to commit them.
 struct WriteQueue {
+    /// What the next commit takes, all of it.
     pending: Mutex<Pending>,
+    /// Commits allowed in flight at once: one waits for its flush while the
+    /// next gathers.
     turns: Arc<Semaphore>,
 }
 
 impl WriteQueue {
+    /// A queue with `turns` commits allowed in flight at once.
     fn new(turns: usize) -> Arc<Self> {
         Arc::new(Self {
             pending: Mutex::default(),
@@ -73,6 +83,7 @@ impl WriteQueue {
         })
     }
 
+    /// The writes waiting for a commit, held briefly.
     fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
         self.pending
             .lock()
@@ -111,15 +122,22 @@ impl WriteQueue {
 /// measured there, one shared queue delivered ~12 % less than two.
 #[derive(Clone)]
 pub(crate) struct GroupCommit {
+    /// Publishes waiting to commit (their commit is what a `202` waits for).
     publishes: Arc<WriteQueue>,
+    /// Attempt results waiting to commit: the same queue as `publishes` where
+    /// writes serialise anyway, a queue of their own on PostgreSQL (above).
     results: Arc<WriteQueue>,
+    /// Where every commit goes.
     store: DynStore,
+    /// Turns a gathered batch of publishes into rows.
     fan_out: Arc<FanOut>,
     /// Notified when a committed publish queued deliveries.
     wake: Arc<Notify>,
 }
 
 impl GroupCommit {
+    /// The engine's group commit over `store`; `wake` is the local worker's, told
+    /// when a commit queued work due now.
     pub(crate) fn new(
         store: DynStore,
         wake: Arc<Notify>,

@@ -38,8 +38,11 @@ pub(crate) enum Placement {
 
 /// The places one publish reserved in a worker's lanes.
 pub(crate) struct Reservation {
+    /// The worker whose lanes hold the places.
     worker: Worker,
+    /// The lease the handed-off deliveries are written with.
     lease_until: DateTime<Utc>,
+    /// The same moment on this process's monotonic clock.
     lease_ends: Instant,
     /// Webhooks with a reserved place not yet filled.
     taken: Vec<String>,

@@ -83,8 +83,10 @@ impl Lane {
     }
 }
 
+/// Everything the lanes share, behind one lock (held for microseconds).
 #[derive(Default)]
 struct State {
+    /// One lane per webhook with anything running, waiting or reserved.
     lanes: HashMap<String, Lane>,
     /// Lanes with waiting jobs that found no global permit.
     blocked: VecDeque<String>,
@@ -105,20 +107,27 @@ impl State {
 /// A job allowed to start, with the global permit it holds while its HTTP
 /// exchange runs.
 pub(crate) struct Start {
+    /// The job to attempt.
     pub(crate) job: Job,
+    /// Its global permit, held until the attempt is recorded.
     pub(crate) permit: OwnedSemaphorePermit,
 }
 
 /// The lanes of one worker.
 pub(crate) struct Lanes {
+    /// Attempts in flight per webhook.
     cap: usize,
     /// The length of the worker's leases, for the latest-start check.
     lease: Duration,
+    /// Jobs waiting per webhook before its lane counts as full.
     wait_cap: usize,
+    /// Jobs waiting over all lanes.
     max_waiting: usize,
+    /// Attempts in flight over all lanes.
     permits: Arc<Semaphore>,
     /// Global permits a handed-off job leaves free, for claimed ones.
     claim_reserve: usize,
+    /// The lanes themselves.
     state: Mutex<State>,
 }
 
@@ -381,6 +390,8 @@ impl Lanes {
         Duration::from_secs_f64((rounds * per).clamp(10.0, worst.max(10.0)) / 1000.0)
     }
 
+    /// The state, held; a poisoned lock's state is still consistent, because each
+    /// change completes before anything can panic.
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state
             .lock()

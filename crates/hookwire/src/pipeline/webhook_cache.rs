@@ -29,13 +29,16 @@ pub(crate) type LookupKey = (String, Vec<String>, Option<String>);
 /// Lookups of one generation. Safe to share; every node has its own.
 #[derive(Debug, Default)]
 pub(crate) struct WebhookCache {
+    /// Held only to look up or replace an entry.
     inner: Mutex<Inner>,
 }
 
+/// The cached lookups and the generation they were read at.
 #[derive(Debug, Default)]
 struct Inner {
     /// The generation every entry was read at (`None`: nothing read yet).
     generation: Option<i64>,
+    /// Each lookup's matching webhooks.
     entries: HashMap<LookupKey, Vec<Arc<Webhook>>>,
 }
 
@@ -66,6 +69,8 @@ impl WebhookCache {
         inner.entries.insert(key, matched.webhooks.clone());
     }
 
+    /// The cache, held briefly; a poisoned lock's contents are still consistent
+    /// (each change is one assignment).
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -50,9 +50,12 @@ pub use options::{WorkerOptions, DEAD_AFTER_HEARTBEATS};
 /// A delivery worker. Any number may run, in one process or many.
 #[derive(Clone)]
 pub struct Worker {
+    /// Everything the clones share (a worker is cheap to clone into tasks).
     shared: Arc<Shared>,
 }
 
+/// What every clone of a [`Worker`] shares: one set of lanes, one store, one
+/// shutdown.
 struct Shared {
     /// Where results go: the engine's group commit, with its publishes.
     recorder: Arc<dyn Recorder>,
@@ -60,15 +63,23 @@ struct Shared {
     /// exhausted delivery). Held while the worker lives; the engine holds the
     /// worker only while it runs (`local`), so the two part when it stops.
     engine: Hookwire,
+    /// Where claims, leases and requeues go.
     store: DynStore,
+    /// The HTTP client every attempt sends with.
     sender: HttpSender,
     /// The circuit breakers' gate and count around each attempt.
     breaker: Arc<Breaker>,
+    /// This worker's lease owner name, unique per process start.
     owner: Arc<str>,
+    /// Batch, lease, caps and heartbeat.
     options: WorkerOptions,
+    /// How long a webhook may fail without a success before it is disabled.
     auto_disable_after: Duration,
+    /// Rung by publishes and by the store's notifications: claim now.
     wake: Arc<Notify>,
+    /// The loop's liveness, for readiness checks.
     heartbeat: Heartbeat,
+    /// Capacity per webhook and overall.
     lanes: Lanes,
     /// Every attempt task, for the shutdown drain.
     tracker: TaskTracker,
@@ -93,6 +104,7 @@ struct Shared {
 pub(crate) struct LocalWorker(Arc<std::sync::RwLock<Option<Worker>>>);
 
 impl LocalWorker {
+    /// Install (or remove, at shutdown) the worker publishes hand off to.
     fn set(&self, worker: Option<Worker>) {
         *self
             .0
@@ -304,6 +316,7 @@ impl Worker {
         self.shared.options.lease
     }
 
+    /// Spawn an attempt for each job the lanes let start, tracked for shutdown.
     fn start(&self, starts: Vec<Start>) {
         for start in starts {
             self.shared.tracker.spawn(self.clone().attempt(start));

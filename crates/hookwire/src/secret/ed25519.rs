@@ -5,6 +5,9 @@
 //!
 //! The arithmetic is `ed25519-dalek`'s; this module owns only the text forms
 //! and what makes one valid.
+//!
+//! It owns the key formats; signing a request is [`crate::signer`]'s and
+//! verifying one is [`crate::verify`]'s.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -47,6 +50,7 @@ impl SignatureScheme {
 /// 64 bytes of seed and public key (libsodium's form, whose second half must
 /// be the seed's public key).
 pub(crate) fn parse_signing_key(b64: &str) -> Result<SigningKey, &'static str> {
+    /// The one message every malformed signing key gets.
     const WHY: &str = "a whsk_ key must be base64 of a 32-byte Ed25519 seed, or of 64 bytes: \
                        the seed and its public key";
     let bytes = STANDARD.decode(b64).map_err(|_| WHY)?;

@@ -1,4 +1,8 @@
 //! The event-type catalog.
+//!
+//! The rows are the store's; the names the engine checks against are cached
+//! per process (`catalog_names`), which can only miss a type added elsewhere
+//! and then reads the store again before rejecting anything.
 
 use super::Hookwire;
 use crate::model::EventType;

@@ -1,5 +1,8 @@
 //! Delivery history and the operations on it: retry one, retry many (bulk,
 //! paced), recover a webhook's failed ones.
+//!
+//! It checks and records; the requeue's pacing runs in the worker
+//! ([`crate::pipeline`]), never in the caller's request.
 
 use chrono::{DateTime, Utc};
 

@@ -1,4 +1,7 @@
 //! Publishing events and reading them back.
+//!
+//! It validates and hands the publish to the pipeline; it does not write rows
+//! itself or send anything.
 
 use chrono::TimeDelta;
 

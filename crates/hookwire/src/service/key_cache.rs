@@ -77,6 +77,7 @@ impl KeyCache {
         self.lock().clear();
     }
 
+    /// The cached keys, held briefly.
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (ApiKey, Instant)>> {
         self.keys
             .lock()

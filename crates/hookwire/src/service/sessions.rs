@@ -4,6 +4,9 @@
 //! [`DashboardSession`] is stored (hashed) and its token handed to the caller
 //! once. The HTTP layer decides who may ask for one; this module decides how long
 //! it lives and whether a presented token still admits its holder.
+//!
+//! It never stores or logs a token, only its hash; cookies and forms are the
+//! server's.
 
 use chrono::Duration;
 
@@ -81,6 +84,7 @@ impl Hookwire {
         Ok(())
     }
 
+    /// Store a new session (its hash) and hand back the token, shown once.
     async fn store_session(
         &self,
         (session, token): (DashboardSession, String),

@@ -1,4 +1,6 @@
 //! Delivery statistics over a time window.
+//!
+//! It shapes what the store counted; the counting is the store's SQL.
 
 use std::time::Duration;
 

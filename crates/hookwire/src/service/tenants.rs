@@ -1,4 +1,7 @@
 //! Tenants and API keys.
+//!
+//! Tokens leave here once, at creation; the key cache may hold a key for at
+//! most its stated time after revocation.
 
 use super::Hookwire;
 use crate::clock;

@@ -1,5 +1,8 @@
 //! What can be done to a webhook besides editing it: send it a test event,
 //! rotate its signing secret.
+//!
+//! A test send goes through the same attempt code as any delivery, so what it
+//! shows is what real deliveries do.
 
 use chrono::TimeDelta;
 

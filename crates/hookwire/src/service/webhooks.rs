@@ -1,4 +1,7 @@
 //! Webhook subscriptions.
+//!
+//! Every change goes through validation here first; the store trusts what it is
+//! given.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -246,6 +249,8 @@ impl Hookwire {
         Ok(fresh)
     }
 
+    /// A draft checked into a spec: its fields, its URL under the SSRF policy, and
+    /// its event types against the catalog; `retry_base` fills unset retry fields.
     pub(super) async fn validate(
         &self,
         draft: WebhookDraft,

@@ -1,5 +1,7 @@
 //! What a claim hands a worker: each claimed delivery with its event and
 //! webhook, fetched in bulk by the backend and paired here.
+//!
+//! It pairs rows, it does not query: each backend fetches the rows its own way.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,4 +1,6 @@
 //! Opening a store: the URL picks the backend.
+//!
+//! It picks and opens; migrations run inside each backend's `open`.
 
 use super::{DynStore, Error, Result};
 

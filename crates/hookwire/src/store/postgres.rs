@@ -38,6 +38,7 @@ mod events;
 mod fifo;
 mod queue;
 mod record;
+mod requeue;
 mod retention;
 mod rows;
 mod sessions;

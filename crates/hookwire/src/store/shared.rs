@@ -1,4 +1,6 @@
 //! What both backends derive the same way from what they read or write.
+//!
+//! Pure functions over values: no SQL and no driver type.
 
 use chrono::{DateTime, Utc};
 

@@ -17,6 +17,7 @@ mod fifo;
 mod lock;
 mod queue;
 mod record;
+mod requeue;
 mod retention;
 mod rows;
 mod sessions;

@@ -1,4 +1,6 @@
 //! Plain data passed to and from the [`Store`](super::Store) traits.
+//!
+//! Plain data: no driver type, no behaviour beyond small helpers on the values.
 
 use chrono::{DateTime, Utc};
 

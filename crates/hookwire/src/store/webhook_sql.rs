@@ -2,6 +2,8 @@
 //! built from one column list: the insert and the upsert of configured
 //! webhooks, with each dialect's placeholder (`?1` or `$1`). Each backend
 //! still binds the values itself, in this order.
+//!
+//! Text only: binding the values stays with each backend.
 
 /// Every column of `webhooks`, in the order the backends bind a webhook.
 pub(crate) const COLUMNS: [&str; 24] = [

@@ -1,5 +1,7 @@
 //! A receiver that misbehaves at the socket level, for fault tests: each
 //! connection reads one whole request, then answers with the chosen [`Fault`].
+//!
+//! Test support only.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -54,6 +56,7 @@ impl FaultyEndpoint {
         Ok(me)
     }
 
+    /// Read one whole request, then misbehave as `fault` says.
     async fn answer(self, mut sock: TcpStream, fault: Fault) {
         if read_request(&mut sock).await.is_none() {
             return;

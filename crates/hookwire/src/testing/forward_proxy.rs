@@ -5,6 +5,8 @@
 //! use names that exist only in their own resolver. A plain-http request is
 //! forwarded with `connection: close`, so each one arrives on a connection
 //! of its own and is recorded.
+//!
+//! Test support only; it relays to loopback and nowhere else.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -54,6 +56,7 @@ impl ForwardProxy {
     }
 }
 
+/// Read one request line, log it, and relay the connection to loopback.
 async fn relay(mut client: TcpStream, log: Arc<Mutex<Vec<String>>>) {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];

@@ -4,6 +4,8 @@
 //! clients whose certificate that CA issued, and answers every request 200.
 //! Tests trust [`TlsReceiver::ca_pem`] in the sender and give webhooks a
 //! certificate from [`TlsReceiver::issue_client_certificate`].
+//!
+//! Test support only; its CA lives as long as the receiver.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,6 +19,7 @@ use tokio::net::TcpListener;
 
 use crate::secret::ClientCertificateDraft;
 
+/// Setup errors, boxed: a test only reports them.
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// One request the receiver answered.
@@ -28,6 +31,7 @@ pub struct Received {
     pub client: String,
 }
 
+/// What the receiver saw.
 #[derive(Debug, Default)]
 struct Log {
     received: Vec<Received>,

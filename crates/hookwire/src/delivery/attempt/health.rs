@@ -1,5 +1,8 @@
 //! What an attempt tells about its webhook: failing since when, and whether
 //! to disable it.
+//!
+//! It decides, it does not schedule: retries stay with `model/retry.rs`,
+//! and the circuit breaker's counting with [`crate::delivery::circuit`].
 
 use std::time::Duration;
 
@@ -54,6 +57,7 @@ pub(super) async fn update_health(
     Ok(None)
 }
 
+/// A duration as an operator reads it in a disable reason (`3 days`).
 fn humanize(d: Duration) -> String {
     let s = d.as_secs();
     match s {

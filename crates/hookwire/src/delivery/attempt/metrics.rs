@@ -1,4 +1,6 @@
 //! The counters and histogram an attempt feeds.
+//!
+//! It only records; nothing here may change what an attempt does.
 
 use super::Decision;
 use crate::model::Attempt;
@@ -8,6 +10,8 @@ use crate::model::Attempt;
 /// the metrics' cardinality.
 const MAX_LABELLED_WEBHOOKS: usize = 100;
 
+/// The `webhook_id` label of a failure: the id for the first
+/// [`MAX_LABELLED_WEBHOOKS`] webhooks seen, `other` after that.
 fn failure_label(webhook_id: &str) -> String {
     static LABELLED: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
         std::sync::OnceLock::new();
@@ -23,6 +27,7 @@ fn failure_label(webhook_id: &str) -> String {
     }
 }
 
+/// Count the attempt and its outcome, and time it.
 pub(super) fn record_metrics(webhook_id: &str, attempt: &Attempt, decision: &Decision) {
     let outcome = decision.result.status.as_str();
     if !attempt.succeeded() {

@@ -1,3 +1,7 @@
+//! What an attempt decides from a response — final, retry, or back off as
+//! `Retry-After` says — and that the payload is the stored data verbatim;
+//! no network, the private decision functions called directly.
+
 use super::*;
 use crate::model::{RetryPolicy, Webhook, WebhookDraft, WebhookSpec};
 use crate::net::UrlPolicy;

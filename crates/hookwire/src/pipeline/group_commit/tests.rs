@@ -1,3 +1,7 @@
+//! Group commit's batching, deterministically: how long a committer gathers
+//! (yields, not a timer) and how a failed batch's writes each get the error of
+//! their own class. They reach the private [`WriteQueue`](super::WriteQueue).
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;

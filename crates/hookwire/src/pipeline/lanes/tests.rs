@@ -1,3 +1,8 @@
+//! The lanes' admission rules, without a store or a clock to wait on: per-webhook
+//! caps, the waiting line and its drain estimate, the claim reserve of global
+//! permits, and the latest-start check against a lease. They live beside
+//! [`Lanes`](super::Lanes) because the rules are private to the pipeline.
+
 use super::*;
 use crate::model::{Delivery, Event, RetryPolicy, Webhook, WebhookDraft, WebhookSpec};
 use crate::net::UrlPolicy;

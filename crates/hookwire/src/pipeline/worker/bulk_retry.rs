@@ -5,6 +5,9 @@
 //! worker does this for every node's bulk retries (the store hands each
 //! chunk to one of them); this module owns only the pace, the store the
 //! rows (see [`crate::store::QueueStore::continue_bulk_retry`]).
+//!
+//! It only paces: which deliveries a bulk retry covers was fixed when it was
+//! stored ([`crate::service`]), and the requeue itself is one store statement.
 
 use std::time::Duration;
 

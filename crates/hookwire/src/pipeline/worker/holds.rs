@@ -1,5 +1,8 @@
 //! What a running attempt holds, given back by `Drop` so nothing can leak:
 //! its place in its lane and its global permit.
+//!
+//! Nothing else may give a place or a permit back: a hold that is dropped, by
+//! any path, returns them exactly once.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -9,8 +12,11 @@ use super::Worker;
 /// A running attempt's hold on its lane: released when the HTTP exchange ends,
 /// or when the task ends any other way (so a place can never leak).
 pub(super) struct LaneHold {
+    /// The worker whose lane is held.
     pub(super) worker: Worker,
+    /// The lane.
     pub(super) webhook_id: String,
+    /// When the attempt started, for the lane's drain estimate.
     pub(super) started: Instant,
     /// What the lane learns the attempt took, when not the time since
     /// `started`: a delivery sent back to the queue by its webhook's rate
@@ -34,7 +40,9 @@ impl Drop for LaneHold {
 /// A running attempt's global permit: held until its result is recorded (or
 /// the task ends any other way), then handed to a lane waiting for one.
 pub(super) struct Permit {
+    /// The worker whose permit is held.
     pub(super) worker: Worker,
+    /// The permit; taken out when given back.
     pub(super) permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 

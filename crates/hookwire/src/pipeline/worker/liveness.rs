@@ -2,6 +2,9 @@
 //! killed process cannot release its leases, so every worker says it is alive
 //! and takes back the leases of workers that fell silent), and in the process,
 //! for readiness checks ([`Heartbeat`]).
+//!
+//! It reports and reclaims; it does not start or stop work (the worker's loop
+//! does).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -60,6 +63,7 @@ pub(super) async fn keep_alive(worker: Worker) {
 pub struct Heartbeat(Arc<AtomicI64>);
 
 impl Heartbeat {
+    /// Note that the loop is alive now (read by readiness checks).
     pub(super) fn beat(&self) {
         self.0
             .store(clock::now().timestamp_millis(), Ordering::Relaxed);

@@ -1,4 +1,7 @@
 //! How a worker paces itself: batch, lease, caps and heartbeat.
+//!
+//! Plain settings with their defaults; validation of operator input is the
+//! server's config.
 
 use std::time::Duration;
 

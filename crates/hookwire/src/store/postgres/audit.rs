@@ -1,6 +1,8 @@
 //! The audit log's SQL (PostgreSQL); the operations are shared
 //! ([`crate::store::sql::audit`]). A NULL filter needs its type spelled
 //! (`$1::text`): PostgreSQL infers a parameter's type from its first use.
+//!
+//! SQL text only: the control flow is shared.
 
 use super::PgStore;
 use crate::store::sql::audit::AuditSql;

@@ -1,5 +1,7 @@
 //! The event-type catalog's SQL (PostgreSQL); the operations are shared
 //! ([`crate::store::sql::catalog`]).
+//!
+//! SQL text only: the control flow is shared.
 
 use super::PgStore;
 use crate::store::sql::catalog::CatalogSql;

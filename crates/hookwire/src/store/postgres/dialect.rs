@@ -1,6 +1,8 @@
 //! PostgreSQL's side of the shared statements ([`crate::store::sql`]): reads
 //! and writes on the main pool (the hot statements' pool is the pipeline's),
 //! times as `timestamptz`, flags as `boolean`.
+//!
+//! It runs statements; it must not hold SQL of its own.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,6 +13,7 @@ use super::PgStore;
 use crate::store::sql::{Arg, Dialect, Read, Write};
 use crate::store::{Error, Result};
 
+/// A statement being bound.
 type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 
 /// `sql` with `args` bound the way PostgreSQL keeps them.

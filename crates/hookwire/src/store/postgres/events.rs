@@ -7,6 +7,9 @@
 //! The reads by a client's id filter by tenant; those by an event's or a
 //! delivery's id are made only after the engine read that parent for the
 //! tenant.
+//!
+//! Reads only, apart from the history's one write in `write`; the queue's
+//! statements are [`queue`](super::queue)'s.
 
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
@@ -20,6 +23,7 @@ use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
 use crate::store::{DeliveryFilter, EventFilter, EventStore, WriteBatch, Written};
 
+/// A stored attempt.
 fn attempt_from_row(row: &PgRow) -> Result<Attempt> {
     let req: Option<Json<_>> = row.try_get("request_headers")?;
     let resp: Option<Json<_>> = row.try_get("response_headers")?;

@@ -22,6 +22,7 @@ use crate::model::FifoKey;
 /// no other user of single-key advisory locks can collide with a line).
 const LOCK_CLASS: i32 = 0x6669_666f; // "fifo"
 
+/// The lines as two arrays (webhook ids, ordering keys), as `UNNEST` takes them.
 fn columns<'k>(lines: impl IntoIterator<Item = &'k FifoKey>) -> (Vec<&'k str>, Vec<&'k str>) {
     lines
         .into_iter()

@@ -1,5 +1,7 @@
 //! Recording attempt results (PostgreSQL): a whole batch in one set-based
 //! statement (`UNNEST` of one array per column), whatever its size.
+//!
+//! It writes results it is given; whether to retry was decided by the attempt.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;

@@ -2,6 +2,8 @@
 //! ([`crate::store::sql::retention`]). Each batch is chosen by index and
 //! locked with `SKIP LOCKED`, so several nodes may purge side by side while
 //! others publish.
+//!
+//! SQL text only: the control flow is shared.
 
 use super::PgStore;
 use crate::store::sql::retention::RetentionSql;

@@ -1,5 +1,7 @@
 //! Reading events and deliveries (PostgreSQL): the column list and row
 //! mappings shared by history reads, claims and the write's duplicate check.
+//!
+//! Column lists and mappings only; no statement runs here.
 
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
@@ -12,6 +14,7 @@ pub(super) const EVENT_COLUMNS: &str =
     "id, tenant_id, event_type, channel, data::text AS data, idempotency_key, created_at, traceparent, \
      ordering_key";
 
+/// A stored event.
 pub(super) fn event_from_row(row: &PgRow) -> Result<Event> {
     Ok(Event {
         id: row.try_get("id")?,
@@ -26,6 +29,7 @@ pub(super) fn event_from_row(row: &PgRow) -> Result<Event> {
     })
 }
 
+/// A stored delivery.
 pub(super) fn delivery_from_row(row: &PgRow) -> Result<Delivery> {
     let status: String = row.try_get("status")?;
     Ok(Delivery {

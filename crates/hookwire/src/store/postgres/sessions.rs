@@ -1,5 +1,7 @@
 //! Dashboard sessions' SQL (PostgreSQL); the operations are shared
 //! ([`crate::store::sql::sessions`]).
+//!
+//! SQL text only: the control flow is shared.
 
 use super::PgStore;
 use crate::store::sql::sessions::SessionSql;

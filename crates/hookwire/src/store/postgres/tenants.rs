@@ -1,5 +1,7 @@
 //! The SQL of settings, tenants and API keys (PostgreSQL); the operations
 //! are shared ([`crate::store::sql::tenants`]).
+//!
+//! SQL text only: the control flow is shared.
 
 use super::PgStore;
 use crate::store::sql::tenants::TenantSql;

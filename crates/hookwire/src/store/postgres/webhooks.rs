@@ -29,6 +29,7 @@ use crate::store::{
     WebhookStore,
 };
 
+/// A stored webhook, its secrets opened with `sealer`.
 pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> {
     let open = |stored: String| -> Result<WebhookSecret> {
         let plain = sealer
@@ -72,6 +73,7 @@ pub(super) fn webhook_from_row(row: &PgRow, sealer: &Sealer) -> Result<Webhook> 
     })
 }
 
+/// A statement being bound.
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 /// Bind every webhook column as `$1…$24` in the order of [`webhook_sql::COLUMNS`].

@@ -1,6 +1,9 @@
 //! The write of the publish→deliver path (PostgreSQL): a batch of publishes
 //! and attempt results, as few statements and round trips as it allows; and
 //! the webhook lookup publishes fan out from.
+//!
+//! It never calls back into the pipeline: it takes rows with their owner and
+//! due time and returns what it stored.
 
 use sqlx::{PgConnection, Row};
 
@@ -10,6 +13,7 @@ use super::{PgStore, Result, WAKEUP_CHANNEL};
 use crate::model::{Delivery, Event};
 use crate::store::{Matched, PublishRows, Stored, WriteBatch, Written};
 
+/// Insert one event; 0 when its idempotency key was taken already.
 pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u64> {
     let done = sqlx::query(
         "INSERT INTO events (id, tenant_id, event_type, channel, data, idempotency_key, created_at, \

@@ -2,6 +2,8 @@
 //! newest-first list by id (ids are time-ordered) with the tenant, action
 //! and time filters, and batched deletion by age for the retention job.
 //! The SQL text is each backend's ([`AuditSql`]).
+//!
+//! No SQL text and no driver type here.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,6 +26,7 @@ pub(crate) trait AuditSql {
     const PURGE: &'static str;
 }
 
+/// A stored entry; an unknown actor type or action is corrupt data.
 fn entry_from_row(row: &impl Read) -> Result<AuditEntry> {
     let actor = row.text("actor_type")?;
     let action = row.text("action")?;

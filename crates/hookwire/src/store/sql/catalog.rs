@@ -1,6 +1,8 @@
 //! The event-type catalog, once for both backends. Each engine caches the
 //! names (`service/catalog.rs`); this module only reads and writes rows. The
 //! SQL text is each backend's ([`CatalogSql`]).
+//!
+//! No SQL text and no driver type here.
 
 use async_trait::async_trait;
 

@@ -25,6 +25,7 @@ pub(crate) trait SessionSql {
     const DELETE_EXPIRED: &'static str;
 }
 
+/// A stored session; an unknown kind is corrupt data.
 fn session_from_row(row: &impl Read) -> Result<DashboardSession> {
     let kind = row.text("kind")?;
     Ok(DashboardSession {

@@ -44,6 +44,7 @@ pub(crate) trait TenantSql {
     const TOUCH_KEY: &'static str;
 }
 
+/// A stored tenant.
 fn tenant_from_row(row: &impl Read) -> Result<Tenant> {
     Ok(Tenant {
         id: row.text("id")?.into(),
@@ -52,6 +53,7 @@ fn tenant_from_row(row: &impl Read) -> Result<Tenant> {
     })
 }
 
+/// A stored key: its hash, never a token.
 fn api_key_from_row(row: &impl Read) -> Result<ApiKey> {
     let scopes = row.text("scopes")?;
     Ok(ApiKey {

@@ -1,5 +1,7 @@
 //! The audit log's SQL (SQLite); the operations are shared
 //! ([`crate::store::sql::audit`]).
+//!
+//! SQL text only: the control flow is shared.
 
 use super::SqliteStore;
 use crate::store::sql::audit::AuditSql;

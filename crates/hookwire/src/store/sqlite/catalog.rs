@@ -1,5 +1,7 @@
 //! The event-type catalog's SQL (SQLite); the operations are shared
 //! ([`crate::store::sql::catalog`]).
+//!
+//! SQL text only: the control flow is shared.
 
 use super::SqliteStore;
 use crate::store::sql::catalog::CatalogSql;

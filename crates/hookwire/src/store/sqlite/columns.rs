@@ -2,6 +2,8 @@
 //! readers use sqlx, the writer's group commit uses rusqlite (see
 //! [`writer`](super::writer)), and both turn rows into the same model types
 //! through one mapping per type.
+//!
+//! Reading only; no statement runs here.
 
 use sqlx::sqlite::SqliteRow;
 use sqlx::Sqlite;

@@ -1,6 +1,9 @@
 //! SQLite's side of the shared statements ([`crate::store::sql`]): writes on
 //! the one writer connection, reads on the reader pool, times as
 //! milliseconds, flags as integers.
+//!
+//! It runs statements; it must not hold SQL of its own, and every write takes
+//! the one writer like any other.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,6 +14,7 @@ use super::{ms, opt_time, time, SqliteStore};
 use crate::store::sql::{Arg, Dialect, Read, Write};
 use crate::store::{Error, Result};
 
+/// A statement being bound.
 type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
 
 /// `sql` with `args` bound the way SQLite keeps them.

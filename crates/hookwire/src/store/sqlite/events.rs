@@ -7,6 +7,9 @@
 //! drivers share (`event_from_row`, `delivery_from_row`). The reads by a
 //! client's id filter by tenant; those by an event's or a delivery's id are
 //! made only after the engine read that parent for the tenant.
+//!
+//! Reads only, apart from the history's one write in `write`; the queue's
+//! statements are [`queue`](super::queue)'s.
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
@@ -19,6 +22,7 @@ use crate::model::{Attempt, Delivery, DeliveryStatus, Event};
 use crate::page::{Page, PageRequest};
 use crate::store::{DeliveryFilter, EventFilter, EventStore, WriteBatch, Written};
 
+/// A stored event, from either driver.
 pub(super) fn event_from_row(row: &impl Columns) -> Result<Event> {
     Ok(Event {
         id: row.get("id")?,
@@ -33,6 +37,7 @@ pub(super) fn event_from_row(row: &impl Columns) -> Result<Event> {
     })
 }
 
+/// A stored delivery, from either driver.
 pub(super) fn delivery_from_row(row: &impl Columns) -> Result<Delivery> {
     let status: String = row.get("status")?;
     Ok(Delivery {
@@ -55,6 +60,7 @@ pub(super) fn delivery_from_row(row: &impl Columns) -> Result<Delivery> {
     })
 }
 
+/// A stored attempt.
 fn attempt_from_row(row: &SqliteRow) -> Result<Attempt> {
     let headers = |col: &str| -> Result<_> {
         let raw: Option<String> = row.try_get(col)?;

@@ -31,6 +31,7 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
+    /// The row of one attempt and its result.
     fn new(a: &'a Attempt, r: &'a AttemptResult) -> Result<Self> {
         let finished = a.started_at + chrono::TimeDelta::milliseconds(a.duration_ms as i64);
         Ok(Self {

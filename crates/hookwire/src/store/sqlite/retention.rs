@@ -1,6 +1,8 @@
 //! Bounded history clean-up's SQL (SQLite); the operations are shared
 //! ([`crate::store::sql::retention`]). Each batch is one short turn of the
 //! one writer, so publishes keep flowing between batches.
+//!
+//! SQL text only: the control flow is shared.
 
 use super::SqliteStore;
 use crate::store::sql::retention::RetentionSql;

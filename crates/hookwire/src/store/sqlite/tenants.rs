@@ -1,5 +1,7 @@
 //! The SQL of settings, tenants and API keys (SQLite); the operations are
 //! shared ([`crate::store::sql::tenants`]).
+//!
+//! SQL text only: the control flow is shared.
 
 use super::SqliteStore;
 use crate::store::sql::tenants::TenantSql;

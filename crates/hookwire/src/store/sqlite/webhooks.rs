@@ -28,6 +28,7 @@ use crate::store::{
     WebhookStore,
 };
 
+/// A stored webhook, from either driver, its secrets opened with `sealer`.
 pub(super) fn webhook_from_row(row: &impl Columns, sealer: &Sealer) -> Result<Webhook> {
     let open = |stored: String| -> Result<WebhookSecret> {
         let plain = sealer

@@ -2,6 +2,9 @@
 //! attempt results in one transaction on the writer's
 //! [`Inline`](super::writer::Inline) connection, one durable commit (one
 //! fsync) for all of them; and the webhook lookup publishes fan out from.
+//!
+//! It never calls back into the pipeline: it takes rows with their owner and
+//! due time and returns what it stored.
 
 use rusqlite::{params, Connection, OptionalExtension};
 

@@ -13,6 +13,9 @@
 //! caller's thread: sqlx runs each statement on a worker thread of its own,
 //! and on a busy machine every hop there waited ~0.3 ms for that thread to be
 //! scheduled (measured: a third of a group commit's time).
+//!
+//! It owns the connections and their turn, not any statement: the modules that
+//! write bring their own SQL.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -29,6 +32,7 @@ use super::Result;
 #[derive(Debug, Clone)]
 pub(super) struct Writer(Arc<Mutex<Conns>>);
 
+/// The two connections to the one file, used under one lock.
 struct Conns {
     sqlx: SqliteConnection,
     inline: Inline,
@@ -106,6 +110,8 @@ impl std::ops::DerefMut for WriterGuard<'_> {
 pub(super) struct Inline(rusqlite::Connection);
 
 impl Inline {
+    /// Open the file for writing; the lock around it makes a mutex per connection
+    /// unneeded (`NO_MUTEX`).
     fn open(path: &Path) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         Ok(Self(rusqlite::Connection::open_with_flags(path, flags)?))

@@ -1,7 +1,17 @@
+//! The payload filter's public contract: what a filter admits, what it
+//! rejects at parse time (naming the field), and that no input makes it
+//! panic (property tests).
+
 use proptest::prelude::*;
 use serde_json::json;
 
-use super::*;
+use hookwire::model::{Event, PayloadFilter};
+use serde_json::Value;
+
+/// The documented limits (README, "Payload filters"): most segments in one
+/// path, deepest nesting of `$and`, `$or` and `$not`.
+const MAX_SEGMENTS: usize = 32;
+const MAX_DEPTH: usize = 16;
 
 fn event(data: Value, channel: Option<&str>) -> Event {
     Event {

@@ -1,4 +1,10 @@
-use super::*;
+//! Webhook input's public contract: what a draft is refused for (naming the
+//! field) and what a valid one becomes.
+
+use std::collections::BTreeMap;
+
+use hookwire::model::{RetryPolicy, WebhookDraft, WebhookSpec, MAX_RATE_LIMIT_PER_SECOND};
+use hookwire::net::UrlPolicy;
 
 const OPEN: UrlPolicy = UrlPolicy {
     allow_http: true,
