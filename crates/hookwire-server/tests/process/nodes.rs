@@ -97,8 +97,16 @@ async fn a_worker_node_serves_its_probes_and_metrics_and_nothing_else() {
     assert_eq!(get("/healthz").await.unwrap().status(), 200);
     let ready: serde_json::Value = get("/readyz").await.unwrap().json().await.unwrap();
     assert_eq!(ready["worker"], "ok", "{ready}");
-    // The attempt was the worker's: its metrics show it.
-    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    // The attempt was the worker's: its metrics show it, once the response
+    // is in (the receiver has the request a moment before the worker counts).
+    let mut metrics = String::new();
+    for _ in 0..50 {
+        metrics = get("/metrics").await.unwrap().text().await.unwrap();
+        if metrics.contains("hookwire_attempts_total") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert!(metrics.contains("hookwire_attempts_total"), "{metrics}");
     for path in ["/api/v1/webhooks", "/ui", "/docs"] {
         assert_eq!(get(path).await.unwrap().status(), 404, "{path}");

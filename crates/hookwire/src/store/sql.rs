@@ -24,6 +24,7 @@ pub(crate) mod audit;
 pub(crate) mod catalog;
 pub(crate) mod retention;
 pub(crate) mod sessions;
+pub(crate) mod stats;
 pub(crate) mod tenants;
 
 use async_trait::async_trait;
@@ -44,6 +45,9 @@ pub(crate) enum Arg<'a> {
     Time(Option<DateTime<Utc>>),
     /// A flag: `0`/`1` in SQLite, `boolean` in PostgreSQL.
     Bool(bool),
+    /// A list of text, for `IN` a list: JSON text that SQLite's `json_each`
+    /// reads, a `text[]` that PostgreSQL's `ANY` reads.
+    List(&'a [&'a str]),
 }
 
 impl<'a> From<&'a str> for Arg<'a> {
@@ -107,11 +111,57 @@ pub(crate) trait Read {
     fn opt_time(&self, column: &str) -> Result<Option<DateTime<Utc>>>;
     /// A flag column.
     fn flag(&self, column: &str) -> Result<bool>;
+    /// An integer column (counts).
+    fn int(&self, column: &str) -> Result<i64>;
+    /// A nullable floating-point column (averages).
+    fn opt_float(&self, column: &str) -> Result<Option<f64>>;
 }
 
 /// One write of a transaction: what it writes (for a conflict error), its
 /// SQL and its values.
 pub(crate) type Write<'a> = (&'a str, &'a str, &'a [Arg<'a>]);
+
+/// [`Read`] for a driver's row: text and flags read as themselves, times
+/// through `$time`, the backend's conversion from its stored form.
+macro_rules! read_by_name {
+    ($row:ty, $time:expr) => {
+        impl $crate::store::sql::Read for $row {
+            fn text(&self, column: &str) -> $crate::store::Result<String> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+
+            fn opt_text(&self, column: &str) -> $crate::store::Result<Option<String>> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+
+            fn flag(&self, column: &str) -> $crate::store::Result<bool> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+
+            fn int(&self, column: &str) -> $crate::store::Result<i64> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+
+            fn opt_float(&self, column: &str) -> $crate::store::Result<Option<f64>> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+
+            fn time(&self, column: &str) -> $crate::store::Result<chrono::DateTime<chrono::Utc>> {
+                ($time)(sqlx::Row::try_get(self, column)?)
+            }
+
+            fn opt_time(
+                &self,
+                column: &str,
+            ) -> $crate::store::Result<Option<chrono::DateTime<chrono::Utc>>> {
+                sqlx::Row::try_get::<Option<_>, _>(self, column)?
+                    .map($time)
+                    .transpose()
+            }
+        }
+    };
+}
+pub(crate) use read_by_name;
 
 /// Where a backend runs the shared statements, and how it binds their
 /// values. `what` names the object in a conflict error ("tenant already

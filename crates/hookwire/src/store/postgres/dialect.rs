@@ -7,10 +7,10 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
-use sqlx::{Postgres, Row as _};
+use sqlx::Postgres;
 
 use super::PgStore;
-use crate::store::sql::{Arg, Dialect, Read, Write};
+use crate::store::sql::{read_by_name, Arg, Dialect, Write};
 use crate::store::{Error, Result};
 
 /// A statement being bound.
@@ -23,6 +23,7 @@ fn bound<'q>(sql: &'q str, args: &[Arg<'q>]) -> Query<'q> {
         Arg::Int(v) => q.bind(v),
         Arg::Time(v) => q.bind(v),
         Arg::Bool(v) => q.bind(v),
+        Arg::List(v) => q.bind(v),
     })
 }
 
@@ -57,24 +58,4 @@ impl Dialect for PgStore {
     }
 }
 
-impl Read for PgRow {
-    fn text(&self, column: &str) -> Result<String> {
-        Ok(self.try_get(column)?)
-    }
-
-    fn opt_text(&self, column: &str) -> Result<Option<String>> {
-        Ok(self.try_get(column)?)
-    }
-
-    fn time(&self, column: &str) -> Result<DateTime<Utc>> {
-        Ok(self.try_get(column)?)
-    }
-
-    fn opt_time(&self, column: &str) -> Result<Option<DateTime<Utc>>> {
-        Ok(self.try_get(column)?)
-    }
-
-    fn flag(&self, column: &str) -> Result<bool> {
-        Ok(self.try_get(column)?)
-    }
-}
+read_by_name!(PgRow, |t: DateTime<Utc>| -> Result<DateTime<Utc>> { Ok(t) });

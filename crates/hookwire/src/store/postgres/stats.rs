@@ -1,192 +1,57 @@
-//! Window statistics (PostgreSQL), each one query over a covering index.
-//!
-//! Owns the SQL of [`StatsStore`](crate::store::StatsStore) for PostgreSQL:
-//! the counts of one webhook, of a page of webhooks, of a tenant, a webhook's
-//! timeline in buckets, and the queue's depth. Everything is counted by the
-//! database from indexes (`FILTER` clauses, bucket numbers from epoch
-//! arithmetic); only the joining of counts with mean durations is done in
-//! Rust, shared with SQLite (`shared::merge_timeline`). It only reads, on the
-//! main pool, never on the hot statements' pool.
+//! Window statistics' SQL (PostgreSQL); the operations are shared
+//! ([`crate::store::sql::stats`]). Counts use `FILTER` clauses; a timeline's
+//! bucket numbers come from epoch arithmetic on `timestamptz`. Reads run on
+//! the main pool, never on the hot statements' pool.
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use sqlx::Row;
+use super::PgStore;
+use crate::store::sql::stats::StatsSql;
 
-use super::{PgStore, Result};
-use crate::id::WebhookId;
-use crate::store::{
-    merge_timeline, StatsStore, TenantStats, TimelineBucket, WebhookCounts, WebhookStats,
-};
+/// A delivery's bucket number: whole `$3` milliseconds since `$2`.
+macro_rules! bucket {
+    () => {
+        "floor(extract(epoch FROM (d.created_at - $2)) * 1000 / $3::float8)::int8"
+    };
+}
 
-#[async_trait]
-impl StatsStore for PgStore {
-    /// The webhook's counts (see `webhook_counts`) and the mean duration of
-    /// the attempts of its deliveries made since `since`.
-    async fn webhook_stats(
-        &self,
-        _tenant_id: &str,
-        webhook_id: &str,
-        since: DateTime<Utc>,
-    ) -> Result<WebhookStats> {
-        let counts = self
-            .webhook_counts(&[WebhookId::from(webhook_id)], since)
-            .await?
-            .remove(webhook_id)
-            .unwrap_or_default();
-        let avg: Option<f64> = sqlx::query_scalar(
-            "SELECT avg(a.duration_ms)::float8 FROM deliveries d \
-             JOIN attempts a ON a.delivery_id = d.id \
-             WHERE d.webhook_id = $1 AND d.created_at >= $2",
-        )
-        .bind(webhook_id)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(WebhookStats::new(counts, avg))
-    }
-
-    /// Counts by status of the deliveries made since `since`, for many
-    /// webhooks in one grouped statement (the dashboard's list); a webhook
-    /// without deliveries in the window has no entry.
-    async fn webhook_counts(
-        &self,
-        webhook_ids: &[WebhookId],
-        since: DateTime<Utc>,
-    ) -> Result<std::collections::HashMap<WebhookId, WebhookCounts>> {
-        let rows = sqlx::query(
-            "SELECT webhook_id, count(*) AS total, \
-               count(*) FILTER (WHERE status = 'delivered') AS delivered, \
-               count(*) FILTER (WHERE status = 'failed') AS failed, \
-               count(*) FILTER (WHERE status IN ('pending', 'retrying')) AS pending, \
-               max(last_attempt_at) AS last_at \
-             FROM deliveries WHERE webhook_id = ANY($1) AND created_at >= $2 \
-             GROUP BY webhook_id",
-        )
-        .bind(webhook_ids)
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut counts = std::collections::HashMap::with_capacity(rows.len());
-        for row in rows {
-            let id: WebhookId = row.try_get("webhook_id")?;
-            let c = WebhookCounts {
-                total: row.try_get::<i64, _>("total")? as u64,
-                delivered: row.try_get::<i64, _>("delivered")? as u64,
-                failed: row.try_get::<i64, _>("failed")? as u64,
-                pending: row.try_get::<i64, _>("pending")? as u64,
-                last_delivery_at: row.try_get("last_at")?,
-            };
-            counts.insert(id, c);
-        }
-        Ok(counts)
-    }
-
-    /// Three statements: the tenant's counts in the window, its retries due
-    /// now (the retry backlog), and its ten webhooks with the most failures.
-    async fn tenant_stats(
-        &self,
-        tenant_id: &str,
-        since: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<TenantStats> {
-        let row = sqlx::query(
-            "SELECT count(*) AS total, \
-               count(*) FILTER (WHERE status = 'delivered') AS delivered, \
-               count(*) FILTER (WHERE status = 'failed') AS failed \
-             FROM deliveries WHERE tenant_id = $1 AND created_at >= $2",
-        )
-        .bind(tenant_id)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await?;
-        let retry_queue_size: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM deliveries \
-             WHERE status = 'retrying' AND next_attempt_at <= $2 AND tenant_id = $1",
-        )
-        .bind(tenant_id)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
-        let top = sqlx::query(
-            "SELECT d.webhook_id, w.url, count(*) AS failures \
-             FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-             WHERE d.tenant_id = $1 AND d.created_at >= $2 AND d.status = 'failed' \
-             GROUP BY d.webhook_id, w.url ORDER BY failures DESC, d.webhook_id LIMIT 10",
-        )
-        .bind(tenant_id)
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(TenantStats {
-            total: row.try_get::<i64, _>("total")? as u64,
-            delivered: row.try_get::<i64, _>("delivered")? as u64,
-            failed: row.try_get::<i64, _>("failed")? as u64,
-            retry_queue_size: retry_queue_size as u64,
-            top_failing: top
-                .iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get("webhook_id")?,
-                        r.try_get("url")?,
-                        r.try_get::<i64, _>("failures")? as u64,
-                    ))
-                })
-                .collect::<Result<_>>()?,
-        })
-    }
-
-    /// Counts per status and mean attempt duration per `bucket_ms` bucket
-    /// since `since`, grouped in the database and merged in order by
-    /// `merge_timeline`; empty buckets are left out.
-    async fn webhook_timeline(
-        &self,
-        webhook_id: &str,
-        since: DateTime<Utc>,
-        bucket_ms: i64,
-    ) -> Result<Vec<TimelineBucket>> {
-        const BUCKET: &str = "floor(extract(epoch FROM (d.created_at - $2)) * 1000 / $3)::int8";
-        let counts = sqlx::query_as::<_, (i64, i64, i64, i64)>(&format!(
-            "SELECT {BUCKET} AS b, \
-               count(*) FILTER (WHERE status = 'delivered'), \
-               count(*) FILTER (WHERE status = 'failed'), \
-               count(*) FILTER (WHERE status IN ('pending', 'retrying')) \
-             FROM deliveries d WHERE webhook_id = $1 AND created_at >= $2 GROUP BY b"
-        ))
-        .bind(webhook_id)
-        .bind(since)
-        .bind(bucket_ms as f64)
-        .fetch_all(&self.pool)
-        .await?;
-        let durations = sqlx::query_as::<_, (i64, f64)>(&format!(
-            "SELECT {BUCKET} AS b, avg(a.duration_ms)::float8 \
-             FROM deliveries d JOIN attempts a ON a.delivery_id = d.id \
-             WHERE d.webhook_id = $1 AND d.created_at >= $2 GROUP BY b"
-        ))
-        .bind(webhook_id)
-        .bind(since)
-        .bind(bucket_ms as f64)
-        .fetch_all(&self.pool)
-        .await?;
-        let counts = counts
-            .into_iter()
-            .map(|(b, d, f, p)| (b, d as u64, f as u64, p as u64))
-            .collect();
-        Ok(merge_timeline(since, bucket_ms, counts, durations))
-    }
-
-    /// Unfinished deliveries due now and due later (the queue gauges).
-    async fn queue_depth(&self, now: DateTime<Utc>) -> Result<(u64, u64)> {
-        let row = sqlx::query(
-            "SELECT count(*) FILTER (WHERE next_attempt_at <= $1) AS due, \
-               count(*) FILTER (WHERE next_attempt_at > $1) AS later \
-             FROM deliveries WHERE status IN ('pending', 'retrying')",
-        )
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((
-            row.try_get::<i64, _>("due")? as u64,
-            row.try_get::<i64, _>("later")? as u64,
-        ))
-    }
+impl StatsSql for PgStore {
+    const AVG_DURATION: &'static str = "SELECT avg(a.duration_ms)::float8 AS avg \
+         FROM deliveries d JOIN attempts a ON a.delivery_id = d.id \
+         WHERE d.webhook_id = $1 AND d.created_at >= $2";
+    const COUNTS: &'static str = "SELECT webhook_id, count(*) AS total, \
+           count(*) FILTER (WHERE status = 'delivered') AS delivered, \
+           count(*) FILTER (WHERE status = 'failed') AS failed, \
+           count(*) FILTER (WHERE status IN ('pending', 'retrying')) AS pending, \
+           max(last_attempt_at) AS last_at \
+         FROM deliveries WHERE webhook_id = ANY($1) AND created_at >= $2 \
+         GROUP BY webhook_id";
+    const TENANT_COUNTS: &'static str = "SELECT count(*) AS total, \
+           count(*) FILTER (WHERE status = 'delivered') AS delivered, \
+           count(*) FILTER (WHERE status = 'failed') AS failed \
+         FROM deliveries WHERE tenant_id = $1 AND created_at >= $2";
+    const RETRY_BACKLOG: &'static str = "SELECT count(*) AS retrying FROM deliveries \
+         WHERE status = 'retrying' AND next_attempt_at <= $2 AND tenant_id = $1";
+    const TOP_FAILING: &'static str = "SELECT d.webhook_id, w.url, count(*) AS failures \
+         FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+         WHERE d.tenant_id = $1 AND d.created_at >= $2 AND d.status = 'failed' \
+         GROUP BY d.webhook_id, w.url ORDER BY failures DESC, d.webhook_id LIMIT 10";
+    const TIMELINE_COUNTS: &'static str = concat!(
+        "SELECT ",
+        bucket!(),
+        " AS b, \
+           count(*) FILTER (WHERE status = 'delivered') AS delivered, \
+           count(*) FILTER (WHERE status = 'failed') AS failed, \
+           count(*) FILTER (WHERE status IN ('pending', 'retrying')) AS pending \
+         FROM deliveries d WHERE webhook_id = $1 AND created_at >= $2 GROUP BY b"
+    );
+    const TIMELINE_DURATIONS: &'static str = concat!(
+        "SELECT ",
+        bucket!(),
+        " AS b, avg(a.duration_ms)::float8 AS avg \
+         FROM deliveries d JOIN attempts a ON a.delivery_id = d.id \
+         WHERE d.webhook_id = $1 AND d.created_at >= $2 GROUP BY b"
+    );
+    const QUEUE_DEPTH: &'static str =
+        "SELECT count(*) FILTER (WHERE next_attempt_at <= $1) AS due, \
+           count(*) FILTER (WHERE next_attempt_at > $1) AS later \
+         FROM deliveries WHERE status IN ('pending', 'retrying')";
 }

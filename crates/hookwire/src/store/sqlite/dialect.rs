@@ -6,24 +6,27 @@
 //! the one writer like any other.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Connection as _, Row as _, Sqlite};
 
-use super::{ms, opt_time, time, SqliteStore};
-use crate::store::sql::{Arg, Dialect, Read, Write};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Connection as _, Sqlite};
+
+use super::{ms, time, to_json, SqliteStore};
+use crate::store::sql::{read_by_name, Arg, Dialect, Write};
 use crate::store::{Error, Result};
 
 /// A statement being bound.
 type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
 
 /// `sql` with `args` bound the way SQLite keeps them.
-fn bound<'q>(sql: &'q str, args: &[Arg<'q>]) -> Query<'q> {
-    args.iter().fold(sqlx::query(sql), |q, arg| match *arg {
-        Arg::Text(v) => q.bind(v),
-        Arg::Int(v) => q.bind(v),
-        Arg::Time(v) => q.bind(v.map(ms)),
-        Arg::Bool(v) => q.bind(v),
+fn bound<'q>(sql: &'q str, args: &[Arg<'q>]) -> Result<Query<'q>> {
+    args.iter().try_fold(sqlx::query(sql), |q, arg| {
+        Ok(match *arg {
+            Arg::Text(v) => q.bind(v),
+            Arg::Int(v) => q.bind(v),
+            Arg::Time(v) => q.bind(v.map(ms)),
+            Arg::Bool(v) => q.bind(v),
+            Arg::List(v) => q.bind(to_json(&v)?),
+        })
     })
 }
 
@@ -32,7 +35,7 @@ impl Dialect for SqliteStore {
     type Row = SqliteRow;
 
     async fn write(&self, what: &str, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
-        let done = bound(sql, args)
+        let done = bound(sql, args)?
             .execute(&mut *self.writer.lock().await)
             .await
             .map_err(|e| Error::from_sqlx(e, what))?;
@@ -44,7 +47,7 @@ impl Dialect for SqliteStore {
         let mut tx = writer.begin().await?;
         let mut changed = Vec::with_capacity(statements.len());
         for (what, sql, args) in statements {
-            let done = bound(sql, args)
+            let done = bound(sql, args)?
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| Error::from_sqlx(e, what))?;
@@ -55,28 +58,8 @@ impl Dialect for SqliteStore {
     }
 
     async fn read(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<SqliteRow>> {
-        Ok(bound(sql, args).fetch_all(&self.reader).await?)
+        Ok(bound(sql, args)?.fetch_all(&self.reader).await?)
     }
 }
 
-impl Read for SqliteRow {
-    fn text(&self, column: &str) -> Result<String> {
-        Ok(self.try_get(column)?)
-    }
-
-    fn opt_text(&self, column: &str) -> Result<Option<String>> {
-        Ok(self.try_get(column)?)
-    }
-
-    fn time(&self, column: &str) -> Result<DateTime<Utc>> {
-        time(self.try_get(column)?)
-    }
-
-    fn opt_time(&self, column: &str) -> Result<Option<DateTime<Utc>>> {
-        opt_time(self.try_get(column)?)
-    }
-
-    fn flag(&self, column: &str) -> Result<bool> {
-        Ok(self.try_get(column)?)
-    }
-}
+read_by_name!(SqliteRow, time);
