@@ -114,14 +114,17 @@ pub fn headers(job: &Job, number: u32, now: DateTime<Utc>, body: &[u8]) -> Vec<(
     out.extend([
         ("user-agent".into(), super::http::USER_AGENT.into()),
         ("content-type".into(), "application/json".into()),
-        ("webhook-id".into(), job.event.id.to_string()),
+        ("webhook-id".into(), job.event.id.as_str().to_owned()),
         ("webhook-timestamp".into(), ts.to_string()),
         (
             "webhook-signature".into(),
             signer.standard(&job.event.id, ts, body),
         ),
         ("x-webhook-event".into(), job.event.event_type.clone()),
-        ("x-webhook-delivery".into(), job.delivery.id.to_string()),
+        (
+            "x-webhook-delivery".into(),
+            job.delivery.id.as_str().to_owned(),
+        ),
         ("x-webhook-attempt".into(), number.to_string()),
     ]);
     // HMAC's legacy body signature; an Ed25519 webhook sends `v1a` only.

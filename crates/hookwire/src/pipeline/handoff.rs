@@ -72,7 +72,7 @@ impl Reservation {
         let timeout = crate::delivery::rate_limit::longest_attempt(webhook);
         match self.worker.reserve(&webhook.id, timeout) {
             Ok(()) => {
-                self.taken.push(webhook.id.to_string());
+                self.taken.push(webhook.id.as_str().to_owned());
                 Placement::Leased(self.lease_until)
             }
             Err(wait) => Placement::Queued(

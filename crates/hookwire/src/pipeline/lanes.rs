@@ -222,7 +222,7 @@ impl Lanes {
     /// jobs that may start now.
     pub(crate) fn fill(&self, job: Job, lease_ends: Instant) -> Vec<Start> {
         let mut state = self.lock();
-        let id = job.webhook.id.to_string();
+        let id = job.webhook.id.as_str().to_owned();
         let latest = latest_start(&job, lease_ends, self.lease);
         let lane = state.lanes.entry(id.clone()).or_default();
         lane.reserved = lane.reserved.saturating_sub(1);
@@ -241,7 +241,7 @@ impl Lanes {
         lease_ends: Instant,
     ) -> Result<Vec<Start>, (DeliveryId, Duration)> {
         let mut state = self.lock();
-        let id = job.webhook.id.to_string();
+        let id = job.webhook.id.as_str().to_owned();
         let room = state.queued < self.max_waiting;
         let lane = state.lanes.entry(id.clone()).or_default();
         if !room || self.full_for_claims(lane) {

@@ -32,7 +32,7 @@ impl Worker {
         };
         let mut hold = Some(LaneHold {
             worker: self.clone(),
-            webhook_id: job.webhook.id.to_string(),
+            webhook_id: job.webhook.id.as_str().to_owned(),
             started: Instant::now(),
             took: None,
         });
