@@ -20,8 +20,7 @@ use tokio::sync::Notify;
 
 use crate::id::{DeliveryId, WebhookId};
 use crate::model::{
-    ApiKey, Attempt, AuditEntry, AuditFilter, DashboardSession, Delivery, Event, EventType, Tenant,
-    Webhook,
+    ApiKey, AuditEntry, AuditFilter, DashboardSession, Delivery, Event, EventType, Tenant, Webhook,
 };
 use crate::page::{Page, PageRequest};
 use crate::secret::{TokenHash, WebhookSecret};
@@ -29,6 +28,7 @@ use crate::secret::{TokenHash, WebhookSecret};
 mod circuits;
 mod claim;
 mod error;
+mod history;
 mod open;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -45,9 +45,10 @@ pub use circuits::CircuitStore;
 pub(crate) use claim::assemble_jobs;
 pub use claim::Job;
 pub use error::{Error, Result};
+pub use history::HistoryStore;
 pub use open::{open, open_sealed, open_with, OpenOptions};
 pub use requeue::{RequeueStore, BULK_RETRY_CHUNK};
-pub(crate) use shared::{last_error, merge_timeline, reseal_secrets, SealedColumns, SecretRows};
+pub(crate) use shared::{last_error, merge_timeline};
 pub use write::{AttemptRecord, Matched, PublishRows, Stored, WriteBatch, Written};
 
 pub use types::{
@@ -69,6 +70,7 @@ pub trait Store:
     + CatalogStore
     + WebhookStore
     + EventStore
+    + HistoryStore
     + QueueStore
     + RequeueStore
     + CircuitStore
@@ -84,6 +86,7 @@ impl<T> Store for T where
         + CatalogStore
         + WebhookStore
         + EventStore
+        + HistoryStore
         + QueueStore
         + RequeueStore
         + CircuitStore
@@ -240,7 +243,8 @@ pub trait WebhookStore: Send + Sync + 'static {
     async fn reseal_secrets(&self) -> Result<u64>;
 }
 
-/// Events, deliveries and attempts as history.
+/// The history's writes: new events with their deliveries, and attempt
+/// results (reads are [`HistoryStore`]'s).
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
     /// Write `batch` in one transaction: its publishes' events and
@@ -262,29 +266,6 @@ pub trait EventStore: Send + Sync + 'static {
     /// were looked up at): then nothing is written and `false` comes back.
     /// Wakes the workers of every node.
     async fn queue_deliveries(&self, deliveries: &[Delivery], generation: i64) -> Result<bool>;
-    /// One of a tenant's events.
-    async fn event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>>;
-    /// A tenant's events, newest first.
-    async fn list_events(
-        &self,
-        tenant_id: &str,
-        filter: &EventFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Event>>;
-    /// An event's deliveries, oldest first.
-    async fn deliveries_of_event(&self, event_id: &str) -> Result<Vec<Delivery>>;
-    /// One of a tenant's deliveries.
-    async fn delivery(&self, tenant_id: &str, id: &str) -> Result<Option<Delivery>>;
-    /// A webhook's deliveries, newest first.
-    async fn list_deliveries(
-        &self,
-        tenant_id: &str,
-        webhook_id: &str,
-        filter: &DeliveryFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Delivery>>;
-    /// A delivery's attempts, first first.
-    async fn attempts(&self, delivery_id: &str) -> Result<Vec<Attempt>>;
 }
 
 /// The delivery queue. The deliveries table is the queue: due rows are claimed

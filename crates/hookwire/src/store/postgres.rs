@@ -36,6 +36,7 @@ mod circuits;
 mod dialect;
 mod events;
 mod fifo;
+mod history;
 mod queue;
 mod record;
 mod requeue;

@@ -63,9 +63,9 @@ pub(crate) fn merge_timeline(
     buckets
 }
 
-/// A webhook row's sealed columns as stored: what `reseal_secrets` reads
-/// and rewrites.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// A webhook row's sealed columns as stored: what
+/// [`WebhookStore::reseal_secrets`](super::WebhookStore::reseal_secrets) reads and rewrites.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SealedColumns {
     /// The webhook.
     pub id: String,
@@ -77,40 +77,9 @@ pub(crate) struct SealedColumns {
     pub client_certificate: Option<String>,
 }
 
-/// A backend's two statements of `reseal_secrets`; the loop around them is
-/// [`reseal_secrets`].
-#[async_trait::async_trait]
-pub(crate) trait SecretRows: Send + Sync {
-    /// Up to a page of webhooks' sealed columns as stored, with ids after
-    /// `after`, in id order.
-    async fn secrets_after(&self, after: &str) -> Result<Vec<SealedColumns>>;
-    /// Store a webhook's re-sealed columns, only if its secret still reads
-    /// `old_secret` (a concurrent rotation wins); the rows changed.
-    async fn replace_secrets(&self, new: SealedColumns, old_secret: &str) -> Result<u64>;
-}
-
-/// Rewrite every stored webhook secret and client certificate not sealed
-/// with `sealer`'s current key, a page at a time (see
-/// [`WebhookStore::reseal_secrets`](super::WebhookStore::reseal_secrets)).
-pub(crate) async fn reseal_secrets(rows: &dyn SecretRows, sealer: &Sealer) -> Result<u64> {
-    let mut after = String::new();
-    let mut rewritten = 0;
-    loop {
-        let page = rows.secrets_after(&after).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id.clone();
-        for stored in page {
-            if let Some(new) = reseal_row(sealer, &stored)? {
-                rewritten += rows.replace_secrets(new, &stored.secret).await?;
-            }
-        }
-    }
-    Ok(rewritten)
-}
-
 /// One stored webhook row's columns re-sealed, or `None` when all are
 /// already in the sealer's current form.
-fn reseal_row(sealer: &Sealer, stored: &SealedColumns) -> Result<Option<SealedColumns>> {
+pub(crate) fn reseal_row(sealer: &Sealer, stored: &SealedColumns) -> Result<Option<SealedColumns>> {
     let current = |s: &Option<String>| s.as_deref().is_none_or(|v| sealer.is_current(v));
     if sealer.is_current(&stored.secret)
         && current(&stored.previous_secret)

@@ -22,10 +22,18 @@
 
 pub(crate) mod audit;
 pub(crate) mod catalog;
+pub(crate) mod history;
+pub(crate) mod requeue;
 pub(crate) mod retention;
+pub(crate) mod rows;
 pub(crate) mod sessions;
 pub(crate) mod stats;
 pub(crate) mod tenants;
+pub(crate) mod webhooks;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -43,11 +51,17 @@ pub(crate) enum Arg<'a> {
     /// A point in time, or NULL: milliseconds in SQLite, `timestamptz` in
     /// PostgreSQL.
     Time(Option<DateTime<Utc>>),
-    /// A flag: `0`/`1` in SQLite, `boolean` in PostgreSQL.
-    Bool(bool),
+    /// A flag, or NULL: `0`/`1` in SQLite, `boolean` in PostgreSQL.
+    Bool(Option<bool>),
     /// A list of text, for `IN` a list: JSON text that SQLite's `json_each`
     /// reads, a `text[]` that PostgreSQL's `ANY` reads.
     List(&'a [&'a str]),
+    /// A list of text kept in a column (a webhook's event filters): JSON text
+    /// in SQLite, `text[]` in PostgreSQL.
+    Strings(Option<&'a [String]>),
+    /// A map of text kept in a column (headers): JSON text in SQLite,
+    /// `jsonb` in PostgreSQL.
+    Map(&'a BTreeMap<String, String>),
 }
 
 impl<'a> From<&'a str> for Arg<'a> {
@@ -94,6 +108,12 @@ impl From<Option<DateTime<Utc>>> for Arg<'_> {
 
 impl From<bool> for Arg<'_> {
     fn from(v: bool) -> Self {
+        Arg::Bool(Some(v))
+    }
+}
+
+impl From<Option<bool>> for Arg<'_> {
+    fn from(v: Option<bool>) -> Self {
         Arg::Bool(v)
     }
 }
@@ -115,17 +135,52 @@ pub(crate) trait Read {
     fn int(&self, column: &str) -> Result<i64>;
     /// A nullable floating-point column (averages).
     fn opt_float(&self, column: &str) -> Result<Option<f64>>;
+    /// A 32-bit integer column (attempt numbers, HTTP statuses, settings):
+    /// `INTEGER` in SQLite, `int4` in PostgreSQL.
+    fn int32(&self, column: &str) -> Result<i32>;
+    /// A nullable 32-bit integer column.
+    fn opt_int32(&self, column: &str) -> Result<Option<i32>>;
+    /// A list of text ([`Arg::Strings`]).
+    fn strings(&self, column: &str) -> Result<Vec<String>>;
+    /// A nullable map of text ([`Arg::Map`]).
+    fn opt_map(&self, column: &str) -> Result<Option<BTreeMap<String, String>>>;
 }
 
 /// One write of a transaction: what it writes (for a conflict error), its
 /// SQL and its values.
 pub(crate) type Write<'a> = (&'a str, &'a str, &'a [Arg<'a>]);
 
-/// [`Read`] for a driver's row: text and flags read as themselves, times
-/// through `$time`, the backend's conversion from its stored form.
+/// The statements of one open transaction ([`Dialect::transaction`]). `what`
+/// names the object in a conflict error.
+#[async_trait]
+pub(crate) trait Tx<R>: Send {
+    /// Run a write; the number of rows it changed.
+    async fn write(&mut self, what: &str, sql: &str, args: &[Arg<'_>]) -> Result<u64>;
+    /// Run a statement that returns rows: a read (`FOR UPDATE` where the
+    /// dialect has it), or a write with `RETURNING`.
+    async fn rows(&mut self, what: &str, sql: &str, args: &[Arg<'_>]) -> Result<Vec<R>>;
+}
+
+/// A transaction's work: given its statements, the future of its answer.
+pub(crate) type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
+
+/// [`Read`] for a driver's row: text, numbers and flags read as themselves,
+/// times through `$time`, the backend's conversion from its stored form; the
+/// columns each backend keeps in its own form (lists, maps) are the items
+/// given after it.
 macro_rules! read_by_name {
-    ($row:ty, $time:expr) => {
+    ($row:ty, $time:expr; $($own:tt)*) => {
         impl $crate::store::sql::Read for $row {
+            $($own)*
+
+            fn int32(&self, column: &str) -> $crate::store::Result<i32> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+
+            fn opt_int32(&self, column: &str) -> $crate::store::Result<Option<i32>> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+
             fn text(&self, column: &str) -> $crate::store::Result<String> {
                 Ok(sqlx::Row::try_get(self, column)?)
             }
@@ -177,6 +232,25 @@ pub(crate) trait Dialect: Send + Sync {
     /// Run writes in one transaction, in order; the rows each changed. A
     /// failing one rolls back them all.
     async fn write_all(&self, statements: &[Write<'_>]) -> Result<Vec<u64>>;
+
+    /// Run `work` in one transaction where writes run, and commit it when
+    /// `work` succeeds; an error rolls back everything `work` did. `work`
+    /// owns what it captures, so it cannot reach around the transaction.
+    async fn transaction<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'t> FnOnce(&'t mut dyn Tx<Self::Row>) -> Work<'t, T> + Send + 'static;
+
+    /// Tell every node's workers that deliveries became due (requeues):
+    /// PostgreSQL notifies them; SQLite's one process needs nothing, as its
+    /// workers look again when their own wait ends.
+    async fn queue_changed(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Run a write that returns rows (`RETURNING`): where writes run, so
+    /// SQLite's one writer takes it like any other write.
+    async fn write_rows(&self, what: &str, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Self::Row>>;
 
     /// Run a read.
     async fn read(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Self::Row>>;

@@ -14,6 +14,7 @@ mod columns;
 mod dialect;
 mod events;
 mod fifo;
+mod history;
 mod lock;
 mod queue;
 mod record;
@@ -114,7 +115,7 @@ fn opt_time(ms: Option<i64>) -> Result<Option<DateTime<Utc>>> {
 
 /// Lists and maps are stored as JSON text (SQLite has no arrays); also the
 /// form `json_each` takes a bound list in.
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| Error::Corrupt(e.to_string()))
 }
 

@@ -20,10 +20,10 @@ use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 
 use super::rows::{delivery_from_row, event_from_row, EVENT_COLUMNS};
-use super::webhooks::webhook_from_row;
 use super::{PgStore, Result, WAKEUP_CHANNEL};
 use crate::id::DeliveryId;
 use crate::model::{Event, Webhook};
+use crate::store::sql::rows::webhook_from_row;
 use crate::store::{assemble_jobs, Job, QueueStore, SendSlot};
 
 /// The claim: the earliest due deliveries, skipping those another node holds

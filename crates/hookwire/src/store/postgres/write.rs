@@ -1,17 +1,15 @@
 //! The write of the publish→deliver path (PostgreSQL): a batch of publishes
-//! and attempt results, as few statements and round trips as it allows; and
-//! the webhook lookup publishes fan out from.
+//! and attempt results, as few statements and round trips as it allows.
 //!
 //! It never calls back into the pipeline: it takes rows with their owner and
 //! due time and returns what it stored.
 
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use super::rows::{deliveries_of, event_from_row, EVENT_COLUMNS};
-use super::webhooks::webhook_from_row;
 use super::{PgStore, Result, WAKEUP_CHANNEL};
 use crate::model::{Delivery, Event};
-use crate::store::{Matched, PublishRows, Stored, WriteBatch, Written};
+use crate::store::{PublishRows, Stored, WriteBatch, Written};
 
 /// Insert one event; 0 when its idempotency key was taken already.
 pub(super) async fn insert_event(conn: &mut PgConnection, e: &Event) -> Result<u64> {
@@ -187,37 +185,6 @@ impl PgStore {
             tx.commit().await?;
         }
         Ok(written)
-    }
-
-    /// The webhook lookup of a publish (see
-    /// [`WebhookStore::matching_webhooks`](crate::store::WebhookStore::matching_webhooks)):
-    /// one statement, the generation row left-joined to the matches, so it
-    /// comes back when nothing matches.
-    pub(super) async fn matching(
-        &self,
-        tenant_id: &str,
-        patterns: &[String],
-        channel: Option<&str>,
-    ) -> Result<Matched> {
-        let rows = sqlx::query(
-            "SELECT g.generation AS webhook_generation, w.* FROM webhook_generation g \
-             LEFT JOIN webhooks w ON (w.tenant_id = $1 OR w.tenant_id IS NULL) AND w.is_active \
-               AND w.events && $2 \
-               AND (cardinality(w.channels) = 0 OR ($3::text IS NOT NULL AND $3 = ANY(w.channels))) \
-             ORDER BY w.id",
-        )
-        .bind(tenant_id)
-        .bind(patterns)
-        .bind(channel)
-        .fetch_all(&self.pool)
-        .await?;
-        Matched::from_rows(rows.iter().map(|row| {
-            let webhook = match row.try_get::<Option<String>, _>("id")? {
-                Some(_) => Some(webhook_from_row(row, &self.sealer)?),
-                None => None,
-            };
-            Ok((row.try_get("webhook_generation")?, webhook))
-        }))
     }
 }
 

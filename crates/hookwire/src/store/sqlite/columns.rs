@@ -1,40 +1,61 @@
-//! Reading a row's columns by name, whichever driver read the row: the
-//! readers use sqlx, the writer's group commit uses rusqlite (see
-//! [`writer`](super::writer)), and both turn rows into the same model types
-//! through one mapping per type.
+//! [`Read`] for rusqlite's row: the writer's group commit reads rows through
+//! rusqlite (see [`writer`](super::writer)) while the readers use sqlx, and
+//! both turn rows into the same model types through the one mapping per type
+//! in [`crate::store::sql::rows`].
 //!
 //! Reading only; no statement runs here.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::Sqlite;
+use std::collections::BTreeMap;
 
-use super::Result;
+use chrono::{DateTime, Utc};
 
-/// A value both drivers can read from a column.
-pub(super) trait Column:
-    for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + rusqlite::types::FromSql
-{
-}
+use super::{json, opt_time, time, Result};
+use crate::store::sql::Read;
 
-impl<T> Column for T where
-    T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + rusqlite::types::FromSql
-{
-}
-
-/// A row whose columns can be read by name.
-pub(super) trait Columns {
-    /// The value of column `name`.
-    fn get<T: Column>(&self, name: &str) -> Result<T>;
-}
-
-impl Columns for SqliteRow {
-    fn get<T: Column>(&self, name: &str) -> Result<T> {
-        Ok(sqlx::Row::try_get(self, name)?)
+impl Read for rusqlite::Row<'_> {
+    fn text(&self, column: &str) -> Result<String> {
+        Ok(self.get(column)?)
     }
-}
 
-impl Columns for rusqlite::Row<'_> {
-    fn get<T: Column>(&self, name: &str) -> Result<T> {
-        Ok(rusqlite::Row::get(self, name)?)
+    fn opt_text(&self, column: &str) -> Result<Option<String>> {
+        Ok(self.get(column)?)
+    }
+
+    fn time(&self, column: &str) -> Result<DateTime<Utc>> {
+        time(self.get(column)?)
+    }
+
+    fn opt_time(&self, column: &str) -> Result<Option<DateTime<Utc>>> {
+        opt_time(self.get(column)?)
+    }
+
+    fn flag(&self, column: &str) -> Result<bool> {
+        Ok(self.get(column)?)
+    }
+
+    fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.get(column)?)
+    }
+
+    fn opt_float(&self, column: &str) -> Result<Option<f64>> {
+        Ok(self.get(column)?)
+    }
+
+    fn int32(&self, column: &str) -> Result<i32> {
+        Ok(self.get(column)?)
+    }
+
+    fn opt_int32(&self, column: &str) -> Result<Option<i32>> {
+        Ok(self.get(column)?)
+    }
+
+    fn strings(&self, column: &str) -> Result<Vec<String>> {
+        json(&self.get::<_, String>(column)?, column)
+    }
+
+    fn opt_map(&self, column: &str) -> Result<Option<BTreeMap<String, String>>> {
+        self.get::<_, Option<String>>(column)?
+            .map(|raw| json(&raw, column))
+            .transpose()
     }
 }

@@ -13,11 +13,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension as _;
 use sqlx::Connection;
 
-use super::events::{delivery_from_row, event_from_row};
-use super::webhooks::webhook_from_row;
 use super::{ms, opt_time, to_json, Error, Result, SqliteStore};
 use crate::id::DeliveryId;
 use crate::model::{Event, Webhook};
+use crate::store::sql::rows::webhook_from_row;
+use crate::store::sql::rows::{delivery_from_row, event_from_row};
 use crate::store::{assemble_jobs, Job, QueueStore, SendSlot};
 
 #[async_trait]

@@ -1,19 +1,17 @@
 //! The write of the publish→deliver path (SQLite): a batch of publishes and
 //! attempt results in one transaction on the writer's
 //! [`Inline`](super::writer::Inline) connection, one durable commit (one
-//! fsync) for all of them; and the webhook lookup publishes fan out from.
+//! fsync) for all of them.
 //!
 //! It never calls back into the pipeline: it takes rows with their owner and
 //! due time and returns what it stored.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::events::{delivery_from_row, event_from_row};
 use super::rows::{generation_is, insert_deliveries, insert_events};
-use super::webhooks::webhook_from_row;
-use super::{to_json, Result, SqliteStore};
-use crate::model::Webhook;
-use crate::store::{Matched, PublishRows, Stored, WriteBatch, Written};
+use super::{Result, SqliteStore};
+use crate::store::sql::rows::{delivery_from_row, event_from_row};
+use crate::store::{PublishRows, Stored, WriteBatch, Written};
 
 impl SqliteStore {
     /// Write `batch` inside the caller's transaction on the writer. The
@@ -41,41 +39,6 @@ impl SqliteStore {
         let results = super::record::record(conn, &batch.results)?;
         super::fifo::advance(conn, &batch.fifo_lines(), crate::clock::now())?;
         Ok(Written::Done { publishes, results })
-    }
-
-    /// The webhook lookup of a publish (see
-    /// [`WebhookStore::matching_webhooks`](crate::store::WebhookStore::matching_webhooks)):
-    /// one statement, the generation row left-joined to the matches, so it
-    /// comes back when nothing matches.
-    pub(super) async fn matching(
-        &self,
-        tenant_id: &str,
-        patterns: &[String],
-        channel: Option<&str>,
-    ) -> Result<Matched> {
-        let rows = sqlx::query(
-            "SELECT g.generation AS webhook_generation, webhooks.* FROM webhook_generation g \
-             LEFT JOIN webhooks ON (webhooks.tenant_id = ?1 OR webhooks.tenant_id IS NULL) \
-               AND webhooks.is_active = 1 \
-               AND EXISTS (SELECT 1 FROM json_each(webhooks.events) e \
-                           WHERE e.value IN (SELECT value FROM json_each(?2))) \
-               AND (webhooks.channels = '[]' OR (?3 IS NOT NULL AND EXISTS \
-                    (SELECT 1 FROM json_each(webhooks.channels) c WHERE c.value = ?3))) \
-             ORDER BY webhooks.id",
-        )
-        .bind(tenant_id)
-        .bind(to_json(&patterns)?)
-        .bind(channel)
-        .fetch_all(&self.reader)
-        .await?;
-        Matched::from_rows(rows.iter().map(|row| {
-            let webhook: Option<Webhook> = match sqlx::Row::try_get::<Option<String>, _>(row, "id")?
-            {
-                Some(_) => Some(webhook_from_row(row, &self.sealer)?),
-                None => None,
-            };
-            Ok((sqlx::Row::try_get(row, "webhook_generation")?, webhook))
-        }))
     }
 }
 
