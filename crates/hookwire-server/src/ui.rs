@@ -31,6 +31,7 @@ mod session;
 mod tenants;
 mod viewer;
 mod webhook_actions;
+mod webhook_form;
 mod webhook_page;
 mod webhooks;
 

@@ -16,8 +16,8 @@ use super::deliveries::pretty;
 use super::error::UiError;
 use super::layout::{self, Nav};
 use super::viewer::TenantSession;
+use super::webhook_form::text;
 use super::webhook_page::deliveries_table;
-use super::webhooks::text;
 use super::when;
 use crate::http::state::AppState;
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::error::UiError;
 use super::layout::{self, Nav};
 use super::viewer::TenantSession;
-use super::webhooks::{parse_filter, words};
+use super::webhook_form::{parse_filter, words};
 use super::when;
 use crate::http::state::AppState;
 

@@ -17,8 +17,8 @@ use serde::Deserialize;
 use super::error::UiError;
 use super::layout::{self, Nav};
 use super::viewer::TenantSession;
+use super::webhook_form::{parse_filter, parse_ordering, text, words, WebhookForm};
 use super::webhook_page::{render, ShowQuery};
-use super::webhooks::{parse_filter, parse_ordering, text, words, WebhookForm};
 use crate::http::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {

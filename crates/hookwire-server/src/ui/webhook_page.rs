@@ -16,7 +16,8 @@ use serde::Deserialize;
 use super::error::UiError;
 use super::layout::{self, Nav};
 use super::viewer::TenantSession;
-use super::webhooks::{active_badge, circuit_badge, WebhookForm};
+use super::webhook_form::WebhookForm;
+use super::webhooks::{active_badge, circuit_badge};
 use super::{chart, rate, status_badge, when, when_opt};
 use crate::http::state::AppState;
 

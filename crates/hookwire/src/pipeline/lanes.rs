@@ -34,7 +34,6 @@
 //! written by the group commit and the claim), so its rules are tested with
 //! plain values (`lanes/tests.rs`).
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -43,66 +42,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::id::DeliveryId;
 use crate::store::Job;
 
+mod lane;
+
+use lane::{tidy, Lane, State};
+
 /// How long an attempt may take to be recorded after its timeout, for the
 /// "will the lease outlive it?" check.
 const LEASE_MARGIN: Duration = Duration::from_secs(5);
-
-/// Everything a lane knows.
-#[derive(Default)]
-struct Lane {
-    /// Attempts whose HTTP exchange is under way.
-    running: usize,
-    /// Places reserved by publishes whose transaction has not finished yet.
-    reserved: usize,
-    /// Jobs from this process's publishes waiting for a place, with the instant
-    /// after which starting them could outlive their lease.
-    waiting: VecDeque<(Job, Instant)>,
-    /// Jobs from the queue waiting for a place (started first), likewise.
-    claimed: VecDeque<(Job, Instant)>,
-    /// Moving average of this endpoint's exchange time, in ms (0 = unknown).
-    avg_ms: f64,
-}
-
-impl Lane {
-    /// Every job this lane answers for: running, reserved by a publish, or
-    /// waiting in either line.
-    fn load(&self) -> usize {
-        self.running + self.reserved + self.waiting.len() + self.claimed.len()
-    }
-
-    /// Whether a freed place has a job to start here.
-    fn has_waiting(&self) -> bool {
-        !self.claimed.is_empty() || !self.waiting.is_empty()
-    }
-
-    /// The next job to start: the queue's first.
-    fn next(&mut self) -> Option<(Job, Instant)> {
-        self.claimed
-            .pop_front()
-            .or_else(|| self.waiting.pop_front())
-    }
-}
-
-/// Everything the lanes share, behind one lock (held for microseconds).
-#[derive(Default)]
-struct State {
-    /// One lane per webhook with anything running, waiting or reserved.
-    lanes: HashMap<String, Lane>,
-    /// Lanes with waiting jobs that found no global permit.
-    blocked: VecDeque<String>,
-    /// Lanes with claimed jobs waiting that found no global permit: served
-    /// first, and by any permit (the handed-off ones leave the reserve).
-    blocked_claimed: VecDeque<String>,
-    /// Jobs waiting or reserved over all lanes.
-    queued: usize,
-}
-
-impl State {
-    /// Whether some lane waits for a global permit.
-    fn any_blocked(&self) -> bool {
-        !self.blocked.is_empty() || !self.blocked_claimed.is_empty()
-    }
-}
 
 /// A job allowed to start, with the global permit it holds while its HTTP
 /// exchange runs.
@@ -410,13 +356,6 @@ fn longest_attempt_of(job: &Job) -> Duration {
 fn latest_start(job: &Job, lease_ends: Instant, lease: Duration) -> Instant {
     let reserve = (longest_attempt_of(job) + LEASE_MARGIN).min(lease / 2);
     lease_ends.checked_sub(reserve).unwrap_or_else(Instant::now)
-}
-
-/// Forget a lane with nothing in it, so the map only holds busy webhooks.
-fn tidy(state: &mut State, webhook_id: &str) {
-    if state.lanes.get(webhook_id).is_some_and(|l| l.load() == 0) {
-        state.lanes.remove(webhook_id);
-    }
 }
 
 #[cfg(test)]
