@@ -1,7 +1,9 @@
 //! What a claim hands a worker: each claimed delivery with its event and
-//! webhook, fetched in bulk by the backend and paired here.
+//! webhook, paired here.
 //!
-//! It pairs rows, it does not query: each backend fetches the rows its own way.
+//! It pairs rows and builds no SQL: each backend runs the claim's
+//! transaction where its claims belong (`store/sql/claim.rs` holds the
+//! statements' order).
 
 use std::collections::HashMap;
 use std::sync::Arc;

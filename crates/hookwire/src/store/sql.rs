@@ -22,6 +22,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod catalog;
+pub(crate) mod claim;
 pub(crate) mod history;
 pub(crate) mod requeue;
 pub(crate) mod retention;

@@ -19,34 +19,40 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgListener;
 use tokio::sync::Notify;
 
-use super::rows::{delivery_from_row, event_from_row, EVENT_COLUMNS};
+use super::rows::event_columns;
 use super::{PgStore, Result, WAKEUP_CHANNEL};
 use crate::id::DeliveryId;
-use crate::model::{Event, Webhook};
-use crate::store::sql::rows::webhook_from_row;
-use crate::store::{assemble_jobs, Job, QueueStore, SendSlot};
+use crate::store::sql::claim::{claim_in, ClaimSql};
+use crate::store::{Job, QueueStore, SendSlot};
 
-/// The claim: the earliest due deliveries, skipping those another node holds
-/// and the webhooks whose lanes are full. On the write connections its generic
-/// plan walks the due index in order and stops at the limit, O(batch) however
-/// many rows wait (see "Plans on growing tables" in `postgres.rs`).
-pub(super) const CLAIM: &str = "WITH due AS ( \
-       SELECT id FROM deliveries \
-       WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $3 \
-         AND NOT (webhook_id = ANY($4)) \
-       ORDER BY next_attempt_at LIMIT $5 \
-       FOR UPDATE SKIP LOCKED) \
-     UPDATE deliveries d \
-     SET lease_owner = $1, lease_expires_at = $2, next_attempt_at = $2 \
-     FROM due WHERE d.id = due.id \
-     RETURNING d.*";
+impl ClaimSql for PgStore {
+    /// The earliest due deliveries, skipping those another node holds and
+    /// the webhooks whose lanes are full. On the write connections its
+    /// generic plan walks the due index in order and stops at the limit,
+    /// O(batch) however many rows wait (see "Plans on growing tables" in
+    /// `postgres.rs`).
+    const CLAIM: &'static str = "WITH due AS ( \
+           SELECT id FROM deliveries \
+           WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $3 \
+             AND NOT (webhook_id = ANY($4)) \
+           ORDER BY next_attempt_at LIMIT $5 \
+           FOR UPDATE SKIP LOCKED) \
+         UPDATE deliveries d \
+         SET lease_owner = $1, lease_expires_at = $2, next_attempt_at = $2 \
+         FROM due WHERE d.id = due.id \
+         RETURNING d.*";
+    const EVENTS_OF: &'static str = concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM events WHERE id = ANY($1)"
+    );
+    const WEBHOOKS_OF: &'static str = "SELECT * FROM webhooks WHERE id = ANY($1)";
+}
 
 #[async_trait]
 impl QueueStore for PgStore {
-    /// `CLAIM` on the write connections, then the batch's events and
-    /// webhooks in the same transaction, so a job never pairs a delivery with
-    /// a webhook changed after its claim. The lease's end is written as the
-    /// row's `next_attempt_at` too: a lease that runs out is simply due again.
+    /// On the write connections (see [`ClaimSql::CLAIM`]); the statements
+    /// are shared (`store/sql/claim.rs`).
     async fn claim_due(
         &self,
         owner: &str,
@@ -56,39 +62,13 @@ impl QueueStore for PgStore {
         skip_webhooks: &[String],
     ) -> Result<Vec<Job>> {
         let mut tx = self.writes.begin().await?;
-        let deliveries = sqlx::query(CLAIM)
-            .bind(owner)
-            .bind(lease_until)
-            .bind(now)
-            .bind(skip_webhooks)
-            .bind(i64::from(limit))
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(delivery_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        if deliveries.is_empty() {
-            return Ok(Vec::new());
+        let times = (now, lease_until);
+        let jobs =
+            claim_in::<Self, _>(&mut tx, &self.sealer, owner, times, limit, skip_webhooks).await?;
+        if !jobs.is_empty() {
+            tx.commit().await?;
         }
-        let event_ids: Vec<&str> = deliveries.iter().map(|d| d.event_id.as_str()).collect();
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ANY($1)");
-        let events: Vec<Event> = sqlx::query(&sql)
-            .bind(event_ids)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(event_from_row)
-            .collect::<Result<_>>()?;
-        let webhook_ids: Vec<&str> = deliveries.iter().map(|d| d.webhook_id.as_str()).collect();
-        let webhooks: Vec<Webhook> = sqlx::query("SELECT * FROM webhooks WHERE id = ANY($1)")
-            .bind(webhook_ids)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| webhook_from_row(r, &self.sealer))
-            .collect::<Result<_>>()?;
-        tx.commit().await?;
-        Ok(assemble_jobs(deliveries, events, webhooks))
+        Ok(jobs)
     }
 
     /// Only rows still leased to `owner`: a lease that expired and went to

@@ -6,10 +6,10 @@ use std::str::FromStr;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Executor, PgConnection, Row};
 
-use super::queue::CLAIM;
 use super::record::RECORD;
 use super::write::INSERT_ROWS;
 use super::{write_options, PgStore};
+use crate::store::sql::claim::ClaimSql;
 use crate::testing::{Backend, TestDatabase};
 
 /// The plan the write connections use for `sql`, as `EXPLAIN` prints it.
@@ -54,7 +54,11 @@ async fn the_write_statements_probe_by_key_on_a_fresh_database() {
     for (name, sql, expected) in [
         ("record", RECORD, "Index Scan using deliveries_pkey"),
         ("insert_rows", INSERT_ROWS, "Insert on deliveries"),
-        ("claim", CLAIM, "Index Scan using deliveries_due"),
+        (
+            "claim",
+            <super::PgStore as ClaimSql>::CLAIM,
+            "Index Scan using deliveries_due",
+        ),
     ] {
         let plan = write_plan(&mut conn, name, sql).await;
         for line in plan.lines() {

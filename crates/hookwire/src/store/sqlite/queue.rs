@@ -15,20 +15,31 @@ use sqlx::Connection;
 
 use super::{ms, opt_time, to_json, Error, Result, SqliteStore};
 use crate::id::DeliveryId;
-use crate::model::{Event, Webhook};
-use crate::store::sql::rows::webhook_from_row;
-use crate::store::sql::rows::{delivery_from_row, event_from_row};
-use crate::store::{assemble_jobs, Job, QueueStore, SendSlot};
+use crate::store::sql::claim::{claim_in, ClaimSql};
+use crate::store::{Job, QueueStore, SendSlot};
+
+impl ClaimSql for SqliteStore {
+    /// One `UPDATE … RETURNING` on the writer picks and leases the batch,
+    /// so no claim can take a row another has. The skip list goes in as one
+    /// JSON array (`json_each`): one statement text, prepared once, for any
+    /// length.
+    const CLAIM: &'static str =
+        "UPDATE deliveries SET lease_owner = ?1, lease_expires_at = ?2, next_attempt_at = ?2 \
+         WHERE id IN (SELECT id FROM deliveries \
+                      WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?3 \
+                        AND webhook_id NOT IN (SELECT value FROM json_each(?4)) \
+                      ORDER BY next_attempt_at LIMIT ?5) \
+         RETURNING *";
+    const EVENTS_OF: &'static str =
+        "SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?1))";
+    const WEBHOOKS_OF: &'static str =
+        "SELECT * FROM webhooks WHERE id IN (SELECT value FROM json_each(?1))";
+}
 
 #[async_trait]
 impl QueueStore for SqliteStore {
-    /// One `UPDATE … RETURNING` on the writer picks and leases the batch, so
-    /// no claim can take a row another has; the lease's end is written as the
-    /// row's `next_attempt_at` too, so a lease that runs out is simply due
-    /// again. The skip list goes in as one JSON array (`json_each`): one
-    /// statement text, prepared once, for any length. The events and webhooks
-    /// of the batch are read in the same transaction, so a job never pairs a
-    /// delivery with a webhook changed after its claim.
+    /// On the writer (see [`ClaimSql::CLAIM`]); the statements are shared
+    /// (`store/sql/claim.rs`).
     async fn claim_due(
         &self,
         owner: &str,
@@ -39,47 +50,13 @@ impl QueueStore for SqliteStore {
     ) -> Result<Vec<Job>> {
         let mut conn = self.writer.lock().await;
         let mut tx = conn.begin().await?;
-        let deliveries = sqlx::query(
-            "UPDATE deliveries SET lease_owner = ?1, lease_expires_at = ?2, next_attempt_at = ?2 \
-             WHERE id IN (SELECT id FROM deliveries \
-                          WHERE status IN ('pending', 'retrying') AND next_attempt_at <= ?3 \
-                            AND webhook_id NOT IN (SELECT value FROM json_each(?4)) \
-                          ORDER BY next_attempt_at LIMIT ?5) \
-             RETURNING *",
-        )
-        .bind(owner)
-        .bind(ms(lease_until))
-        .bind(ms(now))
-        .bind(to_json(&skip_webhooks)?)
-        .bind(i64::from(limit))
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(delivery_from_row)
-        .collect::<Result<Vec<_>>>()?;
-        if deliveries.is_empty() {
-            return Ok(Vec::new());
+        let times = (now, lease_until);
+        let jobs =
+            claim_in::<Self, _>(&mut tx, &self.sealer, owner, times, limit, skip_webhooks).await?;
+        if !jobs.is_empty() {
+            tx.commit().await?;
         }
-        let event_ids = to_json(&deliveries.iter().map(|d| &d.event_id).collect::<Vec<_>>())?;
-        let events: Vec<Event> =
-            sqlx::query("SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?1))")
-                .bind(event_ids)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(event_from_row)
-                .collect::<Result<_>>()?;
-        let webhook_ids = to_json(&deliveries.iter().map(|d| &d.webhook_id).collect::<Vec<_>>())?;
-        let webhooks: Vec<Webhook> =
-            sqlx::query("SELECT * FROM webhooks WHERE id IN (SELECT value FROM json_each(?1))")
-                .bind(webhook_ids)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| webhook_from_row(r, &self.sealer))
-                .collect::<Result<_>>()?;
-        tx.commit().await?;
-        Ok(assemble_jobs(deliveries, events, webhooks))
+        Ok(jobs)
     }
 
     /// Only rows still leased to `owner`: a lease that expired and went to
