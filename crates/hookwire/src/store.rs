@@ -42,6 +42,7 @@ mod webhook_sql;
 mod write;
 
 pub use circuits::CircuitStore;
+pub(crate) use circuits::{FailureStep, GateStep};
 pub(crate) use claim::assemble_jobs;
 pub use claim::Job;
 pub use error::{Error, Result};

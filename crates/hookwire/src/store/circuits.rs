@@ -4,7 +4,7 @@
 //! `delivery/circuit.rs`'s; each backend's statements are its `circuits.rs`.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{CircuitFailure, Gate, Result};
 use crate::id::WebhookId;
@@ -60,4 +60,79 @@ pub trait CircuitStore: Send + Sync + 'static {
         until: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<u64>;
+}
+
+/// A circuit row as the gate reads it: `opened_at`, `next_probe_at`,
+/// `open_seconds`.
+pub(crate) type GateRow = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, i64);
+
+/// What the gate does, decided once for both backends from the circuit row
+/// as read under its lock; each backend then writes what the step says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GateStep {
+    /// No circuit, or a closed one.
+    Closed,
+    /// Open and the probe time has not come: the delivery goes back to the
+    /// queue, due then.
+    Wait(DateTime<Utc>),
+    /// Open and the probe time has come: this delivery probes, and the next
+    /// probe (and the webhook's other queued deliveries) moves on to `next`.
+    Probe {
+        /// One full open period from now.
+        next: DateTime<Utc>,
+    },
+}
+
+impl GateStep {
+    /// The step for a circuit row (`opened_at`, `next_probe_at`,
+    /// `open_seconds`), or none, at `now`.
+    pub(crate) fn of(row: Option<GateRow>, now: DateTime<Utc>) -> Self {
+        match row {
+            Some((Some(_), Some(probe), _)) if probe > now => Self::Wait(probe),
+            Some((Some(_), _, open_seconds)) => Self::Probe {
+                next: now + TimeDelta::seconds(open_seconds.max(1)),
+            },
+            _ => Self::Closed,
+        }
+    }
+}
+
+/// What a failed attempt does, decided once for both backends from the
+/// failure count the closed circuit's upsert returned (none: it is open);
+/// each backend then writes what the step says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureStep {
+    /// Still closed; counted.
+    Counted,
+    /// The threshold is reached: open for the settings' period, the next
+    /// probe at `next`.
+    Open {
+        /// `now` plus the open period.
+        next: DateTime<Utc>,
+    },
+    /// The failed attempt was the probe: open again for twice the last
+    /// period, at most [`MAX_OPEN_SECONDS`](crate::model::MAX_OPEN_SECONDS).
+    Reopen,
+    /// Open already and the attempt was no probe: nothing changes.
+    AlreadyOpen,
+}
+
+impl FailureStep {
+    /// The step for the count `failures` (none when open), whether the
+    /// attempt was the `probe`, under `settings`, at `now`.
+    pub(crate) fn of(
+        failures: Option<i64>,
+        probe: bool,
+        settings: CircuitSettings,
+        now: DateTime<Utc>,
+    ) -> Self {
+        match failures {
+            Some(n) if n >= i64::from(settings.failure_threshold) => Self::Open {
+                next: now + TimeDelta::seconds(i64::from(settings.open_seconds)),
+            },
+            Some(_) => Self::Counted,
+            None if probe => Self::Reopen,
+            None => Self::AlreadyOpen,
+        }
+    }
 }

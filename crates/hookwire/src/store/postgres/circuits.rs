@@ -6,18 +6,19 @@
 //! close, or sees the circuit gone.
 //!
 //! Owns the SQL of [`CircuitStore`]. The rules (when a circuit opens, who
-//! probes, how long it waits) are the trait's; this file must not add any.
+//! probes, how long it waits) are the trait's and are decided by
+//! [`GateStep`] and [`FailureStep`]; this file must not add any.
 //! All of it runs on the main pool: none of it is on the path of a healthy
 //! webhook's deliveries.
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row as _};
 
 use super::{PgStore, Result, WAKEUP_CHANNEL};
 use crate::id::WebhookId;
 use crate::model::{Circuit, CircuitSettings, MAX_OPEN_SECONDS};
-use crate::store::{CircuitFailure, CircuitStore, Gate};
+use crate::store::{CircuitFailure, CircuitStore, FailureStep, Gate, GateStep};
 
 #[async_trait]
 impl CircuitStore for PgStore {
@@ -57,8 +58,9 @@ impl CircuitStore for PgStore {
         .bind(webhook_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let gate = match row {
-            Some((Some(_), Some(probe), _)) if probe > now => {
+        let step = GateStep::of(row.map(|(o, p, s)| (o, p, i64::from(s))), now);
+        let gate = match step {
+            GateStep::Wait(probe) => {
                 sqlx::query(
                     "UPDATE deliveries SET next_attempt_at = $3, lease_owner = NULL, \
                             lease_expires_at = NULL \
@@ -71,8 +73,7 @@ impl CircuitStore for PgStore {
                 .await?;
                 Gate::Wait(probe)
             }
-            Some((Some(_), _, open_seconds)) => {
-                let next = now + TimeDelta::seconds(i64::from(open_seconds.max(1)));
+            GateStep::Probe { next } => {
                 sqlx::query("UPDATE webhook_circuits SET next_probe_at = $2 WHERE webhook_id = $1")
                     .bind(webhook_id)
                     .bind(next)
@@ -81,7 +82,7 @@ impl CircuitStore for PgStore {
                 postpone(&mut tx, webhook_id, next).await?;
                 Gate::Probe
             }
-            _ => Gate::Closed,
+            GateStep::Closed => Gate::Closed,
         };
         tx.commit().await?;
         Ok(gate)
@@ -107,10 +108,8 @@ impl CircuitStore for PgStore {
         .bind(webhook_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let threshold = i64::from(settings.failure_threshold);
-        let outcome = match failures {
-            Some(n) if i64::from(n) >= threshold => {
-                let next = now + TimeDelta::seconds(i64::from(settings.open_seconds));
+        let outcome = match FailureStep::of(failures.map(i64::from), probe, settings, now) {
+            FailureStep::Open { next } => {
                 sqlx::query(
                     "UPDATE webhook_circuits \
                      SET opened_at = $2, next_probe_at = $3, open_seconds = $4 \
@@ -125,8 +124,8 @@ impl CircuitStore for PgStore {
                 postpone(&mut tx, webhook_id, next).await?;
                 CircuitFailure::Opened(next)
             }
-            Some(_) => CircuitFailure::Counted,
-            None if probe => {
+            FailureStep::Counted => CircuitFailure::Counted,
+            FailureStep::Reopen => {
                 let next: DateTime<Utc> = sqlx::query_scalar(
                     "UPDATE webhook_circuits \
                      SET open_seconds = LEAST(open_seconds * 2, $3), \
@@ -141,7 +140,7 @@ impl CircuitStore for PgStore {
                 postpone(&mut tx, webhook_id, next).await?;
                 CircuitFailure::Reopened(next)
             }
-            None => CircuitFailure::AlreadyOpen,
+            FailureStep::AlreadyOpen => CircuitFailure::AlreadyOpen,
         };
         tx.commit().await?;
         Ok(outcome)

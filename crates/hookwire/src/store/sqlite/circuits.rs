@@ -3,20 +3,21 @@
 //! queue rows it moves are one step no other write interleaves with.
 //!
 //! Owns the SQL of [`CircuitStore`]. The rules (when a circuit opens, who
-//! probes, how long it waits) are the trait's; this file must not add any.
+//! probes, how long it waits) are the trait's and are decided by
+//! [`GateStep`] and [`FailureStep`]; this file must not add any.
 //! Every write here runs without waiting for the disk: a circuit and the
 //! due times it sets are scheduling, not history — lost in a power cut, a
 //! circuit starts closed again and a waiting delivery is due earlier, when
 //! the gate sends it back once more.
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension as _};
 
 use super::{ms, opt_time, Error, Result, SqliteStore};
 use crate::id::WebhookId;
 use crate::model::{Circuit, CircuitSettings, MAX_OPEN_SECONDS};
-use crate::store::{CircuitFailure, CircuitStore, Gate};
+use crate::store::{CircuitFailure, CircuitStore, FailureStep, Gate, GateStep};
 
 #[async_trait]
 impl CircuitStore for SqliteStore {
@@ -74,26 +75,30 @@ impl CircuitStore for SqliteStore {
                 )?
                 .query_row([webhook_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
-            let gate = match row {
-                Some((Some(_), Some(probe), _)) if probe > ms(now) => {
+            let row = row
+                .map(|(opened, probe, open_seconds)| {
+                    Ok::<_, Error>((opt_time(opened)?, opt_time(probe)?, open_seconds))
+                })
+                .transpose()?;
+            let gate = match GateStep::of(row, now) {
+                GateStep::Wait(probe) => {
                     tx.prepare_cached(
                         "UPDATE deliveries SET next_attempt_at = ?3, lease_owner = NULL, \
                                 lease_expires_at = NULL \
                          WHERE id = ?1 AND lease_owner = ?2",
                     )?
-                    .execute(params![delivery_id, owner, probe])?;
-                    Gate::Wait(super::time(probe)?)
+                    .execute(params![delivery_id, owner, ms(probe)])?;
+                    Gate::Wait(probe)
                 }
-                Some((Some(_), _, open_seconds)) => {
-                    let next = ms(now) + open_seconds.max(1) * 1000;
+                GateStep::Probe { next } => {
                     tx.prepare_cached(
                         "UPDATE webhook_circuits SET next_probe_at = ?2 WHERE webhook_id = ?1",
                     )?
-                    .execute(params![webhook_id, next])?;
-                    postpone(&tx, webhook_id, next)?;
+                    .execute(params![webhook_id, ms(next)])?;
+                    postpone(&tx, webhook_id, ms(next))?;
                     Gate::Probe
                 }
-                _ => Gate::Closed,
+                GateStep::Closed => Gate::Closed,
             };
             tx.commit()?;
             Ok(gate)
@@ -121,9 +126,8 @@ impl CircuitStore for SqliteStore {
                 )?
                 .query_row([webhook_id], |r| r.get(0))
                 .optional()?;
-            let outcome = match failures {
-                Some(n) if n >= i64::from(settings.failure_threshold) => {
-                    let next = now + TimeDelta::seconds(i64::from(settings.open_seconds));
+            let outcome = match FailureStep::of(failures, probe, settings, now) {
+                FailureStep::Open { next } => {
                     tx.prepare_cached(
                         "UPDATE webhook_circuits \
                          SET opened_at = ?2, next_probe_at = ?3, open_seconds = ?4 \
@@ -138,8 +142,8 @@ impl CircuitStore for SqliteStore {
                     postpone(&tx, webhook_id, ms(next))?;
                     CircuitFailure::Opened(next)
                 }
-                Some(_) => CircuitFailure::Counted,
-                None if probe => {
+                FailureStep::Counted => CircuitFailure::Counted,
+                FailureStep::Reopen => {
                     let next: i64 = tx
                         .prepare_cached(
                             "UPDATE webhook_circuits \
@@ -151,7 +155,7 @@ impl CircuitStore for SqliteStore {
                     postpone(&tx, webhook_id, next)?;
                     CircuitFailure::Reopened(super::time(next)?)
                 }
-                None => CircuitFailure::AlreadyOpen,
+                FailureStep::AlreadyOpen => CircuitFailure::AlreadyOpen,
             };
             tx.commit()?;
             Ok(outcome)
