@@ -38,7 +38,6 @@ pub(crate) mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod types;
-mod webhook_sql;
 mod write;
 
 pub use circuits::CircuitStore;

@@ -162,6 +162,19 @@ pub(crate) trait Tx<R>: Send {
     async fn rows(&mut self, what: &str, sql: &str, args: &[Arg<'_>]) -> Result<Vec<R>>;
 }
 
+/// Run `statements` in order in the open transaction `tx`: the rows each
+/// changed (what [`Dialect::write_all`] commits).
+pub(crate) async fn write_each<R>(
+    tx: &mut dyn Tx<R>,
+    statements: &[Write<'_>],
+) -> Result<Vec<u64>> {
+    let mut changed = Vec::with_capacity(statements.len());
+    for (what, sql, args) in statements {
+        changed.push(tx.write(what, sql, args).await?);
+    }
+    Ok(changed)
+}
+
 /// A transaction's work: given its statements, the future of its answer.
 pub(crate) type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
 

@@ -14,7 +14,7 @@ use sqlx::Postgres;
 
 use super::queue::notify;
 use super::PgStore;
-use crate::store::sql::{read_by_name, Arg, Dialect, Tx, Work, Write};
+use crate::store::sql::{read_by_name, write_each, Arg, Dialect, Tx, Work, Write};
 use crate::store::{Error, Result};
 
 /// A statement being bound.
@@ -47,14 +47,7 @@ impl Dialect for PgStore {
 
     async fn write_all(&self, statements: &[Write<'_>]) -> Result<Vec<u64>> {
         let mut tx = self.pool.begin().await?;
-        let mut changed = Vec::with_capacity(statements.len());
-        for (what, sql, args) in statements {
-            let done = bound(sql, args)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| Error::from_sqlx(e, what))?;
-            changed.push(done.rows_affected());
-        }
+        let changed = write_each(&mut tx, statements).await?;
         tx.commit().await?;
         Ok(changed)
     }

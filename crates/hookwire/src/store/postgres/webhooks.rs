@@ -6,8 +6,8 @@
 
 use super::PgStore;
 use crate::secret::sealer::Sealer;
+use crate::store::sql::webhooks::columns::Placeholder;
 use crate::store::sql::webhooks::WebhookSql;
-use crate::store::webhook_sql::Placeholder;
 
 impl WebhookSql for PgStore {
     const PLACEHOLDER: Placeholder = |n| format!("${n}");

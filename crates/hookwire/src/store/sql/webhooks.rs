@@ -9,9 +9,12 @@
 //! table moves the webhook generation on (a trigger in the migrations), which
 //! every node's webhook cache relies on. No driver type here.
 
+pub(crate) mod columns;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use self::columns::Placeholder;
 use super::rows::webhook_from_row;
 use super::{Arg, Dialect, Read, Write};
 use crate::model::Webhook;
@@ -19,7 +22,6 @@ use crate::page::{Page, PageRequest};
 use crate::secret::sealer::Sealer;
 use crate::secret::WebhookSecret;
 use crate::store::shared::{filter_text, reseal_row, seal_client_certificate, SealedColumns};
-use crate::store::webhook_sql::{self, Placeholder};
 use crate::store::{Matched, Result, WebhookChanges, WebhookFilter, WebhookStore};
 
 /// How many webhooks one step of [`WebhookStore::reseal_secrets`] reads, so a
@@ -89,7 +91,7 @@ impl Stored {
         }
     }
 
-    /// The first sixteen columns of [`webhook_sql::COLUMNS`]: what an update
+    /// The first sixteen columns of [`columns::COLUMNS`]: what an update
     /// may write.
     fn editable<'a>(&'a self, w: &'a Webhook) -> [Arg<'a>; 16] {
         [
@@ -112,7 +114,7 @@ impl Stored {
         ]
     }
 
-    /// Every column of [`webhook_sql::COLUMNS`], in its order.
+    /// Every column of [`columns::COLUMNS`], in its order.
     fn all<'a>(&'a self, w: &'a Webhook) -> Vec<Arg<'a>> {
         let mut args = self.editable(w).to_vec();
         args.extend([
@@ -137,7 +139,7 @@ fn rate_limit(w: &Webhook) -> Arg<'static> {
 #[async_trait]
 impl<D: Dialect + WebhookSql + 'static> WebhookStore for D {
     async fn insert_webhook(&self, w: &Webhook) -> Result<()> {
-        let sql = webhook_sql::insert(D::PLACEHOLDER);
+        let sql = columns::insert(D::PLACEHOLDER);
         let stored = Stored::of(w, self.sealer());
         self.write("webhook", &sql, &stored.all(w)).await?;
         Ok(())
@@ -272,11 +274,11 @@ impl<D: Dialect + WebhookSql + 'static> WebhookStore for D {
 
     /// In one transaction: configured webhooks no longer in the file are
     /// deleted, the rest upserted, keeping their runtime state (see
-    /// `webhook_sql::upsert_configured`).
+    /// `columns::upsert_configured`).
     async fn replace_global_webhooks(&self, webhooks: &[Webhook]) -> Result<()> {
         let ids: Vec<&str> = webhooks.iter().map(|w| w.id.as_str()).collect();
         let keep = [Arg::List(&ids)];
-        let upsert = webhook_sql::upsert_configured(D::PLACEHOLDER);
+        let upsert = columns::upsert_configured(D::PLACEHOLDER);
         let stored: Vec<Stored> = webhooks
             .iter()
             .map(|w| Stored::of(w, self.sealer()))

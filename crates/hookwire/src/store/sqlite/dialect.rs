@@ -13,7 +13,7 @@ use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Connection as _, Sqlite};
 
 use super::{json, ms, time, to_json, SqliteStore};
-use crate::store::sql::{read_by_name, Arg, Dialect, Tx, Work, Write};
+use crate::store::sql::{read_by_name, write_each, Arg, Dialect, Tx, Work, Write};
 use crate::store::{Error, Result};
 
 /// A statement being bound.
@@ -49,14 +49,7 @@ impl Dialect for SqliteStore {
     async fn write_all(&self, statements: &[Write<'_>]) -> Result<Vec<u64>> {
         let mut writer = self.writer.lock().await;
         let mut tx = writer.begin().await?;
-        let mut changed = Vec::with_capacity(statements.len());
-        for (what, sql, args) in statements {
-            let done = bound(sql, args)?
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| Error::from_sqlx(e, what))?;
-            changed.push(done.rows_affected());
-        }
+        let changed = write_each(&mut tx, statements).await?;
         tx.commit().await?;
         Ok(changed)
     }

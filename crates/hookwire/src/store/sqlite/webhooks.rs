@@ -6,8 +6,8 @@
 
 use super::SqliteStore;
 use crate::secret::sealer::Sealer;
+use crate::store::sql::webhooks::columns::Placeholder;
 use crate::store::sql::webhooks::WebhookSql;
-use crate::store::webhook_sql::Placeholder;
 
 impl WebhookSql for SqliteStore {
     const PLACEHOLDER: Placeholder = |n| format!("?{n}");

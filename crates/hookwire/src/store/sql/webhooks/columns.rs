@@ -1,9 +1,9 @@
 //! The SQL of the `webhooks` table that both dialects write the same way,
 //! built from one column list: the insert and the upsert of configured
-//! webhooks, with each dialect's placeholder (`?1` or `$1`). Each backend
-//! still binds the values itself, in this order.
+//! webhooks, with each dialect's placeholder (`?1` or `$1`). The webhooks'
+//! operations bind the values in this order.
 //!
-//! Text only: binding the values stays with each backend.
+//! Text only: binding the values is the parent's.
 
 /// Every column of `webhooks`, in the order the backends bind a webhook.
 pub(crate) const COLUMNS: [&str; 24] = [
