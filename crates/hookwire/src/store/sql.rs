@@ -14,10 +14,18 @@
 //!   bound, and how a column is read back ([`Read`]).
 //!
 //! The family modules see no driver type, so neither backend's types leak
-//! into the other. Operations whose statements differ in shape, not just in
-//! spelling — the claim, the group commit, attempt records, fan-out — stay in
-//! the backend modules: there the dialects do different work (arrays against
-//! `json_each`, `FOR UPDATE SKIP LOCKED` against the one writer), and sharing
+//! into the other. Every row is mapped once (`sql/rows.rs`), whichever
+//! driver read it (SQLite's group commit reads through rusqlite). A read
+//! inside a transaction goes through [`Dialect::transaction`] and [`Tx`]; the
+//! claim runs its shared statements in a transaction its backend opens
+//! where claims belong (`sql/claim.rs`).
+//!
+//! Operations whose statements differ in shape, not just in spelling — the
+//! group commit, attempt records, fan-out inserts, send slots, circuits
+//! (whose rules are decided once, in `store/circuits.rs`) — stay in the
+//! backend modules: there the dialects do different work (arrays against
+//! `json_each`, `FOR UPDATE SKIP LOCKED` against the one writer, SQLite's
+//! writes of scheduling state that do not wait for the disk), and sharing
 //! would hide that.
 
 pub(crate) mod audit;

@@ -51,7 +51,7 @@ impl ClaimSql for PgStore {
 
 #[async_trait]
 impl QueueStore for PgStore {
-    /// On the write connections (see [`ClaimSql::CLAIM`]); the statements
+    /// On the write connections (see `ClaimSql::CLAIM` above); the statements
     /// are shared (`store/sql/claim.rs`).
     async fn claim_due(
         &self,

@@ -38,7 +38,7 @@ impl ClaimSql for SqliteStore {
 
 #[async_trait]
 impl QueueStore for SqliteStore {
-    /// On the writer (see [`ClaimSql::CLAIM`]); the statements are shared
+    /// On the writer (see `ClaimSql::CLAIM` above); the statements are shared
     /// (`store/sql/claim.rs`).
     async fn claim_due(
         &self,
