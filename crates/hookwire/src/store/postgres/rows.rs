@@ -7,8 +7,9 @@
 
 use sqlx::PgConnection;
 
-use super::Result;
+use super::{PgStore, Result};
 use crate::model::Delivery;
+use crate::store::sql::history::HistorySql;
 pub(super) use crate::store::sql::rows::{delivery_from_row, event_from_row};
 
 /// The columns an event is read from; `data` is `json` (kept byte for
@@ -24,12 +25,13 @@ pub(super) use event_columns;
 /// [`event_columns`] as a value, for statements built at run time.
 pub(super) const EVENT_COLUMNS: &str = event_columns!();
 
-/// An event's deliveries, oldest first.
+/// An event's deliveries, oldest first, on the caller's connection (the
+/// history's statement, inside the write's transaction).
 pub(super) async fn deliveries_of(
     conn: &mut PgConnection,
     event_id: &str,
 ) -> Result<Vec<Delivery>> {
-    sqlx::query("SELECT * FROM deliveries WHERE event_id = $1 ORDER BY id")
+    sqlx::query(<PgStore as HistorySql>::DELIVERIES_OF_EVENT)
         .bind(event_id)
         .fetch_all(conn)
         .await?

@@ -10,6 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{generation_is, insert_deliveries, insert_events};
 use super::{Result, SqliteStore};
+use crate::store::sql::history::HistorySql;
 use crate::store::sql::rows::{delivery_from_row, event_from_row};
 use crate::store::{PublishRows, Stored, WriteBatch, Written};
 
@@ -61,7 +62,7 @@ fn earlier_use(conn: &Connection, p: &PublishRows) -> Result<Option<Stored>> {
     };
     if earlier.created_at > p.dedupe_since {
         let deliveries = conn
-            .prepare_cached("SELECT * FROM deliveries WHERE event_id = ?1 ORDER BY id")?
+            .prepare_cached(<SqliteStore as HistorySql>::DELIVERIES_OF_EVENT)?
             .query_map([&earlier.id], |row| Ok(delivery_from_row(row)))?
             .map(|row| row?)
             .collect::<Result<_>>()?;
